@@ -1,0 +1,198 @@
+# taskscope — the one Makefile.
+#
+#   make            build everything (the taskscope binary, libraries, fixtures, examples)
+#   make run        install missing Debian packages, build, and start the main job
+#   make check      install, build and run every test (plus the runtime under TSan and ASan/UBSan)
+#   make bench      benchmarks, each printed beside its anchor measured in the same run
+#   make deps       install missing Debian packages (as root), or print the apt-get line
+#   make install    install the binary and man pages under $(PREFIX)
+#   make clean      remove build/
+#
+# Variables: V=1 shows commands; SAN=1 builds with ASan+UBSan, SAN=thread with TSan;
+# WERROR=0 lets warnings through. Outputs go under build/<variant>/, generated BPF code under build/gen/.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+SHELL := /bin/bash
+
+# ---- variant -------------------------------------------------------------------------------------
+SAN ?=
+ifeq ($(SAN),1)
+  VARIANT := san
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),thread)
+  VARIANT := tsan
+  SANFLAGS := -fsanitize=thread
+else
+  VARIANT := rel
+  SANFLAGS :=
+endif
+BUILD := build/$(VARIANT)
+GEN := build/gen
+
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(Q),@printf '  %-8s %s\n' '$(1)' '$(2)';)
+
+# ---- toolchain and flags -------------------------------------------------------------------------
+CXX := g++
+CC := gcc
+CLANG := clang
+BPFTOOL := $(firstword $(wildcard /usr/sbin/bpftool /sbin/bpftool) bpftool)
+WERROR ?= 1
+WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+OPT := -O2 -g -fno-omit-frame-pointer
+CPPFLAGS := -Ilib -Itools -Iruntime/include -I$(GEN) -MMD -MP \
+  -DTS_BUILD_DIR='"$(abspath $(BUILD))"'
+CXXFLAGS := -std=c++20 $(OPT) $(WARN) -pthread $(SANFLAGS)
+CFLAGS := -std=gnu11 $(OPT) $(WARN) -pthread $(SANFLAGS)
+LDFLAGS := -pthread $(SANFLAGS)
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lstdc++
+
+# ---- Debian packages the project needs (make deps) -------------------------------------------------
+DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
+  libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
+  libncurses-dev
+BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
+
+# ---- sources ---------------------------------------------------------------------------------------
+LIB_SRCS := $(sort $(shell find lib -name '*.cpp'))
+TOOL_SRCS := $(sort $(filter-out tools/main.cpp,$(shell find tools -name '*.cpp')))
+RT_SRCS := $(sort $(wildcard runtime/src/*.cpp runtime/src/*.S))
+BPF_SRCS := $(sort $(wildcard bpf/*.bpf.c))
+UNIT_TEST_SRCS := $(sort $(filter-out tests/runtime/% tests/bench/% tests/fixtures/%,$(shell find tests -name '*_test.cpp')))
+RT_TEST_SRCS := $(sort $(wildcard tests/runtime/*_test.cpp))
+SUPPORT_SRCS := $(sort $(wildcard tests/support/*.cpp))
+FIXTURE_SRCS := $(sort $(wildcard tests/fixtures/*.c tests/fixtures/*.cpp))
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.cpp))
+EXAMPLE_SRCS := $(sort $(wildcard runtime/examples/*.cpp))
+
+obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
+SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(GEN)/%.skel.h)
+LIB_A := $(BUILD)/lib/libtaskscope.a
+TOOLS_A := $(BUILD)/lib/libtstools.a
+GORO_A := $(BUILD)/lib/libgoro.a
+BIN := $(BUILD)/bin/taskscope
+UNIT_TESTS := $(BUILD)/bin/unit_tests
+RT_TESTS := $(BUILD)/bin/runtime_tests
+FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f))))
+BENCHES := $(foreach f,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(f))))
+EXAMPLES := $(foreach f,$(EXAMPLE_SRCS),$(BUILD)/examples/$(basename $(notdir $(f))))
+
+.PHONY: all run check bench deps bench-deps install clean tests runtime-tests help
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(FIXTURES) $(EXAMPLES)
+
+help:
+	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
+
+# ---- dependencies ------------------------------------------------------------------------------------
+# deps installs what is missing when run as root, and otherwise prints the one apt-get line to run.
+define install_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
+	    || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	else \
+	  echo "deps: missing Debian packages; as root run: apt-get install -y$$missing" >&2; exit 1; \
+	fi
+endef
+
+deps:
+	$(call install_pkgs,$(DEB_PKGS))
+
+bench-deps: deps
+	$(call install_pkgs,$(BENCH_PKGS))
+
+# ---- the main job, tests, benchmarks -----------------------------------------------------------------
+# run starts the main job: the thread table (taskscope top once the viewer exists).
+RUN_ARGS ?= ps -L
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) $(RUN_ARGS)
+
+tests: $(BIN) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
+
+runtime-tests: $(RT_TESTS) $(FIXTURES)
+
+# check runs every test binary; the runner prints one closing "N passed, N failed" line.
+# In the plain build it also runs the runtime tests under TSan and under ASan/UBSan (separate builds).
+check: deps
+	@$(MAKE) --no-print-directory tests
+ifeq ($(VARIANT),rel)
+	@$(MAKE) --no-print-directory SAN=thread runtime-tests
+	@$(MAKE) --no-print-directory SAN=1 runtime-tests
+	@tests/support/run-tests $(UNIT_TESTS) $(RT_TESTS) build/tsan/bin/runtime_tests build/san/bin/runtime_tests
+else
+	@tests/support/run-tests $(UNIT_TESTS) $(RT_TESTS)
+endif
+
+bench: bench-deps
+	@$(MAKE) --no-print-directory all $(BENCHES)
+	@tests/bench/run-all $(BUILD)
+
+# ---- install -------------------------------------------------------------------------------------------
+PREFIX ?= /usr/local
+install: $(BIN)
+	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/taskscope
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+clean:
+	rm -rf build
+
+# ---- BPF: x.bpf.c -> x.bpf.o -> x.skel.h -------------------------------------------------------------
+$(GEN)/vmlinux.h:
+	$(call say,BTF,$@)mkdir -p $(@D) && $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@
+
+$(GEN)/%.bpf.o: bpf/%.bpf.c $(GEN)/vmlinux.h $(wildcard bpf/*.h)
+	$(call say,BPF,$@)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -I$(GEN) -Ibpf -Wall -Werror \
+	  -c $< -o $@.tmp && $(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+
+$(GEN)/%.skel.h: $(GEN)/%.bpf.o
+	$(call say,SKEL,$@)$(BPFTOOL) gen skeleton $< > $@
+
+# ---- C++ -----------------------------------------------------------------------------------------------
+$(BUILD)/obj/%.o: %.cpp | $(SKELS)
+	$(call say,CXX,$<)mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	$(call say,AS,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(SANFLAGS) -c $< -o $@
+
+$(LIB_A): $(call obj,$(LIB_SRCS))
+$(TOOLS_A): $(call obj,$(TOOL_SRCS))
+$(GORO_A): $(call obj,$(RT_SRCS))
+$(BUILD)/lib/%.a:
+	$(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
+
+# Subcommands register themselves from static objects, so the tools archive is linked whole.
+$(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(LDLIBS)
+
+$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) \
+	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(LDLIBS)
+
+$(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LIB_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LIB_A) $(LDLIBS)
+
+# Fixtures are standalone programs; goro_*.cpp fixtures link the goro runtime.
+$(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A)) $(LDLIBS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(LDLIBS)
+
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(LDLIBS) \
+	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
+
+-include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

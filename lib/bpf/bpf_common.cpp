@@ -1,0 +1,93 @@
+// bpf_common.cpp: the privilege/BTF probe and libbpf's message routing.
+#include "bpf/bpf_common.h"
+
+#include <bpf/libbpf.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+
+namespace ts::bpf {
+
+namespace {
+
+std::mutex g_log_mu;
+std::string g_last_error;  // guarded by g_log_mu
+
+int log_to_buffer(enum libbpf_print_level level, const char* fmt, va_list args) {
+  char buf[1024];
+  va_list copy;
+  va_copy(copy, args);
+  vsnprintf(buf, sizeof buf, fmt, copy);
+  va_end(copy);
+  static const bool debug = [] {
+    const char* v = std::getenv("TASKSCOPE_BPF_DEBUG");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  if (debug) std::fputs(buf, stderr);
+  if (level == LIBBPF_WARN) {
+    std::string line(buf);
+    while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    if (!line.empty()) {
+      std::lock_guard<std::mutex> lock(g_log_mu);
+      g_last_error = line;
+    }
+  }
+  return 0;
+}
+
+bool has_cap(const __user_cap_data_struct data[2], int cap) {
+  return (data[cap / 32].effective & (1u << (cap % 32))) != 0;
+}
+
+}  // namespace
+
+Support probe_support() {
+  Support s;
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    s.why = "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); BPF needs CONFIG_DEBUG_INFO_BTF=y";
+    return s;
+  }
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) != 0) {
+    s.why = std::string("cannot read this process's capabilities: ") + std::strerror(errno);
+    return s;
+  }
+  const bool admin = has_cap(data, CAP_SYS_ADMIN);
+#ifdef CAP_BPF
+  const bool bpf_perfmon = has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON);
+#else
+  const bool bpf_perfmon = has_cap(data, 39) && has_cap(data, 38);
+#endif
+  if (!admin && !bpf_perfmon) {
+    s.why = "BPF needs root, or CAP_BPF and CAP_PERFMON (try: sudo taskscope ...)";
+    return s;
+  }
+  s.usable = true;
+  return s;
+}
+
+void setup_libbpf() {
+  static std::once_flag once;
+  std::call_once(once, [] { libbpf_set_print(log_to_buffer); });
+}
+
+std::string last_libbpf_error() {
+  std::lock_guard<std::mutex> lock(g_log_mu);
+  return g_last_error;
+}
+
+std::string explain_load_failure(const std::string& what, int err) {
+  std::string msg = "cannot load " + what + ": " + std::strerror(err < 0 ? -err : err);
+  const std::string last = last_libbpf_error();
+  if (!last.empty()) msg += " (libbpf: " + last + ")";
+  return msg;
+}
+
+}  // namespace ts::bpf

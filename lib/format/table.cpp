@@ -1,0 +1,45 @@
+// table.cpp: printing a Table with aligned columns.
+#include "format/table.h"
+
+#include <algorithm>
+
+namespace ts {
+
+namespace {
+
+// display_width() counts UTF-8 code points, a fair width for the names we print.
+size_t display_width(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+void Table::print(std::ostream& out) const {
+  const size_t ncols = cols_.size();
+  std::vector<size_t> width(ncols, 0);
+  for (size_t c = 0; c < ncols; ++c) width[c] = display_width(cols_[c].title);
+  for (const auto& row : rows_)
+    for (size_t c = 0; c < ncols && c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
+
+  auto emit = [&](auto cell_of) {
+    std::string line;
+    for (size_t c = 0; c < ncols; ++c) {
+      const std::string& cell = cell_of(c);
+      const size_t pad = width[c] - std::min(width[c], display_width(cell));
+      const bool last = c + 1 == ncols;
+      if (c) line += ' ';
+      if (cols_[c].align == Align::Right) line.append(pad, ' ');
+      line += cell;
+      if (cols_[c].align == Align::Left && !last) line.append(pad, ' ');
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << '\n';
+  };
+  static const std::string empty;
+  emit([&](size_t c) -> const std::string& { return cols_[c].title; });
+  for (const auto& row : rows_) emit([&](size_t c) -> const std::string& { return c < row.size() ? row[c] : empty; });
+}
+
+}  // namespace ts

@@ -1,0 +1,37 @@
+// table.h: Table, a text table with aligned columns, the shape every tabular view prints.
+#pragma once
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+// Align says which side of its column a cell hugs.
+enum class Align { Left, Right };
+
+// Column is one column's header and alignment. The last column may be wide (a command line)
+// and is never padded.
+struct Column {
+  std::string title;
+  Align align = Align::Right;
+};
+
+// Table collects rows of cells and prints them aligned under a header.
+class Table {
+ public:
+  // Table() makes a table with these columns.
+  explicit Table(std::vector<Column> cols) : cols_(std::move(cols)) {}
+  // add() appends a row; it must have exactly one cell per column (extra cells are dropped,
+  // missing ones print empty).
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // size() is the number of rows added.
+  size_t size() const { return rows_.size(); }
+  // print() writes the header and every row, columns separated by two spaces (one before the last).
+  void print(std::ostream& out) const;
+
+ private:
+  std::vector<Column> cols_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace ts

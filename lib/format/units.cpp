@@ -1,0 +1,65 @@
+// units.cpp: formatting of sizes, durations and times.
+#include "format/units.h"
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+
+namespace ts {
+
+std::string human_bytes(uint64_t bytes) {
+  static const char* const units[] = {"", "K", "M", "G", "T", "P"};
+  if (bytes < 1024) return std::to_string(bytes);
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024 && u < 5) { v /= 1024; ++u; }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.1f%s" : "%.0f%s", v, units[u]);
+  return buf;
+}
+
+std::string kib(uint64_t bytes) { return std::to_string((bytes + 1023) / 1024); }
+
+std::string cpu_time(uint64_t ns) {
+  uint64_t s = ns / UINT64_C(1000000000);
+  const uint64_t days = s / 86400;
+  s %= 86400;
+  char buf[48];
+  if (days)
+    std::snprintf(buf, sizeof buf, "%" PRIu64 "-%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, days, s / 3600, s / 60 % 60, s % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+std::string short_duration(uint64_t ns) {
+  char buf[48];
+  if (ns < 1000) std::snprintf(buf, sizeof buf, "%" PRIu64 "ns", ns);
+  else if (ns < 1000000) std::snprintf(buf, sizeof buf, "%.1fus", ns / 1e3);
+  else if (ns < 1000000000) std::snprintf(buf, sizeof buf, "%.2fms", ns / 1e6);
+  else if (ns < 60000000000ull) std::snprintf(buf, sizeof buf, "%.2fs", ns / 1e9);
+  else std::snprintf(buf, sizeof buf, "%" PRIu64 "m%02" PRIu64 "s", static_cast<uint64_t>(ns / 60000000000ull), static_cast<uint64_t>(ns / 1000000000ull % 60));
+  return buf;
+}
+
+std::string start_time(uint64_t start_ns, uint64_t boot_unix_ns, uint64_t now_unix_ns) {
+  const time_t t = static_cast<time_t>((boot_unix_ns + start_ns) / 1000000000ull);
+  const time_t now = static_cast<time_t>(now_unix_ns / 1000000000ull);
+  struct tm tm_t {}, tm_now {};
+  localtime_r(&t, &tm_t);
+  localtime_r(&now, &tm_now);
+  char buf[32];
+  const char* fmt = now - t < 86400 && tm_t.tm_yday == tm_now.tm_yday ? "%H:%M"
+                    : tm_t.tm_year == tm_now.tm_year                 ? "%b%d"
+                                                                      : "%Y";
+  std::strftime(buf, sizeof buf, fmt, &tm_t);
+  return buf;
+}
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
+  return buf;
+}
+
+}  // namespace ts

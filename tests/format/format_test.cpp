@@ -1,0 +1,36 @@
+// format_test.cpp: tables and units print as users expect.
+#include <catch2/catch.hpp>
+
+#include <sstream>
+
+#include "format/table.h"
+#include "format/units.h"
+
+using namespace ts;
+
+TEST_CASE("Table aligns columns and never pads the last one") {
+  Table t({{"PID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
+  t.add({"1", "init", "/sbin/init splash"});
+  t.add({"12345", "kworker/0:1", ""});
+  std::ostringstream out;
+  t.print(out);
+  CHECK(out.str() ==
+        "  PID NAME        CMD\n"
+        "    1 init        /sbin/init splash\n"
+        "12345 kworker/0:1\n");
+}
+
+TEST_CASE("units") {
+  CHECK(human_bytes(812) == "812");
+  CHECK(human_bytes(4096) == "4.0K");
+  CHECK(human_bytes(13107200) == "12M");
+  CHECK(kib(1) == "1");
+  CHECK(kib(4096) == "4");
+  CHECK(cpu_time(0) == "00:00:00");
+  CHECK(cpu_time(3723'000'000'000ull) == "01:02:03");
+  CHECK(cpu_time(90000'000'000'000ull) == "1-01:00:00");
+  CHECK(short_duration(850) == "850ns");
+  CHECK(short_duration(12345) == "12.3us");
+  CHECK(short_duration(4560000) == "4.56ms");
+  CHECK(hex(255) == "0xff");
+}

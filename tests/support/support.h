@@ -1,0 +1,71 @@
+// support.h: what tests share: paths to built programs, running them, fixtures, and the BPF gate.
+#pragma once
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace ts::test {
+
+// build_dir() is the absolute build directory of this variant (build/rel, build/san, ...).
+std::string build_dir();
+
+// taskscope_bin() is the absolute path of the built taskscope binary.
+std::string taskscope_bin();
+
+// fixture_path() is the absolute path of the built fixture `name` (tests/fixtures/<name>.c[pp]).
+std::string fixture_path(const std::string& name);
+
+// RunResult is what a finished program left behind.
+struct RunResult {
+  int status = -1;     // exit status, or 128+signal when killed
+  std::string out;     // everything it wrote to stdout
+  std::string err;     // everything it wrote to stderr
+};
+
+// run() runs argv[0] with these arguments to completion, capturing stdout and stderr.
+// Throws std::runtime_error when it cannot start.
+RunResult run(const std::vector<std::string>& argv);
+
+// Fixture is a running fixture program. The protocol: the fixture prints one line of JSON facts
+// on stdout when it is ready, then waits until its stdin closes, then exits 0.
+class Fixture {
+ public:
+  // Fixture() starts the fixture `name` with `args` and waits (up to 10 s) for its facts line.
+  // Throws std::runtime_error when it does not start or prints no facts.
+  explicit Fixture(const std::string& name, const std::vector<std::string>& args = {});
+  // ~Fixture() closes its stdin, waits for it, and kills it if it lingers.
+  ~Fixture();
+  Fixture(const Fixture&) = delete;
+  Fixture& operator=(const Fixture&) = delete;
+
+  // pid() is the fixture's pid.
+  pid_t pid() const { return pid_; }
+  // facts() is the JSON line it printed when ready.
+  const std::string& facts() const { return facts_; }
+  // stop() closes stdin and waits; returns the exit status (128+signal when killed).
+  int stop();
+
+ private:
+  pid_t pid_ = -1;
+  int in_fd_ = -1;   // the fixture's stdin (we write/close)
+  int out_fd_ = -1;  // the fixture's stdout (we read)
+  std::string facts_;
+  int status_ = -1;
+};
+
+// bpf_required() is true when TASKSCOPE_REQUIRE_BPF=1 is set (as CI does).
+bool bpf_required();
+
+}  // namespace ts::test
+
+// TS_BPF_GATE(usable, why): in a BPF test, when `usable` is false, fail if BPF is required
+// (TASKSCOPE_REQUIRE_BPF=1), otherwise print a visible skip message and leave the test.
+#define TS_BPF_GATE(usable, why)                                                           \
+  do {                                                                                     \
+    if (!(usable)) {                                                                       \
+      if (::ts::test::bpf_required()) FAIL("BPF is required here but unusable: " << (why)); \
+      WARN("SKIPPED (BPF unusable, set TASKSCOPE_REQUIRE_BPF=1 to fail instead): " << (why)); \
+      return;                                                                              \
+    }                                                                                      \
+  } while (0)
