@@ -41,6 +41,10 @@ CLANG := clang
 BPFTOOL := $(firstword $(wildcard /usr/sbin/bpftool /sbin/bpftool) bpftool)
 WERROR ?= 1
 WARN := -Wall -Wextra $(if $(filter 1,$(WERROR)),-Werror)
+# GCC documents -Wmaybe-uninitialized as unreliable under sanitizers (false positives in std::regex).
+ifneq ($(SANFLAGS),)
+  WARN += -Wno-maybe-uninitialized
+endif
 OPT := -O2 -g -fno-omit-frame-pointer
 CPPFLAGS := -Ilib -Itools -Iruntime/include -I$(GEN) -MMD -MP \
   -DTS_BUILD_DIR='"$(abspath $(BUILD))"'
