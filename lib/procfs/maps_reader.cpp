@@ -90,7 +90,8 @@ ProcessMaps read_process_maps(pid_t pid, VmStatus* denied_status) {
   char buf[4096];
   const ssize_t n = readlink((dir + "/exe").c_str(), buf, sizeof buf);
   if (n > 0) {
-    in.exe.assign(buf, static_cast<size_t>(n));
+    // A path of PATH_MAX bytes may be cut short: then classify() falls back on start_code.
+    if (static_cast<size_t>(n) < sizeof buf) in.exe.assign(buf, static_cast<size_t>(n));
     try {
       in.elf = read_elf_image(dir + "/exe");
       pm.size = in.elf->size;
