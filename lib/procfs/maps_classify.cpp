@@ -1,0 +1,175 @@
+// maps_classify.cpp: the classification of a process's mappings.
+#include "procfs/maps_classify.h"
+
+#include <algorithm>
+#include <set>
+#include <string_view>
+
+#include "procfs/maps_parse.h"
+
+namespace ts {
+
+namespace {
+
+constexpr uint64_t kPage = 4096;
+
+uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
+uint64_t page_up(uint64_t v) { return v > UINT64_MAX - (kPage - 1) ? page_down(v) : page_down(v + kPage - 1); }
+
+bool writable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[1] == 'w'; }
+bool executable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[2] == 'x'; }
+bool inaccessible(const MemorySegment& s) { return s.perms.size() == 4 && s.perms.compare(0, 3, "---") == 0; }
+bool anonymous(const MemorySegment& s) { return s.path.empty(); }
+
+std::string_view base_name(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+// looks_like_library() is true for "libfoo.so", "libfoo.so.6", "ld-linux-x86-64.so.2".
+bool looks_like_library(std::string_view path) {
+  const std::string_view b = base_name(mapping_file(path));
+  const size_t so = b.find(".so");
+  return so != std::string_view::npos && (so + 3 == b.size() || b[so + 3] == '.');
+}
+
+bool shared_memory(std::string_view path) {
+  return path.starts_with("/SYSV") || path.starts_with("/dev/shm/") || path.starts_with("/memfd:") ||
+         path.starts_with("[anon_shmem:") || path.starts_with("[anon:");
+}
+
+// exe_path_of() is the path maps shows for the executable: /proc/PID/exe's target, else the
+// file mapping that holds start_code.
+std::string exe_path_of(const ClassifyInput& in) {
+  if (!in.exe.empty()) return std::string(mapping_file(in.exe));
+  if (in.layout.start_code == 0) return {};
+  for (const MemorySegment& s : in.segments)
+    if (s.start <= in.layout.start_code && in.layout.start_code < s.end && !anonymous(s) && !is_pseudo_path(s.path))
+      return std::string(mapping_file(s.path));
+  return {};
+}
+
+// load_bias_of() matches the executable's first mapping to the PT_LOAD that covers its file offset.
+uint64_t load_bias_of(const std::vector<MemorySegment>& segs, const std::string& exe, const ElfImage& elf) {
+  for (const MemorySegment& s : segs) {
+    if (exe.empty() || mapping_file(s.path) != exe) continue;
+    for (const ElfLoad& l : elf.loads)
+      if (page_down(l.offset) == s.offset) return s.start - page_down(l.vaddr);
+    return 0;
+  }
+  return 0;
+}
+
+void place_thread_stacks(const ClassifyInput& in, std::vector<MemorySegment>& segs, std::vector<std::string>& notes) {
+  const std::string pid = std::to_string(in.pid);
+  if (!in.threads) {
+    notes.push_back("thread stacks not located: /proc/" + pid + "/task was not readable; they show as anon");
+    return;
+  }
+  for (const ThreadSp& t : in.threads->found) {
+    auto it = std::find_if(segs.begin(), segs.end(), [&](const MemorySegment& s) { return s.start <= t.sp && t.sp < s.end; });
+    if (it == segs.end()) {
+      notes.push_back("thread " + std::to_string(t.tid) + ": its stack pointer is in no mapping");
+      continue;
+    }
+    if (it->kind == SegmentKind::MainStack) {
+      if (t.tid == in.pid) it->tid = t.tid;
+      else notes.push_back("thread " + std::to_string(t.tid) + " runs on the main stack");
+      continue;
+    }
+    if (it->kind == SegmentKind::ThreadStack) {
+      notes.push_back("thread " + std::to_string(t.tid) + " shares thread " + std::to_string(it->tid) + "'s stack mapping");
+      continue;
+    }
+    if (it->kind != SegmentKind::AnonMmap) {
+      notes.push_back("thread " + std::to_string(t.tid) + " runs on a stack inside a " + segment_kind_name(it->kind) +
+                      " mapping (a user-allocated stack)");
+      continue;
+    }
+    it->kind = SegmentKind::ThreadStack;
+    it->tid = t.tid;
+    if (it != segs.begin()) {
+      MemorySegment& below = *(it - 1);
+      if (below.end == it->start && inaccessible(below) && anonymous(below)) below.tid = t.tid;
+    }
+  }
+  auto list = [](const std::vector<int32_t>& tids) {
+    std::string s;
+    for (size_t i = 0; i < tids.size() && i < 8; ++i) s += (i ? "," : "") + std::to_string(tids[i]);
+    if (tids.size() > 8) s += ",...";
+    return s;
+  };
+  if (!in.threads->denied.empty())
+    notes.push_back("thread stacks not located for " + std::to_string(in.threads->denied.size()) + " thread(s) (" +
+                    list(in.threads->denied) + "): /proc/" + pid +
+                    "/task/TID/syscall needs root or CAP_SYS_PTRACE; their stacks show as anon");
+  if (!in.threads->running.empty())
+    notes.push_back("thread stacks not located for " + std::to_string(in.threads->running.size()) + " thread(s) (" +
+                    list(in.threads->running) + "): they kept running, and a running thread shows no stack pointer");
+}
+
+}  // namespace
+
+Classified classify(const ClassifyInput& in) {
+  Classified out;
+  out.segments = in.segments;
+  std::vector<MemorySegment>& segs = out.segments;
+  out.exe_path = exe_path_of(in);
+  if (out.exe_path.empty()) out.notes.push_back("executable not known: text, data and bss are not told apart");
+  if (in.elf) out.load_bias = load_bias_of(segs, out.exe_path, *in.elf);
+  else if (!out.exe_path.empty()) out.notes.push_back("executable's ELF headers unreadable: bss is not told apart");
+
+  // The bss: PT_LOADs whose memsz exceeds filesz, shifted by the load bias.
+  std::vector<std::pair<uint64_t, uint64_t>> bss;
+  if (in.elf)
+    for (const ElfLoad& l : in.elf->loads)
+      if (l.memsz > l.filesz) {
+        const uint64_t b = out.load_bias + l.vaddr + l.filesz, e = out.load_bias + l.vaddr + l.memsz;
+        bss.emplace_back(b, e);
+        if (out.bss.start == 0) out.bss.start = b;
+        out.bss.end = std::max(out.bss.end, e);
+        out.bss.in_data_page += std::min(page_up(b), e) - b;
+      }
+
+  // Files with an executable mapping are loaded objects (libraries, the dynamic loader).
+  std::set<std::string_view> code_files;
+  for (const MemorySegment& s : segs)
+    if (executable(s) && !anonymous(s) && !is_pseudo_path(s.path)) code_files.insert(mapping_file(s.path));
+
+  for (MemorySegment& s : segs) {
+    const std::string_view file = mapping_file(s.path);
+    if (s.path == "[heap]") s.kind = SegmentKind::Heap;
+    else if (s.path == "[stack]") s.kind = SegmentKind::MainStack;
+    else if (s.path == "[vdso]") s.kind = SegmentKind::Vdso;
+    else if (s.path == "[vvar]" || s.path == "[vvar_vclock]") s.kind = SegmentKind::Vvar;
+    else if (s.path == "[vsyscall]") s.kind = SegmentKind::Vsyscall;
+    else if (!out.exe_path.empty() && file == out.exe_path) {
+      if (inaccessible(s)) s.kind = SegmentKind::Guard;
+      else if (executable(s)) s.kind = SegmentKind::Text;
+      else if (writable(s)) s.kind = SegmentKind::Data;
+      else s.kind = SegmentKind::Rodata;
+    } else if (anonymous(s)) {
+      const bool in_bss = std::any_of(bss.begin(), bss.end(), [&](auto& r) { return s.start < r.second && r.first < s.end; });
+      if (in_bss && !inaccessible(s)) {
+        s.kind = SegmentKind::Bss;
+        out.bss.anonymous += s.size();
+      } else {
+        s.kind = inaccessible(s) ? SegmentKind::Guard : SegmentKind::AnonMmap;
+      }
+    } else if (shared_memory(s.path)) {
+      s.kind = SegmentKind::Other;
+    } else if (is_pseudo_path(s.path)) {
+      s.kind = SegmentKind::Other;
+    } else if (code_files.count(file) || looks_like_library(s.path)) {
+      s.kind = SegmentKind::SharedLib;
+      s.library = std::string(base_name(file));
+    } else {
+      s.kind = inaccessible(s) ? SegmentKind::Guard : SegmentKind::FileMmap;
+    }
+    if (s.kind == SegmentKind::MainStack) s.tid = in.pid;
+  }
+  place_thread_stacks(in, segs, out.notes);
+  return out;
+}
+
+}  // namespace ts

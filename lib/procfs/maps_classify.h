@@ -1,0 +1,56 @@
+// maps_classify.h: naming each mapping text, data, bss, heap, stack, thread stack, library, ...
+// A pure function of what the readers gathered, so it is tested on synthetic layouts without I/O.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/segment.h"
+#include "model/task.h"
+#include "procfs/maps_elf.h"
+#include "procfs/maps_threads.h"
+
+namespace ts {
+
+// ClassifyInput is everything known about one process's address space.
+struct ClassifyInput {
+  int32_t pid = 0;
+  std::vector<MemorySegment> segments;  // parsed maps lines in address order (rss/pss may be filled)
+  std::string exe;                      // readlink of /proc/PID/exe; empty when unreadable
+  std::optional<ElfImage> elf;          // the executable's headers; nullopt when unreadable
+  AddressLayout layout;                 // from /proc/PID/stat; zeros when not permitted
+  std::optional<ThreadSps> threads;     // nullopt when thread stack pointers were not read at all
+};
+
+// BssPlacement says where the executable's bss lives: the kernel zero-fills the tail of the data
+// mapping's last page and maps the rest anonymously right after it.
+struct BssPlacement {
+  uint64_t start = 0, end = 0;  // [start, end): the bss in this address space (0, 0 when none)
+  uint64_t in_data_page = 0;    // bytes of it inside the data mapping's last page
+  uint64_t anonymous = 0;       // bytes of anonymous mappings classified as bss (page-rounded)
+};
+
+// Classified is the classified address space and what the user must be told about it.
+struct Classified {
+  std::vector<MemorySegment> segments;  // same mappings, kind/library/tid filled
+  std::string exe_path;                 // the executable's path as maps shows it (may be empty)
+  uint64_t load_bias = 0;               // where the executable's vaddr 0 was placed (0 for non-PIE)
+  BssPlacement bss;
+  std::vector<std::string> notes;       // one line each: what could not be told, and why
+};
+
+// classify() fills kind, library and tid on every segment:
+//  - the executable's mappings (by path, else the one holding start_code): r-x text, rw data,
+//    other readable ones rodata (including the RELRO part of the data PT_LOAD);
+//  - anonymous mappings overlapping a PT_LOAD's [vaddr+filesz, vaddr+memsz) + bias: bss;
+//  - [heap], [stack], [vdso], [vvar], [vvar_vclock], [vsyscall] by name;
+//  - an anonymous mapping holding a thread's sp: thread-stack with that tid, and the ---p mapping
+//    right below it: guard with the same tid;
+//  - a file with an executable mapping, or named like "*.so" / "*.so.N": lib (library = base name);
+//  - other file mappings: file; shared memory and [anon:name]: other; other anonymous: anon;
+//  - any other inaccessible (---p) mapping: guard.
+// When thread stacks cannot be told (threads unreadable, denied or running), a note says so.
+Classified classify(const ClassifyInput& in);
+
+}  // namespace ts

@@ -1,0 +1,56 @@
+// maps_summary.cpp: totals over classified segments.
+#include "procfs/maps_summary.h"
+
+#include <algorithm>
+
+namespace ts {
+
+namespace {
+
+void add(int64_t& total, int64_t v) {
+  if (v < 0) return;
+  total = total < 0 ? v : total + v;
+}
+
+}  // namespace
+
+MapsSummary summarize(const std::vector<MemorySegment>& segs) {
+  MapsSummary s;
+  std::map<SegmentKind, KindTotal> kinds;
+  std::map<int32_t, uint64_t> stack_of;  // tid -> reserved bytes (stack + guard)
+  for (const MemorySegment& m : segs) {
+    KindTotal& k = kinds[m.kind];
+    k.kind = m.kind;
+    ++k.count;
+    k.size += m.size();
+    add(k.rss, m.rss_bytes);
+    add(k.pss, m.pss_bytes);
+    if (m.kind == SegmentKind::SharedLib) {
+      auto it = std::find_if(s.libraries.begin(), s.libraries.end(), [&](const LibraryTotal& l) { return l.path == m.path; });
+      if (it == s.libraries.end()) {
+        s.libraries.push_back(LibraryTotal{m.library, m.path});
+        it = s.libraries.end() - 1;
+      }
+      ++it->mappings;
+      it->size += m.size();
+      add(it->rss, m.rss_bytes);
+      add(it->pss, m.pss_bytes);
+    }
+    if (m.tid != 0 && (m.kind == SegmentKind::ThreadStack || m.kind == SegmentKind::Guard)) stack_of[m.tid] += m.size();
+    if (m.kind == SegmentKind::ThreadStack) {
+      ++s.thread_stacks.count;
+      add(s.thread_stacks.resident, m.rss_bytes);
+    }
+  }
+  for (auto& [kind, total] : kinds) s.kinds.push_back(total);
+  bool first = true;
+  for (auto& [tid, bytes] : stack_of) {
+    s.thread_stacks.reserved += bytes;
+    s.thread_stacks.min_each = first ? bytes : std::min(s.thread_stacks.min_each, bytes);
+    s.thread_stacks.max_each = first ? bytes : std::max(s.thread_stacks.max_each, bytes);
+    first = false;
+  }
+  return s;
+}
+
+}  // namespace ts

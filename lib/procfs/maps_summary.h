@@ -1,0 +1,50 @@
+// maps_summary.h: per-kind, per-library and thread-stack totals of a classified address space.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/segment.h"
+
+namespace ts {
+
+// KindTotal sums the mappings of one kind. Bytes; rss/pss are -1 when no mapping had them.
+struct KindTotal {
+  SegmentKind kind = SegmentKind::Other;
+  size_t count = 0;
+  uint64_t size = 0;
+  int64_t rss = -1;
+  int64_t pss = -1;
+};
+
+// LibraryTotal sums the mappings of one shared library (grouped by path).
+struct LibraryTotal {
+  std::string name;  // base name ("libc.so.6")
+  std::string path;  // as maps shows it
+  size_t mappings = 0;
+  uint64_t size = 0;
+  int64_t rss = -1;
+  int64_t pss = -1;
+};
+
+// ThreadStackTotal is what the explainers point at: each thread reserves a stack of MBs but
+// touches only a few pages of it. reserved counts each stack mapping plus its guard page.
+struct ThreadStackTotal {
+  size_t count = 0;
+  uint64_t reserved = 0;
+  uint64_t min_each = 0, max_each = 0;  // smallest and largest reservation
+  int64_t resident = -1;
+};
+
+// MapsSummary is the totals taskscope maps prints under its segment table.
+struct MapsSummary {
+  std::vector<KindTotal> kinds;          // kinds present, in SegmentKind order
+  std::vector<LibraryTotal> libraries;   // in order of first mapping
+  ThreadStackTotal thread_stacks;
+};
+
+// summarize() totals classified segments.
+MapsSummary summarize(const std::vector<MemorySegment>& segs);
+
+}  // namespace ts

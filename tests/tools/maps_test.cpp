@@ -1,0 +1,214 @@
+// maps_test.cpp: `taskscope maps` against the segments fixture, which reports its own addresses.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "maps_view.h"
+#include "model/error.h"
+#include "procfs/maps_elf.h"
+#include "procfs/maps_reader.h"
+#include "registry.h"
+#include "../support/support.h"
+
+using nlohmann::json;
+using namespace ts;
+
+namespace {
+
+struct CliResult {
+  int status;
+  std::string out, err;
+};
+
+CliResult cli(const std::vector<std::string>& args) {
+  std::vector<const char*> argv{"taskscope"};
+  for (const std::string& a : args) argv.push_back(a.c_str());
+  std::ostringstream out, err;
+  tools::Context ctx{out, err};
+  const int rc = tools::run_cli(static_cast<int>(argv.size()), argv.data(), ctx);
+  return {rc, out.str(), err.str()};
+}
+
+uint64_t addr(const json& j) { return std::stoull(j.get<std::string>(), nullptr, 16); }
+
+// segment_at() is the segment object holding address a (fails the test when none does).
+const json& segment_at(const std::vector<json>& segs, uint64_t a) {
+  for (const json& s : segs)
+    if (addr(s["start"]) <= a && a < addr(s["end"])) return s;
+  FAIL("no segment holds " << std::hex << a);
+  throw;
+}
+
+// unused_pid() is a pid with no process behind it right now.
+pid_t unused_pid() {
+  for (pid_t p = 4242;; ++p)
+    if (kill(p, 0) != 0 && errno == ESRCH) return p;
+}
+
+}  // namespace
+
+TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "[maps][tools]") {
+  test::Fixture f("segments");
+  const json facts = json::parse(f.facts());
+  const CliResult r = cli({"maps", std::to_string(f.pid()), "--json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+
+  std::vector<json> segs;
+  json summary;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line);  // every line is one JSON object
+    REQUIRE(summary.is_null());        // the summary comes last
+    if (j["type"] == "segment") segs.push_back(j);
+    else summary = j;
+  }
+  REQUIRE(summary["type"] == "summary");
+  REQUIRE(segs.size() > 10);
+
+  SECTION("the 1 MiB array is bss: the data page's tail plus an anonymous mapping") {
+    const uint64_t a = facts["bss_addr"], n = facts["bss_size"];
+    CHECK(segment_at(segs, a + n / 2)["kind"] == "bss");
+    CHECK(segment_at(segs, a + n - 1)["kind"] == "bss");
+    uint64_t bss_mapped = 0;
+    for (const json& s : segs)
+      if (s["kind"] == "bss") bss_mapped += s["size"].get<uint64_t>();
+    CHECK(bss_mapped + summary["bss"]["in_data_page"].get<uint64_t>() >= n);
+    CHECK(bss_mapped <= n + 2 * 4096);  // page rounding only
+    CHECK(addr(summary["bss"]["start"]) <= a);
+    CHECK(a + n <= addr(summary["bss"]["end"]));
+  }
+  SECTION("the 64 KiB initialised array is data") {
+    const uint64_t a = facts["data_addr"], n = facts["data_size"];
+    CHECK(segment_at(segs, a)["kind"] == "data");
+    CHECK(segment_at(segs, a + n - 1)["kind"] == "data");
+  }
+  SECTION("the malloc'd block is in the heap") {
+    const uint64_t a = facts["heap_addr"], n = facts["heap_size"];
+    if (facts["asan"].get<bool>()) {
+      WARN("ASan build: its malloc does not use brk, so the block is checked to be anon, not heap");
+      CHECK(segment_at(segs, a)["kind"] == "anon");
+    } else {
+      CHECK(segment_at(segs, a)["kind"] == "heap");
+      CHECK(segment_at(segs, a + n - 1)["kind"] == "heap");
+      CHECK(addr(summary["layout"]["start_brk"]) <= a);
+      CHECK(a + n <= addr(summary["layout"]["brk"]));
+    }
+  }
+  SECTION("each thread's stack variable is in a thread-stack with its tid, a guard page below") {
+    REQUIRE(facts["threads"].size() == 2);
+    for (const json& t : facts["threads"]) {
+      const json& s = segment_at(segs, t["stack_addr"].get<uint64_t>());
+      CHECK(s["kind"] == "thread-stack");
+      CHECK(s["tid"] == t["tid"]);
+      const uint64_t size = s["size"], want = t["stack_size"];
+      CHECK(size + 8192 >= want);
+      CHECK(size <= want + 8192);
+      const json& g = segment_at(segs, addr(s["start"]) - 1);
+      CHECK(g["kind"] == "guard");
+      CHECK(g["tid"] == t["tid"]);
+    }
+    CHECK(summary["thread_stacks"]["count"] == 2);
+    const json& main = segment_at(segs, facts["main_stack_addr"].get<uint64_t>());
+    CHECK(main["kind"] == "stack");
+    CHECK(main["tid"] == facts["pid"]);
+  }
+  SECTION("text and libc are where they belong") {
+    CHECK(summary["kinds"]["text"]["mappings"].get<int>() >= 1);
+    bool libc = false;
+    for (const json& l : summary["libraries"]) libc |= l["name"] == "libc.so.6";
+    CHECK(libc);
+    CHECK(summary["exe"] == test::fixture_path("segments"));
+  }
+}
+
+TEST_CASE("maps prints size(1)'s line for the executable, then segments and totals", "[maps][tools]") {
+  test::Fixture f("segments");
+  const test::RunResult r = test::run({test::taskscope_bin(), "maps", std::to_string(f.pid())});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const test::RunResult size = test::run({"/usr/bin/size", test::fixture_path("segments")});
+  REQUIRE(size.status == 0);
+  CHECK(r.out.substr(0, size.out.size()) == size.out);
+  CHECK(r.out.find("START-END") != std::string::npos);
+  CHECK(r.out.find("thread stacks: 2, ") != std::string::npos);
+  CHECK(r.out.find("(bss)") != std::string::npos);
+  CHECK(r.out.find("shared libraries: ") != std::string::npos);
+}
+
+TEST_CASE("the size line agrees with size(1) on system binaries and libraries", "[maps][tools]") {
+  for (const char* p : {"/usr/bin/size", "/bin/cat", "/usr/lib/x86_64-linux-gnu/libc.so.6"}) {
+    INFO(p);
+    const test::RunResult size = test::run({"/usr/bin/size", p});
+    REQUIRE(size.status == 0);
+    CHECK(tools::size_lines(read_elf_image(p).size, p) == size.out);
+  }
+  CHECK_THROWS_AS(read_elf_image("/proc/self/status"), Error);
+  CHECK_THROWS_AS(read_elf_image("/nonexistent/x"), Error);
+}
+
+TEST_CASE("maps: unknown pid, bad flag, missing pid, help", "[maps][tools]") {
+  const pid_t p = unused_pid();
+  const test::RunResult r = test::run({test::taskscope_bin(), "maps", std::to_string(p)});
+  CHECK(r.status == 1);
+  CHECK(r.err == "taskscope: no process with pid " + std::to_string(p) + "\n");
+  CHECK(r.out.empty());
+  CHECK(test::run({test::taskscope_bin(), "maps", "--bogus", "1"}).status == 2);
+  CHECK(test::run({test::taskscope_bin(), "maps"}).status == 2);
+  CHECK(test::run({test::taskscope_bin(), "maps", "notapid"}).status == 2);
+  const test::RunResult h = test::run({test::taskscope_bin(), "maps", "--help"});
+  CHECK(h.status == 0);
+  CHECK(h.out.find("--json") != std::string::npos);
+  const CliResult k = cli({"maps", "2"});  // kthreadd: no address space
+  CHECK(k.status == 1);
+  CHECK(k.err.find("has no address space") != std::string::npos);
+}
+
+TEST_CASE("maps of a process it may not trace names the file and shows what status tells", "[maps][tools]") {
+  if (geteuid() != 0) {
+    WARN("SKIPPED: needs root to run taskscope as another user");
+    return;
+  }
+  test::Fixture f("segments");
+  const std::string pid = std::to_string(f.pid());
+  const test::RunResult r = test::run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                       test::taskscope_bin(), "maps", pid});
+  CHECK(r.status == 1);
+  CHECK(r.err == "taskscope: cannot read /proc/" + pid + "/maps: permission denied (needs root or CAP_SYS_PTRACE)\n");
+  CHECK(r.out.find("VmSize") != std::string::npos);
+  CHECK(r.out.find("VmStk") != std::string::npos);
+}
+
+TEST_CASE("maps of processes that exit while being read fails cleanly", "[maps][tools]") {
+  int ok = 0, gone = 0;
+  for (int i = 0; i < 30; ++i) {
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      usleep(static_cast<useconds_t>(200 * (i % 5)));
+      _exit(0);
+    }
+    for (int round = 0; round < 3; ++round) {
+      try {
+        read_process_maps(child);
+        ++ok;
+      } catch (const Error& e) {
+        const std::string m = e.what();
+        CHECK((m == "no process with pid " + std::to_string(child) || m.find("has no address space") != std::string::npos));
+        ++gone;
+      }
+      if (round == 1) waitpid(child, nullptr, 0);
+    }
+  }
+  CHECK(gone > 0);  // at least the reads after the reap
+  INFO("read while alive: " << ok);
+}
