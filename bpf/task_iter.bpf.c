@@ -12,6 +12,16 @@ char LICENSE[] SEC("license") = "GPL";
  * Not const: the program is loaded once and reused by snapshots that differ. */
 __u32 skip_kthreads = 0;
 
+/* nr_cpus: possible CPUs, set before load; 0 reads only the RSS counters' central count. */
+const volatile __u32 nr_cpus = 0;
+
+/* this_cpu_off: x86's per-CPU copy of its own per-CPU offset. The verifier needs its address
+ * from kallsyms, which kernels without CONFIG_KALLSYMS_ALL do not list: then dump_task fails
+ * to load and user space loads dump_task_approx instead. */
+extern const unsigned long this_cpu_off __ksym __weak;
+
+#define MAX_CPUS 8192
+
 /* Kernels before 5.14 called __state "state". */
 struct task_struct___pre514 {
 	long state;
@@ -34,16 +44,31 @@ enum { RSS_FILE = 0, RSS_ANON = 1, RSS_SHMEM = 3 }; /* MM_FILEPAGES, MM_ANONPAGE
 
 /* Fields are read with plain loads: the iterator hands us a trusted task pointer, and the
  * verifier turns these into fault-safe loads, far cheaper than bpf_probe_read_kernel(). */
-static __always_inline __s64 rss_counter(struct mm_struct *mm, int i)
+
+/* rss_counter() reads counter i of mm. Since 6.2 it is a percpu_counter whose .count lags the
+ * per-CPU deltas by up to batch*ncpus pages; with `exact` we add the deltas, as /proc's
+ * statm/status do (get_mm_counter_sum) at the cost of one read per CPU. */
+static __always_inline __s64 rss_counter(struct mm_struct *mm, int i, bool exact)
 {
 	if (bpf_core_type_exists(struct mm_rss_stat___pre62))
 		return BPF_CORE_READ((struct mm_struct___pre62 *)mm, rss_stat.count[i].counter);
-	/* percpu_counter.count lags the per-CPU deltas by at most batch*ncpus pages,
-	 * as get_mm_counter() in the kernel does. */
-	return mm->rss_stat[i].count;
+	__s64 sum = mm->rss_stat[i].count;
+	if (!exact)
+		return sum;
+	unsigned long counters = (unsigned long)mm->rss_stat[i].counters;
+	for (__u32 cpu = 0; cpu < nr_cpus && cpu < MAX_CPUS; cpu++) {
+		const unsigned long *off = bpf_per_cpu_ptr(&this_cpu_off, cpu);
+		__s32 v = 0;
+
+		if (!off)
+			break;
+		bpf_probe_read_kernel(&v, sizeof(v), (void *)(counters + *off));
+		sum += v;
+	}
+	return sum;
 }
 
-static __always_inline void fill_mm(struct task_rec *r, struct mm_struct *mm)
+static __always_inline void fill_mm(struct task_rec *r, struct mm_struct *mm, bool exact)
 {
 	r->start_code = mm->start_code;
 	r->end_code = mm->end_code;
@@ -53,10 +78,12 @@ static __always_inline void fill_mm(struct task_rec *r, struct mm_struct *mm)
 	r->brk = mm->brk;
 	r->start_stack = mm->start_stack;
 	r->total_vm = mm->total_vm;
-	r->rss_file = rss_counter(mm, RSS_FILE);
-	r->rss_anon = rss_counter(mm, RSS_ANON);
-	r->rss_shmem = rss_counter(mm, RSS_SHMEM);
+	r->rss_file = rss_counter(mm, RSS_FILE, exact);
+	r->rss_anon = rss_counter(mm, RSS_ANON, exact);
+	r->rss_shmem = rss_counter(mm, RSS_SHMEM, exact);
 	r->have |= TASK_REC_HAVE_MM;
+	if (exact || bpf_core_type_exists(struct mm_rss_stat___pre62))
+		r->have |= TASK_REC_HAVE_RSS_EXACT;
 }
 
 static __always_inline void fill_group(struct task_rec *r, struct task_struct *task)
@@ -74,8 +101,7 @@ static __always_inline void fill_group(struct task_rec *r, struct task_struct *t
 	r->have |= TASK_REC_HAVE_GROUP;
 }
 
-SEC("iter/task")
-int dump_task(struct bpf_iter__task *ctx)
+static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu)
 {
 	struct task_struct *task = ctx->task;
 	struct task_rec r = {};
@@ -129,12 +155,28 @@ int dump_task(struct bpf_iter__task *ctx)
 	if (!(r.flags & TASK_REC_PF_KTHREAD)) {
 		struct mm_struct *mm = task->mm;
 
+		/* The exact RSS sum is paid once per process: by the leader, or by every thread
+		 * when the leader has exited (its mm is gone). */
 		if (mm)
-			fill_mm(&r, mm);
+			fill_mm(&r, mm, sum_percpu && (r.pid == r.tgid || !task->group_leader->mm));
 	}
 	if (r.pid == r.tgid)
 		fill_group(&r, task);
 
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
+}
+
+/* dump_task writes exact RSS (summing per-CPU deltas); needs this_cpu_off. */
+SEC("iter/task")
+int dump_task(struct bpf_iter__task *ctx)
+{
+	return dump(ctx, true);
+}
+
+/* dump_task_approx is the fallback: RSS from the percpu_counters' central count only. */
+SEC("iter/task")
+int dump_task_approx(struct bpf_iter__task *ctx)
+{
+	return dump(ctx, false);
 }

@@ -9,6 +9,7 @@
 #define TASK_REC_HAVE_MM 0x1        /* mm_* fields valid (user task, group data below too) */
 #define TASK_REC_HAVE_SCHEDINFO 0x2 /* run_delay and pcount valid (CONFIG_SCHED_INFO) */
 #define TASK_REC_HAVE_GROUP 0x4     /* sig_* fields valid (written for group leaders) */
+#define TASK_REC_HAVE_RSS_EXACT 0x8 /* rss_* include the per-CPU deltas (as /proc's statm) */
 
 /* TASK_REC_PF_KTHREAD is PF_KTHREAD: a kernel thread. */
 #define TASK_REC_PF_KTHREAD 0x00200000u

@@ -69,6 +69,9 @@ BpfSource::BpfSource() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))
   if (!reader_.per_process_iter())
     notes_.push_back("the kernel has no per-process task iterator (Linux < 6.1): a pid filter reads every task "
                      "and filters in user space");
+  if (!reader_.exact_rss())
+    notes_.push_back("RSS comes from the kernel's central counters (this_cpu_off is not in kallsyms): like "
+                     "/proc/PID/stat, it may lag /proc/PID/status by up to 32 pages per CPU per counter");
 }
 
 const std::string& BpfSource::user_name(uint32_t uid) {
@@ -110,7 +113,8 @@ void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::v
       g.leader = &r;
       if (r.have & TASK_REC_HAVE_GROUP) p.tasks.reserve(static_cast<size_t>(std::max(r.nr_threads, 1)));
     }
-    if (!g.mm && (r.have & TASK_REC_HAVE_MM)) g.mm = &r;
+    // Prefer a record whose RSS includes the per-CPU deltas (the leader's, normally).
+    if ((r.have & TASK_REC_HAVE_MM) && (!g.mm || ((r.have & ~g.mm->have) & TASK_REC_HAVE_RSS_EXACT))) g.mm = &r;
     g.utime += r.utime;
     g.stime += r.stime;
     g.rtime += r.sum_exec_runtime;

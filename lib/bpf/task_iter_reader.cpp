@@ -15,10 +15,6 @@
 
 namespace ts::bpf {
 
-struct TaskIterReader::Skel {
-  SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;
-};
-
 namespace {
 
 // FdCloser closes an fd when it leaves scope.
@@ -47,14 +43,39 @@ LinkPtr attach_group(bpf_program* prog, int32_t tgid) {
 
 }  // namespace
 
+struct TaskIterReader::Skel {
+  SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;
+  bpf_program* prog = nullptr;  // the loaded variant: dump_task or dump_task_approx
+  LinkPtr link;                 // the all-tasks iterator, reused by every read_all()
+};
+
+namespace {
+
+// open_variant() opens the skeleton with only one of the two programs enabled and loads it.
+// Returns 0 or libbpf's negative errno.
+int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool exact) {
+  p.reset(task_iter_bpf__open());
+  if (!p) return -errno;
+  const int ncpus = libbpf_num_possible_cpus();
+  p->rodata->nr_cpus = ncpus > 0 ? static_cast<__u32>(ncpus) : 0;
+  bpf_program__set_autoload(exact ? p->progs.dump_task_approx : p->progs.dump_task, false);
+  return task_iter_bpf__load(p.get());
+}
+
+}  // namespace
+
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
-  skel_->p.reset(task_iter_bpf__open());
-  if (!skel_->p) throw Error(explain_load_failure("iter/task (open)", errno));
-  if (int err = task_iter_bpf__load(skel_->p.get())) throw Error(explain_load_failure("iter/task", err));
-  if (int err = task_iter_bpf__attach(skel_->p.get())) throw Error(explain_load_failure("iter/task (attach)", err));
+  // Try the exact-RSS program first; a kernel that will not resolve this_cpu_off gets the other.
+  exact_rss_ = open_variant(skel_->p, true) == 0;
+  if (!exact_rss_) {
+    if (int err = open_variant(skel_->p, false)) throw Error(explain_load_failure("iter/task", err));
+  }
+  skel_->prog = exact_rss_ ? skel_->p->progs.dump_task : skel_->p->progs.dump_task_approx;
+  skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
+  if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));
   // Ask the kernel, not its version, whether it can iterate one process's tasks.
-  LinkPtr probe = attach_group(skel_->p->progs.dump_task, static_cast<int32_t>(getpid()));
+  LinkPtr probe = attach_group(skel_->prog, static_cast<int32_t>(getpid()));
   per_process_ = probe != nullptr;
   grow(4096, 0);
 }
@@ -94,7 +115,7 @@ void TaskIterReader::read_link(int link_fd) {
 std::span<const task_rec> TaskIterReader::read_all(bool skip_kthreads) {
   count_ = 0;
   skel_->p->bss->skip_kthreads = skip_kthreads ? 1 : 0;
-  read_link(bpf_link__fd(skel_->p->links.dump_task));
+  read_link(bpf_link__fd(skel_->link.get()));
   return {buf_.get(), count_};
 }
 
@@ -102,14 +123,14 @@ std::span<const task_rec> TaskIterReader::read_group(int32_t tgid) {
   count_ = 0;
   skel_->p->bss->skip_kthreads = 0;
   if (per_process_) {
-    LinkPtr link = attach_group(skel_->p->progs.dump_task, tgid);
+    LinkPtr link = attach_group(skel_->prog, tgid);
     if (!link) {
       if (errno == ESRCH || errno == ENOENT) return {};  // no such process: nothing to read
       throw Error(explain_load_failure("iter/task for pid " + std::to_string(tgid), errno));
     }
     read_link(bpf_link__fd(link.get()));
   } else {
-    read_link(bpf_link__fd(skel_->p->links.dump_task));
+    read_link(bpf_link__fd(skel_->link.get()));
   }
   // Keep only the group itself: a tid that is not a group leader names no group.
   task_rec* end = std::remove_if(buf_.get(), buf_.get() + count_, [tgid](const task_rec& r) { return r.tgid != tgid; });

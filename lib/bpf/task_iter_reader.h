@@ -34,6 +34,10 @@ class TaskIterReader {
   // per_process_iter() tells whether the kernel accepted a per-process task iterator.
   bool per_process_iter() const { return per_process_; }
 
+  // exact_rss() tells whether RSS includes the per-CPU deltas (as /proc/PID/status), which
+  // needs this_cpu_off from kallsyms; otherwise it is the central count (as /proc/PID/stat).
+  bool exact_rss() const { return exact_rss_; }
+
  private:
   // read_link() reads every record from an iterator link into buf_ (from the start).
   void read_link(int link_fd);
@@ -45,6 +49,7 @@ class TaskIterReader {
   struct Skel;
   std::unique_ptr<Skel> skel_;
   bool per_process_ = false;
+  bool exact_rss_ = false;
   std::unique_ptr<task_rec[]> buf_;  // reused across reads, never zeroed (read() fills it)
   size_t cap_ = 0;                   // records buf_ can hold
   size_t count_ = 0;                 // records the last read left in buf_
