@@ -60,6 +60,17 @@ uint64_t stat_field(int32_t pid, int32_t tid, int n) {
   return std::stoull(v);
 }
 
+// wait_sleeping() waits (up to 5 s) until /proc shows the thread asleep ('S').
+void wait_sleeping(int32_t pid, int32_t tid) {
+  for (int i = 0; i < 5000; ++i) {
+    std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    const size_t close = s.rfind(')');
+    if (close != std::string::npos && close + 2 < s.size() && s[close + 2] == 'S') return;
+    usleep(1000);
+  }
+}
+
 // status_value() returns the number after `key:` in /proc/PID/task/TID/status.
 uint64_t status_value(int32_t pid, int32_t tid, const std::string& key) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
@@ -111,6 +122,7 @@ TEST_CASE("BpfSource sees this process's own threads with their tid, tgid and co
   TS_BPF_GATE(l.src != nullptr, l.why);
   Parked parked(3);
   const int32_t me = static_cast<int32_t>(getpid());
+  for (int32_t tid : parked.tids) wait_sleeping(me, tid);
 
   for (bool by_pid : {true, false}) {
     Request req;
