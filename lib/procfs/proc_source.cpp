@@ -1,0 +1,271 @@
+// proc_source.cpp: ProcSource, the /proc Source built on libproc2's pids tables.
+//
+// One pass reads two libproc2 tables and joins them by tgid:
+//   - the process table (PIDS_FETCH_TASKS_ONLY): what is per process (command line, user,
+//     group CPU times, RSS), read once per process, never once per thread;
+//   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
+// libproc2 4.0 has no context-switch items, so those come from each task's status file,
+// parsed by proc_text.cpp with one read() into a stack buffer.
+// A task or process that exits between the steps is missing from one side and is dropped.
+#include "procfs/proc_source.h"
+
+#include <libproc2/pids.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "model/error.h"
+#include "procfs/proc_text.h"
+
+namespace ts {
+
+namespace {
+
+constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
+constexpr int kSelectMax = 255;              // libproc2's limit on pids per select
+
+uint64_t clock_ns(clockid_t id) {
+  struct timespec ts {};
+  clock_gettime(id, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// Items is the item list of one libproc2 table; add() returns where the item's value will be.
+class Items {
+ public:
+  int add(enum pids_item it) {
+    items_.push_back(it);
+    return static_cast<int>(items_.size()) - 1;
+  }
+  enum pids_item* data() { return items_.data(); }
+  int size() const { return static_cast<int>(items_.size()); }
+
+ private:
+  std::vector<enum pids_item> items_;
+};
+
+// Table owns a libproc2 pids_info for one item list.
+class Table {
+ public:
+  explicit Table(Items& items) {
+    const int rc = procps_pids_new(&info_, items.data(), items.size());
+    if (rc < 0) throw Error("cannot use libproc2 to read /proc: " + std::string(std::strerror(-rc)));
+  }
+  ~Table() {
+    if (info_) procps_pids_unref(&info_);
+  }
+  Table(const Table&) = delete;
+  Table& operator=(const Table&) = delete;
+
+  // each() calls fn for every stack of the table: all of /proc, or only the thread groups in
+  // `pids` (in chunks, as libproc2 selects at most 255 at a time).
+  void each(const std::vector<int32_t>& pids, bool threads, const std::function<void(pids_stack*)>& fn) {
+    if (pids.empty()) {
+      pids_fetch* f = procps_pids_reap(info_, threads ? PIDS_FETCH_THREADS_TOO : PIDS_FETCH_TASKS_ONLY);
+      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
+      run(f, fn);
+      return;
+    }
+    for (size_t at = 0; at < pids.size(); at += kSelectMax) {
+      std::vector<unsigned> chunk;
+      for (size_t i = at; i < pids.size() && i < at + kSelectMax; ++i) chunk.push_back(static_cast<unsigned>(pids[i]));
+      pids_fetch* f = procps_pids_select(info_, chunk.data(), static_cast<int>(chunk.size()),
+                                         threads ? PIDS_SELECT_PID_THREADS : PIDS_SELECT_PID);
+      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
+      run(f, fn);
+    }
+  }
+
+ private:
+  static void run(pids_fetch* f, const std::function<void(pids_stack*)>& fn) {
+    const int n = f->counts ? f->counts->total : 0;
+    for (int i = 0; i < n; ++i) fn(f->stacks[i]);
+  }
+  pids_info* info_ = nullptr;
+};
+
+#define VAL(idx, type) (stack->head[(idx)].result.type)
+
+class ProcSource final : public Source {
+ public:
+  ProcSource() {
+    const long hz = sysconf(_SC_CLK_TCK);
+    ns_per_tick_ = 1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
+    const long page = sysconf(_SC_PAGESIZE);
+    page_size_ = static_cast<uint64_t>(page > 0 ? page : 4096);
+  }
+
+  std::string name() const override { return "proc"; }
+
+  Snapshot snapshot(const Request& req) override {
+    Snapshot snap;
+    snap.taken_ns = clock_ns(CLOCK_MONOTONIC);
+    // Boot instant from the clocks themselves: exact to the ns, where /proc/stat's btime is whole seconds.
+    snap.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+    snap.source = name();
+    snap.fields = req.fields | Field::Ids;
+
+    std::vector<int32_t> pids;
+    for (int32_t p : req.pids)
+      if (p > 0) pids.push_back(p);  // libproc2 ends a pid list at 0
+    if (!req.pids.empty() && pids.empty()) return snap;
+    std::sort(pids.begin(), pids.end());
+    pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
+
+    read_processes(req, pids, snap);
+    read_threads(req, pids, snap);
+    if (has(req.fields, Field::Layout)) read_layouts(snap);
+
+    // A process whose threads all vanished (or that appeared after the thread pass) is gone.
+    std::erase_if(snap.processes, [](const Process& p) { return p.tasks.empty(); });
+    for (Process& p : snap.processes) {
+      std::sort(p.tasks.begin(), p.tasks.end(), [](const Task& a, const Task& b) {
+        if (a.is_leader() != b.is_leader()) return a.is_leader();
+        return a.tid < b.tid;
+      });
+    }
+    return snap;
+  }
+
+ private:
+  void read_processes(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+    const Fields f = req.fields;
+    Items it;
+    const int i_pid = it.add(PIDS_ID_PID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
+              i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS), i_nlwp = it.add(PIDS_NLWP);
+    const bool times = has(f, Field::Times), mem = has(f, Field::Memory), user = has(f, Field::User),
+               cmdline = has(f, Field::Cmdline);
+    const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1;
+    const int i_rss = mem ? it.add(PIDS_RSS) : -1, i_vsz = mem ? it.add(PIDS_VSIZE_BYTES) : -1;
+    const int i_uid = user ? it.add(PIDS_ID_RUID) : -1, i_user = user ? it.add(PIDS_ID_RUSER) : -1;
+    const int i_argv = cmdline ? it.add(PIDS_CMDLINE_V) : -1;
+    Table table(it);
+    table.each(pids, false, [&](pids_stack* stack) {
+      // A listed pid that is really a thread id is not a process: /proc/TID is hidden but readable.
+      if (VAL(i_pid, s_int) != VAL(i_tgid, s_int)) return;
+      const bool kthread = (VAL(i_flags, ul_int) & kPfKthread) != 0;
+      if (kthread && !req.kernel_threads) return;
+      Process p;
+      p.pid = VAL(i_pid, s_int);
+      p.ppid = VAL(i_ppid, s_int);
+      p.comm = VAL(i_cmd, str) ? VAL(i_cmd, str) : "";
+      p.kthread = kthread;
+      p.nlwp = VAL(i_nlwp, s_int);
+      if (times) {
+        p.utime_ns = VAL(i_ut, ull_int) * ns_per_tick_;
+        p.stime_ns = VAL(i_st, ull_int) * ns_per_tick_;
+      }
+      if (mem) {
+        p.rss_bytes = VAL(i_rss, ul_int) * page_size_;
+        p.vsize_bytes = VAL(i_vsz, ul_int);
+      }
+      if (user) {
+        p.uid = VAL(i_uid, u_int);
+        p.user = VAL(i_user, str) ? VAL(i_user, str) : std::to_string(p.uid);
+      }
+      if (cmdline && !kthread) p.cmdline = join_argv(VAL(i_argv, strv));
+      snap.processes.push_back(std::move(p));
+    });
+    std::sort(snap.processes.begin(), snap.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
+  }
+
+  void read_threads(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+    std::unordered_map<int32_t, size_t> index;
+    index.reserve(snap.processes.size() * 2);
+    for (size_t i = 0; i < snap.processes.size(); ++i) index.emplace(snap.processes[i].pid, i);
+
+    const Fields f = req.fields;
+    Items it;
+    const int i_tid = it.add(PIDS_ID_TID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
+              i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS);
+    const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched),
+               switches = has(f, Field::Switches);
+    const int i_state = state ? it.add(PIDS_STATE) : -1, i_cpu = state ? it.add(PIDS_PROCESSOR) : -1;
+    const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1,
+              i_start = times ? it.add(PIDS_TICS_BEGAN) : -1;
+    const int i_nice = sched ? it.add(PIDS_NICE) : -1, i_prio = sched ? it.add(PIDS_PRIORITY) : -1,
+              i_rt = sched ? it.add(PIDS_PRIORITY_RT) : -1, i_pol = sched ? it.add(PIDS_SCHED_CLASS) : -1;
+    Table table(it);
+    char path[64];
+    char buf[8192];
+    table.each(pids, true, [&](pids_stack* stack) {
+      auto at = index.find(VAL(i_tgid, s_int));
+      if (at == index.end()) return;  // its process was not listed, filtered, or is gone
+      Task t;
+      t.tid = VAL(i_tid, s_int);
+      t.tgid = VAL(i_tgid, s_int);
+      t.ppid = VAL(i_ppid, s_int);
+      t.comm = VAL(i_cmd, str) ? VAL(i_cmd, str) : "";
+      t.kthread = (VAL(i_flags, ul_int) & kPfKthread) != 0;
+      if (state) {
+        t.state = static_cast<char>(VAL(i_state, s_ch));
+        t.cpu = VAL(i_cpu, s_int);
+      }
+      if (times) {
+        t.utime_ns = VAL(i_ut, ull_int) * ns_per_tick_;
+        t.stime_ns = VAL(i_st, ull_int) * ns_per_tick_;
+        t.start_ns = VAL(i_start, ull_int) * ns_per_tick_;
+      }
+      if (sched) {
+        t.nice = VAL(i_nice, s_int);
+        t.prio = VAL(i_prio, s_int);
+        t.rtprio = VAL(i_rt, s_int);
+        t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
+      }
+      if (switches) {
+        std::snprintf(path, sizeof path, "/proc/%d/task/%d/status", t.tgid, t.tid);
+        const ssize_t n = procfs::read_small(path, buf, sizeof buf);
+        if (n < 0) return;  // exited since its stat was read
+        const procfs::Switches s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
+        t.nvcsw = s.voluntary;
+        t.nivcsw = s.involuntary;
+      }
+      snap.processes[at->second].tasks.push_back(std::move(t));
+    });
+  }
+
+  void read_layouts(Snapshot& snap) {
+    char path[48];
+    char buf[1024];
+    for (Process& p : snap.processes) {
+      std::snprintf(path, sizeof path, "/proc/%d/stat", p.pid);
+      const ssize_t n = procfs::read_small(path, buf, sizeof buf);
+      procfs::StatLine s;
+      if (n <= 0 || !procfs::parse_stat(std::string_view(buf, static_cast<size_t>(n)), s)) continue;
+      p.layout.start_code = s.start_code;
+      p.layout.end_code = s.end_code;
+      p.layout.start_data = s.start_data;
+      p.layout.end_data = s.end_data;
+      p.layout.start_brk = s.start_brk;
+      p.layout.start_stack = s.start_stack;
+      // brk itself is not in stat: it is the end of the [heap] mapping in /proc/PID/maps.
+    }
+  }
+
+  static std::string join_argv(char** argv) {
+    std::string out;
+    for (char** a = argv; a && *a; ++a) {
+      if (!out.empty()) out += ' ';
+      out += *a;
+    }
+    return out;
+  }
+
+  uint64_t ns_per_tick_ = 10000000;
+  uint64_t page_size_ = 4096;
+};
+
+#undef VAL
+
+}  // namespace
+
+std::unique_ptr<Source> make_proc_source() { return std::make_unique<ProcSource>(); }
+
+}  // namespace ts

@@ -1,0 +1,113 @@
+// proc_text.cpp: parsers of /proc stat and status text, and the small-file read they use.
+#include "procfs/proc_text.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+namespace ts::procfs {
+
+namespace {
+
+// Cursor walks space-separated numeric fields of a stat line.
+struct Cursor {
+  const char* p;
+  const char* end;
+
+  // next() parses the next field as T; false when the text ends or the field is not a number.
+  template <class T>
+  bool next(T& v) {
+    while (p < end && *p == ' ') ++p;
+    if (p >= end) return false;
+    const char* start = p;
+    while (p < end && *p != ' ' && *p != '\n') ++p;
+    // Signed fields (nice, priority) may be negative; unsigned ones never are.
+    auto [ptr, ec] = std::from_chars(start, p, v);
+    return ec == std::errc() && ptr == p;
+  }
+  // skip() passes over n fields of any content.
+  bool skip(int n) {
+    for (int i = 0; i < n; ++i) {
+      while (p < end && *p == ' ') ++p;
+      if (p >= end || *p == '\n') return false;
+      while (p < end && *p != ' ' && *p != '\n') ++p;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+bool parse_stat(std::string_view text, StatLine& out) {
+  const size_t open = text.find('(');
+  const size_t close = text.rfind(')');
+  if (open == std::string_view::npos || close == std::string_view::npos || close < open) return false;
+  {
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + open, out.pid);
+    if (ec != std::errc() || *ptr != ' ') return false;
+  }
+  out.comm.assign(text.substr(open + 1, close - open - 1));
+  Cursor c{text.data() + close + 1, text.data() + text.size()};
+  while (c.p < c.end && *c.p == ' ') ++c.p;
+  if (c.p >= c.end) return false;
+  out.state = *c.p++;
+  // Fields 4..41 (1-based, as proc(5) numbers them) are required.
+  if (!c.next(out.ppid) || !c.skip(4) || !c.next(out.flags) || !c.skip(4)) return false;   // 4..13
+  if (!c.next(out.utime) || !c.next(out.stime) || !c.skip(2)) return false;                  // 14..17
+  if (!c.next(out.priority) || !c.next(out.nice) || !c.next(out.num_threads)) return false;  // 18..20
+  if (!c.skip(1) || !c.next(out.starttime) || !c.next(out.vsize) || !c.next(out.rss)) return false;  // 21..24
+  if (!c.skip(1) || !c.next(out.start_code) || !c.next(out.end_code) || !c.next(out.start_stack)) return false;  // 25..28
+  if (!c.skip(10) || !c.next(out.processor) || !c.next(out.rt_priority) || !c.next(out.policy)) return false;  // 29..41
+  // 42..44 then start_data, end_data, start_brk (since Linux 3.3).
+  if (c.skip(3) && c.next(out.start_data) && c.next(out.end_data)) c.next(out.start_brk);
+  return true;
+}
+
+namespace {
+
+// value_after() parses the decimal number following `key` at a line start, or returns false.
+bool value_after(std::string_view text, std::string_view key, uint64_t& v) {
+  size_t at = 0;
+  while ((at = text.find(key, at)) != std::string_view::npos) {
+    if (at == 0 || text[at - 1] == '\n') break;
+    at += key.size();
+  }
+  if (at == std::string_view::npos) return false;
+  const char* p = text.data() + at + key.size();
+  const char* end = text.data() + text.size();
+  while (p < end && (*p == ' ' || *p == '\t')) ++p;
+  auto [ptr, ec] = std::from_chars(p, end, v);
+  return ec == std::errc() && ptr != p;
+}
+
+}  // namespace
+
+Switches parse_status_switches(std::string_view text) {
+  Switches s;
+  const bool v = value_after(text, "voluntary_ctxt_switches:", s.voluntary);
+  const bool n = value_after(text, "nonvoluntary_ctxt_switches:", s.involuntary);
+  s.found = v && n;
+  return s;
+}
+
+ssize_t read_small(const char* path, char* buf, size_t cap) {
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t got = 0;
+  while (got < cap) {
+    const ssize_t n = read(fd, buf + got, cap - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      close(fd);
+      return -1;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(fd);
+  return static_cast<ssize_t>(got);
+}
+
+}  // namespace ts::procfs

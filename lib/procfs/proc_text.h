@@ -1,0 +1,52 @@
+// proc_text.h: parsers of our own for the /proc text libproc2 does not give us
+// (context switches from status, the layout fields of stat), and a fast small-file read.
+// Everything here treats its input as untrusted: it never reads past the text it is given.
+#pragma once
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ts::procfs {
+
+// StatLine is /proc/PID/stat (or /proc/PID/task/TID/stat) as the kernel prints it (proc(5)).
+// Times are clock ticks, rss is pages: the caller converts units.
+struct StatLine {
+  int32_t pid = 0;
+  std::string comm;            // between the first '(' and the LAST ')': comm may hold both
+  char state = '?';
+  int32_t ppid = 0;
+  uint64_t flags = 0;          // PF_* bits
+  uint64_t utime = 0, stime = 0;
+  int32_t priority = 0, nice = 0, num_threads = 0;
+  uint64_t starttime = 0;
+  uint64_t vsize = 0, rss = 0;
+  uint64_t start_code = 0, end_code = 0, start_stack = 0;
+  int32_t processor = -1;
+  uint32_t rt_priority = 0, policy = 0;
+  uint64_t start_data = 0, end_data = 0, start_brk = 0;  // 0 on kernels too old to print them
+};
+
+// parse_stat() parses one stat line into `out`. Returns false when the text is not a stat line
+// (no "pid (comm) S" head, or fewer fields than the 41st, policy). Fields after policy are optional.
+bool parse_stat(std::string_view text, StatLine& out);
+
+// Switches is what /proc/PID/task/TID/status says about context switches.
+struct Switches {
+  uint64_t voluntary = 0;     // voluntary_ctxt_switches
+  uint64_t involuntary = 0;   // nonvoluntary_ctxt_switches
+  bool found = false;         // both lines were present
+};
+
+// parse_status_switches() finds the two context-switch lines in status text. Lines may be
+// missing (found stays false and the counts that were missing stay 0); nothing else is parsed.
+Switches parse_status_switches(std::string_view text);
+
+// read_small() reads the whole file at `path` into `buf` (one open, read until EOF or full,
+// close) and returns the bytes read, or -1 when it cannot be opened or read (a vanished task).
+// A file longer than `cap` is cut at `cap`.
+ssize_t read_small(const char* path, char* buf, size_t cap);
+
+}  // namespace ts::procfs
