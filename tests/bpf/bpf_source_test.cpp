@@ -15,9 +15,13 @@
 #include "bpf/bpf_source.h"
 #include "model/error.h"
 #include "../support/support.h"
+#include "proc_peek.h"
 
 using namespace ts;
 using ts::bpf::BpfSource;
+using ts::test::stat_field;
+using ts::test::status_value;
+using ts::test::wait_sleeping;
 
 namespace {
 
@@ -46,39 +50,6 @@ const Task* find_task(const Process& p, int32_t tid) {
   for (const Task& t : p.tasks)
     if (t.tid == tid) return &t;
   return nullptr;
-}
-
-// stat_field() returns field `n` (1-based, as proc(5) numbers them) of /proc/PID/task/TID/stat.
-uint64_t stat_field(int32_t pid, int32_t tid, int n) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
-  std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  const size_t close = s.rfind(')');
-  REQUIRE(close != std::string::npos);
-  std::istringstream rest(s.substr(close + 2));  // field 3 onwards
-  std::string v;
-  for (int i = 3; i <= n; ++i) rest >> v;
-  return std::stoull(v);
-}
-
-// wait_sleeping() waits (up to 5 s) until /proc shows the thread asleep ('S').
-void wait_sleeping(int32_t pid, int32_t tid) {
-  for (int i = 0; i < 5000; ++i) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/stat");
-    std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    const size_t close = s.rfind(')');
-    if (close != std::string::npos && close + 2 < s.size() && s[close + 2] == 'S') return;
-    usleep(1000);
-  }
-}
-
-// status_value() returns the number after `key:` in /proc/PID/task/TID/status.
-uint64_t status_value(int32_t pid, int32_t tid, const std::string& key) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/status");
-  std::string line;
-  while (std::getline(f, line))
-    if (line.rfind(key + ":", 0) == 0) return std::stoull(line.substr(key.size() + 1));
-  FAIL("no " << key << " in status of " << tid);
-  return 0;
 }
 
 // Parked holds `n` named threads blocked on a condition variable until it is destroyed.
@@ -162,6 +133,7 @@ TEST_CASE("BpfSource reports a fixture's named threads and matches /proc's count
   const int32_t pid = facts.at("pid").get<int32_t>();
   REQUIRE(pid == fx.pid());
 
+  wait_sleeping(pid, pid);  // the main thread is on its way to read stdin
   Request req;
   req.pids = {pid};
   const Snapshot s = l.src->snapshot(req);
