@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdio>
 #include <charconv>
 
 namespace ts::procfs {
@@ -108,6 +110,21 @@ ssize_t read_small(const char* path, char* buf, size_t cap) {
   }
   close(fd);
   return static_cast<ssize_t>(got);
+}
+
+}  // namespace ts::procfs
+
+namespace ts::procfs {
+
+int32_t tgid_of(int32_t tid) {
+  if (tid <= 0) return 0;
+  char path[48], buf[4096];
+  std::snprintf(path, sizeof path, "/proc/%d/status", tid);
+  const ssize_t n = read_small(path, buf, sizeof buf);
+  if (n <= 0) return 0;
+  uint64_t tgid = 0;
+  if (!value_after(std::string_view(buf, static_cast<size_t>(n)), "Tgid:", tgid) || tgid > INT32_MAX) return 0;
+  return static_cast<int32_t>(tgid);
 }
 
 }  // namespace ts::procfs

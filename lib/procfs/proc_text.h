@@ -50,3 +50,11 @@ Switches parse_status_switches(std::string_view text);
 ssize_t read_small(const char* path, char* buf, size_t cap);
 
 }  // namespace ts::procfs
+
+namespace ts::procfs {
+
+// tgid_of() returns the thread group of task `tid` from /proc/TID/status (a thread id is a
+// hidden but valid /proc entry), or 0 when there is no such task.
+int32_t tgid_of(int32_t tid);
+
+}  // namespace ts::procfs
