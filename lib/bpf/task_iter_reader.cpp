@@ -4,10 +4,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
@@ -62,12 +64,31 @@ int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool exact) 
   return task_iter_bpf__load(p.get());
 }
 
+// kallsyms_lists_percpu() tells whether /proc/kallsyms names this_cpu_off, which the verifier
+// must resolve for the exact-RSS program. Kernels list per-CPU symbols first (at small
+// addresses) only with CONFIG_KALLSYMS_ALL; the first 64 KiB are enough and cost ~1 ms, and
+// they spare a doomed load that would parse the kernel's BTF a second time (~50-200 ms).
+bool kallsyms_lists_percpu() {
+  const int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string head(64u << 10, '\0');
+  size_t have = 0;
+  while (have < head.size()) {
+    const ssize_t n = read(fd, head.data() + have, head.size() - have);
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  close(fd);
+  head.resize(have);
+  return head.find(" this_cpu_off\n") != std::string::npos;
+}
+
 }  // namespace
 
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
   // Try the exact-RSS program first; a kernel that will not resolve this_cpu_off gets the other.
-  exact_rss_ = open_variant(skel_->p, true) == 0;
+  exact_rss_ = kallsyms_lists_percpu() && open_variant(skel_->p, true) == 0;
   if (!exact_rss_) {
     if (int err = open_variant(skel_->p, false)) throw Error(explain_load_failure("iter/task", err));
   }

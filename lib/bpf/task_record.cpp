@@ -22,6 +22,8 @@ int fls(uint32_t x) { return x ? 32 - __builtin_clz(x) : 0; }
 
 // mul_div() is a*b/c without overflowing 64 bits, as the kernel's mul_u64_u64_div_u64().
 uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c) {
+  uint64_t ab;
+  if (!__builtin_mul_overflow(a, b, &ab)) return ab / c;  // the common case: no 128-bit divide
   return static_cast<uint64_t>(static_cast<unsigned __int128>(a) * b / c);
 }
 
