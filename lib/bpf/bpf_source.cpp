@@ -71,7 +71,7 @@ BpfSource::BpfSource() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))
                      "and filters in user space");
   if (!reader_.exact_rss())
     notes_.push_back("RSS comes from the kernel's central counters (this_cpu_off is not in kallsyms): like "
-                     "/proc/PID/stat, it may lag /proc/PID/status by up to 32 pages per CPU per counter");
+                     "/proc/PID/stat, it may lag /proc/PID/status by up to one counter batch (>= 32 pages) per CPU");
 }
 
 const std::string& BpfSource::user_name(uint32_t uid) {

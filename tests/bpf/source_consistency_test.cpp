@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <sstream>
@@ -139,4 +140,28 @@ TEST_CASE("taskscope ps --source=bpf --json lists a fixture's threads", "[bpf][c
   const test::RunResult missing = test::run({test::taskscope_bin(), "ps", "--source=bpf", "-p", "4194304"});
   CHECK(missing.status == 1);
   CHECK(missing.err.find("4194304") != std::string::npos);
+}
+
+TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to /proc", "[bpf][consistency][cli]") {
+  if (getuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+    WARN("SKIPPED: needs root and setpriv(1) to drop privileges");
+    return;
+  }
+  const std::vector<std::string> drop{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                      "--inh-caps=-all", "--bounding-set=-all"};
+  auto as_nobody = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = drop;
+    argv.push_back(test::taskscope_bin());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  const std::string me = std::to_string(getpid());
+  const test::RunResult bpf = as_nobody({"ps", "--source=bpf", "-p", me});
+  CHECK(bpf.status == 1);
+  CHECK(bpf.out.empty());
+  CHECK(bpf.err.find("CAP_BPF") != std::string::npos);
+  CHECK(std::count(bpf.err.begin(), bpf.err.end(), '\n') == 1);
+  const test::RunResult autos = as_nobody({"ps", "--source=auto", "-p", me, "--json"});
+  CHECK(autos.status == 0);
+  CHECK(autos.out.find("\"pid\":" + me) != std::string::npos);
 }
