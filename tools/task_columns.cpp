@@ -24,6 +24,8 @@ std::string command(const Row& r) {
   return "[" + r.proc->comm + "]";  // kernel threads and zombies have no arguments, as in ps
 }
 std::string num(int64_t v) { return std::to_string(v); }
+// tick_duration() prints a tick-granular CPU time; zero is "0", not a falsely precise "0ns".
+std::string tick_duration(uint64_t ns) { return ns ? short_duration(ns) : "0"; }
 
 // The column table. Order here is irrelevant; each view lists the ids it shows.
 const ColumnSpec kColumns[] = {
@@ -55,10 +57,10 @@ const ColumnSpec kColumns[] = {
      [](const Row& r, const RenderEnv&) { return cpu_time(cpu_ns(r)); },
      [](const Row& r, const RenderEnv&) { return json(cpu_ns(r)); }},
     {"utime", "UTIME", Align::Right, Field::Times, "utime_ns",
-     [](const Row& r, const RenderEnv&) { return short_duration(r.task->utime_ns); },
+     [](const Row& r, const RenderEnv&) { return tick_duration(r.task->utime_ns); },
      [](const Row& r, const RenderEnv&) { return json(r.task->utime_ns); }},
     {"systime", "STIME", Align::Right, Field::Times, "stime_ns",
-     [](const Row& r, const RenderEnv&) { return short_duration(r.task->stime_ns); },
+     [](const Row& r, const RenderEnv&) { return tick_duration(r.task->stime_ns); },
      [](const Row& r, const RenderEnv&) { return json(r.task->stime_ns); }},
     {"ni", "NI", Align::Right, Field::Sched, "nice",
      [](const Row& r, const RenderEnv&) { return num(r.task->nice); },

@@ -9,6 +9,7 @@
 // A task or process that exits between the steps is missing from one side and is dropped.
 #include "procfs/proc_source.h"
 
+#include <fcntl.h>
 #include <libproc2/pids.h>
 #include <time.h>
 #include <unistd.h>
@@ -19,7 +20,6 @@
 #include <cstring>
 #include <functional>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "model/error.h"
 #include "procfs/proc_text.h"
@@ -89,6 +89,37 @@ class Table {
     for (int i = 0; i < n; ++i) fn(f->stacks[i]);
   }
   pids_info* info_ = nullptr;
+};
+
+// TaskDir holds /proc/TGID/task open for the process whose tasks are being read: libproc2
+// returns a process's tasks together, so one open serves them all.
+class TaskDir {
+ public:
+  TaskDir() = default;
+  ~TaskDir() { reset(); }
+  TaskDir(const TaskDir&) = delete;
+  TaskDir& operator=(const TaskDir&) = delete;
+
+  // of() returns a directory fd for /proc/TGID/task, or -1 when the process is gone.
+  int of(int32_t tgid) {
+    if (tgid != tgid_) {
+      reset();
+      char path[32];
+      std::snprintf(path, sizeof path, "/proc/%d/task", tgid);
+      fd_ = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      tgid_ = tgid;
+    }
+    return fd_;
+  }
+
+ private:
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    tgid_ = 0;
+  }
+  int fd_ = -1;
+  int32_t tgid_ = 0;
 };
 
 #define VAL(idx, type) (stack->head[(idx)].result.type)
@@ -193,7 +224,8 @@ class ProcSource final : public Source {
     const int i_nice = sched ? it.add(PIDS_NICE) : -1, i_prio = sched ? it.add(PIDS_PRIORITY) : -1,
               i_rt = sched ? it.add(PIDS_PRIORITY_RT) : -1, i_pol = sched ? it.add(PIDS_SCHED_CLASS) : -1;
     Table table(it);
-    char path[64];
+    TaskDir dir;
+    char path[32];
     char buf[8192];
     table.each(pids, true, [&](pids_stack* stack) {
       auto at = index.find(VAL(i_tgid, s_int));
@@ -220,8 +252,8 @@ class ProcSource final : public Source {
         t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
       }
       if (switches) {
-        std::snprintf(path, sizeof path, "/proc/%d/task/%d/status", t.tgid, t.tid);
-        const ssize_t n = procfs::read_small(path, buf, sizeof buf);
+        std::snprintf(path, sizeof path, "%d/status", t.tid);
+        const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
         if (n < 0) return;  // exited since its stat was read
         const procfs::Switches s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
         t.nvcsw = s.voluntary;

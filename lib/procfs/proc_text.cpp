@@ -94,8 +94,10 @@ Switches parse_status_switches(std::string_view text) {
   return s;
 }
 
-ssize_t read_small(const char* path, char* buf, size_t cap) {
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+ssize_t read_small(const char* path, char* buf, size_t cap) { return read_small_at(AT_FDCWD, path, buf, cap); }
+
+ssize_t read_small_at(int dirfd, const char* path, char* buf, size_t cap) {
+  const int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   size_t got = 0;
   while (got < cap) {

@@ -49,6 +49,10 @@ Switches parse_status_switches(std::string_view text);
 // A file longer than `cap` is cut at `cap`.
 ssize_t read_small(const char* path, char* buf, size_t cap);
 
+// read_small_at() is read_small() of `path` relative to the directory `dirfd` (openat(2)), which
+// spares the kernel the walk from /proc for every task of a process.
+ssize_t read_small_at(int dirfd, const char* path, char* buf, size_t cap);
+
 }  // namespace ts::procfs
 
 namespace ts::procfs {
