@@ -1,6 +1,8 @@
 // make_source.cpp: picking a Source by kind. Add a source here and nowhere else.
 #include "sources/make_source.h"
 
+#include "bpf/bpf_common.h"
+#include "bpf/bpf_source.h"
 #include "model/error.h"
 #include "procfs/proc_source.h"
 
@@ -19,10 +21,25 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
     case SourceKind::Proc:
       return make_proc_source();
     case SourceKind::Bpf:
-      throw Error("--source bpf: the BPF source is not built yet; use --source proc");
-    case SourceKind::Auto:
-      if (note) *note = "BPF source not built yet; using /proc";
+      try {
+        return bpf::make_bpf_source();
+      } catch (const Error& e) {
+        throw Error(std::string("--source bpf: ") + e.what() + " (or use --source proc)");
+      }
+    case SourceKind::Auto: {
+      // Unprivileged users are the common case for auto: do not even try to load.
+      const bpf::Support s = bpf::probe_support();
+      if (s.usable) {
+        try {
+          return bpf::make_bpf_source();
+        } catch (const Error& e) {
+          if (note) *note = std::string("BPF source unusable (") + e.what() + "); using /proc";
+          return make_proc_source();
+        }
+      }
+      if (note) *note = "BPF source unusable (" + s.why + "); using /proc";
       return make_proc_source();
+    }
   }
   return make_proc_source();
 }

@@ -1,0 +1,59 @@
+/* task_iter.h: the record the iter/task program writes for each task, shared by
+ * bpf/task_iter.bpf.c and lib/bpf (fixed-width types only: it is read by C++ too). */
+#ifndef TASKSCOPE_TASK_ITER_H
+#define TASKSCOPE_TASK_ITER_H
+
+#define TASK_ITER_COMM_LEN 16
+
+/* Bits of task_rec.have: which optional parts the kernel could fill. */
+#define TASK_REC_HAVE_MM 0x1        /* mm_* fields valid (user task, group data below too) */
+#define TASK_REC_HAVE_SCHEDINFO 0x2 /* run_delay and pcount valid (CONFIG_SCHED_INFO) */
+#define TASK_REC_HAVE_GROUP 0x4     /* sig_* fields valid (written for group leaders) */
+#define TASK_REC_HAVE_RSS_EXACT 0x8 /* rss_* include the per-CPU deltas (as /proc's statm) */
+
+/* TASK_REC_PF_KTHREAD is PF_KTHREAD: a kernel thread. */
+#define TASK_REC_PF_KTHREAD 0x00200000u
+
+/* task_rec is one task_struct as the kernel sees it. Times in nanoseconds, memory in pages. */
+struct task_rec {
+	__s32 pid;          /* task->pid: the tid */
+	__s32 tgid;         /* task->tgid */
+	__s32 ppid;         /* task->real_parent->tgid */
+	__u32 uid;          /* task->real_cred->uid */
+	char comm[TASK_ITER_COMM_LEN];
+	__u32 state;        /* task->__state (TASK_* bits) */
+	__u32 exit_state;   /* task->exit_state (EXIT_ZOMBIE, EXIT_DEAD) */
+	__u32 flags;        /* task->flags (PF_*) */
+	__s32 cpu;          /* CPU it last ran on */
+	__s32 prio;         /* task->prio (0..139; 120 is nice 0) */
+	__s32 static_prio;  /* nice + 120 */
+	__s32 normal_prio;
+	__u32 rt_priority;
+	__u32 policy;       /* SCHED_* */
+	__u32 have;         /* TASK_REC_HAVE_* bits */
+	__u64 utime;        /* raw tick-sampled user time */
+	__u64 stime;        /* raw tick-sampled system time */
+	__u64 prev_utime;   /* task->prev_cputime: what /proc last reported, for cputime_adjust */
+	__u64 prev_stime;
+	__u64 sum_exec_runtime; /* task->se.sum_exec_runtime: precise on-CPU time */
+	__u64 nvcsw;
+	__u64 nivcsw;
+	__u64 start_time;     /* task->start_time: CLOCK_MONOTONIC ns at fork */
+	__u64 start_boottime; /* task->start_boottime: CLOCK_BOOTTIME ns at fork (what /proc shows) */
+	__u64 run_delay;      /* sched_info.run_delay: ns spent runnable but waiting for a CPU */
+	__u64 pcount;         /* sched_info.pcount: times it ran on a CPU */
+	/* from task->mm, when TASK_REC_HAVE_MM */
+	__u64 start_code, end_code, start_data, end_data;
+	__u64 start_brk, brk, start_stack;
+	__u64 total_vm;       /* pages */
+	__s64 rss_file;       /* pages (MM_FILEPAGES) */
+	__s64 rss_anon;       /* pages (MM_ANONPAGES) */
+	__s64 rss_shmem;      /* pages (MM_SHMEMPAGES) */
+	/* from task->signal, when TASK_REC_HAVE_GROUP: what exited threads left behind */
+	__u64 sig_utime, sig_stime, sig_sum_exec_runtime;
+	__u64 sig_prev_utime, sig_prev_stime;
+	__s32 nr_threads;     /* signal->nr_threads */
+	__u32 pad;
+};
+
+#endif

@@ -1,0 +1,50 @@
+// bpf_source.h: BpfSource, a Source that reads every task_struct through one BPF task iterator.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/task_iter_reader.h"
+#include "model/source.h"
+
+namespace ts::bpf {
+
+// BpfSource takes snapshots from the iter/task program: one read() pass returns every task's
+// ids, state, times, priorities, switch counts, schedstats and mm layout/RSS, without opening
+// a /proc file. Two things it cannot read from the kernel side cheaply, and takes from /proc
+// only when asked: the command line (Field::Cmdline: it lives in the target's user memory)
+// and user names (Field::User: from the passwd database, cached per uid).
+// Not thread-safe: one snapshot at a time.
+class BpfSource : public Source {
+ public:
+  // BpfSource() loads and attaches the program once. Throws ts::Error when it cannot.
+  BpfSource();
+  // name() is "bpf".
+  std::string name() const override { return "bpf"; }
+  // snapshot() runs one pass of the iterator (one per pid when the request names pids and the
+  // kernel has per-process iterators) and builds the model. Exited tasks are simply absent.
+  Snapshot snapshot(const Request& req) override;
+  // notes() says which kernel features were missing and which fallback is in use (empty: none).
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ private:
+  // build() turns records into processes, appending to `out` (which must be sorted afterwards).
+  void build(std::span<const task_rec> recs, const Request& req, std::vector<Process>& out);
+  // user_name() returns the user name of `uid` (or the uid as text), cached.
+  const std::string& user_name(uint32_t uid);
+
+  TaskIterReader reader_;
+  std::vector<std::string> notes_;
+  std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
+  std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
+  uint64_t page_size_;
+  bool have_schedinfo_ = true;  // the last pass carried sched_info
+};
+
+// make_bpf_source() returns a BpfSource, or throws ts::Error with a one-line reason:
+// not privileged, no kernel BTF, or the kernel refused the program (with libbpf's word).
+std::unique_ptr<Source> make_bpf_source();
+
+}  // namespace ts::bpf

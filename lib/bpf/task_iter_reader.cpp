@@ -1,0 +1,162 @@
+// task_iter_reader.cpp: loading the iter/task program and reading passes of it.
+#include "bpf/task_iter_reader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "bpf/bpf_common.h"
+#include "model/error.h"
+#include "task_iter.skel.h"
+
+namespace ts::bpf {
+
+namespace {
+
+// FdCloser closes an fd when it leaves scope.
+struct FdCloser {
+  int fd;
+  ~FdCloser() {
+    if (fd >= 0) close(fd);
+  }
+};
+
+// LinkPtr owns a bpf_link.
+struct LinkDel {
+  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
+};
+using LinkPtr = std::unique_ptr<bpf_link, LinkDel>;
+
+// attach_group() attaches the program as an iterator over one thread group, or returns null
+// with errno set (EINVAL on kernels before 6.1, which have no per-process task iterators).
+LinkPtr attach_group(bpf_program* prog, int32_t tgid) {
+  union bpf_iter_link_info info;
+  std::memset(&info, 0, sizeof info);
+  info.task.pid = static_cast<__u32>(tgid);
+  DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof info);
+  return LinkPtr(bpf_program__attach_iter(prog, &opts));
+}
+
+}  // namespace
+
+struct TaskIterReader::Skel {
+  SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;
+  bpf_program* prog = nullptr;  // the loaded variant: dump_task or dump_task_approx
+  LinkPtr link;                 // the all-tasks iterator, reused by every read_all()
+};
+
+namespace {
+
+// open_variant() opens the skeleton with only one of the two programs enabled and loads it.
+// Returns 0 or libbpf's negative errno.
+int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool exact) {
+  p.reset(task_iter_bpf__open());
+  if (!p) return -errno;
+  const int ncpus = libbpf_num_possible_cpus();
+  p->rodata->nr_cpus = ncpus > 0 ? static_cast<__u32>(ncpus) : 0;
+  bpf_program__set_autoload(exact ? p->progs.dump_task_approx : p->progs.dump_task, false);
+  return task_iter_bpf__load(p.get());
+}
+
+// kallsyms_lists_percpu() tells whether /proc/kallsyms names this_cpu_off, which the verifier
+// must resolve for the exact-RSS program. Kernels list per-CPU symbols first (at small
+// addresses) only with CONFIG_KALLSYMS_ALL; the first 64 KiB are enough and cost ~1 ms, and
+// they spare a doomed load that would parse the kernel's BTF a second time (~50-200 ms).
+bool kallsyms_lists_percpu() {
+  const int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  std::string head(64u << 10, '\0');
+  size_t have = 0;
+  while (have < head.size()) {
+    const ssize_t n = read(fd, head.data() + have, head.size() - have);
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  close(fd);
+  head.resize(have);
+  return head.find(" this_cpu_off\n") != std::string::npos;
+}
+
+}  // namespace
+
+TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
+  setup_libbpf();
+  // Try the exact-RSS program first; a kernel that will not resolve this_cpu_off gets the other.
+  exact_rss_ = kallsyms_lists_percpu() && open_variant(skel_->p, true) == 0;
+  if (!exact_rss_) {
+    if (int err = open_variant(skel_->p, false)) throw Error(explain_load_failure("iter/task", err));
+  }
+  skel_->prog = exact_rss_ ? skel_->p->progs.dump_task : skel_->p->progs.dump_task_approx;
+  skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
+  if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));
+  // Ask the kernel, not its version, whether it can iterate one process's tasks.
+  LinkPtr probe = attach_group(skel_->prog, static_cast<int32_t>(getpid()));
+  per_process_ = probe != nullptr;
+  grow(4096, 0);
+}
+
+TaskIterReader::~TaskIterReader() = default;
+
+void TaskIterReader::grow(size_t n, size_t keep) {
+  if (n <= cap_) return;
+  std::unique_ptr<task_rec[]> bigger(new task_rec[n]);
+  if (keep) std::memcpy(bigger.get(), buf_.get(), keep);
+  buf_ = std::move(bigger);
+  cap_ = n;
+}
+
+void TaskIterReader::read_link(int link_fd) {
+  FdCloser it{bpf_iter_create(link_fd)};
+  if (it.fd < 0) throw Error(std::string("cannot start the BPF task iterator: ") + std::strerror(errno));
+  size_t have = 0;  // bytes
+  for (;;) {
+    // The kernel hands out at most its seq buffer (32 KiB) per read: keep that much room.
+    constexpr size_t kRoom = (32u << 10) / sizeof(task_rec) + 1;
+    if (cap_ - have / sizeof(task_rec) < kRoom) grow(cap_ * 2 + kRoom, have);
+    const ssize_t n = read(it.fd, reinterpret_cast<char*>(buf_.get()) + have, cap_ * sizeof(task_rec) - have);
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw Error(std::string("reading the BPF task iterator failed: ") + std::strerror(errno));
+    }
+    have += static_cast<size_t>(n);
+  }
+  // The program writes whole records; a torn tail would mean a kernel/ABI mismatch.
+  if (have % sizeof(task_rec) != 0)
+    throw Error("the BPF task iterator returned a partial record (bpf/task_iter.h out of date?)");
+  count_ = have / sizeof(task_rec);
+}
+
+std::span<const task_rec> TaskIterReader::read_all(bool skip_kthreads) {
+  count_ = 0;
+  skel_->p->bss->skip_kthreads = skip_kthreads ? 1 : 0;
+  read_link(bpf_link__fd(skel_->link.get()));
+  return {buf_.get(), count_};
+}
+
+std::span<const task_rec> TaskIterReader::read_group(int32_t tgid) {
+  count_ = 0;
+  skel_->p->bss->skip_kthreads = 0;
+  if (per_process_) {
+    LinkPtr link = attach_group(skel_->prog, tgid);
+    if (!link) {
+      if (errno == ESRCH || errno == ENOENT) return {};  // no such process: nothing to read
+      throw Error(explain_load_failure("iter/task for pid " + std::to_string(tgid), errno));
+    }
+    read_link(bpf_link__fd(link.get()));
+  } else {
+    read_link(bpf_link__fd(skel_->link.get()));
+  }
+  // Keep only the group itself: a tid that is not a group leader names no group.
+  task_rec* end = std::remove_if(buf_.get(), buf_.get() + count_, [tgid](const task_rec& r) { return r.tgid != tgid; });
+  count_ = static_cast<size_t>(end - buf_.get());
+  return {buf_.get(), count_};
+}
+
+}  // namespace ts::bpf

@@ -1,0 +1,167 @@
+// source_consistency_test.cpp: the BPF and /proc sources agree on a quiet fixture, and
+// `taskscope ps --source=bpf` works end to end.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "../support/support.h"
+#include "proc_peek.h"
+#include "bpf/bpf_common.h"
+#include "bpf/bpf_source.h"
+#include "model/error.h"
+#include "procfs/proc_source.h"
+#include "sources/make_source.h"
+
+using namespace ts;
+
+namespace {
+
+// bpf_source() returns a loaded BPF source, or null with the reason in `why`.
+std::unique_ptr<Source> bpf_source(std::string& why) {
+  try {
+    return bpf::make_bpf_source();
+  } catch (const Error& e) {
+    why = e.what();
+    return nullptr;
+  }
+}
+
+std::map<int32_t, Task> tasks_of(const Snapshot& s, int32_t pid) {
+  std::map<int32_t, Task> out;
+  if (const Process* p = s.find(pid))
+    for (const Task& t : p->tasks) out.emplace(t.tid, t);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("BPF and /proc sources agree on a quiet fixture", "[bpf][consistency]") {
+  std::string why;
+  auto bpf = bpf_source(why);
+  TS_BPF_GATE(bpf != nullptr, why);
+  auto proc = make_proc_source();
+  test::Fixture fx("bpf_quiet_threads", {"6"});
+  const auto facts = nlohmann::json::parse(fx.facts());
+  const int32_t pid = facts.at("pid").get<int32_t>();
+  test::wait_sleeping(pid, pid);  // the main thread is on its way to read stdin
+
+  Request req;
+  req.pids = {pid};
+  const Snapshot b = bpf->snapshot(req);
+  const Snapshot p = proc->snapshot(req);
+  CHECK(b.source == "bpf");
+  CHECK(p.source == "proc");
+  const auto bt = tasks_of(b, pid), pt = tasks_of(p, pid);
+  REQUIRE(bt.size() == facts.at("threads").size() + 1);
+
+  std::set<int32_t> btids, ptids;
+  for (const auto& [tid, t] : bt) btids.insert(tid);
+  for (const auto& [tid, t] : pt) ptids.insert(tid);
+  CHECK(btids == ptids);
+
+  const uint64_t tick = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  for (const auto& [tid, t] : bt) {
+    auto it = pt.find(tid);
+    REQUIRE(it != pt.end());
+    const Task& q = it->second;
+    INFO("tid " << tid << " comm " << t.comm);
+    CHECK(t.comm == q.comm);
+    CHECK(t.tgid == q.tgid);
+    CHECK(t.ppid == q.ppid);
+    CHECK(t.state == q.state);
+    CHECK(t.nice == q.nice);
+    CHECK(t.prio == q.prio);
+    CHECK(t.policy == q.policy);
+    CHECK(t.nvcsw == q.nvcsw);
+    CHECK(t.nivcsw == q.nivcsw);
+    // /proc counts in ticks and truncates: the exact value lies within a tick of it. The
+    // leader's per-task times are compared with /proc/PID/task/PID/stat itself, because
+    // libproc2's thread table gives the leader row the whole group's times (/proc/PID/stat).
+    const uint64_t truth_utime = tid == pid ? test::stat_field(pid, tid, 14) * tick : q.utime_ns;
+    CHECK(t.utime_ns + tick >= truth_utime);
+    CHECK(t.utime_ns <= truth_utime + tick);
+    CHECK(t.start_ns + tick >= q.start_ns);
+    CHECK(t.start_ns <= q.start_ns + tick);
+  }
+  const Process* bp = b.find(pid);
+  const Process* pp = p.find(pid);
+  REQUIRE(bp != nullptr);
+  REQUIRE(pp != nullptr);
+  CHECK(bp->ppid == pp->ppid);
+  CHECK(bp->uid == pp->uid);
+  CHECK(bp->user == pp->user);
+  CHECK(bp->comm == pp->comm);
+  CHECK(bp->cmdline == pp->cmdline);
+  CHECK(bp->nlwp == pp->nlwp);
+  CHECK(bp->vsize_bytes == pp->vsize_bytes);
+  CHECK(bp->utime_ns + 2 * tick >= pp->utime_ns);
+  CHECK(bp->utime_ns <= pp->utime_ns + 2 * tick);
+}
+
+TEST_CASE("make_source picks BPF for --source=bpf and auto when privileged", "[bpf][consistency]") {
+  std::string why;
+  auto probe = bpf_source(why);
+  TS_BPF_GATE(probe != nullptr, why);
+  CHECK(make_source(SourceKind::Bpf)->name() == "bpf");
+  std::string note = "stale";
+  CHECK(make_source(SourceKind::Auto, &note)->name() == "bpf");
+  CHECK(note.empty());
+  CHECK(make_source(SourceKind::Proc)->name() == "proc");
+}
+
+TEST_CASE("taskscope ps --source=bpf --json lists a fixture's threads", "[bpf][consistency][cli]") {
+  std::string why;
+  auto probe = bpf_source(why);
+  TS_BPF_GATE(probe != nullptr, why);
+  test::Fixture fx("bpf_quiet_threads", {"3"});
+  const auto facts = nlohmann::json::parse(fx.facts());
+  const std::string pid = std::to_string(facts.at("pid").get<int32_t>());
+  test::wait_sleeping(facts.at("pid").get<int32_t>(), facts.at("pid").get<int32_t>());
+  const test::RunResult r = test::run({test::taskscope_bin(), "ps", "--source=bpf", "-L", "-p", pid, "--json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  std::set<int32_t> tids;
+  std::istringstream lines(r.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    CHECK(std::to_string(j.at("pid").get<int32_t>()) == pid);
+    CHECK(j.at("state").get<std::string>() == "S");
+    tids.insert(j.at("tid").get<int32_t>());
+  }
+  CHECK(tids.size() == facts.at("threads").size() + 1);
+  for (const auto& th : facts.at("threads")) CHECK(tids.count(th.at("tid").get<int32_t>()) == 1);
+
+  const test::RunResult missing = test::run({test::taskscope_bin(), "ps", "--source=bpf", "-p", "4194304"});
+  CHECK(missing.status == 1);
+  CHECK(missing.err.find("4194304") != std::string::npos);
+}
+
+TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to /proc", "[bpf][consistency][cli]") {
+  if (getuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+    WARN("SKIPPED: needs root and setpriv(1) to drop privileges");
+    return;
+  }
+  const std::vector<std::string> drop{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                      "--inh-caps=-all", "--bounding-set=-all"};
+  auto as_nobody = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv = drop;
+    argv.push_back(test::taskscope_bin());
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  const std::string me = std::to_string(getpid());
+  const test::RunResult bpf = as_nobody({"ps", "--source=bpf", "-p", me});
+  CHECK(bpf.status == 1);
+  CHECK(bpf.out.empty());
+  CHECK(bpf.err.find("CAP_BPF") != std::string::npos);
+  CHECK(std::count(bpf.err.begin(), bpf.err.end(), '\n') == 1);
+  const test::RunResult autos = as_nobody({"ps", "--source=auto", "-p", me, "--json"});
+  CHECK(autos.status == 0);
+  CHECK(autos.out.find("\"pid\":" + me) != std::string::npos);
+}
