@@ -98,9 +98,9 @@ Tracer make_tracer(const TraceOptions& o) {
   return t;
 }
 
-std::string target_text(const bpf::TraceFilter& f) {
+std::string target_text(const bpf::TraceFilter& f, TraceMode mode) {
   std::string s;
-  if (f.pid) s += " pid " + std::to_string(f.pid) + " (and its new children)";
+  if (f.pid) s += " pid " + std::to_string(f.pid) + (mode == TraceMode::Sched ? "" : " (and its new children)");
   if (f.tid) s += " tid " + std::to_string(f.tid);
   if (!f.comm.empty()) s += " comm " + f.comm;
   return s.empty() ? " all tasks" : s;
@@ -119,7 +119,7 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   Tracer tracer = make_tracer(o);
   const uint64_t t0 = mono_ns();
   const uint64_t deadline = duration ? t0 + duration : 0;
-  ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter)
+  ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
           << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
           << (duration ? "" : "; Ctrl-C to end") << ".\n";
   ctx.err.flush();
