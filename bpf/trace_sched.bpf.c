@@ -105,7 +105,19 @@ static __always_inline struct task_times *times_of(struct task_struct *t, __u32 
 	return bpf_task_storage_get(&task_ts, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 }
 
-static __always_inline struct ts_sched_stats *stats_of(__u32 tid, __u32 pid)
+/* copy_comm: direct loads from a trusted task pointer are cheaper than a probe read. */
+static __always_inline void copy_comm(char *dst, struct task_struct *t)
+{
+	if (use_raw_tp) {
+		bpf_probe_read_kernel(dst, TS_COMM_LEN, t->comm);
+		return;
+	}
+	__u64 *d = (__u64 *)dst;
+	d[0] = *(__u64 *)&t->comm[0];
+	d[1] = *(__u64 *)&t->comm[8];
+}
+
+static __always_inline struct ts_sched_stats *stats_of(__u32 tid, __u32 pid, struct task_struct *t)
 {
 	struct ts_sched_stats *s = bpf_map_lookup_elem(&stats, &tid);
 	if (s)
@@ -115,8 +127,10 @@ static __always_inline struct ts_sched_stats *stats_of(__u32 tid, __u32 pid)
 		return NULL;
 	}
 	s = bpf_map_lookup_elem(&stats, &tid);
-	if (s)
+	if (s) {
 		s->pid = pid;
+		copy_comm(s->comm, t);
+	}
 	return s;
 }
 
@@ -158,7 +172,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 
 	if (summary_mode) {
 		if (want_prev && prev_tid) {
-			struct ts_sched_stats *s = stats_of(prev_tid, prev_pid);
+			struct ts_sched_stats *s = stats_of(prev_tid, prev_pid, prev);
 			if (s) {
 				if (voluntary)
 					s->voluntary++;
@@ -166,11 +180,10 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 					s->involuntary++;
 				if (oncpu)
 					s->oncpu[log2_slot(oncpu)]++;
-				bpf_get_current_comm(s->comm, sizeof(s->comm));
 			}
 		}
 		if (want_next && next_tid && (offcpu || runq)) {
-			struct ts_sched_stats *s = stats_of(next_tid, next_pid);
+			struct ts_sched_stats *s = stats_of(next_tid, next_pid, next);
 			if (s) {
 				if (offcpu)
 					s->offcpu[log2_slot(offcpu)]++;
@@ -197,8 +210,8 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 	e->flags = (voluntary ? TS_SWITCH_VOLUNTARY : 0) | (preempt ? TS_SWITCH_PREEMPT : 0);
 	e->prev_oncpu_ns = oncpu;
 	e->next_offcpu_ns = offcpu;
-	bpf_get_current_comm(e->prev_comm, sizeof(e->prev_comm));
-	bpf_probe_read_kernel_str(e->next_comm, sizeof(e->next_comm), next->comm);
+	copy_comm(e->prev_comm, prev);
+	copy_comm(e->next_comm, next);
 	bpf_ringbuf_submit(e, rb_flags(&events, SCHED_RB_SIZE));
 	return 0;
 }

@@ -116,9 +116,9 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   if (!support.usable) throw Error(support.why);
 
   StopSignals signals;
+  const uint64_t t0 = mono_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
   Tracer tracer = make_tracer(o);
-  const uint64_t t0 = mono_ns();
-  const uint64_t deadline = duration ? t0 + duration : 0;
+  const uint64_t deadline = duration ? mono_ns() + duration : 0;
   ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
           << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
           << (duration ? "" : "; Ctrl-C to end") << ".\n";
