@@ -32,6 +32,21 @@ struct {
 	__type(value, struct task_times);
 } task_ts SEC(".maps");
 
+/* task_sum: in summary mode (tp_btf), a task's times and its statistics together, so a switch
+ * costs two task-local lookups and no hash lookup. Copied to `stats` when the task exits; live
+ * tasks are read at the end by the iter_dump_sum iterator. */
+struct task_sum {
+	struct task_times t;
+	struct ts_sched_stats s;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_sum);
+} task_sum SEC(".maps");
+
 /* task_ts_raw replaces task_ts for the raw_tp fallback, keyed by tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -134,6 +149,52 @@ static __always_inline struct ts_sched_stats *stats_of(__u32 tid, __u32 pid, str
 	return s;
 }
 
+static __always_inline struct task_sum *sum_of(struct task_struct *t, __u32 pid)
+{
+	struct task_sum *v = bpf_task_storage_get(&task_sum, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!v) {
+		__sync_fetch_and_add(&map_full, 1);
+		return NULL;
+	}
+	if (!v->s.pid) {
+		v->s.pid = pid;
+		copy_comm(v->s.comm, t);
+	}
+	return v;
+}
+
+/* switch_local: summary mode with task storage (tp_btf only). */
+static __always_inline int switch_local(__u64 now, bool voluntary, struct task_struct *prev, __u32 prev_pid,
+					bool want_prev, struct task_struct *next, __u32 next_pid, bool want_next)
+{
+	if (want_prev && prev->pid) {
+		struct task_sum *p = sum_of(prev, prev_pid);
+		if (p) {
+			if (voluntary)
+				p->s.voluntary++;
+			else
+				p->s.involuntary++;
+			if (p->t.on_ts)
+				p->s.oncpu[log2_slot(now - p->t.on_ts)]++;
+			p->t.off_ts = now;
+			/* involuntary: still runnable, so its run-queue wait starts now */
+			p->t.wake_ts = voluntary ? 0 : now;
+		}
+	}
+	if (want_next && next->pid) {
+		struct task_sum *n = sum_of(next, next_pid);
+		if (n) {
+			if (n->t.off_ts)
+				n->s.offcpu[log2_slot(now - n->t.off_ts)]++;
+			if (n->t.wake_ts)
+				n->s.runq[log2_slot(now - n->t.wake_ts)]++;
+			n->t.wake_ts = 0;
+			n->t.on_ts = now;
+		}
+	}
+	return 0;
+}
+
 static __always_inline int on_switch(bool preempt, struct task_struct *prev, struct task_struct *next,
 				     unsigned int prev_state)
 {
@@ -146,6 +207,8 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 	if (!want_prev && !want_next)
 		return 0;
 	bool voluntary = !preempt && prev_state != 0;
+	if (summary_mode && !use_raw_tp)
+		return switch_local(now, voluntary, prev, prev_pid, want_prev, next, next_pid, want_next);
 	__u64 oncpu = 0, offcpu = 0, runq = 0;
 
 	if (want_prev) {
@@ -221,6 +284,12 @@ static __always_inline int on_wakeup(struct task_struct *p)
 	__u32 tgid = TREAD(p, tgid), tid = TREAD(p, pid);
 	if (!tid || !wanted(tgid, tid, p))
 		return 0;
+	if (summary_mode && !use_raw_tp) {
+		struct task_sum *v = sum_of(p, tgid);
+		if (v)
+			v->t.wake_ts = bpf_ktime_get_ns();
+		return 0;
+	}
 	struct task_times *t = times_of(p, tid, true);
 	if (t)
 		t->wake_ts = bpf_ktime_get_ns();
@@ -261,4 +330,35 @@ SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(raw_wakeup_new, struct task_struct *p)
 {
 	return on_wakeup(p);
+}
+
+/* A task's statistics outlive it in `stats` (summary mode, tp_btf). Its very last switch, into
+ * death, comes after this and is not counted. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(btf_sum_exit, struct task_struct *p)
+{
+	struct task_sum *v = bpf_task_storage_get(&task_sum, p, 0, 0);
+	if (!v || !(v->s.voluntary || v->s.involuntary))
+		return 0;
+	__u32 tid = p->pid;
+	if (bpf_map_update_elem(&stats, &tid, &v->s, BPF_ANY))
+		__sync_fetch_and_add(&map_full, 1);
+	return 0;
+}
+
+/* iter_dump_sum writes each live task's statistics as {__u32 tid, __u32 pad, ts_sched_stats}. */
+SEC("iter/task")
+int iter_dump_sum(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	if (!task)
+		return 0;
+	struct task_sum *v = bpf_task_storage_get(&task_sum, task, 0, 0);
+	if (!v || !(v->s.voluntary || v->s.involuntary))
+		return 0;
+	__u32 hdr[2] = {task->pid, 0};
+	bpf_seq_write(seq, hdr, sizeof(hdr));
+	bpf_seq_write(seq, &v->s, sizeof(v->s));
+	return 0;
 }

@@ -163,7 +163,7 @@ int run_trace(Context& ctx, const TraceOptions& o) {
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "
-            << lost << " lost" << (lost ? " (the reader fell behind; trace fewer tasks with -p/-t/--comm)" : "")
+            << lost << " lost" << (lost ? " (not recorded: the buffer or a map was full, or task storage was busy; -p/-t/--comm trace fewer)" : "")
             << '\n';
   }
   ctx.out.flush();

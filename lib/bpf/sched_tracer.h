@@ -33,7 +33,8 @@ class SchedTracer {
   size_t drain(int timeout_ms, const EventSink& sink);
   // summary() reads the per-thread statistics gathered so far (Summary mode), sorted by tid.
   std::vector<ThreadSchedStats> summary() const;
-  // lost() counts switches dropped: ring buffer full (Stream) or thread map full (Summary).
+  // lost() counts switches (or wakeups) not recorded: ring buffer full (Stream), thread map full,
+  // or task-local storage unavailable (busy on this CPU, or no memory) (Summary).
   uint64_t lost() const;
 
  private:

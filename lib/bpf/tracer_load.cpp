@@ -17,6 +17,8 @@ int attach_chosen(bpf_object* obj, Links& links, std::string& failed) {
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
     if (!bpf_program__autoload(prog)) continue;
+    // iterators are not attached to anything: their user runs them on demand
+    if (std::string(bpf_program__section_name(prog)).rfind("iter/", 0) == 0) continue;
     bpf_link* link = bpf_program__attach(prog);
     if (!link) {
       const int err = -errno;

@@ -42,7 +42,7 @@ void set_filter_knobs(Rodata* ro, const TraceFilter& f, AttachKind kind) {
 // whose hook `wanted` accepts, and off for all others.
 void choose_programs(bpf_object* obj, AttachKind kind, const std::function<bool(const std::string& hook)>& wanted);
 
-// attach_chosen() attaches every program whose autoload is on, adding its link to `links`.
+// attach_chosen() attaches every program whose autoload is on (iter/ programs excepted), adding its link to `links`.
 // Returns 0, or a negative errno with `failed` set to the program's section name.
 int attach_chosen(bpf_object* obj, Links& links, std::string& failed);
 
