@@ -1,4 +1,6 @@
 // trace_cli_test.cpp: `taskscope trace` options, durations and errors (no tracing needed).
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "model/error.h"
@@ -48,4 +50,16 @@ TEST_CASE("trace --help lists the four modes", "[trace][cli]") {
   const auto r = test::run({test::taskscope_bin(), "trace", "--help"});
   CHECK(r.status == 0);
   for (const char* mode : {"clone", "exec", "exit", "sched"}) CHECK(r.out.find(mode) != std::string::npos);
+}
+
+TEST_CASE("trace without BPF privileges says what it needs in one line and exits 1", "[trace][cli]") {
+  if (geteuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+    WARN("SKIPPED: needs root and setpriv(1) to drop to an unprivileged user");
+    return;
+  }
+  const auto r = test::run({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                            test::taskscope_bin(), "trace", "clone", "1s"});
+  CHECK(r.status == 1);
+  CHECK(r.out.empty());
+  CHECK(r.err == "taskscope: BPF needs root, or CAP_BPF and CAP_PERFMON (try: sudo taskscope ...)\n");
 }
