@@ -8,6 +8,8 @@
 #include <functional>
 #include <memory>
 
+#include <libproc2/pids.h>
+
 #include "bpf/bpf_common.h"
 #include "bpf/proc_tracer.h"
 #include "bpf/sched_tracer.h"
@@ -57,11 +59,31 @@ uint64_t mono_ns() {
   return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
 }
 
+// tgid_of() is the process that task `tid` belongs to (libproc2 reads /proc/TID/status), or 0
+// when it cannot be read (it exited meanwhile).
+int tgid_of(int tid) {
+  pids_info* info = nullptr;
+  pids_item items[] = {PIDS_ID_TGID};
+  if (procps_pids_new(&info, items, 1) < 0) return 0;
+  unsigned list[] = {static_cast<unsigned>(tid)};
+  int tgid = 0;
+  if (pids_fetch* f = procps_pids_select(info, list, 1, PIDS_SELECT_PID); f && f->counts->total == 1)
+    tgid = f->stacks[0]->head[0].result.s_int;
+  procps_pids_unref(&info);
+  return tgid;
+}
+
 void check_target(const bpf::TraceFilter& f) {
   if (f.pid < 0) throw Error("-p " + std::to_string(f.pid) + ": a pid is a positive number", 2);
   if (f.tid < 0) throw Error("-t " + std::to_string(f.tid) + ": a tid is a positive number", 2);
   if (f.pid > 0 && kill(f.pid, 0) != 0 && errno == ESRCH)
     throw Error("-p " + std::to_string(f.pid) + ": no such process (see taskscope ps)");
+  if (f.pid > 0) {
+    const int tgid = tgid_of(f.pid);
+    if (tgid > 0 && tgid != f.pid)
+      throw Error("-p " + std::to_string(f.pid) + " is a thread of process " + std::to_string(tgid) + ": use -t " +
+                  std::to_string(f.pid) + " or -p " + std::to_string(tgid), 2);
+  }
   if (f.tid > 0 && access(("/proc/" + std::to_string(f.tid)).c_str(), F_OK) != 0)
     throw Error("-t " + std::to_string(f.tid) + ": no such thread (see taskscope ps -L)");
 }

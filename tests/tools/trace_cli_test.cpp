@@ -63,3 +63,15 @@ TEST_CASE("trace without BPF privileges says what it needs in one line and exits
   CHECK(r.out.empty());
   CHECK(r.err == "taskscope: BPF needs root, or CAP_BPF and CAP_PERFMON (try: sudo taskscope ...)\n");
 }
+
+TEST_CASE("trace -p with a thread id points at -t and the process", "[trace][cli]") {
+  test::Fixture pp("pingpong");  // any fixture with a second thread
+  const std::string facts = pp.facts();
+  const auto at = facts.find("\"ping_tid\":");
+  REQUIRE(at != std::string::npos);
+  const int tid = std::stoi(facts.substr(at + 11));
+  const auto r = test::run({test::taskscope_bin(), "trace", "exit", "-p", std::to_string(tid), "1s"});
+  CHECK(r.status == 2);
+  CHECK(r.err == "taskscope: -p " + std::to_string(tid) + " is a thread of process " + std::to_string(pp.pid()) +
+                     ": use -t " + std::to_string(tid) + " or -p " + std::to_string(pp.pid()) + "\n");
+}
