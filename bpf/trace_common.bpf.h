@@ -1,0 +1,47 @@
+/* trace_common.bpf.h: what the trace programs share on the kernel side: the filter knobs, the
+ * lost-event counter and the adaptive ring buffer wakeup. Included by one .bpf.c each. */
+#ifndef TRACE_COMMON_BPF_H
+#define TRACE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#define TS_PF_KTHREAD 0x00200000
+
+/* Filter knobs, set before load so the verifier prunes what is off. */
+const volatile __u32 targ_tgid = 0;  /* 0 = any process */
+const volatile __u32 targ_tid = 0;   /* 0 = any thread */
+const volatile __u8 filter_comm = 0; /* 1 = only tasks whose comm equals targ_comm */
+const volatile char targ_comm[16] = {};
+/* 1 = the raw_tp/ programs are loaded: task pointers are untrusted, read only with CO-RE. */
+const volatile __u8 use_raw_tp = 0;
+
+/* lost counts records the ring buffer had no room for (the reader fell behind). */
+__u64 lost = 0;
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < 16; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (comm[i] == 0)
+			return true;
+	}
+	return true;
+}
+
+/* rb_flags: no wakeup per record (a wakeup is itself a context switch, and costs 40-70% per
+ * switch); the reader drains on a timer, and is woken early only when the ring is half full. */
+static __always_inline __u64 rb_flags(void *rb, __u64 size)
+{
+	return bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) > size / 2 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void count_lost(void)
+{
+	__sync_fetch_and_add(&lost, 1);
+}
+
+#endif

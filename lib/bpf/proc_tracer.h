@@ -1,0 +1,40 @@
+// proc_tracer.h: ProcTracer, the kernel side of `trace clone|exec|exit` loaded and attached.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "bpf/trace_stream.h"
+
+namespace ts::bpf {
+
+// ProcEvents says which process lifecycle events to trace.
+struct ProcEvents {
+  bool clone = false;  // task_newtask: every new task, in its parent
+  bool exec = false;   // sched_process_exec
+  bool exit = false;   // sched_process_exit: every exiting thread
+};
+
+// ProcTracer traces clone/exec/exit from construction to destruction. Records wait in a ring
+// buffer until drain() reads them.
+class ProcTracer {
+ public:
+  // ProcTracer() loads and attaches the programs for `events`, filtered by `filter`. Requires the
+  // privileges probe_support() checks. Throws ts::Error (one line) when it cannot.
+  ProcTracer(const TraceFilter& filter, ProcEvents events);
+  ~ProcTracer();
+  ProcTracer(const ProcTracer&) = delete;
+  ProcTracer& operator=(const ProcTracer&) = delete;
+
+  // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
+  AttachKind attach_kind() const;
+  // drain() waits up to `timeout_ms` (0: not at all), then hands every waiting event to `sink`.
+  size_t drain(int timeout_ms, const EventSink& sink);
+  // lost() counts events dropped because the ring buffer was full.
+  uint64_t lost() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ts::bpf

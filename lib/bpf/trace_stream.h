@@ -1,0 +1,70 @@
+// trace_stream.h: what the trace tracers share: the filter, the choice of attach type, and the
+// ring buffer reader that turns records into Events.
+#pragma once
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "model/event.h"
+
+struct ring_buffer;
+
+namespace ts::bpf {
+
+// TraceFilter selects the tasks to trace; an empty field selects all.
+struct TraceFilter {
+  int32_t pid = 0;   // a process (tgid); clone/exec/exit also follow the children it creates
+  int32_t tid = 0;   // one thread
+  std::string comm;  // a task name, exact, at most 15 bytes
+};
+
+// AttachKind is how a tracer's programs are attached: tp_btf/ (BTF-typed tracepoints, kernel
+// 5.5+) or raw_tp/ (the fallback for kernels where tp_btf does not load).
+enum class AttachKind { TpBtf, RawTp };
+
+// attach_kind_name() is "tp_btf" or "raw_tp".
+const char* attach_kind_name(AttachKind k);
+
+// attach_kinds_to_try() is {TpBtf, RawTp}, or just one of them when TASKSCOPE_TRACE_ATTACH is set
+// to "tp_btf" or "raw_tp" (to test the fallback).
+std::vector<AttachKind> attach_kinds_to_try();
+
+// EventSink receives each decoded event, in ring buffer order (per CPU order, not global).
+using EventSink = std::function<void(const Event&)>;
+
+// decode_record() turns one ring buffer record (bpf/trace_proc.h, bpf/trace_sched.h) into an
+// Event and hands it to `sink`. Returns false, and calls nothing, for a record that is too short
+// or of an unknown kind.
+bool decode_record(const void* data, size_t size, const EventSink& sink);
+
+// RingReader drains a BPF ring buffer map. Producers submit without waking it (BPF_RB_NO_WAKEUP)
+// except when the ring is half full, so drain() is called on a timer.
+class RingReader {
+ public:
+  // RingReader() attaches to the ring buffer map `map_fd`. Throws ts::Error on failure.
+  explicit RingReader(int map_fd);
+  ~RingReader();
+  RingReader(const RingReader&) = delete;
+  RingReader& operator=(const RingReader&) = delete;
+
+  // drain() waits up to `timeout_ms` for an early wakeup, then consumes every record there is,
+  // handing each to `sink`; returns how many records were read. An exception thrown by `sink`
+  // stops the drain and is rethrown here.
+  size_t drain(int timeout_ms, const EventSink& sink);
+
+  // undecodable() counts records that were too short or of an unknown kind.
+  uint64_t undecodable() const { return undecodable_; }
+
+ private:
+  static int on_record(void* ctx, void* data, size_t size);
+
+  ring_buffer* rb_ = nullptr;
+  const EventSink* sink_ = nullptr;  // valid during drain() only (borrowed)
+  size_t seen_ = 0;
+  uint64_t undecodable_ = 0;
+  std::exception_ptr error_;
+};
+
+}  // namespace ts::bpf

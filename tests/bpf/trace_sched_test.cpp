@@ -1,0 +1,163 @@
+// trace_sched_test.cpp: context switch counts of pingpong's two threads, traced in the kernel,
+// against the nvcsw/nivcsw deltas /proc reports over the same interval.
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "../support/support.h"
+#include "bpf/bpf_common.h"
+#include "bpf/sched_tracer.h"
+#include "model/error.h"
+#include "trace_test_util.h"
+
+using namespace ts;
+using nlohmann::json;
+
+namespace {
+
+constexpr int kRounds = 20000;
+
+// close_enough() allows a few switches of slack: the scheduler counts a voluntary switch whose
+// block was cancelled by a pending signal as nvcsw, while the tracepoint sees it runnable.
+void check_close(uint64_t traced, uint64_t proc_delta, const char* what) {
+  INFO(what << ": traced " << traced << ", /proc delta " << proc_delta);
+  const uint64_t diff = traced > proc_delta ? traced - proc_delta : proc_delta - traced;
+  CHECK(diff <= 3 + proc_delta / 1000);
+}
+
+struct PingPong {
+  std::unique_ptr<test::Fixture> fixture;
+  std::string done_file;
+  int pid = 0;
+  int tids[2] = {0, 0};
+  test::CtxSwitches before[2];
+};
+
+PingPong start_pingpong() {
+  PingPong p;
+  p.done_file = "/tmp/taskscope-pingpong-" + std::to_string(getpid()) + ".done";
+  unlink(p.done_file.c_str());
+  p.fixture = std::make_unique<test::Fixture>("pingpong", std::vector<std::string>{std::to_string(kRounds), p.done_file});
+  const json facts = json::parse(p.fixture->facts());
+  p.pid = facts["pid"];
+  p.tids[0] = facts["ping_tid"];
+  p.tids[1] = facts["pong_tid"];
+  return p;
+}
+
+// run_rounds() reads /proc, starts the rounds, waits for them to end, reads /proc again.
+void run_rounds(PingPong& p, test::CtxSwitches after[2], const std::function<void()>& while_waiting) {
+  for (int i = 0; i < 2; ++i) p.before[i] = test::read_ctx_switches(p.pid, p.tids[i]);
+  REQUIRE(kill(p.pid, SIGUSR1) == 0);
+  bool done = false;
+  for (int waited = 0; waited < 60000 && !done; waited += 50) {
+    while_waiting();
+    done = access(p.done_file.c_str(), F_OK) == 0;
+  }
+  REQUIRE(done);
+  // ping blocks on its park pipe right after signalling done; wait until both are asleep.
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(p.pid) + "/task/" + std::to_string(p.tids[0]) + "/stat");
+    std::string s((std::istreambuf_iterator<char>(stat)), {});
+    const auto paren = s.rfind(')');
+    if (paren != std::string::npos && paren + 2 < s.size() && s[paren + 2] == 'S') break;
+    usleep(10000);
+  }
+  for (int i = 0; i < 2; ++i) after[i] = test::read_ctx_switches(p.pid, p.tids[i]);
+  unlink(p.done_file.c_str());
+}
+
+}  // namespace
+
+TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  const char* attach = GENERATE("tp_btf", "raw_tp");
+  INFO("attach " << attach);
+  PingPong p = start_pingpong();
+  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{p.pid, 0, ""}, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    unsetenv("TASKSCOPE_TRACE_ATTACH");
+    TS_BPF_GATE(false, e.what());
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  CHECK(std::string(bpf::attach_kind_name(tracer->attach_kind())) == attach);
+  test::CtxSwitches after[2];
+  run_rounds(p, after, [] { usleep(50000); });
+  const auto stats = tracer->summary();
+  std::map<int, ThreadSchedStats> by_tid;
+  for (const auto& t : stats) {
+    CHECK(t.pid == p.pid);
+    by_tid[t.tid] = t;
+  }
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(by_tid.count(p.tids[i]));
+    const auto& t = by_tid[p.tids[i]];
+    CHECK(t.comm == "pingpong");
+    check_close(t.voluntary, after[i].voluntary - p.before[i].voluntary, "voluntary");
+    check_close(t.involuntary, after[i].involuntary - p.before[i].involuntary, "involuntary");
+    CHECK(t.voluntary + t.involuntary >= kRounds);  // each thread leaves the CPU at least once a round
+    // Every switch-out after the first switch-in has an on-CPU time, every switch-in after the
+    // first switch-out an off-CPU time: the histograms hold (nearly) every switch. Slack of 2: the
+    // first switch-in has no start, and one seen run showed one more (not yet explained).
+    CHECK(t.oncpu.total() + 2 >= t.voluntary + t.involuntary);
+    CHECK(t.offcpu.total() + 2 >= t.voluntary + t.involuntary);
+    CHECK(t.runq.total() > 0);
+  }
+  CHECK(tracer->lost() == 0);
+}
+
+TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  PingPong p = start_pingpong();
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{p.pid, 0, ""}, bpf::SchedMode::Stream);
+  } catch (const ts::Error& e) {
+    TS_BPF_GATE(false, e.what());
+  }
+  std::map<int, test::CtxSwitches> out;  // switches out, by tid
+  uint64_t ins = 0, foreign = 0;
+  const bpf::EventSink sink = [&](const Event& ev) {
+    const auto& e = std::get<SwitchEvent>(ev);
+    foreign += e.prev_pid != p.pid && e.next_pid != p.pid;
+    if (e.prev_pid == p.pid) (e.voluntary ? out[e.prev_tid].voluntary : out[e.prev_tid].involuntary)++;
+    if (e.next_pid == p.pid) ++ins;
+  };
+  test::CtxSwitches after[2];
+  run_rounds(p, after, [&] { tracer->drain(50, sink); });
+  tracer->drain(0, sink);
+  for (int i = 0; i < 2; ++i) {
+    check_close(out[p.tids[i]].voluntary, after[i].voluntary - p.before[i].voluntary, "voluntary");
+    check_close(out[p.tids[i]].involuntary, after[i].involuntary - p.before[i].involuntary, "involuntary");
+  }
+  CHECK(foreign == 0);  // -p filtered in the kernel
+  CHECK(ins >= 2 * static_cast<uint64_t>(kRounds));
+  CHECK(tracer->lost() == 0);
+}
+
+TEST_CASE("taskscope trace sched --summary --json ends with the lost count", "[trace][bpf][sched][cli]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  const auto r = test::run({test::taskscope_bin(), "trace", "sched", "--summary", "--json", "-p",
+                            std::to_string(getpid()), "300ms"});
+  TS_BPF_GATE(r.err.find("cannot load") == std::string::npos, r.err);
+  REQUIRE(r.status == 0);
+  const auto last_nl = r.out.rfind('\n', r.out.size() - 2);
+  const json end = json::parse(r.out.substr(last_nl == std::string::npos ? 0 : last_nl + 1));
+  CHECK(end["event"] == "end");
+  CHECK(end["mode"] == "sched");
+  CHECK(end["lost"] == 0);
+}

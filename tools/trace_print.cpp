@@ -1,0 +1,165 @@
+// trace_print.cpp: text and JSON renderings of trace events.
+#include "trace_print.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+#include "format/clone_flags.h"
+#include "format/units.h"
+
+namespace ts::tools {
+
+namespace {
+
+using nlohmann::json;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string fmt(const char* f, auto... args) {
+  const int n = std::snprintf(nullptr, 0, f, args...);
+  std::string s(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  std::snprintf(s.data(), s.size() + 1, f, args...);
+  return s;
+}
+
+
+
+std::string rel_time(uint64_t ts, uint64_t t0) {
+  const uint64_t d = ts > t0 ? ts - t0 : 0;
+  return fmt("%" PRIu64 ".%06" PRIu64, d / 1000000000, d / 1000 % 1000000);
+}
+
+// duration_or_dash() shows 0 (unknown: the task was last seen before tracing) as "-".
+std::string duration_or_dash(uint64_t ns) { return ns ? short_duration(ns) : "-"; }
+
+json ns_or_null(uint64_t ns) { return ns ? json(ns) : json(nullptr); }
+
+std::string flags_with_signal(const CloneEvent& e) {
+  std::string s = clone_flags_text(e.flags);
+  if (e.exit_signal > 0) s += "|" + signal_name(e.exit_signal);
+  return s;
+}
+
+std::string joined_argv(const ExecEvent& e) {
+  std::string s;
+  for (const std::string& a : e.argv) {
+    if (!s.empty()) s += ' ';
+    s += a;
+  }
+  if (e.argv_truncated) s += " ...";
+  return s;
+}
+
+json header_json(const char* kind, const EventHeader& h) { return json{{"event", kind}, {"ts_ns", h.ts_ns}, {"cpu", h.cpu}}; }
+
+}  // namespace
+
+const char* trace_mode_name(TraceMode m) {
+  switch (m) {
+    case TraceMode::Clone: return "clone";
+    case TraceMode::Exec: return "exec";
+    case TraceMode::Exit: return "exit";
+    case TraceMode::Sched: return "sched";
+  }
+  return "?";
+}
+
+std::string exit_status_text(const ExitEvent& e) {
+  if (e.signal()) return "signal " + signal_name(e.signal()) + (e.core_dumped() ? " (core)" : "");
+  return "exit " + std::to_string(e.status());
+}
+
+json event_json(const Event& ev) {
+  return std::visit(
+      Overloaded{
+          [](const CloneEvent& e) {
+            json j = header_json("clone", e.hdr);
+            j.update({{"parent_pid", e.parent_pid}, {"parent_tid", e.parent_tid}, {"parent_comm", e.parent_comm},
+                      {"child_pid", e.child_pid}, {"child_tid", e.child_tid}, {"flags", clone_flag_names(e.flags)},
+                      {"flags_raw", e.flags}, {"exit_signal", e.exit_signal > 0 ? json(signal_name(e.exit_signal)) : json(nullptr)},
+                      {"kernel_thread", e.kernel_thread}, {"verdict", clone_verdict(e.flags, e.kernel_thread)}});
+            return j;
+          },
+          [](const ExecEvent& e) {
+            json j = header_json("exec", e.hdr);
+            j.update({{"pid", e.pid}, {"tid", e.tid}, {"old_tid", e.old_tid}, {"comm", e.comm}, {"filename", e.filename},
+                      {"argv", e.argv}, {"argv_truncated", e.argv_truncated}});
+            return j;
+          },
+          [](const ExitEvent& e) {
+            json j = header_json("exit", e.hdr);
+            j.update({{"pid", e.pid}, {"tid", e.tid}, {"comm", e.comm}, {"scope", e.group_dead ? "process" : "thread"},
+                      {"exit_code", e.signal() ? json(nullptr) : json(e.status())},
+                      {"signal", e.signal() ? json(signal_name(e.signal())) : json(nullptr)},
+                      {"core_dumped", e.core_dumped()}, {"lifetime_ns", e.lifetime_ns}, {"cpu_ns", e.cpu_ns}});
+            return j;
+          },
+          [](const SwitchEvent& e) {
+            json j = header_json("switch", e.hdr);
+            j.update({{"prev_pid", e.prev_pid}, {"prev_tid", e.prev_tid}, {"prev_comm", e.prev_comm},
+                      {"prev_state", e.voluntary ? "blocked" : "preempted"}, {"prev_state_raw", e.prev_state},
+                      {"prev_oncpu_ns", ns_or_null(e.prev_oncpu_ns)}, {"next_pid", e.next_pid}, {"next_tid", e.next_tid},
+                      {"next_comm", e.next_comm}, {"next_offcpu_ns", ns_or_null(e.next_offcpu_ns)}});
+            return j;
+          },
+      },
+      ev);
+}
+
+std::string text_header(TraceMode mode) {
+  switch (mode) {
+    case TraceMode::Clone:
+      return fmt("%-11s %-16s %7s %7s %7s %7s  %-25s %s", "TIME(s)", "PCOMM", "PID", "TID", "CPID", "CTID", "VERDICT", "FLAGS");
+    case TraceMode::Exec:
+      return fmt("%-11s %7s %7s %-16s %-24s %s", "TIME(s)", "PID", "OLDTID", "COMM", "FILENAME", "ARGS");
+    case TraceMode::Exit:
+      return fmt("%-11s %7s %7s %-16s %-7s %-22s %9s %9s", "TIME(s)", "PID", "TID", "COMM", "WHAT", "STATUS", "LIFETIME", "CPU");
+    case TraceMode::Sched:
+      return fmt("%-11s %3s %7s %-16s %-9s %8s %7s %-16s %8s", "TIME(s)", "CPU", "PREV", "PREV-COMM", "STATE", "ON-CPU",
+                 "NEXT", "NEXT-COMM", "OFF-CPU");
+  }
+  return {};
+}
+
+std::string event_text(const Event& ev, uint64_t t0) {
+  return std::visit(
+      Overloaded{
+          [&](const CloneEvent& e) {
+            return fmt("%-11s %-16s %7d %7d %7d %7d  %-25s %s", rel_time(e.hdr.ts_ns, t0).c_str(), printable(e.parent_comm).c_str(),
+                       e.parent_pid, e.parent_tid, e.child_pid, e.child_tid,
+                       clone_verdict(e.flags, e.kernel_thread).c_str(), flags_with_signal(e).c_str());
+          },
+          [&](const ExecEvent& e) {
+            const std::string old = e.old_tid != e.tid ? std::to_string(e.old_tid) : "-";
+            return fmt("%-11s %7d %7s %-16s %-24s %s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, old.c_str(), printable(e.comm).c_str(),
+                       printable(e.filename).c_str(), printable(joined_argv(e)).c_str());
+          },
+          [&](const ExitEvent& e) {
+            return fmt("%-11s %7d %7d %-16s %-7s %-22s %9s %9s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, e.tid,
+                       printable(e.comm).c_str(), e.group_dead ? "process" : "thread", exit_status_text(e).c_str(),
+                       short_duration(e.lifetime_ns).c_str(), short_duration(e.cpu_ns).c_str());
+          },
+          [&](const SwitchEvent& e) {
+            return fmt("%-11s %3d %7d %-16s %-9s %8s %7d %-16s %8s", rel_time(e.hdr.ts_ns, t0).c_str(), e.hdr.cpu, e.prev_tid,
+                       printable(e.prev_comm).c_str(), e.voluntary ? "blocked" : "preempted", duration_or_dash(e.prev_oncpu_ns).c_str(),
+                       e.next_tid, printable(e.next_comm).c_str(), duration_or_dash(e.next_offcpu_ns).c_str());
+          },
+      },
+      ev);
+}
+
+std::string printable(const std::string& s) {
+  std::string out = s;
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  return out;
+}
+
+std::string json_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace ts::tools

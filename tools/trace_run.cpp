@@ -1,0 +1,196 @@
+// trace_run.cpp: the run loop of `taskscope trace`: checks, the tracer, timed draining, the end.
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <functional>
+#include <memory>
+
+#include <libproc2/pids.h>
+
+#include "bpf/bpf_common.h"
+#include "bpf/proc_tracer.h"
+#include "bpf/sched_tracer.h"
+#include "model/error.h"
+#include "trace.h"
+#include "format/units.h"
+#include "trace_summary.h"
+
+namespace ts::tools {
+
+namespace {
+
+// kDrainMs is how often the ring buffer is read when no early wakeup comes: producers do not wake
+// the reader per event, so this bounds how late a line appears.
+constexpr int kDrainMs = 100;
+
+volatile sig_atomic_t g_stop = 0;
+
+void on_stop_signal(int) { g_stop = 1; }
+
+// StopSignals routes SIGINT and SIGTERM to g_stop while tracing, without SA_RESTART so that the
+// ring buffer wait returns at once; the previous handlers come back on destruction.
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop = 0;
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+uint64_t mono_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+}
+
+// tgid_of() is the process that task `tid` belongs to (libproc2 reads /proc/TID/status), or 0
+// when it cannot be read (it exited meanwhile).
+int tgid_of(int tid) {
+  pids_info* info = nullptr;
+  pids_item items[] = {PIDS_ID_TGID};
+  if (procps_pids_new(&info, items, 1) < 0) return 0;
+  unsigned list[] = {static_cast<unsigned>(tid)};
+  int tgid = 0;
+  if (pids_fetch* f = procps_pids_select(info, list, 1, PIDS_SELECT_PID); f && f->counts->total == 1)
+    tgid = f->stacks[0]->head[0].result.s_int;
+  procps_pids_unref(&info);
+  return tgid;
+}
+
+void check_target(const bpf::TraceFilter& f) {
+  if (f.pid < 0) throw Error("-p " + std::to_string(f.pid) + ": a pid is a positive number", 2);
+  if (f.tid < 0) throw Error("-t " + std::to_string(f.tid) + ": a tid is a positive number", 2);
+  if (f.pid > 0 && kill(f.pid, 0) != 0 && errno == ESRCH)
+    throw Error("-p " + std::to_string(f.pid) + ": no such process (see taskscope ps)");
+  if (f.pid > 0) {
+    const int tgid = tgid_of(f.pid);
+    if (tgid > 0 && tgid != f.pid)
+      throw Error("-p " + std::to_string(f.pid) + " is a thread of process " + std::to_string(tgid) + ": use -t " +
+                  std::to_string(f.pid) + " or -p " + std::to_string(tgid), 2);
+  }
+  if (f.tid > 0 && access(("/proc/" + std::to_string(f.tid)).c_str(), F_OK) != 0)
+    throw Error("-t " + std::to_string(f.tid) + ": no such thread (see taskscope ps -L)");
+}
+
+// Tracer is what the loop needs from either tracer.
+struct Tracer {
+  std::function<size_t(int, const bpf::EventSink&)> drain;
+  std::function<uint64_t()> lost;
+  bpf::AttachKind kind;
+  std::shared_ptr<void> owner;
+  std::shared_ptr<bpf::SchedTracer> sched;  // set for sched
+};
+
+Tracer make_tracer(const TraceOptions& o) {
+  Tracer t;
+  if (o.mode == TraceMode::Sched) {
+    auto s = std::make_shared<bpf::SchedTracer>(o.filter, o.summary ? bpf::SchedMode::Summary : bpf::SchedMode::Stream);
+    t.drain = [s](int ms, const bpf::EventSink& sink) { return s->drain(ms, sink); };
+    t.lost = [s] { return s->lost(); };
+    t.kind = s->attach_kind();
+    t.sched = s;
+    t.owner = s;
+    return t;
+  }
+  bpf::ProcEvents ev;
+  ev.clone = o.mode == TraceMode::Clone;
+  ev.exec = o.mode == TraceMode::Exec;
+  ev.exit = o.mode == TraceMode::Exit;
+  auto p = std::make_shared<bpf::ProcTracer>(o.filter, ev);
+  t.drain = [p](int ms, const bpf::EventSink& sink) { return p->drain(ms, sink); };
+  t.lost = [p] { return p->lost(); };
+  t.kind = p->attach_kind();
+  t.owner = p;
+  return t;
+}
+
+std::string target_text(const bpf::TraceFilter& f, TraceMode mode) {
+  std::string s;
+  if (f.pid) s += " pid " + std::to_string(f.pid) + (mode == TraceMode::Sched ? "" : " (and its new children)");
+  if (f.tid) s += " tid " + std::to_string(f.tid);
+  if (!f.comm.empty()) s += " comm " + f.comm;
+  return s.empty() ? " all tasks" : s;
+}
+
+}  // namespace
+
+int run_trace(Context& ctx, const TraceOptions& o) {
+  const uint64_t duration = o.duration.empty() ? 0 : parse_duration_ns(o.duration);
+  if (o.summary && o.mode != TraceMode::Sched) throw Error("--summary is for trace sched only", 2);
+  check_target(o.filter);
+  const bpf::Support support = bpf::probe_support();
+  if (!support.usable) throw Error(support.why);
+
+  StopSignals signals;
+  const uint64_t t0 = mono_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
+  Tracer tracer = make_tracer(o);
+  const uint64_t deadline = duration ? mono_ns() + duration : 0;
+  ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
+          << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
+          << (duration ? "" : "; Ctrl-C to end") << ".\n";
+  ctx.err.flush();
+
+  uint64_t events = 0;
+  const bool stream = !(o.mode == TraceMode::Sched && o.summary);
+  if (stream && !o.json) ctx.out << text_header(o.mode) << '\n';
+  const bpf::EventSink sink = [&](const Event& e) {
+    ++events;
+    if (o.json) ctx.out << json_line(event_json(e)) << '\n';
+    else ctx.out << event_text(e, t0) << '\n';
+  };
+  for (;;) {
+    if (g_stop) break;
+    int wait_ms = kDrainMs;
+    if (deadline) {
+      const uint64_t now = mono_ns();
+      if (now >= deadline) break;
+      wait_ms = static_cast<int>(std::min<uint64_t>(kDrainMs, (deadline - now + 999999) / 1000000));
+    }
+    tracer.drain(wait_ms, sink);
+    ctx.out.flush();
+  }
+  tracer.drain(0, sink);  // what arrived since the last drain
+
+  const uint64_t lost = tracer.lost();
+  if (tracer.sched && o.summary) {
+    const auto stats = tracer.sched->summary();
+    events = stats.size();
+    if (o.json) {
+      for (const auto& s : stats) ctx.out << json_line(thread_stats_json(s)) << '\n';
+    } else {
+      print_sched_table(ctx.out, stats);
+      print_sched_hists(ctx.out, stats, o.top);
+    }
+  }
+  const uint64_t elapsed = mono_ns() - t0;
+  if (o.json) {
+    ctx.out << json_line({{"event", "end"}, {"mode", trace_mode_name(o.mode)}, {o.summary ? "threads" : "events", events},
+                          {"lost", lost}, {"attach", bpf::attach_kind_name(tracer.kind)}, {"duration_ns", elapsed}})
+            << '\n';
+  } else {
+    ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "
+            << lost << " lost" << (lost ? " (not recorded: the buffer or a map was full, or task storage was busy; -p/-t/--comm trace fewer)" : "")
+            << '\n';
+  }
+  ctx.out.flush();
+  return 0;
+}
+
+}  // namespace ts::tools
