@@ -65,12 +65,33 @@ sym::Site site(const GmpView& v, uint64_t pc, bool ret) {
   return v.symbolize(pc, ret);
 }
 
-nlohmann::json site_json(const sym::Site& s) {
+// kRuntimeHeaders: frames inlined from goro's own headers (goro::go) are not the creation site.
+constexpr std::string_view kRuntimeHeaders = "include/goro/";
+
+// start_name() names a G's function: goro starts every G in goro::detail::g_trampoline<Fn>, so
+// the user's function is the template argument.
+std::string start_name(const sym::Site& s) {
+  if (s.function.empty()) return sym::describe(s);
+  const std::string& f = s.function;
+  const auto t = f.find("g_trampoline<");
+  if (t != std::string::npos) {
+    const auto open = t + std::string_view("g_trampoline<").size();
+    int depth = 1;
+    for (size_t i = open; i < f.size(); ++i) {
+      if (f[i] == '<') ++depth;
+      else if (f[i] == '>' && --depth == 0) return f.substr(open, i - open);
+    }
+  }
+  return sym::short_function(f);
+}
+
+nlohmann::json site_json(const sym::Site& s, std::string_view skip = {}) {
   if (!s.pc) return nullptr;
   nlohmann::json j{{"pc", hex(s.pc)}};
-  if (!s.function.empty()) j["function"] = s.function;
-  if (!s.file.empty()) j["file"] = s.file;
-  if (s.line) j["line"] = s.line;
+  const sym::Frame f = sym::user_frame(s, skip);
+  if (!f.function.empty()) j["function"] = f.function;
+  if (!f.file.empty()) j["file"] = f.file;
+  if (f.line) j["line"] = f.line;
   if (!s.module.empty()) j["module"] = s.module;
   return j;
 }
@@ -145,12 +166,10 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
             {"FLAGS", Align::Left}, {"CREATED AT", Align::Left}, {"START", Align::Left}});
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
-    const sym::Site start = site(v, g.start_pc, false);
-    const std::string start_text =
-        start.function.empty() ? sym::describe(start) : sym::short_function(start.function);
     gt.add({std::to_string(g.goid), gstate_name(g.state), g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : "",
             g.wait_ns ? short_duration(g.wait_ns) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
-            flags_text(g), sym::describe(site(v, g.create_pc, true)), start_text});
+            flags_text(g), sym::describe(site(v, g.create_pc, true), kRuntimeHeaders),
+            start_name(site(v, g.start_pc, false))});
   }
   gt.print(out);
 }
@@ -199,7 +218,8 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     nlohmann::json j{{"kind", "g"}, {"goid", g.goid}, {"state", gstate_name(g.state)},
                      {"wait_reason", g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : ""},
                      {"wait_ns", g.wait_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
-                     {"created_at", site_json(site(v, g.create_pc, true))}, {"start", site_json(site(v, g.start_pc, false))},
+                     {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
+                     {"start", site_json(site(v, g.start_pc, false))}, {"start_name", start_name(site(v, g.start_pc, false))},
                      {"stack_lo", hex(g.stack_lo)}, {"stack_hi", hex(g.stack_hi)}, {"flags", flags}};
     if (g.state != GState::Running) {
       j["sp"] = hex(g.sp);

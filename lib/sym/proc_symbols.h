@@ -3,11 +3,20 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 struct Dwfl;
 
 namespace ts::sym {
+
+// Frame is one level of a site's inline chain: a function and the source line inside it.
+struct Frame {
+  std::string function;       // demangled name
+  std::string file;           // source file as in DWARF
+  int line = 0;
+};
 
 // Site is where a code address lies. Empty strings / 0 when unknown.
 struct Site {
@@ -17,7 +26,15 @@ struct Site {
   uint64_t offset = 0;        // pc - function start
   std::string file;           // source file (full path as in DWARF)
   int line = 0;               // source line
+  std::vector<Frame> frames;  // inline chain from DWARF: innermost (== file:line) first, the
+                              // out-of-line function last; empty without debug information
 };
+
+// user_frame() is the innermost frame whose file does not contain `skip` (e.g. "include/goro/", so
+// a call through an inlined goro::go reports the line that called it). Without such a frame it is
+// the out-of-line function alone (no file/line) when the site's own line is in a skipped file, else
+// the site's own function/file/line.
+Frame user_frame(const Site& s, std::string_view skip);
 
 // short_function() drops the parameter list and trailing qualifiers from a demangled name:
 // "ns::f(int) const" -> "ns::f", "main::{lambda()#1}::operator()() const" -> "main::{lambda()#1}::operator()".
@@ -44,8 +61,8 @@ class ProcSymbols {
   std::unordered_map<uint64_t, Site> cache_;  // key: pc, low bit set for return addresses
 };
 
-// describe() prints a site for a table: "file.cpp:42" when the line is known, else
+// describe() prints a site for a table: "file.cpp:42" (of user_frame(s, skip)) when the line is known, else
 // "function+0x12", else "module+0x..." or the bare address in hex; "-" for pc 0.
-std::string describe(const Site& s);
+std::string describe(const Site& s, std::string_view skip = {});
 
 }  // namespace ts::sym
