@@ -1,6 +1,7 @@
 // gmp.cpp: `taskscope gmp PID`: a goro process's Ps, Ms and Gs, read from outside it.
 #include <signal.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <memory>
