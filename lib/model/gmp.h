@@ -1,0 +1,94 @@
+// gmp.h: GoroSnapshot, a goro process's scheduler state (its Ps, Ms and Gs) at one instant.
+// Plain data: lib/goro fills it from the segment the runtime publishes; views print it.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ts {
+
+// GState is a goroutine's status, with Go's meaning (runtime2.go _Gidle .. _Gdead).
+enum class GState : uint8_t { Idle, Runnable, Running, Syscall, Waiting, Dead };
+
+// WaitReason says why a Waiting G waits, as Go's waitReason values.
+enum class WaitReason : uint8_t {
+  None, ChanRecv, ChanSend, ChanRecvNil, ChanSendNil, Select, SelectNoCases, Sleep, IO, Mutex, Cond,
+  WaitGroup, Preempted, Timer
+};
+
+// PStatus is a P's status, as Go's _Pidle, _Prunning, _Psyscall, _Pdead.
+enum class PStatus : uint8_t { Idle, Running, Syscall, Dead };
+
+// gstate_name() returns Go's name for a state: "idle", "runnable", "running", "syscall", "waiting", "dead".
+const char* gstate_name(GState s);
+// wait_reason_name() returns Go's waitReason string ("chan receive", "sleep", "IO wait", ...); "" for None.
+const char* wait_reason_name(WaitReason r);
+// pstatus_name() returns "idle", "running", "syscall" or "dead".
+const char* pstatus_name(PStatus s);
+
+// GoroP is one P (logical processor). Counters only grow while the process lives.
+struct GoroP {
+  uint32_t id = 0;             // 0 .. p_count-1
+  PStatus status = PStatus::Idle;
+  int32_t m_id = -1;           // owning M, -1 none
+  uint32_t runq_len = 0;       // Gs in its local run queue, runnext included
+  uint64_t runnext_goid = 0;   // G in runnext, 0 none
+  uint64_t schedtick = 0;      // scheduler calls
+  uint64_t syscalltick = 0;    // syscalls entered
+  uint64_t switches = 0;       // G switches done on this P
+  uint64_t gs_created = 0;     // Gs created by Gs running on it
+  uint64_t steals = 0;         // successful steals by Ms holding it
+};
+
+// GoroM is one M: a kernel thread running Gs.
+struct GoroM {
+  uint32_t id = 0;
+  int32_t tid = 0;             // kernel thread id (an LWP of the process)
+  bool tid_alive = true;       // tid was found in /proc/PID/task (true when not checked)
+  int32_t p_id = -1;           // held P, -1 none
+  bool spinning = false;       // looking for work
+  bool in_syscall = false;     // its G is in a blocking system call
+  bool parked = false;         // asleep on its futex
+  uint64_t cur_goid = 0;       // G it runs, 0 when on the scheduler
+};
+
+// GoroG is one goroutine. Addresses are in the target's address space; sp/pc/fp are 0 while it runs.
+struct GoroG {
+  uint64_t goid = 0;           // 1..
+  GState state = GState::Idle;
+  WaitReason wait_reason = WaitReason::None;  // meaningful when state is Waiting
+  uint64_t wait_since_ns = 0;  // CLOCK_MONOTONIC when it parked, 0 when not waiting
+  uint64_t wait_ns = 0;        // how long it has waited when the snapshot was taken
+  uint64_t run_since_ns = 0;   // CLOCK_MONOTONIC when it last started running
+  uint64_t parent_goid = 0;    // G that created it, 0 for the main G
+  int32_t m_id = -1;           // M running it, -1 none
+  uint64_t create_pc = 0;      // return address in the caller of goro::go (creation site)
+  uint64_t start_pc = 0;       // entry of its function
+  uint64_t stack_lo = 0, stack_hi = 0;  // usable stack [lo, hi)
+  uint64_t sp = 0, pc = 0, fp = 0;      // saved registers while not running
+  bool long_running = false;   // sysmon saw it run > 10 ms without yielding
+  bool main = false;           // the function given to goro::run
+  bool system = false;         // a runtime-internal G
+};
+
+// GoroSnapshot is one consistent-per-record read of a goro process's published state.
+struct GoroSnapshot {
+  int32_t pid = 0;
+  uint64_t taken_ns = 0;        // CLOCK_MONOTONIC when the read began
+  uint64_t start_unix_ns = 0;   // when goro::run started (wall clock)
+  uint32_t gomaxprocs = 0;      // live Ps
+  uint32_t stack_size = 0;      // default G stack size, bytes
+  uint32_t guard_kind = 0;      // 0 none, 1 mprotect, 2 MADV_GUARD_INSTALL
+  uint64_t sysmon_ticks = 0;
+  uint64_t global_runq_len = 0; // Gs in the global run queue
+  uint32_t g_slots = 0;         // G slots scanned (the high-water mark)
+  uint32_t torn = 0;            // records skipped because a writer kept changing them
+  std::vector<GoroP> ps;        // by id
+  std::vector<GoroM> ms;        // by slot
+  std::vector<GoroG> gs;        // live slots (goid != 0), by slot
+
+  // find_g() returns the G with this goid, or nullptr.
+  const GoroG* find_g(uint64_t goid) const;
+};
+
+}  // namespace ts

@@ -1,0 +1,197 @@
+// debug.cpp: fatal errors, the goroutine dump, deadlock detection and GORO_DEBUG=schedtrace.
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "introspect.h"
+#include "sched.h"
+
+namespace goro::detail {
+
+static const char* const kWaitReasons[GORO_WAIT_REASON_MAX] = {
+    "",       "chan receive", "chan send", "chan receive (nil chan)", "chan send (nil chan)", "select",
+    "select (no cases)", "sleep", "IO wait", "sync.Mutex.Lock", "sync.Cond.Wait", "sync.WaitGroup.Wait",
+    "preempted", "timer goroutine (idle)"};
+
+static const char* state_name(uint32_t state, uint32_t reason) {
+  switch (state) {
+    case GORO_G_IDLE: return "idle";
+    case GORO_G_RUNNABLE: return "runnable";
+    case GORO_G_RUNNING: return "running";
+    case GORO_G_SYSCALL: return "syscall";
+    case GORO_G_WAITING: return reason < GORO_WAIT_REASON_MAX ? kWaitReasons[reason] : "waiting";
+    case GORO_G_DEAD: return "dead";
+  }
+  return "?";
+}
+
+static void unlink_segment() {
+  if (seg.shared) shm_unlink(seg.name);
+}
+
+[[noreturn]] void fatal(const char* msg) {
+  std::string s = std::string("fatal error: ") + msg + "\n";
+  ssize_t ignored = write(2, s.data(), s.size());
+  (void)ignored;
+  unlink_segment();
+  _exit(2);
+}
+
+static std::string sym(uintptr_t pc) {
+  char buf[64];
+  Dl_info info;
+  if (pc && dladdr(reinterpret_cast<void*>(pc), &info) && info.dli_sname) {
+    snprintf(buf, sizeof buf, "+0x%lx", (unsigned long)(pc - uintptr_t(info.dli_saddr)));
+    return std::string(info.dli_sname) + buf;
+  }
+  snprintf(buf, sizeof buf, "0x%lx", (unsigned long)pc);
+  return buf;
+}
+
+// dump_goroutines() prints every live G as Go's traceback header does, with where it was created.
+// Only call it when no other thread changes Gs (all Ms idle, or dying).
+void dump_goroutines(int fd) {
+  std::string out;
+  uint32_t n = stack_slots_used();
+  if (n > stack_info().nslots) n = stack_info().nslots;
+  for (uint32_t i = 0; i < n; i++) {
+    G* g = slot_g(i);
+    uint64_t id = g->goid.load(std::memory_order_relaxed);
+    uint32_t st = g->status.load(std::memory_order_relaxed);
+    if (!id || st == GORO_G_DEAD || st == GORO_G_IDLE) continue;
+    char line[160];
+    snprintf(line, sizeof line, "goroutine %llu [%s]:\n", (unsigned long long)id, state_name(st, g->wait_reason));
+    out += line;
+    out += "\t" + sym(g->start_pc) + "\n";
+    if (g->parent) {
+      snprintf(line, sizeof line, "created by goroutine %llu at ", (unsigned long long)g->parent);
+      out += line + sym(g->create_pc) + "\n";
+    }
+    out += "\n";
+  }
+  ssize_t ignored = write(fd, out.data(), out.size());
+  (void)ignored;
+}
+
+void checkdead_locked() {
+  // Ms not idle, besides the caller (about to idle): running Gs, in syscalls, or polling.
+  uint32_t running = sched.mcount.load() - sched.nmidle - 1;
+  if (running > 0 || sched.shutdown.load() || sched.nsyscall.load()) return;
+  if (timers_pending() || netpoll_has_waiters()) return;
+  if (sched.runqsize.load()) return;
+  int64_t live = 0;
+  for (uint32_t i = 0; i < sched.gomaxprocs; i++) {
+    if (!runqempty(&sched.allp[i])) return;
+    live += sched.allp[i].ngs_live.load(std::memory_order_relaxed);
+  }
+  if (live <= 0) fatal("checkdead: no goroutines and main has not returned");
+  const char* msg = "fatal error: all goroutines are asleep - deadlock!\n\n";
+  ssize_t ignored = write(2, msg, strlen(msg));
+  (void)ignored;
+  dump_goroutines(2);
+  unlink_segment();
+  _exit(2);
+}
+
+DebugOpts debug_opts() {
+  DebugOpts o;
+  const char* s = getenv("GORO_DEBUG");
+  if (!s) return o;
+  std::string v(s);
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    size_t comma = v.find(',', pos);
+    std::string kv = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    size_t eq = kv.find('=');
+    if (eq != std::string::npos) {
+      std::string k = kv.substr(0, eq);
+      long n = strtol(kv.c_str() + eq + 1, nullptr, 10);
+      if (k == "schedtrace") o.schedtrace_ms = n > 0 ? n : 0;
+      else if (k == "scheddetail") o.scheddetail = n != 0;
+      else fprintf(stderr, "goro: unknown GORO_DEBUG setting %s\n", k.c_str());
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return o;
+}
+
+// read_rec() copies a published record under its seq protocol; false when it stayed torn.
+template <class R>
+static bool read_rec(const R* src, R* dst) {
+  static_assert(sizeof(R) % 8 == 0);
+  for (int tries = 0; tries < 8; tries++) {
+    uint32_t s1 = __atomic_load_n(&src->seq, __ATOMIC_ACQUIRE);
+    auto* from = reinterpret_cast<const uint64_t*>(src);
+    auto* to = reinterpret_cast<uint64_t*>(dst);
+    for (size_t i = 0; i < sizeof(R) / 8; i++) to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (!(s1 & 1) && __atomic_load_n(&src->seq, __ATOMIC_RELAXED) == s1) return true;
+  }
+  return false;
+}
+
+// schedtrace() prints Go's SCHED line (and with detail the P, M and G lines) from the published
+// records, so it shows exactly what an outside reader sees.
+void schedtrace(bool detail) {
+  int64_t ms = (nanotime() - sched.start_ns) / 1'000'000;
+  uint32_t nmidle;
+  {
+    std::lock_guard<std::mutex> l(sched.lock);
+    nmidle = sched.nmidle;
+  }
+  uint32_t np = sched.gomaxprocs;
+  std::string out;
+  char line[256];
+  // threads counts sysmon too, as Go's does.
+  snprintf(line, sizeof line, "SCHED %lldms: gomaxprocs=%u idleprocs=%u threads=%u spinningthreads=%u idlethreads=%u runqueue=%u",
+           (long long)ms, np, sched.npidle.load(), sched.mcount.load() + 1, sched.nmspinning.load(), nmidle,
+           sched.runqsize.load());
+  out += line;
+  goro_p_rec pr[64];
+  uint32_t shown = np < 64 ? np : 64;
+  for (uint32_t i = 0; i < shown; i++)
+    if (!read_rec(&seg.p[i], &pr[i])) pr[i] = goro_p_rec{};
+  if (!detail) {
+    out += " [";
+    for (uint32_t i = 0; i < shown; i++) {
+      snprintf(line, sizeof line, "%s%u", i ? " " : "", runqlen(&sched.allp[i]));
+      out += line;
+    }
+    out += "]\n";
+    fputs(out.c_str(), stderr);
+    return;
+  }
+  out += "\n";
+  for (uint32_t i = 0; i < shown; i++) {
+    snprintf(line, sizeof line, "  P%u: status=%u schedtick=%llu syscalltick=%llu m=%d runqsize=%u gfreecnt=%u\n", i,
+             pr[i].status, (unsigned long long)pr[i].schedtick, (unsigned long long)pr[i].syscalltick, pr[i].m_id,
+             runqlen(&sched.allp[i]), sched.allp[i].ngfree.load(std::memory_order_relaxed));
+    out += line;
+  }
+  uint32_t nm = sched.mcount.load();
+  for (uint32_t i = nm; i-- > 0;) {
+    goro_m_rec mr{};
+    if (!read_rec(&seg.m[i], &mr)) continue;
+    snprintf(line, sizeof line, "  M%u: p=%d curg=%lld spinning=%s blocked=%s insyscall=%s tid=%d\n", i, mr.p_id,
+             mr.cur_goid ? (long long)mr.cur_goid : -1LL, mr.spinning ? "true" : "false", mr.parked ? "true" : "false",
+             mr.in_syscall ? "true" : "false", mr.tid);
+    out += line;
+  }
+  uint32_t hwm = __atomic_load_n(&seg.desc->g_hwm, __ATOMIC_ACQUIRE);
+  for (uint32_t i = 0; i < hwm; i++) {
+    goro_g_rec gr{};
+    if (!read_rec(&seg.g[i], &gr) || !gr.goid || gr.state == GORO_G_DEAD) continue;
+    snprintf(line, sizeof line, "  G%llu: status=%u(%s) m=%d\n", (unsigned long long)gr.goid, gr.state,
+             gr.state == GORO_G_WAITING ? state_name(gr.state, gr.wait_reason) : "", gr.m_id);
+    out += line;
+  }
+  fputs(out.c_str(), stderr);
+}
+
+}  // namespace goro::detail

@@ -1,0 +1,76 @@
+// introspect.cpp: the shared-memory segment "/goro.<pid>" holding the published G/M/P records.
+#include "introspect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace goro::detail {
+
+Segment seg;
+
+static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind) {
+  uint64_t p_off = round_up(sizeof(goro_abi_desc), 64);
+  uint64_t m_off = round_up(p_off + uint64_t(nprocs) * sizeof(goro_p_rec), 4096);
+  uint64_t g_off = round_up(m_off + uint64_t(m_cap) * sizeof(goro_m_rec), 4096);
+  uint64_t size = round_up(g_off + uint64_t(g_cap) * sizeof(goro_g_rec), 4096);
+  snprintf(seg.name, sizeof seg.name, "%s%d", GORO_ABI_SHM_PREFIX, int(getpid()));
+  void* base = MAP_FAILED;
+  shm_unlink(seg.name);  // a stale segment of a dead process that had our pid
+  int fd = shm_open(seg.name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    if (ftruncate(fd, off_t(size)) == 0) base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (base == MAP_FAILED) shm_unlink(seg.name);
+  }
+  seg.shared = base != MAP_FAILED;
+  if (!seg.shared) {
+    fprintf(stderr, "goro: cannot publish /dev/shm%s (%s); introspection from outside is off\n", seg.name, strerror(errno));
+    base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED) {
+      fputs("fatal error: goro: cannot map the introspection tables\n", stderr);
+      _exit(2);
+    }
+  }
+  seg.size = size;
+  auto* d = static_cast<goro_abi_desc*>(base);
+  seg.desc = d;
+  seg.p = reinterpret_cast<goro_p_rec*>(static_cast<char*>(base) + p_off);
+  seg.m = reinterpret_cast<goro_m_rec*>(static_cast<char*>(base) + m_off);
+  seg.g = reinterpret_cast<goro_g_rec*>(static_cast<char*>(base) + g_off);
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  d->version = GORO_ABI_VERSION;
+  d->desc_size = sizeof(goro_abi_desc);
+  d->pid = getpid();
+  d->gomaxprocs = nprocs;
+  d->start_unix_ns = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+  d->segment_size = size;
+  d->p_off = p_off, d->p_count = nprocs, d->p_size = sizeof(goro_p_rec);
+  d->m_off = m_off, d->m_cap = m_cap, d->m_size = sizeof(goro_m_rec);
+  d->g_off = g_off, d->g_cap = g_cap, d->g_size = sizeof(goro_g_rec);
+  d->stack_size = stack_size;
+  d->guard_kind = guard_kind;
+  for (uint32_t i = 0; i < nprocs; i++) {
+    seg.p[i].id = i;
+    seg.p[i].m_id = -1;
+  }
+  // magic last, store-release: a reader that sees it sees a complete descriptor.
+  __atomic_store_n(&d->magic, GORO_ABI_MAGIC, __ATOMIC_RELEASE);
+}
+
+void introspect_close() {
+  if (!seg.desc) return;
+  munmap(seg.desc, seg.size);
+  if (seg.shared) shm_unlink(seg.name);
+  seg = Segment{};
+}
+
+}  // namespace goro::detail

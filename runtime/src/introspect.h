@@ -1,0 +1,43 @@
+// introspect.h: writing the published G/M/P records (introspect_abi.h) from the scheduler.
+// Each record has one writer at a time; the writer brackets its stores with rec_begin/rec_end
+// (seq odd while writing). Plain relaxed stores: no syscalls, no locks, no fences on x86 beyond
+// what the compiler must not reorder.
+#pragma once
+#include <stdint.h>
+
+#include "goro/introspect_abi.h"
+
+namespace goro::detail {
+
+// Segment is the mapped introspection segment of the running runtime.
+struct Segment {
+  goro_abi_desc* desc = nullptr;
+  goro_p_rec* p = nullptr;
+  goro_m_rec* m = nullptr;
+  goro_g_rec* g = nullptr;
+  uint64_t size = 0;
+  bool shared = false;  // false: /dev/shm unusable, records kept in private memory
+  char name[32] = {};
+};
+extern Segment seg;
+
+// introspect_open() creates "/goro.<pid>" sized for the tables; falls back to private memory.
+void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind);
+// introspect_close() unmaps and unlinks the segment.
+void introspect_close();
+
+template <class T>
+inline void st(T& field, T v) {
+  __atomic_store_n(&field, v, __ATOMIC_RELAXED);
+}
+// rec_begin() makes seq odd: store, then release fence so no field store moves above it.
+inline void rec_begin(uint32_t& seq) {
+  __atomic_store_n(&seq, __atomic_load_n(&seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+  __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+// rec_end() makes seq even with a store-release: pairs with the reader's acquire load of seq.
+inline void rec_end(uint32_t& seq) {
+  __atomic_store_n(&seq, __atomic_load_n(&seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
+}  // namespace goro::detail

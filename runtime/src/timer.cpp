@@ -1,0 +1,182 @@
+// timer.cpp: the timer heap (one, global, under a mutex) and sleep_for.
+//
+// Go keeps a heap per P; goro keeps one: timer operations are rare next to switches, and a single
+// heap lets timer_del run from any thread without chasing a timer across Ps. next_when mirrors
+// the heap top so the scheduler's checks cost one relaxed load when no timer is due.
+// fire() runs with the lock dropped, on whichever scheduler thread noticed the deadline (an M in
+// findrunnable, the poller M, or sysmon). While it runs, the thread's fire slot names the timer,
+// so timer_del can wait for it; a one-shot timer is never touched after its fire() returns (the
+// sleeping G may already have freed it).
+#include <sched.h>
+#include <time.h>
+
+#include <thread>
+#include <vector>
+
+#include "goro/introspect_abi.h"
+#include "goro/runtime.h"
+#include "sched.h"
+
+namespace goro::detail {
+
+enum TimerState : uint32_t { kIdle = 0, kArmed = 1, kFiring = 2, kDeletedWhileFiring = 3 };
+
+static std::mutex mu;
+static std::vector<Timer*> heap;  // heap[i]->heap_pos_ == i + 1
+static std::atomic<int64_t> next_when{0};
+static std::atomic<Timer*> fire_slots[kMaxM + 1];
+static thread_local int my_slot = -1;
+
+void timer_thread_slot(uint32_t slot) { my_slot = int(slot); }
+
+static void set_pos(size_t i) { heap[i]->heap_pos_ = uint32_t(i + 1); }
+
+static void sift_up(size_t i) {
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (heap[parent]->when_ns <= heap[i]->when_ns) break;
+    std::swap(heap[parent], heap[i]);
+    set_pos(parent);
+    set_pos(i);
+    i = parent;
+  }
+}
+
+static void sift_down(size_t i) {
+  for (;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < heap.size() && heap[l]->when_ns < heap[m]->when_ns) m = l;
+    if (r < heap.size() && heap[r]->when_ns < heap[m]->when_ns) m = r;
+    if (m == i) return;
+    std::swap(heap[m], heap[i]);
+    set_pos(m);
+    set_pos(i);
+    i = m;
+  }
+}
+
+static void remove_at(size_t i) {
+  heap[i]->heap_pos_ = 0;
+  heap[i] = heap.back();
+  heap.pop_back();
+  if (i < heap.size()) {
+    set_pos(i);
+    sift_down(i);
+    sift_up(i);
+  }
+}
+
+// update_next_locked() mirrors the top; store-release pairs with timer_next's readers that then
+// take the lock to fire.
+static void update_next_locked() { next_when.store(heap.empty() ? 0 : heap[0]->when_ns, std::memory_order_release); }
+
+int64_t timer_next() { return next_when.load(std::memory_order_relaxed); }
+bool timers_pending() { return next_when.load(std::memory_order_relaxed) != 0; }
+
+static void push_locked(Timer* t) {
+  if (t->when_ns <= 0) t->when_ns = 1;  // 0 means "no timer" in next_when
+  heap.push_back(t);
+  set_pos(heap.size() - 1);
+  sift_up(heap.size() - 1);
+  t->state_ = kArmed;
+}
+
+void timer_add(Timer* t) {
+  bool top;
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (t->heap_pos_) fatal("timer_add: timer already armed");
+    push_locked(t);
+    top = heap[0] == t;
+    update_next_locked();
+  }
+  if (!top) return;
+  // An earlier deadline than the poller sleeps to: wake it so it re-arms its timeout.
+  if (M* pm = sched.poller.load()) {
+    int64_t until = sched.poll_until.load();
+    if (until == 0 || t->when_ns < until) {
+      notewakeup(pm);
+      netpoll_break();
+    }
+  }
+}
+
+bool timer_del(Timer* t) {
+  {
+    std::lock_guard<std::mutex> l(mu);
+    if (t->heap_pos_) {
+      remove_at(t->heap_pos_ - 1);
+      t->state_ = kIdle;
+      update_next_locked();
+      return true;
+    }
+    if (t->state_ == kFiring) t->state_ = kDeletedWhileFiring;  // a ticker must not re-arm
+  }
+  // Wait for a fire() of t running on another thread (never ours: fire must not del itself).
+  uint32_t n = sched.mcount.load();
+  for (uint32_t i = 0; i <= kMaxM; i = (i + 1 == n) ? kMaxM : i + 1) {
+    while (fire_slots[i].load(std::memory_order_acquire) == t) sched_yield();
+    if (i == kMaxM) break;
+  }
+  return false;
+}
+
+void run_timers(int64_t now) {
+  if (my_slot < 0) fatal("run_timers: not on a scheduler thread");
+  std::atomic<Timer*>& slot = fire_slots[my_slot];
+  for (;;) {
+    Timer* t;
+    {
+      std::lock_guard<std::mutex> l(mu);
+      if (heap.empty() || heap[0]->when_ns > now) {
+        update_next_locked();
+        return;
+      }
+      t = heap[0];
+      remove_at(0);
+      t->state_ = kFiring;
+      slot.store(t, std::memory_order_relaxed);
+      update_next_locked();
+    }
+    bool periodic = t->period_ns > 0;
+    t->fire(t);
+    if (periodic) {
+      std::lock_guard<std::mutex> l(mu);
+      if (t->state_ == kFiring) {
+        t->when_ns += t->period_ns;
+        if (t->when_ns <= now) t->when_ns = now + t->period_ns;  // fell behind: do not fire in a burst
+        push_locked(t);
+        update_next_locked();
+      } else {
+        t->state_ = kIdle;
+      }
+    }
+    slot.store(nullptr, std::memory_order_release);  // pairs with timer_del's acquire wait
+  }
+}
+
+}  // namespace goro::detail
+
+namespace goro {
+
+void sleep_for(std::chrono::nanoseconds d) {
+  using namespace detail;
+  G* g = current_g();
+  if (!g) {
+    std::this_thread::sleep_for(d);
+    return;
+  }
+  if (d.count() <= 0) {
+    yield();
+    return;
+  }
+  Timer t{};
+  t.when_ns = nanotime() + d.count();
+  t.fire = [](Timer* tm) { ready(static_cast<G*>(tm->arg)); };
+  t.arg = g;
+  // Arm only once parked (in park's unlock step): a fire before the switch would ready a G
+  // that is still running.
+  park(GORO_WAIT_SLEEP, [](void* tm) { timer_add(static_cast<Timer*>(tm)); }, &t);
+}
+
+}  // namespace goro

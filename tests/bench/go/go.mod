@@ -1,0 +1,3 @@
+module taskscope/bench/goanchor
+
+go 1.19

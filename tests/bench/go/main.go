@@ -1,0 +1,150 @@
+// goanchor: Go 1.19 programs equivalent to goro_bench's measurements, run as anchors in the same
+// `make bench` run. Usage: goanchor yield|chan|spawn|parked [N]. Prints one JSON line per figure:
+// {"bench":"...","value":...,"unit":"..."}. Run with GOMAXPROCS=1 like the goro side's single P.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func emit(bench string, value float64, unit string) {
+	fmt.Printf("{\"bench\":%q,\"value\":%.3f,\"unit\":%q}\n", bench, value, unit)
+}
+
+// best runs f (which does n operations and returns elapsed) several times and keeps the fastest.
+func best(rounds int, f func() time.Duration) time.Duration {
+	var b time.Duration
+	for i := 0; i < rounds; i++ {
+		if d := f(); i == 0 || d < b {
+			b = d
+		}
+	}
+	return b
+}
+
+func yield(n int) {
+	d := best(5, func() time.Duration {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		start := time.Now()
+		for g := 0; g < 2; g++ {
+			go func() {
+				for i := 0; i < n; i++ {
+					runtime.Gosched()
+				}
+				wg.Done()
+			}()
+		}
+		wg.Wait()
+		return time.Since(start)
+	})
+	emit("yield", float64(d.Nanoseconds())/float64(2*n), "ns/switch")
+}
+
+func chanRoundTrip(n int) {
+	d := best(5, func() time.Duration {
+		ping, pong := make(chan int), make(chan int)
+		go func() {
+			for v := range ping {
+				pong <- v
+			}
+		}()
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			ping <- i
+			<-pong
+		}
+		el := time.Since(start)
+		close(ping)
+		return el
+	})
+	emit("chan", float64(d.Nanoseconds())/float64(n), "ns/roundtrip")
+}
+
+func spawn(n int) {
+	d := best(5, func() time.Duration {
+		var wg sync.WaitGroup
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() { wg.Done() }()
+			if i%1024 == 1023 {
+				wg.Wait()
+			}
+		}
+		wg.Wait()
+		return time.Since(start)
+	})
+	emit("spawn", float64(d.Nanoseconds())/float64(n), "ns/goroutine")
+}
+
+func rssBytes() float64 {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if strings.HasPrefix(s.Text(), "VmRSS:") {
+			kb, _ := strconv.ParseFloat(strings.Fields(s.Text())[1], 64)
+			return kb * 1024
+		}
+	}
+	return 0
+}
+
+func parked(n int) {
+	block := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(n)
+	before := rssBytes()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		go func() { wg.Done(); <-block }()
+	}
+	wg.Wait()
+	runtime.Gosched()
+	el := time.Since(start)
+	after := rssBytes()
+	emit("park_time", el.Seconds()*1e3, "ms")
+	emit("parked_rss", (after-before)/float64(n), "bytes/G")
+	close(block)
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: goanchor yield|chan|spawn|parked [N]")
+		os.Exit(2)
+	}
+	n := 0
+	if len(os.Args) > 2 {
+		n, _ = strconv.Atoi(os.Args[2])
+	}
+	pick := func(def int) int {
+		if n > 0 {
+			return n
+		}
+		return def
+	}
+	switch os.Args[1] {
+	case "yield":
+		yield(pick(1000000))
+	case "chan":
+		chanRoundTrip(pick(500000))
+	case "spawn":
+		spawn(pick(200000))
+	case "parked":
+		parked(pick(1000000))
+	default:
+		fmt.Fprintln(os.Stderr, "goanchor: unknown benchmark", os.Args[1])
+		os.Exit(2)
+	}
+}

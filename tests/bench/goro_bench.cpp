@@ -1,0 +1,198 @@
+// goro_bench.cpp: goro's costs beside their anchors measured in the same run: Go 1.19
+// (BUILD/go/goanchor, built by tests/bench/go-anchors; GOMAXPROCS=1) and Boost.Fiber /
+// boost.context (BUILD/bench/boost_fiber_bench --json). Each goro figure prints with the ratio
+// goro/anchor (below 1 is faster or smaller) and the goal.
+//   yield            2 Gs yielding to each other on 1 P, per switch
+//   chan round trip  unbuffered ping-pong between 2 Gs on 1 P
+//   spawn+run+exit   a G that only signals a wait_group, spawned in batches of 1024
+//   parked G RSS     VmRSS growth per G parked on a channel (GORO_BENCH_PARKED Gs, default 1M)
+//   park time        wall time to spawn those Gs and have every one parked
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "goro/chan.h"
+#include "goro/runtime.h"
+#include "goro/wait_group.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since_ns(Clock::time_point t0) { return std::chrono::duration<double, std::nano>(Clock::now() - t0).count(); }
+
+template <class F>
+double best_ns(int rounds, F&& f) {
+  double best = 0;
+  for (int i = 0; i < rounds; ++i) {
+    const double ns = f();
+    if (i == 0 || ns < best) best = ns;
+  }
+  return best;
+}
+
+double rss_bytes() {
+  std::ifstream f("/proc/self/status");
+  for (std::string line; std::getline(f, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) * 1024;
+  return 0;
+}
+
+double yield_ns(int n) {
+  return best_ns(5, [n] {
+           goro::wait_group wg;
+           wg.add(2);
+           const auto t0 = Clock::now();
+           for (int g = 0; g < 2; ++g)
+             goro::go([&wg, n] {
+               for (int i = 0; i < n; ++i) goro::yield();
+               wg.done();
+             });
+           wg.wait();
+           return since_ns(t0);
+         }) / (2.0 * n);
+}
+
+double chan_ns(int n) {
+  return best_ns(5, [n] {
+           goro::chan<int> ping, pong;
+           goro::go([ping, pong]() mutable {
+             while (auto v = ping.recv()) pong.send(*v);
+           });
+           const auto t0 = Clock::now();
+           for (int i = 0; i < n; ++i) {
+             ping.send(i);
+             pong.recv();
+           }
+           const double ns = since_ns(t0);
+           ping.close();
+           return ns;
+         }) / n;
+}
+
+double spawn_ns(int n) {
+  return best_ns(5, [n] {
+           goro::wait_group wg;
+           const auto t0 = Clock::now();
+           for (int i = 0; i < n; ++i) {
+             wg.add(1);
+             goro::go([&wg] { wg.done(); });
+             if (i % 1024 == 1023) wg.wait();
+           }
+           wg.wait();
+           return since_ns(t0);
+         }) / n;
+}
+
+struct Parked {
+  double ms = 0, bytes_per_g = 0;
+};
+
+Parked parked(int n) {
+  Parked r;
+  goro::chan<int> block;
+  goro::wait_group wg;
+  wg.add(n);
+  const double before = rss_bytes();
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i)
+    goro::go([&wg, block]() mutable {
+      wg.done();
+      block.recv();
+    });
+  wg.wait();
+  goro::yield();  // the last ones reach recv()
+  r.ms = since_ns(t0) / 1e6;
+  r.bytes_per_g = (rss_bytes() - before) / n;
+  block.close();
+  return r;
+}
+
+std::string exe_dir() {
+  char buf[4096];
+  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string p(buf, static_cast<size_t>(n));
+  return p.substr(0, p.rfind('/'));
+}
+
+// anchors() runs `cmd` and collects its {"bench","value"} lines; empty when it cannot run.
+std::map<std::string, double> anchors(const std::string& cmd) {
+  std::map<std::string, double> m;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return m;
+  char line[512];
+  while (std::fgets(line, sizeof line, p)) {
+    const auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.contains("bench") && j.contains("value")) m[j["bench"]] = j["value"];
+  }
+  pclose(p);
+  return m;
+}
+
+bool executable(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && (st.st_mode & S_IXUSR);
+}
+
+std::string cell(const std::map<std::string, double>& a, const char* key, double goro) {
+  const auto it = a.find(key);
+  if (it == a.end() || it->second <= 0) return "-";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f (%.2fx)", it->second, goro / it->second);
+  return buf;
+}
+
+}  // namespace
+
+int main() {
+  setenv("GORO_MAXPROCS", "1", 1);  // the single-P figures, like GOMAXPROCS=1
+  const char* env_n = std::getenv("GORO_BENCH_PARKED");
+  const int parked_n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 1000000;
+  double y = 0, c = 0, s = 0;
+  Parked pk;
+  goro::run([&] {
+    y = yield_ns(1000000);
+    c = chan_ns(500000);
+    s = spawn_ns(200000);
+  });
+  goro::run([&] { pk = parked(parked_n); });
+
+  const std::string dir = exe_dir();
+  const std::string go = dir + "/../go/goanchor";
+  std::map<std::string, double> g;
+  if (executable(go)) {
+    for (const char* b : {"yield", "chan", "spawn"})
+      for (auto& [k, v] : anchors("GOMAXPROCS=1 '" + go + "' " + b)) g[k] = v;
+    for (auto& [k, v] : anchors("GOMAXPROCS=1 '" + go + "' parked " + std::to_string(parked_n))) g[k] = v;
+  }
+  const std::string boost = dir + "/boost_fiber_bench";
+  const auto bf = executable(boost) ? anchors("'" + boost + "' --json") : std::map<std::string, double>{};
+
+  std::printf("goro vs anchors measured in this run (ratio = goro/anchor; GORO_MAXPROCS=GOMAXPROCS=1)\n");
+  std::printf("%-28s %10s  %-20s %-20s %s\n", "figure", "goro", "Go 1.19", "Boost.Fiber", "goal");
+  std::printf("%-28s %10.1f  %-20s %-20s %s\n", "yield ns/switch", y, cell(g, "yield", y).c_str(),
+              cell(bf, "yield", y).c_str(), "<= 10");
+  std::printf("%-28s %10.1f  %-20s %-20s %s\n", "chan round trip ns", c, cell(g, "chan", c).c_str(), "-", "<= 50");
+  std::printf("%-28s %10.1f  %-20s %-20s %s\n", "spawn+run+exit ns", s, cell(g, "spawn", s).c_str(),
+              cell(bf, "spawn", s).c_str(), "<= 50");
+  std::printf("%-28s %10.0f  %-20s %-20s %s\n", "parked G RSS bytes", pk.bytes_per_g,
+              cell(g, "parked_rss", pk.bytes_per_g).c_str(), "-", "<= 4608");
+  char park_label[64];
+  std::snprintf(park_label, sizeof park_label, "park %d Gs ms", parked_n);
+  std::printf("%-28s %10.1f  %-20s %-20s %s\n", park_label, pk.ms, cell(g, "park_time", pk.ms).c_str(), "-",
+              parked_n == 1000000 ? "< 1000" : "(goal is for 1M)");
+  if (bf.count("context") && bf.at("context") > 0)
+    std::printf("boost.context raw switch: %.1f ns; goro's yield costs %.2fx a raw switch (it also runs the scheduler)\n",
+                bf.at("context"), y / bf.at("context"));
+  if (g.empty()) std::printf("(Go anchors missing: %s not built; run tests/bench/go-anchors)\n", go.c_str());
+  if (bf.empty()) std::printf("(Boost anchors missing: %s not built)\n", boost.c_str());
+  return 0;
+}

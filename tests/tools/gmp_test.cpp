@@ -1,0 +1,127 @@
+// gmp_test.cpp: `taskscope gmp PID --json` against a real goro program (tests/fixtures/goro_gmp_target)
+// whose Gs are blocked in known ways: the facts it prints are what the tool must report.
+#include <dirent.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "../support/support.h"
+
+using nlohmann::json;
+
+namespace {
+
+std::vector<json> ndjson(const std::string& text) {
+  std::vector<json> v;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) v.push_back(json::parse(line));
+  return v;
+}
+
+std::set<int> task_ids(int pid) {
+  std::set<int> tids;
+  if (DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str())) {
+    while (const dirent* e = readdir(d))
+      if (e->d_name[0] != '.') tids.insert(std::atoi(e->d_name));
+    closedir(d);
+  }
+  return tids;
+}
+
+// reasons() maps goid -> wait reason ("" when not waiting) from one run of the tool.
+std::map<uint64_t, std::string> reasons(const std::vector<json>& objs) {
+  std::map<uint64_t, std::string> r;
+  for (const json& o : objs)
+    if (o["kind"] == "g") r[o["goid"].get<uint64_t>()] = o["wait_reason"].get<std::string>();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and its blocked Gs", "[gmp][e2e]") {
+  ts::test::Fixture fx("goro_gmp_target", {"4"});
+  const json facts = json::parse(fx.facts());
+  const int pid = facts["pid"];
+  REQUIRE(pid == fx.pid());
+  const std::map<std::string, std::string> expected_reason = {
+      {"chan_receive", "chan receive"}, {"sleep", "sleep"}, {"mutex", "sync.Mutex.Lock"}};
+
+  // The fixture prints its facts once every G has been started; poll briefly until all have parked.
+  std::vector<json> objs;
+  bool all_parked = false;
+  for (int attempt = 0; attempt < 50 && !all_parked; ++attempt) {
+    if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto r = ts::test::run({ts::test::taskscope_bin(), "gmp", std::to_string(pid), "--json"});
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    objs = ndjson(r.out);
+    const auto got = reasons(objs);
+    all_parked = true;
+    for (const auto& [key, reason] : expected_reason)
+      for (const json& id : facts[key]) all_parked &= got.count(id.get<uint64_t>()) && got.at(id.get<uint64_t>()) == reason;
+  }
+  REQUIRE(!objs.empty());
+  const json& sched = objs.front();
+  CHECK(sched["kind"] == "sched");
+  CHECK(sched["pid"] == pid);
+  CHECK(sched["gomaxprocs"] == facts["gomaxprocs"]);
+  CHECK(sched["torn"] == 0);
+
+  size_t ps = 0;
+  const std::set<int> tids = task_ids(pid);
+  std::set<int> m_tids;
+  for (const json& o : objs) {
+    if (o["kind"] == "p") ++ps;
+    if (o["kind"] == "m") {
+      INFO("M " << o.dump());
+      CHECK(tids.count(o["tid"].get<int>()) == 1);
+      CHECK(o["tid_alive"] == true);
+      m_tids.insert(o["tid"].get<int>());
+    }
+  }
+  CHECK(ps >= facts["gomaxprocs"].get<size_t>());
+  CHECK(!m_tids.empty());
+  CHECK(m_tids.size() == sched["threads"].get<size_t>());
+
+  const auto got = reasons(objs);
+  for (const auto& [key, reason] : expected_reason) {
+    REQUIRE(facts[key].size() == facts["k"].get<size_t>());
+    for (const json& id : facts[key]) {
+      INFO(key << " goid " << id);
+      REQUIRE(got.count(id.get<uint64_t>()) == 1);
+      CHECK(got.at(id.get<uint64_t>()) == reason);
+    }
+  }
+  for (const json& o : objs)
+    if (o["kind"] == "g" && o["goid"] != facts["main_goid"]) {
+      INFO("G " << o.dump());
+      CHECK(o["parent"] == facts["main_goid"]);
+      CHECK(o["state"] == "waiting");
+      // goro::go is always_inline: the creation site is main's lambda (its line when DWARF
+      // describes the inlined call, else the function alone), never the runtime header.
+      CHECK(o["created_at"]["function"].get<std::string>().starts_with("main::"));
+      CHECK_FALSE(o["created_at"].value("file", "").ends_with("runtime.h"));
+      CHECK(o["start_name"].get<std::string>().starts_with("main::"));
+      CHECK(o["wait_ns"].get<uint64_t>() > 0);
+      CHECK(o["stack_lo"] < o["stack_hi"]);
+      CHECK(o["sp"] != "0x0");
+    }
+  CHECK(fx.stop() == 0);
+}
+
+TEST_CASE("taskscope gmp text view of a real goro program", "[gmp][e2e]") {
+  ts::test::Fixture fx("goro_gmp_target", {"1"});
+  const auto r = ts::test::run({ts::test::taskscope_bin(), "gmp", std::to_string(fx.pid())});
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("SCHED "));
+  CHECK_THAT(r.out, Catch::Contains("gomaxprocs=2 "));
+  CHECK_THAT(r.out, Catch::Contains("chan receive"));
+  CHECK_THAT(r.out, Catch::Contains(" main::"));
+  CHECK(fx.stop() == 0);
+}

@@ -1,0 +1,233 @@
+// gmp_view.cpp: the SCHED line, the P/M/G tables and the NDJSON records of `taskscope gmp`.
+#include "gmp_view.h"
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "format/table.h"
+#include "format/units.h"
+
+namespace ts::tools {
+namespace {
+
+bool visible(const GoroG& g, const GmpView& v) {
+  return v.all_gs || (g.state != GState::Dead && g.state != GState::Idle);
+}
+
+const char* m_state(const GoroM& m) {
+  if (m.in_syscall) return "syscall";
+  if (m.spinning) return "spinning";
+  if (m.parked) return "parked";
+  if (m.cur_goid) return "running";
+  return "idle";
+}
+
+std::string flags_text(const GoroG& g) {
+  std::string f;
+  auto add = [&](bool on, const char* w) { if (on) f += (f.empty() ? "" : ",") + std::string(w); };
+  add(g.main, "main");
+  add(g.system, "system");
+  add(g.long_running, "long-running");
+  return f.empty() ? "-" : f;
+}
+
+std::string id_or_dash(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
+std::string goid_or_dash(uint64_t v) { return v ? std::to_string(v) : "-"; }
+
+double seconds_between(const GoroSnapshot& a, const GoroSnapshot& b) {
+  return b.taken_ns > a.taken_ns ? static_cast<double>(b.taken_ns - a.taken_ns) / 1e9 : 0;
+}
+
+// p_rate() is P's switches per second since the previous frame; < 0 when unknown.
+double p_rate(const GoroP& p, const GmpView& v, double dt) {
+  if (!v.prev || dt <= 0) return -1;
+  for (const GoroP& q : v.prev->ps)
+    if (q.id == p.id) return p.switches >= q.switches ? static_cast<double>(p.switches - q.switches) / dt : -1;
+  return -1;
+}
+
+std::string rate_text(double r) {
+  if (r < 0) return "-";
+  char buf[32];
+  if (r >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", r / 1e6);
+  else if (r >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", r / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f", r);
+  return buf;
+}
+
+sym::Site site(const GmpView& v, uint64_t pc, bool ret) {
+  if (!pc || !v.symbolize) {
+    sym::Site s;
+    s.pc = pc;
+    return s;
+  }
+  return v.symbolize(pc, ret);
+}
+
+// kRuntimeHeaders: frames inlined from goro's own headers (goro::go) are not the creation site.
+constexpr std::string_view kRuntimeHeaders = "include/goro/";
+
+// start_name() names a G's function: goro starts every G in goro::detail::g_trampoline<Fn>, so
+// the user's function is the template argument.
+std::string start_name(const sym::Site& s) {
+  if (s.function.empty()) return sym::describe(s);
+  const std::string& f = s.function;
+  const auto t = f.find("g_trampoline<");
+  if (t != std::string::npos) {
+    const auto open = t + std::string_view("g_trampoline<").size();
+    int depth = 1;
+    for (size_t i = open; i < f.size(); ++i) {
+      if (f[i] == '<') ++depth;
+      else if (f[i] == '>' && --depth == 0) return f.substr(open, i - open);
+    }
+  }
+  return sym::short_function(f);
+}
+
+nlohmann::json site_json(const sym::Site& s, std::string_view skip = {}) {
+  if (!s.pc) return nullptr;
+  nlohmann::json j{{"pc", hex(s.pc)}};
+  const sym::Frame f = sym::user_frame(s, skip);
+  if (!f.function.empty()) j["function"] = f.function;
+  if (!f.file.empty()) j["file"] = f.file;
+  if (f.line) j["line"] = f.line;
+  if (!s.module.empty()) j["module"] = s.module;
+  return j;
+}
+
+nlohmann::json id_json(int64_t v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); }
+nlohmann::json goid_json(uint64_t v) { return v ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+}  // namespace
+
+SchedSummary sched_summary(const GoroSnapshot& s, uint64_t now_unix_ns) {
+  SchedSummary r;
+  r.uptime_ms = now_unix_ns > s.start_unix_ns ? (now_unix_ns - s.start_unix_ns) / 1000000 : 0;
+  r.gomaxprocs = s.gomaxprocs;
+  r.threads = static_cast<uint32_t>(s.ms.size());
+  for (const GoroM& m : s.ms) {
+    r.spinningthreads += m.spinning;
+    r.idlethreads += m.parked;
+  }
+  r.runqueue = s.global_runq_len;
+  r.runqs = "[";
+  for (const GoroP& p : s.ps) {
+    if (p.id >= s.gomaxprocs) continue;
+    r.idleprocs += p.status == PStatus::Idle;
+    r.runqs += (r.runqs.size() > 1 ? " " : "") + std::to_string(p.runq_len);
+  }
+  r.runqs += "]";
+  return r;
+}
+
+void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) {
+  const SchedSummary sum = sched_summary(s, v.now_unix_ns);
+  out << "SCHED " << sum.uptime_ms << "ms: gomaxprocs=" << sum.gomaxprocs << " idleprocs=" << sum.idleprocs
+      << " threads=" << sum.threads << " spinningthreads=" << sum.spinningthreads << " idlethreads=" << sum.idlethreads
+      << " runqueue=" << sum.runqueue << ' ' << sum.runqs << '\n';
+  std::map<GState, size_t> by_state;
+  for (const GoroG& g : s.gs) ++by_state[g.state];
+  out << "pid " << s.pid << ": " << s.gs.size() << " Gs (";
+  bool first = true;
+  for (auto [st, n] : by_state) out << (first ? "" : ", ") << n << ' ' << gstate_name(st), first = false;
+  out << "), stack " << human_bytes(s.stack_size) << ", sysmon ticks " << s.sysmon_ticks;
+  if (v.prev) {
+    const double dt = seconds_between(*v.prev, s);
+    uint64_t now_sw = 0, prev_sw = 0;
+    for (const GoroP& p : s.ps) now_sw += p.switches;
+    for (const GoroP& p : v.prev->ps) prev_sw += p.switches;
+    if (dt > 0 && now_sw >= prev_sw) out << ", " << rate_text(static_cast<double>(now_sw - prev_sw) / dt) << " switches/s";
+  }
+  if (s.torn) out << ", " << s.torn << " records torn (skipped)";
+  out << "\n\n";
+
+  const double dt = v.prev ? seconds_between(*v.prev, s) : 0;
+  Table pt({{"P"}, {"STATUS", Align::Left}, {"M"}, {"RUNQ"}, {"RUNNEXT"}, {"SCHEDTICK"}, {"SYSCALLTICK"},
+            {"SWITCHES"}, {"SW/S"}, {"CREATED"}, {"STEALS"}});
+  for (const GoroP& p : s.ps) {
+    if (p.id >= s.gomaxprocs) continue;
+    pt.add({std::to_string(p.id), pstatus_name(p.status), id_or_dash(p.m_id), std::to_string(p.runq_len),
+            goid_or_dash(p.runnext_goid), std::to_string(p.schedtick), std::to_string(p.syscalltick),
+            std::to_string(p.switches), rate_text(p_rate(p, v, dt)), std::to_string(p.gs_created),
+            std::to_string(p.steals)});
+  }
+  pt.print(out);
+  out << '\n';
+
+  Table mt({{"M"}, {"TID"}, {"P"}, {"STATE", Align::Left}, {"G", Align::Left}});
+  for (const GoroM& m : s.ms)
+    mt.add({std::to_string(m.id), std::to_string(m.tid) + (m.tid_alive ? "" : "(gone)"), id_or_dash(m.p_id),
+            m_state(m), goid_or_dash(m.cur_goid)});
+  mt.print(out);
+  out << '\n';
+
+  Table gt({{"GOID"}, {"STATE", Align::Left}, {"WAIT", Align::Left}, {"FOR"}, {"M"}, {"PARENT"},
+            {"FLAGS", Align::Left}, {"CREATED AT", Align::Left}, {"START", Align::Left}});
+  for (const GoroG& g : s.gs) {
+    if (!visible(g, v)) continue;
+    gt.add({std::to_string(g.goid), gstate_name(g.state), g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : "",
+            g.wait_ns ? short_duration(g.wait_ns) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
+            flags_text(g), sym::describe(site(v, g.create_pc, true), kRuntimeHeaders),
+            start_name(site(v, g.start_pc, false))});
+  }
+  gt.print(out);
+}
+
+void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) {
+  const SchedSummary sum = sched_summary(s, v.now_unix_ns);
+  const double dt = v.prev ? seconds_between(*v.prev, s) : 0;
+  nlohmann::json runq = nlohmann::json::array();
+  uint64_t switches = 0;
+  for (const GoroP& p : s.ps) {
+    switches += p.switches;
+    if (p.id < s.gomaxprocs) runq.push_back(p.runq_len);
+  }
+  nlohmann::json sched{{"kind", "sched"}, {"pid", s.pid}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
+                       {"gomaxprocs", sum.gomaxprocs}, {"idleprocs", sum.idleprocs}, {"threads", sum.threads},
+                       {"spinningthreads", sum.spinningthreads}, {"idlethreads", sum.idlethreads},
+                       {"runqueue", sum.runqueue}, {"runq", runq}, {"gs", s.gs.size()}, {"g_slots", s.g_slots},
+                       {"switches", switches}, {"sysmon_ticks", s.sysmon_ticks}, {"stack_size", s.stack_size},
+                       {"guard_kind", s.guard_kind}, {"torn", s.torn}};
+  if (v.prev && dt > 0) {
+    uint64_t prev_sw = 0;
+    for (const GoroP& p : v.prev->ps) prev_sw += p.switches;
+    if (switches >= prev_sw) sched["switches_per_s"] = static_cast<double>(switches - prev_sw) / dt;
+  }
+  out << sched.dump() << '\n';
+  for (const GoroP& p : s.ps) {
+    nlohmann::json j{{"kind", "p"}, {"id", p.id}, {"status", pstatus_name(p.status)}, {"m", id_json(p.m_id)},
+                     {"runq", p.runq_len}, {"runnext", goid_json(p.runnext_goid)}, {"schedtick", p.schedtick},
+                     {"syscalltick", p.syscalltick}, {"switches", p.switches}, {"gs_created", p.gs_created},
+                     {"steals", p.steals}};
+    if (const double r = p_rate(p, v, dt); r >= 0) j["switches_per_s"] = r;
+    out << j.dump() << '\n';
+  }
+  for (const GoroM& m : s.ms)
+    out << nlohmann::json{{"kind", "m"}, {"id", m.id}, {"tid", m.tid}, {"tid_alive", m.tid_alive},
+                          {"p", id_json(m.p_id)}, {"state", m_state(m)}, {"spinning", m.spinning},
+                          {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"g", goid_json(m.cur_goid)}}
+                .dump()
+        << '\n';
+  for (const GoroG& g : s.gs) {
+    if (!visible(g, v)) continue;
+    nlohmann::json flags = nlohmann::json::array();
+    if (g.main) flags.push_back("main");
+    if (g.system) flags.push_back("system");
+    if (g.long_running) flags.push_back("long-running");
+    nlohmann::json j{{"kind", "g"}, {"goid", g.goid}, {"state", gstate_name(g.state)},
+                     {"wait_reason", g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : ""},
+                     {"wait_ns", g.wait_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
+                     {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
+                     {"start", site_json(site(v, g.start_pc, false))}, {"start_name", start_name(site(v, g.start_pc, false))},
+                     {"stack_lo", hex(g.stack_lo)}, {"stack_hi", hex(g.stack_hi)}, {"flags", flags}};
+    if (g.state != GState::Running) {
+      j["sp"] = hex(g.sp);
+      j["pc"] = hex(g.pc);
+      j["fp"] = hex(g.fp);
+    }
+    out << j.dump() << '\n';
+  }
+}
+
+}  // namespace ts::tools
