@@ -82,7 +82,8 @@ void checkdead_locked() {
   // Ms not idle, besides the caller (about to idle): running Gs, in syscalls, or polling.
   uint32_t running = sched.mcount.load() - sched.nmidle - 1;
   if (running > 0 || sched.shutdown.load() || sched.nsyscall.load()) return;
-  if (timers_pending() || netpoll_has_waiters()) return;
+  // Order matters: a timer leaves the heap only after sysmon counted itself in nexternal.
+  if (timers_pending() || sched.nexternal.load() || netpoll_has_waiters()) return;
   if (sched.runqsize.load()) return;
   int64_t live = 0;
   for (uint32_t i = 0; i < sched.gomaxprocs; i++) {

@@ -25,6 +25,8 @@ extern Segment seg;
 void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind);
 // introspect_close() unmaps and unlinks the segment.
 void introspect_close();
+// unlink_segment_only() removes the name but keeps the mapping (threads may still write to it).
+void unlink_segment_only();
 
 template <class T>
 inline void st(T& field, T v) {

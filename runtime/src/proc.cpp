@@ -159,6 +159,7 @@ static void* mstart(void* arg) {
   rec_end(r.seq);
   setm(nullptr);
   threads_alive.fetch_sub(1);
+  m->exited.store(1, std::memory_order_release);  // pairs with run()'s acquire load before join
   return nullptr;
 }
 
@@ -177,6 +178,11 @@ static void newm(P* p, bool spinning) {
 
 void startm(P* p, bool spinning) {
   std::unique_lock<std::mutex> l(sched.lock);
+  if (sched.shutdown.load(std::memory_order_relaxed)) {  // no new Ms while run() tears down
+    l.unlock();
+    if (spinning) sched.nmspinning.fetch_sub(1);
+    return;  // a P handed to us is abandoned with its queue, like the Gs on it
+  }
   if (!p) {
     p = pidleget_locked();
     if (!p) {
@@ -429,15 +435,29 @@ int run(std::function<void()> main_fn) {
 
   schedule_loop(m0);
 
-  // Teardown: the main G returned. Other Ms exit once their G parks or yields; Ms still in a
-  // syscall are detached (their Gs are abandoned, as Go abandons Gs when main returns).
+  // Teardown: the main G returned. sysmon stops first (it may hand Ps to new Ms). Other Ms exit
+  // once their G parks, yields or exits; an M in a syscall is detached and its G abandoned, as Go
+  // abandons Gs when main returns; it finds shutdown set when the call returns and exits.
+  sysmon_stop();
+  bool detached = false;
   for (uint32_t i = 0; i < sched.mcount.load(); i++) {
     M* m = sched.allm[i];
     if (m == m0) continue;
-    if (m->in_syscall.load()) pthread_detach(m->thread);
-    else pthread_join(m->thread, nullptr);
+    for (;;) {
+      if (m->exited.load(std::memory_order_acquire)) {
+        pthread_join(m->thread, nullptr);
+        break;
+      }
+      if (m->in_syscall.load()) {
+        pthread_detach(m->thread);
+        m->thread = pthread_t{};
+        detached = true;
+        break;
+      }
+      notewakeup(m);
+      usleep(200);
+    }
   }
-  sysmon_stop();
   if (m0->p) {
     std::lock_guard<std::mutex> l(sched.lock);
     releasep(m0);
@@ -445,10 +465,12 @@ int run(std::function<void()> main_fn) {
   sigaltstack_teardown(m0);
   overflow_handler_remove();
   setm(nullptr);
-  for (uint32_t i = 0; i < sched.mcount.load(); i++)
-    if (!sched.allm[i]->in_syscall.load()) delete sched.allm[i];
-  delete[] sched.allm;
-  delete[] sched.allp;
+  // A detached M still uses its M, the Ps and the segment when its syscall returns: leak them.
+  if (!detached) {
+    for (uint32_t i = 0; i < sched.mcount.load(); i++) delete sched.allm[i];
+    delete[] sched.allm;
+    delete[] sched.allp;
+  }
   sched.allm = nullptr;
   sched.allp = nullptr;
   sched.runq_head = sched.runq_tail = nullptr;
@@ -462,7 +484,8 @@ int run(std::function<void()> main_fn) {
   sched.ngfree = 0;
   sched.nsyscall.store(0);
   sched.gomaxprocs = 0;
-  introspect_close();
+  if (detached) unlink_segment_only();
+  else introspect_close();
   running.store(false);
   return 0;
 }

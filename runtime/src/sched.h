@@ -77,6 +77,7 @@ struct M {
   void* unlock_arg = nullptr;
   uint64_t rnd = 0;                 // xorshift state for steal order
   std::atomic<uint32_t> in_syscall{0};
+  std::atomic<uint32_t> exited{0};  // its thread left mstart (store-release, run() joins it)
   pthread_t thread{};
   void* altstack = nullptr;
   goro_m_rec* rec = nullptr;
@@ -129,6 +130,7 @@ struct Sched {
   std::atomic<uint64_t> goidgen{0};
   std::atomic<uint32_t> shutdown{0};    // main G returned
   std::atomic<uint32_t> nsyscall{0};    // Gs in goro::syscall
+  std::atomic<uint32_t> nexternal{0};   // non-M runtime threads (sysmon) firing timers right now
   uint32_t gomaxprocs = 0;
   P* allp = nullptr;
   M** allm = nullptr;      // [kMaxM], appended under L

@@ -95,7 +95,11 @@ static void* sysmon_main(void*) {
     bool busy = retake(now) || sched.nsyscall.load(std::memory_order_relaxed) > 0;
     int64_t tn = timer_next();
     if (tn && now - tn > 1'000'000 && !sched.poller.load()) {
-      run_timers(now);  // overdue by 1 ms and nobody polls: every P is busy
+      // Overdue by 1 ms and nobody polls: every P is busy. Counted in nexternal before a timer
+      // leaves the heap, so checkdead never sees a G readied by us as neither queued nor pending.
+      sched.nexternal.fetch_add(1);
+      run_timers(now);
+      sched.nexternal.fetch_sub(1);
       busy = true;
     }
     if (opts.schedtrace_ms > 0 && now - last_trace >= opts.schedtrace_ms * 1'000'000) {

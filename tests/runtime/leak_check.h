@@ -28,7 +28,9 @@ inline LeakReport run_checked(int procs, const std::function<void()>& body) {
   goro::run([&] {
     body();
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (live_goroutines() != 1 && std::chrono::steady_clock::now() < deadline)
+    // An exiting G is counted out before its stack returns to a pool (on the next context):
+    // wait for both to settle.
+    while ((live_goroutines() != 1 || stacks_in_use() != 1) && std::chrono::steady_clock::now() < deadline)
       goro::sleep_for(std::chrono::milliseconds(1));
     r.live_goroutines = live_goroutines();
     r.stacks_in_use = stacks_in_use();
