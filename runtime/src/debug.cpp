@@ -131,8 +131,8 @@ static bool read_rec(const R* src, R* dst) {
     auto* from = reinterpret_cast<const uint64_t*>(src);
     auto* to = reinterpret_cast<uint64_t*>(dst);
     for (size_t i = 0; i < sizeof(R) / 8; i++) to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (!(s1 & 1) && __atomic_load_n(&src->seq, __ATOMIC_RELAXED) == s1) return true;
+    GORO_SEQ_FENCE(__ATOMIC_ACQUIRE);
+    if (!(s1 & 1) && __atomic_load_n(&src->seq, GORO_SEQ_ORDER) == s1) return true;
   }
   return false;
 }

@@ -21,7 +21,7 @@ inline int64_t stacks_in_use() {
   int64_t pooled;
   {
     std::lock_guard<std::mutex> l(detail::sched.lock);
-    pooled = detail::sched.ngfree;
+    pooled = detail::sched.ngfree.load();
   }
   for (uint32_t i = 0; i < detail::sched.gomaxprocs; i++) pooled += detail::sched.allp[i].ngfree.load();
   return int64_t(detail::stack_slots_used()) - pooled;

@@ -58,7 +58,7 @@ static void pub_m_parked(M* m, uint32_t parked) {
 
 void acquirep(M* m, P* p) {
   m->p = p;
-  p->m.store(m, std::memory_order_relaxed);
+  p->m.store(m, std::memory_order_release);  // pairs with sysmon's acquire peek (m initialised)
   p->status.store(GORO_P_RUNNING, std::memory_order_relaxed);
   pub_p_owner(p);
   pub_m(m);
@@ -195,14 +195,15 @@ void startm(P* p, bool spinning) {
   if (m) {
     sched.midle = m->link;
     sched.nmidle--;
+    m->in_midle = false;
+    m->spinning = spinning;  // under the lock: stopm reads them after it sees in_midle cleared
+    m->nextp = p;
   }
   l.unlock();
   if (!m) {
     newm(p, spinning);
     return;
   }
-  m->spinning = spinning;
-  m->nextp = p;
   notewakeup(m);
 }
 
@@ -227,6 +228,7 @@ void handoffp(P* p) {
 }
 
 static void stopm(M* m) {
+  pub_m_parked(m, 1);
   {
     std::lock_guard<std::mutex> l(sched.lock);
     if (sched.shutdown.load(std::memory_order_relaxed)) return;
@@ -240,13 +242,22 @@ static void stopm(M* m) {
     m->link = sched.midle;
     sched.midle = m;
     sched.nmidle++;
+    m->in_midle = true;
   }
-  pub_m_parked(m, 1);
   GORO_PROBE1(m__park, m->id);
-  notesleep(m);
+  // A late poller wakeup (timer_add saw us as the poller) can leave `wake` set: sleep until
+  // startm took us off the idle list, or shutdown.
+  P* p;
+  for (;;) {
+    notesleep(m);
+    std::lock_guard<std::mutex> l(sched.lock);
+    if (!m->in_midle || sched.shutdown.load(std::memory_order_relaxed)) {
+      p = m->nextp;
+      m->nextp = nullptr;
+      break;
+    }
+  }
   GORO_PROBE1(m__unpark, m->id);
-  P* p = m->nextp;
-  m->nextp = nullptr;
   pub_m_parked(m, 0);
   if (p) acquirep(m, p);
 }
@@ -481,7 +492,7 @@ int run(std::function<void()> main_fn) {
   sched.nmidle = 0;
   sched.nmspinning.store(0);
   sched.gfree = nullptr;
-  sched.ngfree = 0;
+  sched.ngfree.store(0);
   sched.nsyscall.store(0);
   sched.gomaxprocs = 0;
   if (detached) unlink_segment_only();

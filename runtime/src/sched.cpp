@@ -322,7 +322,7 @@ static void gfput(P* p, G* g) {
       p->gfree = x->link;
       x->link = sched.gfree;
       sched.gfree = x;
-      sched.ngfree++;
+      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       n--;
     }
   }
@@ -330,13 +330,13 @@ static void gfput(P* p, G* g) {
 }
 
 static G* gfget(P* p) {
-  if (!p->gfree && sched.gfree) {
+  if (!p->gfree && sched.ngfree.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> l(sched.lock);
     uint32_t n = p->ngfree.load(std::memory_order_relaxed);
     while (sched.gfree && n < kGfreeMax / 2) {
       G* x = sched.gfree;
       sched.gfree = x->link;
-      sched.ngfree--;
+      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
       x->link = p->gfree;
       p->gfree = x;
       n++;
@@ -440,7 +440,7 @@ G* g_create_main(P* p, void (*entry)(void*), void* arg) {
 // ---- execute / after_switch --------------------------------------------------------------------------------
 // execute_prep() makes g the running G of m (holding p), before the switch to it.
 static inline void execute_prep(M* m, P* p, G* g) {
-  m->curg.store(g, std::memory_order_relaxed);
+  m->curg.store(g, std::memory_order_release);  // pairs with sysmon's acquire peek (g initialised)
   g->m = m;
   g->status.store(GORO_G_RUNNING, std::memory_order_relaxed);
   p->switches++;

@@ -64,8 +64,8 @@ static bool retake(int64_t now) {
       }
       if (now - p->sm_when < kLongRunningNs) continue;
       // Racy peek (the G may switch away right now): the flag is advisory, for viewers.
-      M* m = p->m.load(std::memory_order_relaxed);
-      G* g = m ? m->curg.load(std::memory_order_relaxed) : nullptr;
+      M* m = p->m.load(std::memory_order_acquire);                    // pairs with acquirep's release
+      G* g = m ? m->curg.load(std::memory_order_acquire) : nullptr;  // pairs with execute_prep's release
       if (g && !(g->flags.load(std::memory_order_relaxed) & GORO_GF_LONG_RUNNING)) {
         g->flags.fetch_or(GORO_GF_LONG_RUNNING, std::memory_order_relaxed);
         __atomic_fetch_or(&g->rec->flags, GORO_GF_LONG_RUNNING, __ATOMIC_RELAXED);
