@@ -4,28 +4,36 @@
 //   build/rel/examples/prime_sieve [N] [--wait]   (default N = 100)
 //
 // Prints the first N primes. With --wait it then keeps the pipeline alive (N filters parked in
-// "chan send" / "chan receive") until stdin reaches end of file, to be looked at:
+// "chan send" / "chan receive", the generator in "select") until stdin reaches end of file, to be
+// looked at. Then it shuts the pipeline down the Go way: the generator closes its channel, each
+// filter drains its input and closes its output, and main drains the last one.
 //   build/rel/examples/prime_sieve 1000 --wait &  taskscope gmp $!
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "goro/goro.h"
 
 namespace {
 
-// generate() sends 2, 3, 4, ... on ch.
-void generate(goro::chan<int> ch) {
-  for (int i = 2;; ++i) ch.send(i);
+// generate() sends 2, 3, 4, ... on ch until quit is closed, then closes ch.
+void generate(goro::chan<int> ch, goro::chan<int> quit) {
+  bool done = false;
+  for (int i = 2; !done; ++i) {
+    goro::select(goro::on_send(ch, i), goro::on_recv(quit, [&](std::optional<int>) { done = true; }));
+  }
+  ch.close();
 }
 
-// filter() copies from in to out the values not divisible by prime.
+// filter() copies from in to out the values not divisible by prime, until in is closed.
 void filter(goro::chan<int> in, goro::chan<int> out, int prime) {
-  for (;;) {
-    int i = *in.recv();
+  for (int i : in) {
     if (i % prime != 0) out.send(i);
   }
+  out.close();
 }
 
 }  // namespace
@@ -42,8 +50,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   return goro::run([&] {
-    goro::chan<int> ch;
-    goro::go([ch] { generate(ch); });
+    goro::chan<int> ch, quit;
+    goro::go([ch, quit] { generate(ch, quit); });
     for (long i = 0; i < n; ++i) {
       int prime = *ch.recv();
       printf("%d\n", prime);
@@ -58,6 +66,7 @@ int main(int argc, char** argv) {
       while (goro::syscall([&] { return ::read(0, b, sizeof b); }) > 0) {
       }
     }
-    // Returning from main abandons the parked pipeline, as a Go program's exit does.
+    quit.close();
+    for (int rest : ch) (void)rest;  // values in flight; ends when the close reaches us
   });
 }
