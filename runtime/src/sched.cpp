@@ -380,7 +380,7 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   fr[kFrameRet] = uint64_t(uintptr_t(&goro_gstart));
   g->ctx.sp = reinterpret_cast<void*>(sp);
 #if GORO_TSAN
-  if (!g->ctx.tsan_fiber) g->ctx.tsan_fiber = __tsan_create_fiber(0);
+  g->ctx.tsan_fiber = __tsan_create_fiber(0);  // TSan counts fibers as threads (8128 max): one per live G
 #endif
   p->gs_created++;
   p->ngs_live.store(p->ngs_live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -483,6 +483,10 @@ void after_switch(M* m) {
       rec_end(r.seq);
       prev->status.store(GORO_G_DEAD, std::memory_order_relaxed);
       prev->goid.store(0, std::memory_order_relaxed);
+#if GORO_TSAN
+      __tsan_destroy_fiber(prev->ctx.tsan_fiber);
+      prev->ctx.tsan_fiber = nullptr;
+#endif
       gfput(m->p, prev);
       break;
     }
