@@ -103,8 +103,17 @@ TEST_CASE("1M goroutines are spawned and complete", "[goro][sched][slow]") {
 
 namespace {
 // A tiny wait queue on park/ready, as CHAN uses them: the lock is released by park's unlock step.
+// A spinlock, not std::mutex: the lock is released by the next context on the M (TSan tracks
+// mutex owners per fiber and would call that an unlock by the wrong thread).
+struct SpinLock {
+  std::atomic<bool> held{false};
+  void lock() {
+    while (held.exchange(true, std::memory_order_acquire)) std::this_thread::yield();
+  }
+  void unlock() { held.store(false, std::memory_order_release); }
+};
 struct WaitQ {
-  std::mutex mu;
+  SpinLock mu;
   std::vector<goro::detail::G*> waiters;
 };
 }  // namespace
@@ -121,7 +130,7 @@ TEST_CASE("park and ready: parked Gs wake once each, from Gs and from a plain th
       goro::go([&] {
         q.mu.lock();
         q.waiters.push_back(goro::detail::current_g());
-        goro::detail::park(GORO_WAIT_CHAN_RECV, [](void* m) { static_cast<std::mutex*>(m)->unlock(); }, &q.mu);
+        goro::detail::park(GORO_WAIT_CHAN_RECV, [](void* m) { static_cast<SpinLock*>(m)->unlock(); }, &q.mu);
         woke++;
       });
     for (;;) {  // wait until all are parked
@@ -139,7 +148,7 @@ TEST_CASE("park and ready: parked Gs wake once each, from Gs and from a plain th
     reason_seen = GORO_WAIT_CHAN_RECV;
     std::vector<goro::detail::G*> ws;
     {
-      std::lock_guard<std::mutex> l(q.mu);
+      std::lock_guard<SpinLock> l(q.mu);
       ws.swap(q.waiters);
     }
     // Half readied from this G, half from a thread that is not a G (global queue path).
