@@ -53,8 +53,8 @@ TEST_CASE("the published segment matches what the process knows about itself", "
   std::string name;
   auto r = run_checked(procs, [&] {
     name = goro::test::segment_name();
-    goro::go([] { goro::sleep_for(std::chrono::milliseconds(300)); });
-    goro::sleep_for(std::chrono::milliseconds(5));  // the sleeper is parked in "sleep" by now
+    goro::go([] { goro::sleep_for(std::chrono::seconds(2)); });
+    goro::sleep_for(std::chrono::milliseconds(5));  // the sleeper is parked in "sleep" by now (slow builds: rescanned below)
     int fd = shm_open(name.c_str(), O_RDONLY, 0);
     if (fd < 0) return;
     struct stat st;
@@ -74,6 +74,8 @@ TEST_CASE("the published segment matches what the process knows about itself", "
     auto* ps = reinterpret_cast<const goro_p_rec*>(cb + d->p_off);
     uint64_t self = goro::self_id();
     int self_m = -1;
+    for (int scan = 0; scan < 200 && !s.sleeper_waiting; scan++) {
+      if (scan) goro::sleep_for(std::chrono::milliseconds(5));
     for (uint32_t i = 0; i < d->g_hwm; i++) {
       goro_g_rec g{};
       if (!read_rec(&gs[i], &g) || g.goid == 0) continue;
@@ -88,6 +90,7 @@ TEST_CASE("the published segment matches what the process knows about itself", "
         s.sleeper_frame_ok = g.sp >= g.stack_lo && g.sp < g.stack_hi && g.fp >= g.sp && g.fp < g.stack_hi && g.pc != 0;
         s.sleeper_parent_ok = g.parent_goid == self && g.create_pc != 0 && g.start_pc != 0;
       }
+    }
     }
     for (uint32_t i = 0; i < d->m_count; i++) {
       goro_m_rec m{};

@@ -19,15 +19,17 @@ TEST_CASE("sleepers wake in deadline order and not before their time", "[goro][t
   std::vector<int64_t> early;  // sleepers that woke before their deadline (ns early)
   std::atomic<int> done{0};
   const int kMs[] = {80, 20, 60, 0, 40};
+  std::atomic<int> ready{0};
   auto r = run_checked(procs, [&] {
+    auto t0 = steady_clock::now() + milliseconds(50);  // one base, so a slow start cannot reorder
     for (int ms : kMs)
       goro::go([&, ms] {
-        auto t0 = steady_clock::now();
-        goro::sleep_for(milliseconds(ms));
-        auto slept = steady_clock::now() - t0;
+        ready++;
+        goro::sleep_for(t0 + milliseconds(ms) - steady_clock::now());
+        auto now = steady_clock::now();
         std::lock_guard<std::mutex> l(mu);
         order.push_back(ms);
-        if (slept < milliseconds(ms)) early.push_back(duration_cast<nanoseconds>(milliseconds(ms) - slept).count());
+        if (now < t0 + milliseconds(ms)) early.push_back(duration_cast<nanoseconds>(t0 + milliseconds(ms) - now).count());
         done++;
       });
     while (done.load() < 5) goro::sleep_for(milliseconds(1));
