@@ -69,6 +69,7 @@ void releasep(M* m) {
   if (!p) fatal("releasep: m has no p");
   p->m.store(nullptr, std::memory_order_relaxed);
   m->p = nullptr;
+  pub_m(m);  // no P, and (on g0) no G: readers must not see the last G as still running here
 }
 
 P* pidleget_locked() {
