@@ -82,7 +82,8 @@ void checkdead_locked() {
   // Ms not idle, besides the caller (about to idle): running Gs, in syscalls, or polling.
   uint32_t running = sched.mcount.load() - sched.nmidle - 1;
   if (running > 0 || sched.shutdown.load() || sched.nsyscall.load()) return;
-  if (timers_pending() || netpoll_has_waiters()) return;
+  // Order matters: a timer leaves the heap only after sysmon counted itself in nexternal.
+  if (timers_pending() || sched.nexternal.load() || netpoll_has_waiters()) return;
   if (sched.runqsize.load()) return;
   int64_t live = 0;
   for (uint32_t i = 0; i < sched.gomaxprocs; i++) {
@@ -130,8 +131,8 @@ static bool read_rec(const R* src, R* dst) {
     auto* from = reinterpret_cast<const uint64_t*>(src);
     auto* to = reinterpret_cast<uint64_t*>(dst);
     for (size_t i = 0; i < sizeof(R) / 8; i++) to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_ACQUIRE);
-    if (!(s1 & 1) && __atomic_load_n(&src->seq, __ATOMIC_RELAXED) == s1) return true;
+    GORO_SEQ_FENCE(__ATOMIC_ACQUIRE);
+    if (!(s1 & 1) && __atomic_load_n(&src->seq, GORO_SEQ_ORDER) == s1) return true;
   }
   return false;
 }

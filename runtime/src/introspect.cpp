@@ -66,6 +66,11 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t s
   __atomic_store_n(&d->magic, GORO_ABI_MAGIC, __ATOMIC_RELEASE);
 }
 
+void unlink_segment_only() {
+  if (seg.shared) shm_unlink(seg.name);
+  seg.shared = false;
+}
+
 void introspect_close() {
   if (!seg.desc) return;
   munmap(seg.desc, seg.size);

@@ -25,6 +25,18 @@ extern Segment seg;
 void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind);
 // introspect_close() unmaps and unlinks the segment.
 void introspect_close();
+// unlink_segment_only() removes the name but keeps the mapping (threads may still write to it).
+void unlink_segment_only();
+
+// GORO_SEQ_FENCE(order): the seqlock's fences. TSan does not model fences (g++ refuses them under
+// -fsanitize=thread); there the seq accesses themselves are seq_cst instead, which TSan does model.
+#if defined(__SANITIZE_THREAD__)
+#define GORO_SEQ_FENCE(order) ((void)0)
+#define GORO_SEQ_ORDER __ATOMIC_SEQ_CST
+#else
+#define GORO_SEQ_FENCE(order) __atomic_thread_fence(order)
+#define GORO_SEQ_ORDER __ATOMIC_RELAXED
+#endif
 
 template <class T>
 inline void st(T& field, T v) {
@@ -32,8 +44,8 @@ inline void st(T& field, T v) {
 }
 // rec_begin() makes seq odd: store, then release fence so no field store moves above it.
 inline void rec_begin(uint32_t& seq) {
-  __atomic_store_n(&seq, __atomic_load_n(&seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
-  __atomic_thread_fence(__ATOMIC_RELEASE);
+  __atomic_store_n(&seq, __atomic_load_n(&seq, __ATOMIC_RELAXED) + 1, GORO_SEQ_ORDER);
+  GORO_SEQ_FENCE(__ATOMIC_RELEASE);
 }
 // rec_end() makes seq even with a store-release: pairs with the reader's acquire load of seq.
 inline void rec_end(uint32_t& seq) {

@@ -4,6 +4,8 @@
 // retry. A netfd counts the operations in flight (Go's fdMutex, simplified): close() marks it
 // closed and wakes the waiters, and whoever leaves last (close itself or the last operation)
 // deregisters and closes the descriptor, so a woken reader never touches a recycled fd number.
+// A second count keeps the netfd's memory alive while any operation (close() from another G
+// included) is still inside it, even when its owner (conn/listener) is destroyed meanwhile.
 #include "goro/net.h"
 
 #include <arpa/inet.h>
@@ -27,6 +29,7 @@ struct netfd {
   goro::detail::poll_desc* pd = nullptr;
   std::atomic<uint32_t> state{0};  // bit 0: closed; operations in flight << 1
   std::atomic<bool> released{false};
+  std::atomic<uint32_t> refs{1};   // the owner plus every operation inside; the last one frees
 };
 
 }  // namespace detail
@@ -51,12 +54,18 @@ void release(netfd* f) {
   ::close(f->sysfd);
 }
 
+void unref(netfd* f) {
+  if (f->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete f;
+}
+
 void op_end(netfd* f) {
   uint32_t now = f->state.fetch_sub(2, std::memory_order_acq_rel) - 2;
   if (now == 1) release(f);  // closed, and we were the last one in
+  unref(f);
 }
 
 bool op_begin(netfd* f) {
+  f->refs.fetch_add(1, std::memory_order_relaxed);
   uint32_t old = f->state.fetch_add(2, std::memory_order_acq_rel);
   if (old & 1) {
     op_end(f);
@@ -68,6 +77,7 @@ bool op_begin(netfd* f) {
 bool is_closed(const netfd* f) { return f->state.load(std::memory_order_acquire) & 1; }
 
 void fd_close(netfd* f) {
+  f->refs.fetch_add(1, std::memory_order_relaxed);
   f->state.fetch_add(2, std::memory_order_acq_rel);  // hold the fd while waking its waiters
   uint32_t old = f->state.fetch_or(1, std::memory_order_acq_rel);
   if ((old & 1) == 0) goro::detail::netpoll_unblock(f->pd);
@@ -91,7 +101,7 @@ netfd* new_netfd(int s, std::error_code& ec) {
 void destroy(netfd*& f) {
   if (f == nullptr) return;
   fd_close(f);
-  delete f;
+  unref(f);  // the owner's reference
   f = nullptr;
 }
 

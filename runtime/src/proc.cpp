@@ -58,7 +58,7 @@ static void pub_m_parked(M* m, uint32_t parked) {
 
 void acquirep(M* m, P* p) {
   m->p = p;
-  p->m.store(m, std::memory_order_relaxed);
+  p->m.store(m, std::memory_order_release);  // pairs with sysmon's acquire peek (m initialised)
   p->status.store(GORO_P_RUNNING, std::memory_order_relaxed);
   pub_p_owner(p);
   pub_m(m);
@@ -69,6 +69,7 @@ void releasep(M* m) {
   if (!p) fatal("releasep: m has no p");
   p->m.store(nullptr, std::memory_order_relaxed);
   m->p = nullptr;
+  pub_m(m);  // no P, and (on g0) no G: readers must not see the last G as still running here
 }
 
 P* pidleget_locked() {
@@ -159,6 +160,7 @@ static void* mstart(void* arg) {
   rec_end(r.seq);
   setm(nullptr);
   threads_alive.fetch_sub(1);
+  m->exited.store(1, std::memory_order_release);  // pairs with run()'s acquire load before join
   return nullptr;
 }
 
@@ -177,6 +179,11 @@ static void newm(P* p, bool spinning) {
 
 void startm(P* p, bool spinning) {
   std::unique_lock<std::mutex> l(sched.lock);
+  if (sched.shutdown.load(std::memory_order_relaxed)) {  // no new Ms while run() tears down
+    l.unlock();
+    if (spinning) sched.nmspinning.fetch_sub(1);
+    return;  // a P handed to us is abandoned with its queue, like the Gs on it
+  }
   if (!p) {
     p = pidleget_locked();
     if (!p) {
@@ -189,14 +196,15 @@ void startm(P* p, bool spinning) {
   if (m) {
     sched.midle = m->link;
     sched.nmidle--;
+    m->in_midle = false;
+    m->spinning = spinning;  // under the lock: stopm reads them after it sees in_midle cleared
+    m->nextp = p;
   }
   l.unlock();
   if (!m) {
     newm(p, spinning);
     return;
   }
-  m->spinning = spinning;
-  m->nextp = p;
   notewakeup(m);
 }
 
@@ -221,6 +229,7 @@ void handoffp(P* p) {
 }
 
 static void stopm(M* m) {
+  pub_m_parked(m, 1);
   {
     std::lock_guard<std::mutex> l(sched.lock);
     if (sched.shutdown.load(std::memory_order_relaxed)) return;
@@ -234,13 +243,22 @@ static void stopm(M* m) {
     m->link = sched.midle;
     sched.midle = m;
     sched.nmidle++;
+    m->in_midle = true;
   }
-  pub_m_parked(m, 1);
   GORO_PROBE1(m__park, m->id);
-  notesleep(m);
+  // A late poller wakeup (timer_add saw us as the poller) can leave `wake` set: sleep until
+  // startm took us off the idle list, or shutdown.
+  P* p;
+  for (;;) {
+    notesleep(m);
+    std::lock_guard<std::mutex> l(sched.lock);
+    if (!m->in_midle || sched.shutdown.load(std::memory_order_relaxed)) {
+      p = m->nextp;
+      m->nextp = nullptr;
+      break;
+    }
+  }
   GORO_PROBE1(m__unpark, m->id);
-  P* p = m->nextp;
-  m->nextp = nullptr;
   pub_m_parked(m, 0);
   if (p) acquirep(m, p);
 }
@@ -429,15 +447,29 @@ int run(std::function<void()> main_fn) {
 
   schedule_loop(m0);
 
-  // Teardown: the main G returned. Other Ms exit once their G parks or yields; Ms still in a
-  // syscall are detached (their Gs are abandoned, as Go abandons Gs when main returns).
+  // Teardown: the main G returned. sysmon stops first (it may hand Ps to new Ms). Other Ms exit
+  // once their G parks, yields or exits; an M in a syscall is detached and its G abandoned, as Go
+  // abandons Gs when main returns; it finds shutdown set when the call returns and exits.
+  sysmon_stop();
+  bool detached = false;
   for (uint32_t i = 0; i < sched.mcount.load(); i++) {
     M* m = sched.allm[i];
     if (m == m0) continue;
-    if (m->in_syscall.load()) pthread_detach(m->thread);
-    else pthread_join(m->thread, nullptr);
+    for (;;) {
+      if (m->exited.load(std::memory_order_acquire)) {
+        pthread_join(m->thread, nullptr);
+        break;
+      }
+      if (m->in_syscall.load()) {
+        pthread_detach(m->thread);
+        m->thread = pthread_t{};
+        detached = true;
+        break;
+      }
+      notewakeup(m);
+      usleep(200);
+    }
   }
-  sysmon_stop();
   if (m0->p) {
     std::lock_guard<std::mutex> l(sched.lock);
     releasep(m0);
@@ -445,10 +477,12 @@ int run(std::function<void()> main_fn) {
   sigaltstack_teardown(m0);
   overflow_handler_remove();
   setm(nullptr);
-  for (uint32_t i = 0; i < sched.mcount.load(); i++)
-    if (!sched.allm[i]->in_syscall.load()) delete sched.allm[i];
-  delete[] sched.allm;
-  delete[] sched.allp;
+  // A detached M still uses its M, the Ps and the segment when its syscall returns: leak them.
+  if (!detached) {
+    for (uint32_t i = 0; i < sched.mcount.load(); i++) delete sched.allm[i];
+    delete[] sched.allm;
+    delete[] sched.allp;
+  }
   sched.allm = nullptr;
   sched.allp = nullptr;
   sched.runq_head = sched.runq_tail = nullptr;
@@ -459,10 +493,11 @@ int run(std::function<void()> main_fn) {
   sched.nmidle = 0;
   sched.nmspinning.store(0);
   sched.gfree = nullptr;
-  sched.ngfree = 0;
+  sched.ngfree.store(0);
   sched.nsyscall.store(0);
   sched.gomaxprocs = 0;
-  introspect_close();
+  if (detached) unlink_segment_only();
+  else introspect_close();
   running.store(false);
   return 0;
 }

@@ -322,7 +322,7 @@ static void gfput(P* p, G* g) {
       p->gfree = x->link;
       x->link = sched.gfree;
       sched.gfree = x;
-      sched.ngfree++;
+      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
       n--;
     }
   }
@@ -330,13 +330,13 @@ static void gfput(P* p, G* g) {
 }
 
 static G* gfget(P* p) {
-  if (!p->gfree && sched.gfree) {
+  if (!p->gfree && sched.ngfree.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> l(sched.lock);
     uint32_t n = p->ngfree.load(std::memory_order_relaxed);
     while (sched.gfree && n < kGfreeMax / 2) {
       G* x = sched.gfree;
       sched.gfree = x->link;
-      sched.ngfree--;
+      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
       x->link = p->gfree;
       p->gfree = x;
       n++;
@@ -380,7 +380,7 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   fr[kFrameRet] = uint64_t(uintptr_t(&goro_gstart));
   g->ctx.sp = reinterpret_cast<void*>(sp);
 #if GORO_TSAN
-  if (!g->ctx.tsan_fiber) g->ctx.tsan_fiber = __tsan_create_fiber(0);
+  g->ctx.tsan_fiber = __tsan_create_fiber(0);  // TSan counts fibers as threads (8128 max): one per live G
 #endif
   p->gs_created++;
   p->ngs_live.store(p->ngs_live.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -440,7 +440,7 @@ G* g_create_main(P* p, void (*entry)(void*), void* arg) {
 // ---- execute / after_switch --------------------------------------------------------------------------------
 // execute_prep() makes g the running G of m (holding p), before the switch to it.
 static inline void execute_prep(M* m, P* p, G* g) {
-  m->curg.store(g, std::memory_order_relaxed);
+  m->curg.store(g, std::memory_order_release);  // pairs with sysmon's acquire peek (g initialised)
   g->m = m;
   g->status.store(GORO_G_RUNNING, std::memory_order_relaxed);
   p->switches++;
@@ -483,6 +483,10 @@ void after_switch(M* m) {
       rec_end(r.seq);
       prev->status.store(GORO_G_DEAD, std::memory_order_relaxed);
       prev->goid.store(0, std::memory_order_relaxed);
+#if GORO_TSAN
+      __tsan_destroy_fiber(prev->ctx.tsan_fiber);
+      prev->ctx.tsan_fiber = nullptr;
+#endif
       gfput(m->p, prev);
       break;
     }

@@ -65,11 +65,12 @@ struct M {
   P* p = nullptr;                   // held P (owned by this M alone)
   P* nextp = nullptr;               // P handed over by startm, taken on wakeup
   P* oldp = nullptr;                // P left in syscall state by entersyscall
-  std::atomic<G*> curg{nullptr};    // G running on this M, nullptr on g0 (relaxed: sysmon peeks)
+  std::atomic<G*> curg{nullptr};    // G running on this M, nullptr on g0 (store-release/load-acquire: sysmon peeks)
   bool spinning = false;            // looking for work (counted in sched.nmspinning)
   bool is_m0 = false;               // the thread that called run()
   std::atomic<uint32_t> wake{0};    // futex word: 1 = notified
   M* link = nullptr;                // idle list
+  bool in_midle = false;            // (sched.lock) on the idle list; startm clears it
   // The switch-away bookkeeping, read by after_switch() in the context switched to.
   G* prev = nullptr;
   After after = After::None;
@@ -77,6 +78,7 @@ struct M {
   void* unlock_arg = nullptr;
   uint64_t rnd = 0;                 // xorshift state for steal order
   std::atomic<uint32_t> in_syscall{0};
+  std::atomic<uint32_t> exited{0};  // its thread left mstart (store-release, run() joins it)
   pthread_t thread{};
   void* altstack = nullptr;
   goro_m_rec* rec = nullptr;
@@ -125,10 +127,11 @@ struct Sched {
   std::atomic<M*> poller{nullptr};      // the M blocked in netpoll/timer wait, if any
   std::atomic<int64_t> poll_until{0};   // its deadline (0: none, blocked indefinitely)
   G* gfree = nullptr;      // (L) global pool of dead Gs
-  uint32_t ngfree = 0;     // (L)
+  std::atomic<uint32_t> ngfree{0};  // written under L, read racily as a hint
   std::atomic<uint64_t> goidgen{0};
   std::atomic<uint32_t> shutdown{0};    // main G returned
   std::atomic<uint32_t> nsyscall{0};    // Gs in goro::syscall
+  std::atomic<uint32_t> nexternal{0};   // non-M runtime threads (sysmon) firing timers right now
   uint32_t gomaxprocs = 0;
   P* allp = nullptr;
   M** allm = nullptr;      // [kMaxM], appended under L

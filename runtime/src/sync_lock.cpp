@@ -1,7 +1,5 @@
-// sync_lock.cpp: the runtime's internal futex lock (rtlock) and Go's semaphore (sema).
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+// sync_lock.cpp: the runtime's internal spinlock (rtlock) and Go's semaphore (sema).
+#include <sched.h>
 
 #include "goro/detail/park.h"
 #include "goro/introspect_abi.h"
@@ -21,28 +19,19 @@ inline void cpu_relax() noexcept {
 #endif
 }
 
-long futex(std::atomic<uint32_t>* word, int op, uint32_t val) noexcept {
-  return ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(word), op | FUTEX_PRIVATE_FLAG, val, nullptr, nullptr, 0);
-}
-
 }  // namespace
 
-// lock_slow: Drepper's "mutex 3" after ~100 spins; holders keep the lock for a few dozen
-// instructions, so the spin nearly always wins and the futex is for an M descheduled mid-hold.
+// lock_slow: spin on a plain load (no cache-line ping-pong) for ~100 rounds; holders keep the
+// lock for a few dozen instructions, so this nearly always wins. Past that the holder's thread was
+// probably descheduled: yield the CPU to it between tries.
 void rtlock::lock_slow() noexcept {
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0;; ++i) {
     uint32_t w = word_.load(std::memory_order_relaxed);
     if (w == 0 && word_.compare_exchange_weak(w, 1, std::memory_order_acquire, std::memory_order_relaxed)) return;
-    cpu_relax();
-  }
-  uint32_t w = word_.exchange(2, std::memory_order_acquire);
-  while (w != 0) {
-    futex(&word_, FUTEX_WAIT, 2);
-    w = word_.exchange(2, std::memory_order_acquire);
+    if (i < 100) cpu_relax();
+    else sched_yield();
   }
 }
-
-void rtlock::wake() noexcept { futex(&word_, FUTEX_WAKE, 1); }
 
 void sema::acquire(uint32_t reason, bool lifo) {
   lock_.lock();

@@ -64,8 +64,8 @@ static bool retake(int64_t now) {
       }
       if (now - p->sm_when < kLongRunningNs) continue;
       // Racy peek (the G may switch away right now): the flag is advisory, for viewers.
-      M* m = p->m.load(std::memory_order_relaxed);
-      G* g = m ? m->curg.load(std::memory_order_relaxed) : nullptr;
+      M* m = p->m.load(std::memory_order_acquire);                    // pairs with acquirep's release
+      G* g = m ? m->curg.load(std::memory_order_acquire) : nullptr;  // pairs with execute_prep's release
       if (g && !(g->flags.load(std::memory_order_relaxed) & GORO_GF_LONG_RUNNING)) {
         g->flags.fetch_or(GORO_GF_LONG_RUNNING, std::memory_order_relaxed);
         __atomic_fetch_or(&g->rec->flags, GORO_GF_LONG_RUNNING, __ATOMIC_RELAXED);
@@ -95,7 +95,11 @@ static void* sysmon_main(void*) {
     bool busy = retake(now) || sched.nsyscall.load(std::memory_order_relaxed) > 0;
     int64_t tn = timer_next();
     if (tn && now - tn > 1'000'000 && !sched.poller.load()) {
-      run_timers(now);  // overdue by 1 ms and nobody polls: every P is busy
+      // Overdue by 1 ms and nobody polls: every P is busy. Counted in nexternal before a timer
+      // leaves the heap, so checkdead never sees a G readied by us as neither queued nor pending.
+      sched.nexternal.fetch_add(1);
+      run_timers(now);
+      sched.nexternal.fetch_sub(1);
       busy = true;
     }
     if (opts.schedtrace_ms > 0 && now - last_trace >= opts.schedtrace_ms * 1'000'000) {

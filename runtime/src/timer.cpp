@@ -83,18 +83,20 @@ static void push_locked(Timer* t) {
 
 void timer_add(Timer* t) {
   bool top;
+  int64_t when;
   {
     std::lock_guard<std::mutex> l(mu);
     if (t->heap_pos_) fatal("timer_add: timer already armed");
     push_locked(t);
     top = heap[0] == t;
+    when = t->when_ns;  // t may fire and be freed as soon as the lock drops
     update_next_locked();
   }
   if (!top) return;
   // An earlier deadline than the poller sleeps to: wake it so it re-arms its timeout.
   if (M* pm = sched.poller.load()) {
     int64_t until = sched.poll_until.load();
-    if (until == 0 || t->when_ns < until) {
+    if (until == 0 || when < until) {
       notewakeup(pm);
       netpoll_break();
     }

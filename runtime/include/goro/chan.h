@@ -85,8 +85,9 @@ hchan* chan_handle(const chan<T>& c) noexcept;
 
 }  // namespace detail
 
-// chan<T> is a channel of T (T must be move-constructible). Operations must come from Gs when they
-// may park; try_send/try_recv/close/len/cap also work from plain threads and timer callbacks.
+// chan<T> is a channel of T (T must be nothrow move-constructible). A chan is a handle, so its
+// operations are const, as a Go channel value is copied freely. Operations that may park must come
+// from Gs; try_send/try_recv/close/len/cap also work from plain threads and timer callbacks.
 template <class T>
 class chan {
   static_assert(std::is_nothrow_move_constructible_v<T>, "goro::chan<T> needs a noexcept move constructor");
@@ -114,23 +115,23 @@ class chan {
 
   // send() sends v, parking in "chan send" until a receiver or buffer slot takes it.
   // Panics ("send on closed channel") when the channel is or gets closed.
-  void send(T v) { detail::chan_send(h_, &v, true); }
+  void send(T v) const { detail::chan_send(h_, &v, true); }
   // try_send() sends v when that needs no waiting; on false v is left as it was.
-  bool try_send(T&& v) { return detail::chan_send(h_, &v, false); }
-  bool try_send(const T& v) {
+  bool try_send(T&& v) const { return detail::chan_send(h_, &v, false); }
+  bool try_send(const T& v) const {
     T copy(v);
     return detail::chan_send(h_, &copy, false);
   }
   // recv() receives a value, parking in "chan receive" until one comes; empty once the channel
   // is closed and its buffer drained (Go's v, ok := <-c with ok == false).
-  std::optional<T> recv() {
+  std::optional<T> recv() const {
     detail::raw<T> slot;
     if (detail::chan_recv(h_, slot.bytes, true) == detail::kRecvValue) return std::optional<T>(slot.take());
     return std::nullopt;
   }
   // try_recv() receives when that needs no waiting: returns false when it would wait; true when
   // it completed, with out holding the value, or empty when the channel is closed and drained.
-  bool try_recv(std::optional<T>& out) {
+  bool try_recv(std::optional<T>& out) const {
     detail::raw<T> slot;
     int r = detail::chan_recv(h_, slot.bytes, false);
     if (r == detail::kRecvWouldBlock) return false;
@@ -139,7 +140,7 @@ class chan {
     return true;
   }
   // close() closes the channel: buffered values can still be received, then recv() reports closed.
-  void close() { detail::chan_close(h_); }
+  void close() const { detail::chan_close(h_); }
   // len() is the number of buffered elements now; cap() the buffer size (both 0 for nil).
   size_t len() const noexcept { return detail::chan_len(h_); }
   size_t cap() const noexcept { return detail::chan_cap(h_); }
@@ -154,7 +155,7 @@ class chan {
     using value_type = T;
     using difference_type = std::ptrdiff_t;
     iterator() = default;
-    explicit iterator(chan* c) : c_(c) { ++*this; }
+    explicit iterator(const chan* c) : c_(c) { ++*this; }
     T& operator*() { return *v_; }
     iterator& operator++() {
       v_ = c_->recv();
@@ -164,11 +165,11 @@ class chan {
     bool operator==(const iterator& o) const { return c_ == o.c_; }
 
    private:
-    chan* c_ = nullptr;
+    const chan* c_ = nullptr;
     std::optional<T> v_;
   };
-  iterator begin() { return iterator(this); }
-  iterator end() { return iterator(); }
+  iterator begin() const { return iterator(this); }
+  iterator end() const { return iterator(); }
 
  private:
   template <class U>

@@ -138,11 +138,12 @@ int select(Cases&&... cases) {
   static_assert(kDefaults <= 1, "goro::select takes at most one on_default case");
   detail::scase sc[kN > 0 ? kN : 1];
   uint16_t order[kN > 0 ? 2 * kN : 2];
-  int k = 0;
+  [[maybe_unused]] int k = 0;
   (detail::select_fill(cases, sc, k), ...);
   bool ok = false;
-  int chosen = detail::selectgo(sc, order, kN, kDefaults == 0, &ok);
-  int result = -1, pos = 0;
+  [[maybe_unused]] int chosen = detail::selectgo(sc, order, kN, kDefaults == 0, &ok);
+  int result = -1;
+  [[maybe_unused]] int pos = 0;
   k = 0;
   (detail::select_fire(cases, chosen, ok, k, pos, result), ...);
   return result;
