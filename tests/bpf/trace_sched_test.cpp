@@ -10,6 +10,8 @@
 #include <memory>
 
 #include <catch2/catch.hpp>
+
+#include <sched.h>
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
@@ -50,6 +52,16 @@ PingPong start_pingpong() {
   p.pid = facts["pid"];
   p.tids[0] = facts["ping_tid"];
   p.tids[1] = facts["pong_tid"];
+  // Both threads on one CPU: then every round each must leave the CPU for the other to run,
+  // which is what the lower bounds below rely on (on two CPUs a read may find its byte waiting).
+  cpu_set_t allowed;
+  REQUIRE(sched_getaffinity(0, sizeof allowed, &allowed) == 0);
+  int cpu = 0;
+  while (!CPU_ISSET(cpu, &allowed)) ++cpu;
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  CPU_SET(cpu, &one);
+  for (int tid : p.tids) REQUIRE(sched_setaffinity(tid, sizeof one, &one) == 0);
   return p;
 }
 
