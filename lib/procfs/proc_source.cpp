@@ -244,6 +244,16 @@ class ProcSource final : public Source {
         t.utime_ns = VAL(i_ut, ull_int) * ns_per_tick_;
         t.stime_ns = VAL(i_st, ull_int) * ns_per_tick_;
         t.start_ns = VAL(i_start, ull_int) * ns_per_tick_;
+        // libproc2 reads the leader's row from /proc/TGID/stat, whose times are the whole
+        // group's (exited threads included); the leader's own are in task/TGID/stat.
+        if (t.tid == t.tgid) {
+          std::snprintf(path, sizeof path, "%d/stat", t.tid);
+          const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
+          procfs::StatLine own;
+          if (n < 0 || !procfs::parse_stat(std::string_view(buf, static_cast<size_t>(n)), own)) return;  // exited
+          t.utime_ns = own.utime * ns_per_tick_;
+          t.stime_ns = own.stime * ns_per_tick_;
+        }
       }
       if (sched) {
         t.nice = VAL(i_nice, s_int);

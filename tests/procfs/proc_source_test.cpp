@@ -168,3 +168,26 @@ TEST_CASE("make_source builds /proc, explains Auto, and parses kinds", "[procfs]
     CHECK(std::string(e.what()).find("kernel") != std::string::npos);
   }
 }
+
+TEST_CASE("ProcSource gives the leader its own CPU time, not the group's", "[procfs]") {
+  // Worker threads burn 5, 10, 15 ms; the leader burns none. /proc/PID/stat holds the group's
+  // total, /proc/PID/task/PID/stat the leader's own: the leader row must show the latter.
+  test::Fixture fx("bpf_quiet_threads", {"3"});
+  const int32_t pid = json::parse(fx.facts())["pid"];
+  auto src = make_proc_source();
+  Request req;
+  req.pids = {pid};
+  req.fields = Field::Ids | Field::Times;
+  const Snapshot s = src->snapshot(req);
+  const Process* p = s.find(pid);
+  REQUIRE(p != nullptr);
+  REQUIRE(p->leader() != nullptr);
+  const uint64_t tick = 1000000000ull / static_cast<uint64_t>(sysconf(_SC_CLK_TCK));
+  const uint64_t leader_cpu = p->leader()->utime_ns + p->leader()->stime_ns;
+  uint64_t workers_cpu = 0;
+  for (const Task& t : p->tasks)
+    if (!t.is_leader()) workers_cpu += t.utime_ns + t.stime_ns;
+  CHECK(p->utime_ns + p->stime_ns >= 20 * 1000000ull);           // the group burnt >= 30 ms, less rounding
+  CHECK(leader_cpu + workers_cpu <= p->utime_ns + p->stime_ns + 4 * tick);  // parts do not exceed the whole
+  CHECK(leader_cpu < p->utime_ns + p->stime_ns);                  // the leader's row is not the group's
+}
