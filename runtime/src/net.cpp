@@ -284,19 +284,25 @@ conn listener::accept() {
   return c;
 }
 
-listener listen(const std::string& host, uint16_t port, std::error_code& ec) noexcept {
+// open_socket() parses host:port into `ss` and opens a non-blocking TCP socket of its family.
+// Returns the fd, or -1 with `ec` set (invalid_argument for an address it cannot parse).
+static int open_socket(const std::string& host, uint16_t port, sockaddr_storage& ss, socklen_t& len,
+                std::error_code& ec) noexcept {
   ec.clear();
-  sockaddr_storage ss;
-  socklen_t len;
   if (!parse_addr(host, port, ss, len)) {
     ec = std::make_error_code(std::errc::invalid_argument);
-    return listener();
+    return -1;
   }
-  int s = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    ec = sys_error(errno);
-    return listener();
-  }
+  const int s = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0) ec = sys_error(errno);
+  return s;
+}
+
+listener listen(const std::string& host, uint16_t port, std::error_code& ec) noexcept {
+  sockaddr_storage ss;
+  socklen_t len;
+  const int s = open_socket(host, port, ss, len, ec);
+  if (s < 0) return listener();
   int one = 1;
   setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (::bind(s, reinterpret_cast<sockaddr*>(&ss), len) != 0 || ::listen(s, SOMAXCONN) != 0 ||
@@ -319,18 +325,10 @@ listener listen(const std::string& host, uint16_t port) {
 }
 
 conn connect(const std::string& host, uint16_t port, std::error_code& ec) noexcept {
-  ec.clear();
   sockaddr_storage ss;
   socklen_t len;
-  if (!parse_addr(host, port, ss, len)) {
-    ec = std::make_error_code(std::errc::invalid_argument);
-    return conn();
-  }
-  int s = ::socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    ec = sys_error(errno);
-    return conn();
-  }
+  const int s = open_socket(host, port, ss, len, ec);
+  if (s < 0) return conn();
   int one = 1;
   setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   netfd* f = new_netfd(s, ec);
