@@ -12,6 +12,9 @@
 # WERROR=0 lets warnings through. Outputs go under build/<variant>/, generated BPF code under build/gen/.
 
 .DELETE_ON_ERROR:
+# Keep every intermediate (skeletons, fixture objects): deleting them made each make run
+# regenerate the skeletons and recompile everything that includes them.
+.SECONDARY:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules
 SHELL := /bin/bash
@@ -122,7 +125,7 @@ run: deps
 
 tests: $(BIN) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
 
-runtime-tests: $(RT_TESTS) $(FIXTURES)
+runtime-tests: $(RT_TESTS) $(FIXTURES) $(EXAMPLES)
 
 # check runs every test binary; the runner prints one closing "N passed, N failed" line.
 # In the plain build it also runs the runtime tests under TSan and under ASan/UBSan (separate builds).
@@ -185,8 +188,9 @@ $(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) \
 	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(LDLIBS)
 
-$(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LIB_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LIB_A) $(LDLIBS)
+# The runtime tests link only the runtime: they are what the TSan and ASan builds cover.
+$(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LDLIBS)
 
 # Fixtures are standalone programs; goro_*.cpp fixtures link the goro runtime.
 $(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A)
