@@ -127,10 +127,6 @@ tests: $(BIN) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
 
 runtime-tests: $(RT_TESTS) $(FIXTURES) $(EXAMPLES)
 
-# KNOWN BUG, excluded from the TSan run only: one run in six of the [sync] tests under TSan dies with
-# "fatal error: sync: unlock of unlocked mutex" (a race in goro::mutex not yet found; the tests pass
-# in the plain and ASan/UBSan builds). Remove this filter when it is fixed.
-TSAN_FILTER := ~[sync]
 # check runs every test binary; the runner prints one closing "N passed, N failed" line.
 # In the plain build it also runs the runtime tests under TSan and under ASan/UBSan (separate builds).
 check: deps
@@ -138,7 +134,7 @@ check: deps
 ifeq ($(VARIANT),rel)
 	@$(MAKE) --no-print-directory SAN=thread runtime-tests
 	@$(MAKE) --no-print-directory SAN=1 runtime-tests
-	@tests/support/run-tests $(UNIT_TESTS) $(RT_TESTS) build/tsan/bin/runtime_tests@$(TSAN_FILTER) build/san/bin/runtime_tests
+	@tests/support/run-tests $(UNIT_TESTS) $(RT_TESTS) build/tsan/bin/runtime_tests build/san/bin/runtime_tests
 else
 	@tests/support/run-tests $(UNIT_TESTS) $(RT_TESTS)
 endif

@@ -144,6 +144,7 @@ TEST_CASE("cond: signal and broadcast wake waiters of a producer/consumer queue"
         std::unique_lock<goro::mutex> l(mu);
         while (!go_now) cv.wait();
         ++released;
+        l.unlock();  // before done(): once the last done() returns, mu's frame may be gone
         parked.done();
       });
     }
