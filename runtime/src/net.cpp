@@ -136,6 +136,24 @@ bool wait(netfd* f, bool write, std::error_code& ec) {
   return true;
 }
 
+// retry() runs one non-blocking socket call until it succeeds: again after EINTR (and after
+// `also_retry`, an errno the call may report harmlessly), after parking in netpoll on EAGAIN.
+// Returns the call's result, or -1 with `ec` set (closed, or the call's error).
+template <class Call>
+ssize_t retry(netfd* f, bool write, std::error_code& ec, Call call, int also_retry = EINTR) {
+  for (;;) {
+    ssize_t r = call();
+    if (r >= 0) return r;
+    if (errno == EINTR || errno == also_retry) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (wait(f, write, ec)) continue;
+      return -1;
+    }
+    ec = sys_error(errno);
+    return -1;
+  }
+}
+
 }  // namespace
 
 const std::error_category& net_category() noexcept {
@@ -170,23 +188,9 @@ size_t conn::read(void* buf, size_t n, std::error_code& ec) noexcept {
     ec = errc::closed;
     return 0;
   }
-  size_t got = 0;
-  for (;;) {
-    ssize_t r = ::recv(fd_->sysfd, buf, n, 0);
-    if (r >= 0) {
-      got = static_cast<size_t>(r);
-      break;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait(fd_, false, ec)) break;
-      continue;
-    }
-    ec = sys_error(errno);
-    break;
-  }
+  ssize_t r = retry(fd_, false, ec, [&] { return ::recv(fd_->sysfd, buf, n, 0); });
   op_end(fd_);
-  return got;
+  return r > 0 ? static_cast<size_t>(r) : 0;
 }
 
 size_t conn::write(const void* buf, size_t n, std::error_code& ec) noexcept {
@@ -198,18 +202,9 @@ size_t conn::write(const void* buf, size_t n, std::error_code& ec) noexcept {
   const char* p = static_cast<const char*>(buf);
   size_t done = 0;
   while (done < n) {
-    ssize_t r = ::send(fd_->sysfd, p + done, n - done, MSG_NOSIGNAL);
-    if (r >= 0) {
-      done += static_cast<size_t>(r);
-      continue;
-    }
-    if (errno == EINTR) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait(fd_, true, ec)) break;
-      continue;
-    }
-    ec = sys_error(errno);
-    break;
+    ssize_t r = retry(fd_, true, ec, [&] { return ::send(fd_->sysfd, p + done, n - done, MSG_NOSIGNAL); });
+    if (r < 0) break;
+    done += static_cast<size_t>(r);
   }
   op_end(fd_);
   return done;
@@ -257,18 +252,10 @@ conn listener::accept(std::error_code& ec) noexcept {
     ec = errc::closed;
     return conn();
   }
-  int s = -1;
-  for (;;) {
-    s = ::accept4(fd_->sysfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (s >= 0) break;
-    if (errno == EINTR || errno == ECONNABORTED) continue;
-    if (errno == EAGAIN || errno == EWOULDBLOCK) {
-      if (!wait(fd_, false, ec)) break;
-      continue;
-    }
-    ec = sys_error(errno);
-    break;
-  }
+  // A connection reset before accept4 took it (ECONNABORTED) is no error of the listener's.
+  int s = static_cast<int>(retry(
+      fd_, false, ec, [&] { return ssize_t(::accept4(fd_->sysfd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC)); },
+      ECONNABORTED));
   op_end(fd_);
   if (s < 0) return conn();
   int one = 1;

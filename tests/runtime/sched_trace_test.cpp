@@ -8,14 +8,7 @@
 
 #include "../support/support.h"
 
-namespace {
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-}  // namespace
+using ts::test::lines;
 
 TEST_CASE("schedtrace prints Go's SCHED lines with one runqueue per P", "[goro][sched]") {
   auto r = ts::test::run({"/usr/bin/env", "GORO_MAXPROCS=2", "GORO_DEBUG=schedtrace=50",

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <sstream>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -20,6 +21,20 @@ namespace ts::test {
 std::string build_dir() { return TS_BUILD_DIR; }
 std::string taskscope_bin() { return build_dir() + "/bin/taskscope"; }
 std::string fixture_path(const std::string& name) { return build_dir() + "/fixtures/" + name; }
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string l; std::getline(in, l);) out.push_back(l);
+  return out;
+}
+
+std::vector<std::string> words(const std::string& line) {
+  std::vector<std::string> out;
+  std::istringstream in(line);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
 
 bool bpf_required() {
   const char* v = std::getenv("TASKSCOPE_REQUIRE_BPF");

@@ -54,6 +54,12 @@ class Fixture {
   int status_ = -1;
 };
 
+// lines() splits a program's output into its lines, without the newlines.
+std::vector<std::string> lines(const std::string& text);
+
+// words() splits a line at runs of white space (how tables' columns are read back).
+std::vector<std::string> words(const std::string& line);
+
 // bpf_required() is true when TASKSCOPE_REQUIRE_BPF=1 is set (as CI does).
 bool bpf_required();
 

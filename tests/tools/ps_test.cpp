@@ -10,26 +10,10 @@
 #include "../support/support.h"
 
 using nlohmann::json;
+using ts::test::lines;
 using ts::test::run;
 using ts::test::taskscope_bin;
-
-namespace {
-
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-std::vector<std::string> words(const std::string& line) {
-  std::vector<std::string> out;
-  std::istringstream in(line);
-  for (std::string w; in >> w;) out.push_back(w);
-  return out;
-}
-
-}  // namespace
+using ts::test::words;
 
 TEST_CASE("ps -p shows one row for the process, with its thread count and summed switches", "[ps]") {
   ts::test::Fixture fx("named_threads", {"3"});

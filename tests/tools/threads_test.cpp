@@ -10,19 +10,9 @@
 #include "../support/support.h"
 
 using nlohmann::json;
+using ts::test::lines;
 using ts::test::run;
 using ts::test::taskscope_bin;
-
-namespace {
-
-std::vector<std::string> lines(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string l; std::getline(in, l);) out.push_back(l);
-  return out;
-}
-
-}  // namespace
 
 TEST_CASE("threads prints a header and one row per thread, marking the leader", "[threads]") {
   ts::test::Fixture fx("named_threads", {"3"});
