@@ -115,7 +115,7 @@ static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu)
 	r.pid = task->pid;
 	r.tgid = task->tgid;
 	r.ppid = task->real_parent->tgid;
-	r.uid = task->real_cred->uid.val;
+	r.uid = task->cred->euid.val;
 	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
 	if (bpf_core_field_exists(task->__state))
 		r.state = task->__state;

@@ -19,7 +19,7 @@ struct task_rec {
 	__s32 pid;          /* task->pid: the tid */
 	__s32 tgid;         /* task->tgid */
 	__s32 ppid;         /* task->real_parent->tgid */
-	__u32 uid;          /* task->real_cred->uid */
+	__u32 uid;          /* task->cred->euid, as ps shows */
 	char comm[TASK_ITER_COMM_LEN];
 	__u32 state;        /* task->__state (TASK_* bits) */
 	__u32 exit_state;   /* task->exit_state (EXIT_ZOMBIE, EXIT_DEAD) */

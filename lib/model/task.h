@@ -53,7 +53,7 @@ struct AddressLayout {
 struct Process {
   int32_t pid = 0;             // the tgid
   int32_t ppid = 0;            // parent's tgid
-  uint32_t uid = 0;            // real uid
+  uint32_t uid = 0;            // effective uid (whose rights the process uses), as ps shows
   std::string user;            // user name, or the uid as text when it has none
   std::string comm;            // leader's task name
   std::string cmdline;         // arguments joined by spaces; empty for kernel threads

@@ -175,7 +175,7 @@ class ProcSource final : public Source {
                cmdline = has(f, Field::Cmdline);
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1;
     const int i_rss = mem ? it.add(PIDS_RSS) : -1, i_vsz = mem ? it.add(PIDS_VSIZE_BYTES) : -1;
-    const int i_uid = user ? it.add(PIDS_ID_RUID) : -1, i_user = user ? it.add(PIDS_ID_RUSER) : -1;
+    const int i_uid = user ? it.add(PIDS_ID_EUID) : -1, i_user = user ? it.add(PIDS_ID_EUSER) : -1;
     const int i_argv = cmdline ? it.add(PIDS_CMDLINE_V) : -1;
     Table table(it);
     table.each(pids, false, [&](pids_stack* stack) {

@@ -1,6 +1,8 @@
 // ps_test.cpp: `taskscope ps` run as users run it, checked against a fixture's own facts.
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
+
 #include <set>
 #include <sstream>
 
@@ -111,4 +113,20 @@ TEST_CASE("ps -L never fails while a process churns threads", "[ps][churn]") {
   }
   const auto all = run({taskscope_bin(), "ps", "-L"});
   CHECK(all.status == 0);
+}
+
+TEST_CASE("ps USER is the effective user, as ps shows it, from either source", "[ps]") {
+  ts::test::Fixture fx("euid_nobody");
+  const json facts = json::parse(fx.facts());
+  const std::string pid = std::to_string(facts["pid"].get<int>());
+  const uid_t euid = facts["euid"].get<uid_t>();
+  const passwd* pw = getpwuid(euid);
+  const std::string want = pw != nullptr ? pw->pw_name : std::to_string(euid);
+  for (const char* source : {"proc", "bpf"}) {
+    INFO("source " << source);
+    const auto r = run({taskscope_bin(), "ps", "-p", pid, "--json", "--source", source});
+    if (std::string(source) == "bpf") TS_BPF_GATE(r.status == 0, r.err);
+    REQUIRE(r.status == 0);
+    CHECK(json::parse(r.out)["user"] == want);
+  }
 }
