@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
@@ -20,6 +21,15 @@ uint64_t clock_ns(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// join_argv() turns a raw argv (NUL-separated) into the command line as /proc/PID/cmdline
+// readers show it: arguments joined by spaces, trailing NULs dropped.
+std::string join_argv(std::string_view raw) {
+  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  std::string s(raw);
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
 }
 
 // read_cmdline() reads /proc/PID/cmdline (NUL-separated, from the target's memory, which the
@@ -45,9 +55,17 @@ std::string read_cmdline(int32_t pid) {
   }
   close(fd);
   s.resize(have);
-  while (!s.empty() && s.back() == '\0') s.pop_back();
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
+  return join_argv(s);
+}
+
+// kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
+// must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
+// last byte is not a NUL, and /proc then reads on into the environment).
+std::optional<std::string> kernel_cmdline(const task_rec& r) {
+  if (!(r.have & TASK_REC_HAVE_ARGV) || (r.have & TASK_REC_ARGV_PARTIAL)) return std::nullopt;
+  const std::string_view raw = record_argv(r);
+  if (!raw.empty() && raw.back() != '\0') return std::nullopt;
+  return join_argv(raw);
 }
 
 // GroupAcc gathers what a thread group's records say about the group as a whole.
@@ -85,7 +103,7 @@ const std::string& BpfSource::user_name(uint32_t uid) {
   return users_.emplace(uid, std::move(name)).first->second;
 }
 
-void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::vector<Process>& out) {
+void BpfSource::build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out) {
   const Fields f = req.fields | static_cast<Fields>(Field::Ids);
   const bool filter = !req.pids.empty() && !reader_.per_process_iter();
   const size_t base = out.size();
@@ -93,7 +111,8 @@ void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::v
   index_.clear();
   int32_t last_tgid = -1;
   size_t last = 0;
-  for (const task_rec& r : recs) {
+  for (const task_rec* rp : recs) {
+    const task_rec& r = *rp;
     if (!req.kernel_threads && (r.flags & TASK_REC_PF_KTHREAD)) continue;
     if (filter && !std::binary_search(req.pids.begin(), req.pids.end(), r.tgid)) continue;
     if (!(r.have & TASK_REC_HAVE_SCHEDINFO)) have_schedinfo_ = false;
@@ -164,7 +183,10 @@ void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::v
         p.layout = {m.start_code, m.end_code, m.start_data, m.end_data, m.start_brk, m.brk, m.start_stack};
       }
     }
-    if (has(f, Field::Cmdline) && !p.kthread) p.cmdline = read_cmdline(p.pid);
+    if (has(f, Field::Cmdline) && !p.kthread) {
+      std::optional<std::string> k = head ? kernel_cmdline(*head) : std::nullopt;
+      p.cmdline = k ? std::move(*k) : read_cmdline(p.pid);
+    }
     auto by = [pid = p.pid](const Task& a, const Task& b) { return leader_first(pid, a, b); };
     if (!std::is_sorted(p.tasks.begin(), p.tasks.end(), by)) std::sort(p.tasks.begin(), p.tasks.end(), by);
   }

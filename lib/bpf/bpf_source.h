@@ -11,11 +11,12 @@
 
 namespace ts::bpf {
 
-// BpfSource takes snapshots from the iter/task program: one read() pass returns every task's
-// ids, state, times, priorities, switch counts, schedstats and mm layout/RSS, without opening
-// a /proc file. Two things it cannot read from the kernel side cheaply, and takes from /proc
-// only when asked: the command line (Field::Cmdline: it lives in the target's user memory)
-// and user names (Field::User: from the passwd database, cached per uid).
+// BpfSource takes snapshots from the iter/task program: one pass returns every task's ids,
+// state, times, priorities, switch counts, schedstats, mm layout/RSS and (when the kernel
+// accepts the sleepable program, Linux 5.18+) each process's argv, without opening a /proc
+// file. /proc is still read for a command line longer than TASK_ITER_ARGV_MAX (4 KiB) or
+// rewritten by setproctitle, for every command line on kernels that refuse the sleepable
+// program, and user names come from the passwd database (cached per uid).
 // Not thread-safe: one snapshot at a time.
 class BpfSource : public Source {
  public:
@@ -31,7 +32,7 @@ class BpfSource : public Source {
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
-  void build(std::span<const task_rec> recs, const Request& req, std::vector<Process>& out);
+  void build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out);
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
