@@ -1,6 +1,7 @@
 // bpf_source.cpp: building the model (Process ⊃ Task) from iter/task records.
 #include "bpf/bpf_source.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <time.h>
@@ -12,6 +13,7 @@
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
+#include "procfs/proc_source.h"
 
 namespace ts::bpf {
 
@@ -66,6 +68,23 @@ std::optional<std::string> kernel_cmdline(const task_rec& r) {
   const std::string_view raw = record_argv(r);
   if (!raw.empty() && raw.back() != '\0') return std::nullopt;
   return join_argv(raw);
+}
+
+// proc_tgids() lists the thread groups /proc shows (its numeric entries), sorted.
+std::vector<int32_t> proc_tgids() {
+  std::vector<int32_t> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (const dirent* e = readdir(d)) {
+    const char* n = e->d_name;
+    if (*n < '1' || *n > '9') continue;
+    char* end = nullptr;
+    const long v = std::strtol(n, &end, 10);
+    if (*end == '\0' && v > 0 && v <= INT32_MAX) out.push_back(static_cast<int32_t>(v));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // GroupAcc gathers what a thread group's records say about the group as a whole.
@@ -214,7 +233,37 @@ Snapshot BpfSource::snapshot(const Request& req) {
   Fields filled = (req.fields | static_cast<Fields>(Field::Ids)) & kAllFields;
   if (!have_schedinfo_) filled &= ~static_cast<Fields>(Field::Delay);
   s.fields = filled;
+  std::vector<int32_t> wanted = req.pids;
+  if (wanted.empty()) {
+    wanted = proc_tgids();
+  } else {
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  }
+  complete_from_proc(req, std::move(wanted), s);
   return s;
+}
+
+void BpfSource::complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s) {
+  from_proc_.clear();
+  // Both lists are sorted by pid: keep what the iterator did not return.
+  auto seen = s.processes.begin();
+  std::erase_if(wanted, [&](int32_t pid) {
+    while (seen != s.processes.end() && seen->pid < pid) ++seen;
+    return seen != s.processes.end() && seen->pid == pid;
+  });
+  if (wanted.empty()) return;
+  if (!proc_) proc_ = make_proc_source();
+  Request r = req;
+  r.pids = std::move(wanted);
+  Snapshot extra = proc_->snapshot(r);
+  if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
+  for (Process& p : extra.processes) {
+    from_proc_.push_back(p.pid);
+    s.processes.push_back(std::move(p));
+  }
+  std::sort(s.processes.begin(), s.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
+  s.fields &= extra.fields;
 }
 
 std::unique_ptr<Source> make_bpf_source() {

@@ -29,15 +29,24 @@ class BpfSource : public Source {
   Snapshot snapshot(const Request& req) override;
   // notes() says which kernel features were missing and which fallback is in use (empty: none).
   const std::vector<std::string>& notes() const { return notes_; }
+  // from_proc() lists the thread groups of the last snapshot that /proc shows but the task
+  // iterator did not, and which were therefore read from /proc. Some kernels hide tasks from
+  // BPF iterators (this project's CI VM hides its init, pid 1, and its agent's threads).
+  const std::vector<int32_t>& from_proc() const { return from_proc_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
   void build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out);
+  // complete_from_proc() adds to `s` the thread groups in `wanted` (sorted) that it lacks,
+  // read through the /proc source: the tasks the kernel hid from the iterator.
+  void complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s);
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
   TaskIterReader reader_;
+  std::unique_ptr<Source> proc_;  // made on first use by complete_from_proc()
   std::vector<std::string> notes_;
+  std::vector<int32_t> from_proc_;
   std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;

@@ -2,6 +2,7 @@
 // `taskscope ps --source=bpf` works end to end.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -98,6 +99,43 @@ TEST_CASE("BPF and /proc sources agree on a quiet fixture", "[bpf][consistency]"
   CHECK(bp->vsize_bytes == pp->vsize_bytes);
   CHECK(bp->utime_ns + 2 * tick >= pp->utime_ns);
   CHECK(bp->utime_ns <= pp->utime_ns + 2 * tick);
+}
+
+TEST_CASE("the BPF source shows pid 1 as /proc does, even where the kernel hides it from iterators", "[bpf][consistency]") {
+  std::string why;
+  auto src = bpf_source(why);
+  TS_BPF_GATE(src != nullptr, why);
+  auto proc = make_proc_source();
+  for (bool by_pid : {false, true}) {
+    INFO((by_pid ? "-p 1" : "full snapshot"));
+    Request req;
+    if (by_pid) req.pids = {1};
+    req.fields = Field::Ids | Field::User | Field::Cmdline;
+    const Snapshot b = src->snapshot(req);
+    const Snapshot p = proc->snapshot(req);
+    const Process* bp = b.find(1);
+    const Process* pp = p.find(1);
+    REQUIRE(pp != nullptr);
+    REQUIRE(bp != nullptr);
+    CHECK(bp->comm == pp->comm);
+    CHECK(bp->ppid == pp->ppid);
+    CHECK(bp->uid == pp->uid);
+    CHECK(bp->cmdline == pp->cmdline);
+    std::set<int32_t> btids, ptids;
+    for (const Task& t : bp->tasks) btids.insert(t.tid);
+    for (const Task& t : pp->tasks) ptids.insert(t.tid);
+    CHECK(btids == ptids);  // init's threads do not come and go
+    CHECK(std::is_sorted(b.processes.begin(), b.processes.end(),
+                         [](const Process& x, const Process& y) { return x.pid < y.pid; }));
+  }
+  // Every thread group /proc lists was in the last full snapshot, read one way or the other.
+  Request all;
+  const Snapshot b = src->snapshot(all);
+  const Snapshot p = proc->snapshot(all);
+  size_t missing = 0;
+  for (const Process& q : p.processes)
+    if (!b.find(q.pid) && kill(q.pid, 0) == 0) ++missing;  // still alive, yet absent
+  CHECK(missing == 0);
 }
 
 TEST_CASE("make_source picks BPF for --source=bpf and auto when privileged", "[bpf][consistency]") {
