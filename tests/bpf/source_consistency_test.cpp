@@ -199,4 +199,39 @@ TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to
   const test::RunResult autos = as_nobody({"ps", "--source=auto", "-p", me, "--json"});
   CHECK(autos.status == 0);
   CHECK(autos.out.find("\"pid\":" + me) != std::string::npos);
+  CHECK(autos.err.empty());  // /proc is what auto means for an unprivileged user: nothing to say
+}
+
+TEST_CASE("as root where BPF will not load, auto says so in one line and uses /proc", "[bpf][consistency][cli]") {
+  if (getuid() != 0) {
+    WARN("SKIPPED: needs root (the note is for privileged users whose BPF fails to load)");
+    return;
+  }
+  // deny_bpf makes bpf(2) fail with EPERM, as a locked-down kernel or a seccomp profile would.
+  auto denied = [](std::vector<std::string> args) {
+    std::vector<std::string> argv{test::fixture_path("deny_bpf"), test::taskscope_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  const std::string me = std::to_string(getpid());
+  for (const char* json : {"", "--json"}) {
+    INFO("flags: " << json);
+    std::vector<std::string> args{"ps", "--source=auto", "-p", me};
+    if (*json) args.push_back(json);
+    const test::RunResult r = denied(args);
+    CHECK(r.status == 0);
+    CHECK(r.out.find(me) != std::string::npos);
+    CHECK(r.err.rfind("taskscope: BPF source unavailable (", 0) == 0);
+    CHECK(r.err.find("); using /proc\n") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    if (*json) CHECK(nlohmann::json::parse(r.out).at("pid").get<int32_t>() == getpid());  // stdout stays pure NDJSON
+  }
+  const test::RunResult bpf = denied({"ps", "--source=bpf", "-p", me});
+  CHECK(bpf.status == 1);
+  CHECK(bpf.out.empty());
+  CHECK(bpf.err.rfind("taskscope: --source bpf: ", 0) == 0);
+  CHECK(std::count(bpf.err.begin(), bpf.err.end(), '\n') == 1);
+  const test::RunResult threads = denied({"threads", me});
+  CHECK(threads.status == 0);
+  CHECK(threads.err.rfind("taskscope: BPF source unavailable (", 0) == 0);
 }
