@@ -220,31 +220,18 @@ static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu, boo
 	return 0;
 }
 
-/* dump_task_argv also copies each process's argv, so no /proc read is left (sleepable: needs
- * Linux 5.18's bpf_copy_from_user_task) and writes exact RSS (needs this_cpu_off). */
-SEC("iter.s/task")
-int dump_task_argv(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, true, true);
-}
+/* DUMP_PROGRAM defines one variant: user space loads the best the kernel accepts, in this order. */
+#define DUMP_PROGRAM(sec, name, exact_rss, argv)          \
+	SEC(sec) int name(struct bpf_iter__task *ctx)     \
+	{                                                 \
+		return dump(ctx, exact_rss, argv);        \
+	}
 
-/* dump_task_argv_approx: argv, RSS from the percpu_counters' central count only. */
-SEC("iter.s/task")
-int dump_task_argv_approx(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, false, true);
-}
-
-/* dump_task writes exact RSS (summing per-CPU deltas); argv is left to user space. */
-SEC("iter/task")
-int dump_task(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, true, false);
-}
-
-/* dump_task_approx is the last fallback: approximate RSS, no argv. */
-SEC("iter/task")
-int dump_task_approx(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, false, false);
-}
+/* argv copied in the kernel (sleepable: Linux 5.18's bpf_copy_from_user_task), exact RSS
+ * (summing per-CPU deltas: needs this_cpu_off in kallsyms). */
+DUMP_PROGRAM("iter.s/task", dump_task_argv, true, true)
+/* argv, RSS from the percpu_counters' central count only. */
+DUMP_PROGRAM("iter.s/task", dump_task_argv_approx, false, true)
+/* Not sleepable: argv is left to user space (/proc/PID/cmdline). */
+DUMP_PROGRAM("iter/task", dump_task, true, false)
+DUMP_PROGRAM("iter/task", dump_task_approx, false, false)

@@ -132,6 +132,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
   size_t last = 0;
   for (const task_rec* rp : recs) {
     const task_rec& r = *rp;
+    if (seen_.empty() || seen_.back() != r.tgid) seen_.push_back(r.tgid);
     if (!req.kernel_threads && (r.flags & TASK_REC_PF_KTHREAD)) continue;
     if (filter && !std::binary_search(req.pids.begin(), req.pids.end(), r.tgid)) continue;
     if (!(r.have & TASK_REC_HAVE_SCHEDINFO)) have_schedinfo_ = false;
@@ -217,10 +218,13 @@ Snapshot BpfSource::snapshot(const Request& req) {
   s.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
   s.source = "bpf";
   have_schedinfo_ = true;
+  seen_.clear();
   if (req.pids.empty() || !reader_.per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
-    build(reader_.read_all(!req.kernel_threads), sorted, s.processes);
+    // Kernel threads are read even when not shown: seen_ must know them, or the completion
+    // from /proc would read every one of them.
+    build(reader_.read_all(false), sorted, s.processes);
   } else {
     std::vector<int32_t> pids = req.pids;
     std::sort(pids.begin(), pids.end());
@@ -246,12 +250,9 @@ Snapshot BpfSource::snapshot(const Request& req) {
 
 void BpfSource::complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s) {
   from_proc_.clear();
-  // Both lists are sorted by pid: keep what the iterator did not return.
-  auto seen = s.processes.begin();
-  std::erase_if(wanted, [&](int32_t pid) {
-    while (seen != s.processes.end() && seen->pid < pid) ++seen;
-    return seen != s.processes.end() && seen->pid == pid;
-  });
+  // Keep what the iterator did not return (shown or filtered out).
+  std::sort(seen_.begin(), seen_.end());
+  std::erase_if(wanted, [this](int32_t pid) { return std::binary_search(seen_.begin(), seen_.end(), pid); });
   if (wanted.empty()) return;
   if (!proc_) proc_ = make_proc_source();
   Request r = req;

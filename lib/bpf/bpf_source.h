@@ -47,6 +47,7 @@ class BpfSource : public Source {
   std::unique_ptr<Source> proc_;  // made on first use by complete_from_proc()
   std::vector<std::string> notes_;
   std::vector<int32_t> from_proc_;
+  std::vector<int32_t> seen_;  // tgids the iterator returned this snapshot, shown or filtered out
   std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
