@@ -101,82 +101,137 @@ static __always_inline void fill_group(struct task_rec *r, struct task_struct *t
 	r->have |= TASK_REC_HAVE_GROUP;
 }
 
-static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu)
+/* rec_buf is a record and its argv, built in place and written with one bpf_seq_write(). The
+ * 8 spare bytes let the verifier see that the padded length always fits. */
+struct rec_buf {
+	struct task_rec r;
+	char argv[TASK_ITER_ARGV_MAX + 8];
+};
+
+/* scratch holds the rec_buf: too big for the 512-byte BPF stack. Per CPU and used by one
+ * iterator at a time: the sleepable program runs with migration disabled. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rec_buf);
+} scratch SEC(".maps");
+
+/* copy_argv() reads mm's argv (arg_start..arg_end) from the task's user memory into b->argv,
+ * at most TASK_ITER_ARGV_MAX bytes, and returns the bytes to append to the record (padded).
+ * Only a sleepable program may call it: the pages may have to be faulted in. */
+static __always_inline __u32 copy_argv(struct rec_buf *b, struct task_struct *task, struct mm_struct *mm)
+{
+	unsigned long start = mm->arg_start, end = mm->arg_end;
+	__u32 n;
+
+	b->r.have |= TASK_REC_HAVE_ARGV;
+	if (end <= start)
+		return 0;
+	if (end - start > TASK_ITER_ARGV_MAX) {
+		b->r.have |= TASK_REC_ARGV_PARTIAL;
+		n = TASK_ITER_ARGV_MAX;
+	} else {
+		n = end - start;
+	}
+	/* Zero the last 8-byte word first: its padding would otherwise carry an older argv. */
+	*(__u64 *)&b->argv[(n - 1) & (TASK_ITER_ARGV_MAX - 1) & ~7u] = 0;
+	if (bpf_copy_from_user_task(b->argv, n, (void *)start, task, 0)) {
+		b->r.have |= TASK_REC_ARGV_PARTIAL;
+		return 0;
+	}
+	b->r.argv_len = n;
+	return (n + 7) & ~7u;
+}
+
+static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu, bool argv)
 {
 	struct task_struct *task = ctx->task;
-	struct task_rec r = {};
+	__u32 zero = 0, len = sizeof(struct task_rec);
+	struct rec_buf *b;
+	struct task_rec *r;
 
 	if (!task)
 		return 0;
-	r.flags = task->flags;
-	if (skip_kthreads && (r.flags & TASK_REC_PF_KTHREAD))
+	if (skip_kthreads && (task->flags & TASK_REC_PF_KTHREAD))
 		return 0;
-
-	r.pid = task->pid;
-	r.tgid = task->tgid;
-	r.ppid = task->real_parent->tgid;
-	r.uid = task->cred->euid.val;
-	__builtin_memcpy(r.comm, task->comm, sizeof(r.comm));
+	b = bpf_map_lookup_elem(&scratch, &zero);
+	if (!b)
+		return 0;
+	r = &b->r;
+	__builtin_memset(r, 0, sizeof(*r));
+	r->flags = task->flags;
+	r->pid = task->pid;
+	r->tgid = task->tgid;
+	r->ppid = task->real_parent->tgid;
+	r->uid = task->cred->euid.val;
+	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
 	if (bpf_core_field_exists(task->__state))
-		r.state = task->__state;
+		r->state = task->__state;
 	else
-		r.state = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
-	r.exit_state = task->exit_state;
+		r->state = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
+	r->exit_state = task->exit_state;
 	if (bpf_core_field_exists(task->thread_info.cpu))
-		r.cpu = task->thread_info.cpu;
+		r->cpu = task->thread_info.cpu;
 	else if (bpf_core_field_exists(((struct task_struct___cpu *)task)->cpu))
-		r.cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
+		r->cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
 	else
-		r.cpu = -1;
-	r.prio = task->prio;
-	r.static_prio = task->static_prio;
-	r.normal_prio = task->normal_prio;
-	r.rt_priority = task->rt_priority;
-	r.policy = task->policy;
-	r.utime = task->utime;
-	r.stime = task->stime;
-	r.prev_utime = task->prev_cputime.utime;
-	r.prev_stime = task->prev_cputime.stime;
-	r.sum_exec_runtime = task->se.sum_exec_runtime;
-	r.nvcsw = task->nvcsw;
-	r.nivcsw = task->nivcsw;
-	r.start_time = task->start_time;
+		r->cpu = -1;
+	r->prio = task->prio;
+	r->static_prio = task->static_prio;
+	r->normal_prio = task->normal_prio;
+	r->rt_priority = task->rt_priority;
+	r->policy = task->policy;
+	r->utime = task->utime;
+	r->stime = task->stime;
+	r->prev_utime = task->prev_cputime.utime;
+	r->prev_stime = task->prev_cputime.stime;
+	r->sum_exec_runtime = task->se.sum_exec_runtime;
+	r->nvcsw = task->nvcsw;
+	r->nivcsw = task->nivcsw;
+	r->start_time = task->start_time;
 	if (bpf_core_field_exists(task->start_boottime))
-		r.start_boottime = task->start_boottime;
+		r->start_boottime = task->start_boottime;
 	else
-		r.start_boottime = r.start_time;
+		r->start_boottime = r->start_time;
 	if (bpf_core_field_exists(task->sched_info)) {
-		r.run_delay = task->sched_info.run_delay;
-		r.pcount = task->sched_info.pcount;
-		r.have |= TASK_REC_HAVE_SCHEDINFO;
+		r->run_delay = task->sched_info.run_delay;
+		r->pcount = task->sched_info.pcount;
+		r->have |= TASK_REC_HAVE_SCHEDINFO;
 	}
 
 	/* A kernel thread may borrow a user mm (kthread_use_mm); /proc shows it none, nor do we. */
-	if (!(r.flags & TASK_REC_PF_KTHREAD)) {
+	if (!(r->flags & TASK_REC_PF_KTHREAD)) {
 		struct mm_struct *mm = task->mm;
 
 		/* The exact RSS sum is paid once per process: by the leader, or by every thread
 		 * when the leader has exited (its mm is gone). */
-		if (mm)
-			fill_mm(&r, mm, sum_percpu && (r.pid == r.tgid || !task->group_leader->mm));
+		if (mm) {
+			fill_mm(r, mm, sum_percpu && (r->pid == r->tgid || !task->group_leader->mm));
+			/* Threads share the leader's argv; a zombie leader has none, as in /proc. */
+			if (argv && r->pid == r->tgid)
+				len += copy_argv(b, task, mm);
+		}
 	}
-	if (r.pid == r.tgid)
-		fill_group(&r, task);
+	if (r->pid == r->tgid)
+		fill_group(r, task);
 
-	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
+	bpf_seq_write(ctx->meta->seq, b, len);
 	return 0;
 }
 
-/* dump_task writes exact RSS (summing per-CPU deltas); needs this_cpu_off. */
-SEC("iter/task")
-int dump_task(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, true);
-}
+/* DUMP_PROGRAM defines one variant: user space loads the best the kernel accepts, in this order. */
+#define DUMP_PROGRAM(sec, name, exact_rss, argv)          \
+	SEC(sec) int name(struct bpf_iter__task *ctx)     \
+	{                                                 \
+		return dump(ctx, exact_rss, argv);        \
+	}
 
-/* dump_task_approx is the fallback: RSS from the percpu_counters' central count only. */
-SEC("iter/task")
-int dump_task_approx(struct bpf_iter__task *ctx)
-{
-	return dump(ctx, false);
-}
+/* argv copied in the kernel (sleepable: Linux 5.18's bpf_copy_from_user_task), exact RSS
+ * (summing per-CPU deltas: needs this_cpu_off in kallsyms). */
+DUMP_PROGRAM("iter.s/task", dump_task_argv, true, true)
+/* argv, RSS from the percpu_counters' central count only. */
+DUMP_PROGRAM("iter.s/task", dump_task_argv_approx, false, true)
+/* Not sleepable: argv is left to user space (/proc/PID/cmdline). */
+DUMP_PROGRAM("iter/task", dump_task, true, false)
+DUMP_PROGRAM("iter/task", dump_task_approx, false, false)

@@ -10,11 +10,18 @@
 #define TASK_REC_HAVE_SCHEDINFO 0x2 /* run_delay and pcount valid (CONFIG_SCHED_INFO) */
 #define TASK_REC_HAVE_GROUP 0x4     /* sig_* fields valid (written for group leaders) */
 #define TASK_REC_HAVE_RSS_EXACT 0x8 /* rss_* include the per-CPU deltas (as /proc's statm) */
+#define TASK_REC_HAVE_ARGV 0x10     /* a leader's argv was read in the kernel: argv_len bytes follow */
+#define TASK_REC_ARGV_PARTIAL 0x20  /* argv longer than TASK_ITER_ARGV_MAX, or unreadable: ask /proc */
+
+/* TASK_ITER_ARGV_MAX bounds the command line the sleepable program copies per process. */
+#define TASK_ITER_ARGV_MAX 4096
 
 /* TASK_REC_PF_KTHREAD is PF_KTHREAD: a kernel thread. */
 #define TASK_REC_PF_KTHREAD 0x00200000u
 
-/* task_rec is one task_struct as the kernel sees it. Times in nanoseconds, memory in pages. */
+/* task_rec is one task_struct as the kernel sees it. Times in nanoseconds, memory in pages.
+ * The stream is a sequence of records, each followed by argv_len bytes of the process's raw
+ * argv (NUL-separated, as /proc/PID/cmdline) padded with zeros to a multiple of 8 bytes. */
 struct task_rec {
 	__s32 pid;          /* task->pid: the tid */
 	__s32 tgid;         /* task->tgid */
@@ -53,7 +60,7 @@ struct task_rec {
 	__u64 sig_utime, sig_stime, sig_sum_exec_runtime;
 	__u64 sig_prev_utime, sig_prev_stime;
 	__s32 nr_threads;     /* signal->nr_threads */
-	__u32 pad;
+	__u32 argv_len;       /* bytes of argv after this record (0 but for leaders, with TASK_REC_HAVE_ARGV) */
 };
 
 #endif

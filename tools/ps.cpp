@@ -71,7 +71,7 @@ int run_ps(const PsOptions& o, Context& ctx) {
   Request req;
   req.fields = fields_for(cols) | key.needs;
   if (!o.pids.empty()) req.pids = parse_pid_list(o.pids, "-p");
-  auto source = make_source(parse_source_kind(o.source));
+  auto source = open_source(o.source, ctx.err);
   const Snapshot snap = source->snapshot(req);
 
   std::vector<int32_t> missing;

@@ -30,7 +30,7 @@ int run_threads(const ThreadsOptions& o, Context& ctx) {
   Request req;
   req.fields = fields_for(cols);
   req.pids = {o.pid};
-  auto source = make_source(parse_source_kind(o.source));
+  auto source = open_source(o.source, ctx.err);
   const Snapshot snap = source->snapshot(req);
   const Process* p = snap.find(o.pid);
   if (!p) {

@@ -33,6 +33,7 @@ int log_to_buffer(enum libbpf_print_level level, const char* fmt, va_list args) 
   if (level == LIBBPF_WARN) {
     std::string line(buf);
     while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
+    if (line.rfind("libbpf: ", 0) == 0) line.erase(0, 8);  // explain_load_failure() says whose word it is
     if (!line.empty()) {
       std::lock_guard<std::mutex> lock(g_log_mu);
       g_last_error = line;
@@ -49,23 +50,23 @@ bool has_cap(const __user_cap_data_struct data[2], int cap) {
 
 Support probe_support() {
   Support s;
-  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-    s.why = "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); BPF needs CONFIG_DEBUG_INFO_BTF=y";
-    return s;
-  }
   __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
   __user_cap_data_struct data[2]{};
   if (syscall(SYS_capget, &hdr, data) != 0) {
     s.why = std::string("cannot read this process's capabilities: ") + std::strerror(errno);
     return s;
   }
-  const bool admin = has_cap(data, CAP_SYS_ADMIN);
 #ifdef CAP_BPF
   const bool bpf_perfmon = has_cap(data, CAP_BPF) && has_cap(data, CAP_PERFMON);
 #else
   const bool bpf_perfmon = has_cap(data, 39) && has_cap(data, 38);
 #endif
-  if (!admin && !bpf_perfmon) {
+  s.privileged = has_cap(data, CAP_SYS_ADMIN) || bpf_perfmon;
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+    s.why = "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); BPF needs CONFIG_DEBUG_INFO_BTF=y";
+    return s;
+  }
+  if (!s.privileged) {
     s.why = "BPF needs root, or CAP_BPF and CAP_PERFMON (try: sudo taskscope ...)";
     return s;
   }

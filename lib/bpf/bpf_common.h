@@ -9,7 +9,8 @@ namespace ts::bpf {
 // Support says whether this process may load BPF programs, and if not, why in one line.
 struct Support {
   bool usable = false;
-  std::string why;  // empty when usable; otherwise what is missing and what to do
+  bool privileged = false;  // has CAP_SYS_ADMIN or CAP_BPF+CAP_PERFMON (true when usable)
+  std::string why;          // empty when usable; otherwise what is missing and what to do
 };
 
 // probe_support() checks the cheap preconditions: kernel BTF at /sys/kernel/btf/vmlinux and

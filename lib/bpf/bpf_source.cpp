@@ -1,6 +1,7 @@
 // bpf_source.cpp: building the model (Process ⊃ Task) from iter/task records.
 #include "bpf/bpf_source.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <time.h>
@@ -8,9 +9,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
+#include "procfs/proc_source.h"
 
 namespace ts::bpf {
 
@@ -20,6 +23,15 @@ uint64_t clock_ns(clockid_t id) {
   timespec ts{};
   clock_gettime(id, &ts);
   return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+// join_argv() turns a raw argv (NUL-separated) into the command line as /proc/PID/cmdline
+// readers show it: arguments joined by spaces, trailing NULs dropped.
+std::string join_argv(std::string_view raw) {
+  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+  std::string s(raw);
+  std::replace(s.begin(), s.end(), '\0', ' ');
+  return s;
 }
 
 // read_cmdline() reads /proc/PID/cmdline (NUL-separated, from the target's memory, which the
@@ -45,9 +57,34 @@ std::string read_cmdline(int32_t pid) {
   }
   close(fd);
   s.resize(have);
-  while (!s.empty() && s.back() == '\0') s.pop_back();
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
+  return join_argv(s);
+}
+
+// kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
+// must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
+// last byte is not a NUL, and /proc then reads on into the environment).
+std::optional<std::string> kernel_cmdline(const task_rec& r) {
+  if (!(r.have & TASK_REC_HAVE_ARGV) || (r.have & TASK_REC_ARGV_PARTIAL)) return std::nullopt;
+  const std::string_view raw = record_argv(r);
+  if (!raw.empty() && raw.back() != '\0') return std::nullopt;
+  return join_argv(raw);
+}
+
+// proc_tgids() lists the thread groups /proc shows (its numeric entries), sorted.
+std::vector<int32_t> proc_tgids() {
+  std::vector<int32_t> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (const dirent* e = readdir(d)) {
+    const char* n = e->d_name;
+    if (*n < '1' || *n > '9') continue;
+    char* end = nullptr;
+    const long v = std::strtol(n, &end, 10);
+    if (*end == '\0' && v > 0 && v <= INT32_MAX) out.push_back(static_cast<int32_t>(v));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 // GroupAcc gathers what a thread group's records say about the group as a whole.
@@ -85,7 +122,7 @@ const std::string& BpfSource::user_name(uint32_t uid) {
   return users_.emplace(uid, std::move(name)).first->second;
 }
 
-void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::vector<Process>& out) {
+void BpfSource::build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out) {
   const Fields f = req.fields | static_cast<Fields>(Field::Ids);
   const bool filter = !req.pids.empty() && !reader_.per_process_iter();
   const size_t base = out.size();
@@ -93,7 +130,9 @@ void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::v
   index_.clear();
   int32_t last_tgid = -1;
   size_t last = 0;
-  for (const task_rec& r : recs) {
+  for (const task_rec* rp : recs) {
+    const task_rec& r = *rp;
+    if (seen_.empty() || seen_.back() != r.tgid) seen_.push_back(r.tgid);
     if (!req.kernel_threads && (r.flags & TASK_REC_PF_KTHREAD)) continue;
     if (filter && !std::binary_search(req.pids.begin(), req.pids.end(), r.tgid)) continue;
     if (!(r.have & TASK_REC_HAVE_SCHEDINFO)) have_schedinfo_ = false;
@@ -164,7 +203,10 @@ void BpfSource::build(std::span<const task_rec> recs, const Request& req, std::v
         p.layout = {m.start_code, m.end_code, m.start_data, m.end_data, m.start_brk, m.brk, m.start_stack};
       }
     }
-    if (has(f, Field::Cmdline) && !p.kthread) p.cmdline = read_cmdline(p.pid);
+    if (has(f, Field::Cmdline) && !p.kthread) {
+      std::optional<std::string> k = head ? kernel_cmdline(*head) : std::nullopt;
+      p.cmdline = k ? std::move(*k) : read_cmdline(p.pid);
+    }
     auto by = [pid = p.pid](const Task& a, const Task& b) { return leader_first(pid, a, b); };
     if (!std::is_sorted(p.tasks.begin(), p.tasks.end(), by)) std::sort(p.tasks.begin(), p.tasks.end(), by);
   }
@@ -176,10 +218,13 @@ Snapshot BpfSource::snapshot(const Request& req) {
   s.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
   s.source = "bpf";
   have_schedinfo_ = true;
+  seen_.clear();
   if (req.pids.empty() || !reader_.per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
-    build(reader_.read_all(!req.kernel_threads), sorted, s.processes);
+    // Kernel threads are read even when not shown: seen_ must know them, or the completion
+    // from /proc would read every one of them.
+    build(reader_.read_all(false), sorted, s.processes);
   } else {
     std::vector<int32_t> pids = req.pids;
     std::sort(pids.begin(), pids.end());
@@ -192,7 +237,34 @@ Snapshot BpfSource::snapshot(const Request& req) {
   Fields filled = (req.fields | static_cast<Fields>(Field::Ids)) & kAllFields;
   if (!have_schedinfo_) filled &= ~static_cast<Fields>(Field::Delay);
   s.fields = filled;
+  std::vector<int32_t> wanted = req.pids;
+  if (wanted.empty()) {
+    wanted = proc_tgids();
+  } else {
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  }
+  complete_from_proc(req, std::move(wanted), s);
   return s;
+}
+
+void BpfSource::complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s) {
+  from_proc_.clear();
+  // Keep what the iterator did not return (shown or filtered out).
+  std::sort(seen_.begin(), seen_.end());
+  std::erase_if(wanted, [this](int32_t pid) { return std::binary_search(seen_.begin(), seen_.end(), pid); });
+  if (wanted.empty()) return;
+  if (!proc_) proc_ = make_proc_source();
+  Request r = req;
+  r.pids = std::move(wanted);
+  Snapshot extra = proc_->snapshot(r);
+  if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
+  for (Process& p : extra.processes) {
+    from_proc_.push_back(p.pid);
+    s.processes.push_back(std::move(p));
+  }
+  std::sort(s.processes.begin(), s.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
+  s.fields &= extra.fields;
 }
 
 std::unique_ptr<Source> make_bpf_source() {

@@ -11,11 +11,12 @@
 
 namespace ts::bpf {
 
-// BpfSource takes snapshots from the iter/task program: one read() pass returns every task's
-// ids, state, times, priorities, switch counts, schedstats and mm layout/RSS, without opening
-// a /proc file. Two things it cannot read from the kernel side cheaply, and takes from /proc
-// only when asked: the command line (Field::Cmdline: it lives in the target's user memory)
-// and user names (Field::User: from the passwd database, cached per uid).
+// BpfSource takes snapshots from the iter/task program: one pass returns every task's ids,
+// state, times, priorities, switch counts, schedstats, mm layout/RSS and (when the kernel
+// accepts the sleepable program, Linux 5.18+) each process's argv, without opening a /proc
+// file. /proc is still read for a command line longer than TASK_ITER_ARGV_MAX (4 KiB) or
+// rewritten by setproctitle, for every command line on kernels that refuse the sleepable
+// program, and user names come from the passwd database (cached per uid).
 // Not thread-safe: one snapshot at a time.
 class BpfSource : public Source {
  public:
@@ -28,15 +29,25 @@ class BpfSource : public Source {
   Snapshot snapshot(const Request& req) override;
   // notes() says which kernel features were missing and which fallback is in use (empty: none).
   const std::vector<std::string>& notes() const { return notes_; }
+  // from_proc() lists the thread groups of the last snapshot that /proc shows but the task
+  // iterator did not, and which were therefore read from /proc. Some kernels hide tasks from
+  // BPF iterators (this project's CI VM hides its init, pid 1, and its agent's threads).
+  const std::vector<int32_t>& from_proc() const { return from_proc_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
-  void build(std::span<const task_rec> recs, const Request& req, std::vector<Process>& out);
+  void build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out);
+  // complete_from_proc() adds to `s` the thread groups in `wanted` (sorted) that it lacks,
+  // read through the /proc source: the tasks the kernel hid from the iterator.
+  void complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s);
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
   TaskIterReader reader_;
+  std::unique_ptr<Source> proc_;  // made on first use by complete_from_proc()
   std::vector<std::string> notes_;
+  std::vector<int32_t> from_proc_;
+  std::vector<int32_t> seen_;  // tgids the iterator returned this snapshot, shown or filtered out
   std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;

@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstring>
 #include <string>
 
@@ -47,20 +46,28 @@ LinkPtr attach_group(bpf_program* prog, int32_t tgid) {
 
 struct TaskIterReader::Skel {
   SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;
-  bpf_program* prog = nullptr;  // the loaded variant: dump_task or dump_task_approx
+  bpf_program* prog = nullptr;  // the loaded variant (see open_variant())
   LinkPtr link;                 // the all-tasks iterator, reused by every read_all()
 };
 
 namespace {
 
-// open_variant() opens the skeleton with only one of the two programs enabled and loads it.
+// program() is the variant with or without kernel argv and exact RSS.
+bpf_program* program(task_iter_bpf* p, bool argv, bool exact) {
+  if (argv) return exact ? p->progs.dump_task_argv : p->progs.dump_task_argv_approx;
+  return exact ? p->progs.dump_task : p->progs.dump_task_approx;
+}
+
+// open_variant() opens the skeleton with only that variant enabled and loads it.
 // Returns 0 or libbpf's negative errno.
-int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool exact) {
+int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, bool exact) {
   p.reset(task_iter_bpf__open());
   if (!p) return -errno;
   const int ncpus = libbpf_num_possible_cpus();
   p->rodata->nr_cpus = ncpus > 0 ? static_cast<__u32>(ncpus) : 0;
-  bpf_program__set_autoload(exact ? p->progs.dump_task_approx : p->progs.dump_task, false);
+  bpf_program* chosen = program(p.get(), argv, exact);
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, p->obj) bpf_program__set_autoload(prog, prog == chosen);
   return task_iter_bpf__load(p.get());
 }
 
@@ -87,28 +94,58 @@ bool kallsyms_lists_percpu() {
 
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
-  // Try the exact-RSS program first; a kernel that will not resolve this_cpu_off gets the other.
-  exact_rss_ = kallsyms_lists_percpu() && open_variant(skel_->p, true) == 0;
-  if (!exact_rss_) {
-    if (int err = open_variant(skel_->p, false)) throw Error(explain_load_failure("iter/task", err));
+  // Ask the kernel by loading, best variant first: a sleepable program that reads argv itself
+  // (iter.s/, bpf_copy_from_user_task), then the plain one. Exact RSS needs this_cpu_off.
+  const bool percpu = kallsyms_lists_percpu();
+  int err = -ENOENT;
+  for (bool argv : {true, false}) {
+    for (bool exact : {true, false}) {
+      if (exact && !percpu) continue;
+      err = open_variant(skel_->p, argv, exact);
+      if (err == 0) {
+        kernel_argv_ = argv;
+        exact_rss_ = exact;
+        break;
+      }
+      if (argv && argv_refused_.empty()) argv_refused_ = explain_load_failure("iter.s/task", err);
+    }
+    if (err == 0) break;
   }
-  skel_->prog = exact_rss_ ? skel_->p->progs.dump_task : skel_->p->progs.dump_task_approx;
+  if (err) throw Error(explain_load_failure("iter/task", err));
+  if (kernel_argv_) argv_refused_.clear();
+  skel_->prog = program(skel_->p.get(), kernel_argv_, exact_rss_);
   skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
   if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));
   // Ask the kernel, not its version, whether it can iterate one process's tasks.
   LinkPtr probe = attach_group(skel_->prog, static_cast<int32_t>(getpid()));
   per_process_ = probe != nullptr;
-  grow(4096, 0);
+  grow(1u << 20, 0);
 }
 
 TaskIterReader::~TaskIterReader() = default;
 
-void TaskIterReader::grow(size_t n, size_t keep) {
-  if (n <= cap_) return;
-  std::unique_ptr<task_rec[]> bigger(new task_rec[n]);
+void TaskIterReader::grow(size_t bytes, size_t keep) {
+  if (bytes <= cap_) return;
+  const size_t words = (bytes + 7) / 8;
+  std::unique_ptr<uint64_t[]> bigger(new uint64_t[words]);
   if (keep) std::memcpy(bigger.get(), buf_.get(), keep);
   buf_ = std::move(bigger);
-  cap_ = n;
+  cap_ = words * 8;
+}
+
+void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>& out) {
+  out.clear();
+  size_t off = 0;
+  while (off < bytes) {
+    if (bytes - off < sizeof(task_rec))
+      throw Error("the BPF task iterator returned a partial record (bpf/task_iter.h out of date?)");
+    const auto* r = reinterpret_cast<const task_rec*>(data + off);
+    const size_t tail = (static_cast<size_t>(r->argv_len) + 7) & ~size_t{7};
+    if (r->argv_len > TASK_ITER_ARGV_MAX || tail > bytes - off - sizeof(task_rec))
+      throw Error("the BPF task iterator returned a malformed record (argv_len " + std::to_string(r->argv_len) + ")");
+    out.push_back(r);
+    off += sizeof(task_rec) + tail;
+  }
 }
 
 void TaskIterReader::read_link(int link_fd) {
@@ -117,9 +154,9 @@ void TaskIterReader::read_link(int link_fd) {
   size_t have = 0;  // bytes
   for (;;) {
     // The kernel hands out at most its seq buffer (32 KiB) per read: keep that much room.
-    constexpr size_t kRoom = (32u << 10) / sizeof(task_rec) + 1;
-    if (cap_ - have / sizeof(task_rec) < kRoom) grow(cap_ * 2 + kRoom, have);
-    const ssize_t n = read(it.fd, reinterpret_cast<char*>(buf_.get()) + have, cap_ * sizeof(task_rec) - have);
+    constexpr size_t kRoom = 32u << 10;
+    if (cap_ - have < kRoom) grow(cap_ * 2 + kRoom, have);
+    const ssize_t n = read(it.fd, reinterpret_cast<char*>(buf_.get()) + have, cap_ - have);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -127,21 +164,17 @@ void TaskIterReader::read_link(int link_fd) {
     }
     have += static_cast<size_t>(n);
   }
-  // The program writes whole records; a torn tail would mean a kernel/ABI mismatch.
-  if (have % sizeof(task_rec) != 0)
-    throw Error("the BPF task iterator returned a partial record (bpf/task_iter.h out of date?)");
-  count_ = have / sizeof(task_rec);
+  parse_records(reinterpret_cast<const char*>(buf_.get()), have, recs_);
 }
 
-std::span<const task_rec> TaskIterReader::read_all(bool skip_kthreads) {
-  count_ = 0;
+std::span<const task_rec* const> TaskIterReader::read_all(bool skip_kthreads) {
   skel_->p->bss->skip_kthreads = skip_kthreads ? 1 : 0;
   read_link(bpf_link__fd(skel_->link.get()));
-  return {buf_.get(), count_};
+  return recs_;
 }
 
-std::span<const task_rec> TaskIterReader::read_group(int32_t tgid) {
-  count_ = 0;
+std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid) {
+  recs_.clear();
   skel_->p->bss->skip_kthreads = 0;
   if (per_process_) {
     LinkPtr link = attach_group(skel_->prog, tgid);
@@ -154,9 +187,8 @@ std::span<const task_rec> TaskIterReader::read_group(int32_t tgid) {
     read_link(bpf_link__fd(skel_->link.get()));
   }
   // Keep only the group itself: a tid that is not a group leader names no group.
-  task_rec* end = std::remove_if(buf_.get(), buf_.get() + count_, [tgid](const task_rec& r) { return r.tgid != tgid; });
-  count_ = static_cast<size_t>(end - buf_.get());
-  return {buf_.get(), count_};
+  std::erase_if(recs_, [tgid](const task_rec* r) { return r->tgid != tgid; });
+  return recs_;
 }
 
 }  // namespace ts::bpf

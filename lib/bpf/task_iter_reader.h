@@ -4,13 +4,16 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "bpf/task_record.h"
 
 namespace ts::bpf {
 
 // TaskIterReader owns the iter/task program (bpf/task_iter.bpf.c), loaded and attached once,
-// and turns one pass of it into a vector of task_rec. Not thread-safe: one reader per thread.
+// and turns one pass of it into task_rec records (each possibly followed by its process's argv,
+// see record_argv()). Not thread-safe: one reader per thread.
 class TaskIterReader {
  public:
   // TaskIterReader() opens, loads and attaches the program. Throws ts::Error with one line
@@ -21,15 +24,22 @@ class TaskIterReader {
   TaskIterReader(const TaskIterReader&) = delete;
   TaskIterReader& operator=(const TaskIterReader&) = delete;
 
-  // read_all() runs one pass over every task and returns the records (valid until the next
-  // read). With skip_kthreads the kernel leaves kernel threads out. Throws ts::Error when the
-  // iterator fails as a whole.
-  std::span<const task_rec> read_all(bool skip_kthreads);
+  // read_all() runs one pass over every task and returns the records in the kernel's order
+  // (by tid), valid until the next read. With skip_kthreads the kernel leaves kernel threads
+  // out. Throws ts::Error when the iterator fails as a whole or returns a malformed stream.
+  std::span<const task_rec* const> read_all(bool skip_kthreads);
 
   // read_group() reads only the tasks of thread group `tgid` (empty when it does not exist).
   // It uses the kernel's per-process iterator when it has one (Linux 6.1+); otherwise it
   // filters a full pass (see per_process_iter()).
-  std::span<const task_rec> read_group(int32_t tgid);
+  std::span<const task_rec* const> read_group(int32_t tgid);
+
+  // kernel_argv() tells whether the sleepable program loaded, so leaders' records carry their
+  // argv (TASK_REC_HAVE_ARGV); otherwise command lines must come from /proc/PID/cmdline.
+  bool kernel_argv() const { return kernel_argv_; }
+
+  // argv_refused() is why the kernel refused the sleepable argv program (empty when it loaded).
+  const std::string& argv_refused() const { return argv_refused_; }
 
   // per_process_iter() tells whether the kernel accepted a per-process task iterator.
   bool per_process_iter() const { return per_process_; }
@@ -39,10 +49,10 @@ class TaskIterReader {
   bool exact_rss() const { return exact_rss_; }
 
  private:
-  // read_link() reads every record from an iterator link into buf_ (from the start).
+  // read_link() reads one pass of an iterator link into buf_ and indexes its records in recs_.
   void read_link(int link_fd);
-  // grow() makes room for at least `n` records in buf_, keeping the first `keep` bytes.
-  void grow(size_t n, size_t keep);
+  // grow() makes room for at least `bytes` in buf_, keeping the first `keep` bytes.
+  void grow(size_t bytes, size_t keep);
 
   // Skel holds the generated skeleton (a SkelPtr), kept out of this header: the skeleton
   // embeds the whole BPF object and belongs in one translation unit.
@@ -50,9 +60,21 @@ class TaskIterReader {
   std::unique_ptr<Skel> skel_;
   bool per_process_ = false;
   bool exact_rss_ = false;
-  std::unique_ptr<task_rec[]> buf_;  // reused across reads, never zeroed (read() fills it)
-  size_t cap_ = 0;                   // records buf_ can hold
-  size_t count_ = 0;                 // records the last read left in buf_
+  bool kernel_argv_ = false;
+  std::string argv_refused_;
+  std::unique_ptr<uint64_t[]> buf_;  // the raw stream, 8-aligned; reused, never zeroed (read() fills it)
+  size_t cap_ = 0;                   // bytes buf_ can hold
+  std::vector<const task_rec*> recs_;  // the last read's records, pointing into buf_
 };
+
+// parse_records() indexes a raw iterator stream: a task_rec, then its argv_len bytes padded to
+// 8, then the next. `data` must be 8-aligned. Throws ts::Error on a torn or oversized record.
+void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>& out);
+
+// record_argv() is the raw argv (NUL-separated, as /proc/PID/cmdline) that follows `r` in the
+// stream it was parsed from; empty without TASK_REC_HAVE_ARGV.
+inline std::string_view record_argv(const task_rec& r) {
+  return {reinterpret_cast<const char*>(&r + 1), r.argv_len};
+}
 
 }  // namespace ts::bpf

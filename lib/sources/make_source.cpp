@@ -33,15 +33,22 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
         try {
           return bpf::make_bpf_source();
         } catch (const Error& e) {
-          if (note) *note = std::string("BPF source unusable (") + e.what() + "); using /proc";
+          if (note) *note = std::string("BPF source unavailable (") + e.what() + "); using /proc";
           return make_proc_source();
         }
       }
-      if (note) *note = "BPF source unusable (" + s.why + "); using /proc";
+      if (note && s.privileged) *note = "BPF source unavailable (" + s.why + "); using /proc";
       return make_proc_source();
     }
   }
   return make_proc_source();
+}
+
+std::unique_ptr<Source> open_source(const std::string& flag, std::ostream& err) {
+  std::string note;
+  auto src = make_source(parse_source_kind(flag), &note);
+  if (!note.empty()) err << "taskscope: " << note << '\n';
+  return src;
 }
 
 }  // namespace ts

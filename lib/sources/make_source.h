@@ -1,6 +1,7 @@
 // make_source.h: picking a Source by kind (/proc, BPF, or the best available).
 #pragma once
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "model/source.h"
@@ -14,8 +15,15 @@ enum class SourceKind { Auto, Proc, Bpf };
 SourceKind parse_source_kind(const std::string& s);
 
 // make_source() builds a source of that kind. For Bpf it throws ts::Error with a one-line
-// reason when BPF is not usable; for Auto it falls back to /proc and, when `note` is given,
-// stores there why BPF was not used (empty when BPF was used).
+// reason when BPF is not usable. For Auto it falls back to /proc and, when `note` is given,
+// stores there a one-line note when the fallback deserves telling: this process is privileged
+// and still could not load BPF. An unprivileged user gets /proc without a note: that is what
+// auto means for them. The note is empty when BPF was used or the fallback is the expected one.
 std::unique_ptr<Source> make_source(SourceKind kind, std::string* note = nullptr);
+
+// open_source() is what a subcommand calls with its --source value: it parses it (ts::Error,
+// status 2, when unknown), builds the source and writes make_source()'s note, if any, to `err`
+// as one line "taskscope: <note>". The note goes to stderr also with --json: stdout stays data.
+std::unique_ptr<Source> open_source(const std::string& flag, std::ostream& err);
 
 }  // namespace ts

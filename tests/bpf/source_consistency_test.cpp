@@ -2,6 +2,7 @@
 // `taskscope ps --source=bpf` works end to end.
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,6 +101,43 @@ TEST_CASE("BPF and /proc sources agree on a quiet fixture", "[bpf][consistency]"
   CHECK(bp->utime_ns <= pp->utime_ns + 2 * tick);
 }
 
+TEST_CASE("the BPF source shows pid 1 as /proc does, even where the kernel hides it from iterators", "[bpf][consistency]") {
+  std::string why;
+  auto src = bpf_source(why);
+  TS_BPF_GATE(src != nullptr, why);
+  auto proc = make_proc_source();
+  for (bool by_pid : {false, true}) {
+    INFO((by_pid ? "-p 1" : "full snapshot"));
+    Request req;
+    if (by_pid) req.pids = {1};
+    req.fields = Field::Ids | Field::User | Field::Cmdline;
+    const Snapshot b = src->snapshot(req);
+    const Snapshot p = proc->snapshot(req);
+    const Process* bp = b.find(1);
+    const Process* pp = p.find(1);
+    REQUIRE(pp != nullptr);
+    REQUIRE(bp != nullptr);
+    CHECK(bp->comm == pp->comm);
+    CHECK(bp->ppid == pp->ppid);
+    CHECK(bp->uid == pp->uid);
+    CHECK(bp->cmdline == pp->cmdline);
+    std::set<int32_t> btids, ptids;
+    for (const Task& t : bp->tasks) btids.insert(t.tid);
+    for (const Task& t : pp->tasks) ptids.insert(t.tid);
+    CHECK(btids == ptids);  // init's threads do not come and go
+    CHECK(std::is_sorted(b.processes.begin(), b.processes.end(),
+                         [](const Process& x, const Process& y) { return x.pid < y.pid; }));
+  }
+  // Every thread group /proc lists was in the last full snapshot, read one way or the other.
+  Request all;
+  const Snapshot b = src->snapshot(all);
+  const Snapshot p = proc->snapshot(all);
+  size_t missing = 0;
+  for (const Process& q : p.processes)
+    if (!b.find(q.pid) && kill(q.pid, 0) == 0) ++missing;  // still alive, yet absent
+  CHECK(missing == 0);
+}
+
 TEST_CASE("make_source picks BPF for --source=bpf and auto when privileged", "[bpf][consistency]") {
   std::string why;
   auto probe = bpf_source(why);
@@ -161,4 +199,39 @@ TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to
   const test::RunResult autos = as_nobody({"ps", "--source=auto", "-p", me, "--json"});
   CHECK(autos.status == 0);
   CHECK(autos.out.find("\"pid\":" + me) != std::string::npos);
+  CHECK(autos.err.empty());  // /proc is what auto means for an unprivileged user: nothing to say
+}
+
+TEST_CASE("as root where BPF will not load, auto says so in one line and uses /proc", "[bpf][consistency][cli]") {
+  if (getuid() != 0) {
+    WARN("SKIPPED: needs root (the note is for privileged users whose BPF fails to load)");
+    return;
+  }
+  // deny_bpf makes bpf(2) fail with EPERM, as a locked-down kernel or a seccomp profile would.
+  auto denied = [](std::vector<std::string> args) {
+    std::vector<std::string> argv{test::fixture_path("deny_bpf"), test::taskscope_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  const std::string me = std::to_string(getpid());
+  for (const char* json : {"", "--json"}) {
+    INFO("flags: " << json);
+    std::vector<std::string> args{"ps", "--source=auto", "-p", me};
+    if (*json) args.push_back(json);
+    const test::RunResult r = denied(args);
+    CHECK(r.status == 0);
+    CHECK(r.out.find(me) != std::string::npos);
+    CHECK(r.err.rfind("taskscope: BPF source unavailable (", 0) == 0);
+    CHECK(r.err.find("); using /proc\n") != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    if (*json) CHECK(nlohmann::json::parse(r.out).at("pid").get<int32_t>() == getpid());  // stdout stays pure NDJSON
+  }
+  const test::RunResult bpf = denied({"ps", "--source=bpf", "-p", me});
+  CHECK(bpf.status == 1);
+  CHECK(bpf.out.empty());
+  CHECK(bpf.err.rfind("taskscope: --source bpf: ", 0) == 0);
+  CHECK(std::count(bpf.err.begin(), bpf.err.end(), '\n') == 1);
+  const test::RunResult threads = denied({"threads", me});
+  CHECK(threads.status == 0);
+  CHECK(threads.err.rfind("taskscope: BPF source unavailable (", 0) == 0);
 }
