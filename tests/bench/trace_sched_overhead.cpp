@@ -2,7 +2,9 @@
 // between two threads pinned to one CPU is timed without tracing (the anchor), with the stream
 // mode (every switch through the ring buffer, drained on a timer by a reader on another CPU),
 // with the summary mode (counted in kernel maps), and with the equivalent bpftrace one-liner.
-// Goal: <=10% streaming, <=2% summary, 0 lost. Figures are the best of kReps runs each.
+// Goal: <=10% streaming, <=2% summary, 0 lost. Figures are the best of kReps runs each. After the
+// timed runs of a mode, one more run with the kernel's bpf_stats on says what each program costs
+// per run (bpf_stats add a clock read per run, so they are off while timing).
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -12,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -19,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bpf/bpf_common.h"
 #include "bpf/sched_tracer.h"
@@ -181,6 +186,30 @@ std::optional<Cost> with_bpftrace(const char* program, std::string& why) {
   return result;
 }
 
+// program_costs() runs one ping-pong with bpf_stats on and prints what each of `tracer`'s programs
+// cost per run (runs count every switch or wakeup on the machine, not only the ping-pong's).
+void program_costs(const ts::bpf::SchedTracer& tracer) {
+  const int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (stats_fd < 0) {
+    std::printf("  %-34s bpf_stats unavailable\n", "");
+    return;
+  }
+  const auto before = tracer.costs();
+  pingpong();
+  const auto after = tracer.costs();
+  close(stats_fd);
+  std::string line;
+  for (size_t i = 0; i < after.size() && i < before.size(); ++i) {
+    const uint64_t runs = after[i].runs - before[i].runs, ns = after[i].run_ns - before[i].run_ns;
+    if (!runs) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s%s %.0f ns/run x %llu", line.empty() ? "" : ", ", after[i].name.c_str(),
+                  static_cast<double>(ns) / static_cast<double>(runs), static_cast<unsigned long long>(runs));
+    line += buf;
+  }
+  std::printf("  %-34s %s\n", "  kernel time (bpf_stats run)", line.c_str());
+}
+
 void row(const char* what, Cost c, Cost anchor, const std::string& note = "") {
   std::printf("  %-34s %7.0f %6.3fx %+6.1f%%   %7.0f %6.3fx   %s\n", what, c.cpu_ns, c.cpu_ns / anchor.cpu_ns,
               (c.cpu_ns / anchor.cpu_ns - 1) * 100, c.wall_ns, c.wall_ns / anchor.wall_ns, note.c_str());
@@ -206,6 +235,8 @@ int main() {
     const uint64_t events = reader.finish();
     row("trace sched (stream, all tasks)", ns, anchor,
         std::to_string(events) + " events, " + std::to_string(stream.lost()) + " lost");
+    Reader again(stream);
+    program_costs(stream);
   } catch (const ts::Error& e) {
     std::printf("  trace sched (stream): not measured: %s\n", e.what());
   }
@@ -214,6 +245,7 @@ int main() {
     const Cost ns = best(pingpong);
     row("trace sched --summary (all tasks)", ns, anchor,
         std::to_string(summary.summary().size()) + " threads, " + std::to_string(summary.lost()) + " lost");
+    program_costs(summary);
   } catch (const ts::Error& e) {
     std::printf("  trace sched --summary: not measured: %s\n", e.what());
   }
