@@ -48,60 +48,32 @@ EventHeader header(const ts_rec_hdr& h) { return EventHeader{h.ts_ns, static_cas
 int32_t id(__u32 v) { return static_cast<int32_t>(v); }
 
 CloneEvent to_event(const ts_clone_rec& r) {
-  CloneEvent e;
-  e.hdr = header(r.hdr);
-  e.parent_pid = id(r.parent_pid);
-  e.parent_tid = id(r.parent_tid);
-  e.parent_comm = bounded(r.parent_comm);
-  e.child_pid = id(r.child_pid);
-  e.child_tid = id(r.child_tid);
-  e.flags = r.clone_flags;
-  e.exit_signal = r.exit_signal;
-  e.kernel_thread = (r.child_pf_flags & 0x00200000u) != 0;
-  return e;
+  return {.hdr = header(r.hdr), .parent_pid = id(r.parent_pid), .parent_tid = id(r.parent_tid),
+          .parent_comm = bounded(r.parent_comm), .child_pid = id(r.child_pid), .child_tid = id(r.child_tid),
+          .flags = r.clone_flags, .exit_signal = r.exit_signal,
+          .kernel_thread = (r.child_pf_flags & 0x00200000u) != 0};
 }
 
 ExecEvent to_event(const ts_exec_rec& r) {
-  ExecEvent e;
-  e.hdr = header(r.hdr);
-  e.pid = id(r.pid);
-  e.tid = id(r.tid);
-  e.old_tid = id(r.old_tid);
-  e.comm = bounded(r.comm);
-  e.filename = bounded(r.filename);
-  e.argv = split_args(r.args, r.args_len < sizeof r.args ? r.args_len : sizeof r.args);
-  e.argv_truncated = r.args_truncated != 0;
-  return e;
+  return {.hdr = header(r.hdr), .pid = id(r.pid), .tid = id(r.tid), .old_tid = id(r.old_tid),
+          .comm = bounded(r.comm), .filename = bounded(r.filename),
+          .argv = split_args(r.args, r.args_len < sizeof r.args ? r.args_len : sizeof r.args),
+          .argv_truncated = r.args_truncated != 0};
 }
 
 ExitEvent to_event(const ts_exit_rec& r) {
-  ExitEvent e;
-  e.hdr = header(r.hdr);
-  e.pid = id(r.pid);
-  e.tid = id(r.tid);
-  e.comm = bounded(r.comm);
-  e.group_dead = r.group_dead != 0;
-  e.raw_code = r.exit_code;
-  e.lifetime_ns = r.hdr.ts_ns > r.start_ns ? r.hdr.ts_ns - r.start_ns : 0;
-  e.cpu_ns = r.cpu_ns;
-  return e;
+  return {.hdr = header(r.hdr), .pid = id(r.pid), .tid = id(r.tid), .comm = bounded(r.comm),
+          .group_dead = r.group_dead != 0, .raw_code = r.exit_code,
+          .lifetime_ns = r.hdr.ts_ns > r.start_ns ? r.hdr.ts_ns - r.start_ns : 0, .cpu_ns = r.cpu_ns};
 }
 
 // to_event() of a switch record alone: voluntary is the tracepoint's guess (not preempted and not
 // runnable) and next's off-CPU time is unknown; SwitchThreads::complete() knows better.
 SwitchEvent to_event(const ts_switch_rec& r) {
-  SwitchEvent e;
-  e.hdr = header(r.hdr);
-  e.prev_pid = id(r.prev_pid);
-  e.prev_tid = id(r.prev_tid);
-  e.prev_comm = bounded(r.prev_comm);
-  e.prev_state = r.prev_state;
-  e.voluntary = !(r.flags & TS_SWITCH_PREEMPT) && r.prev_state != 0;
-  e.prev_oncpu_ns = r.prev_oncpu_ns;
-  e.next_pid = id(r.next_pid);
-  e.next_tid = id(r.next_tid);
-  e.next_comm = bounded(r.next_comm);
-  return e;
+  return {.hdr = header(r.hdr), .prev_pid = id(r.prev_pid), .prev_tid = id(r.prev_tid),
+          .prev_comm = bounded(r.prev_comm), .prev_state = r.prev_state,
+          .voluntary = !(r.flags & TS_SWITCH_PREEMPT) && r.prev_state != 0, .prev_oncpu_ns = r.prev_oncpu_ns,
+          .next_pid = id(r.next_pid), .next_tid = id(r.next_tid), .next_comm = bounded(r.next_comm)};
 }
 
 // emit() decodes a record of type Rec (copied out: ring buffer memory is only 8-aligned and may
