@@ -16,6 +16,14 @@ const volatile __u8 summary_mode = 0;
 /* map_full counts threads the summary map had no room for. */
 __u64 map_full = 0;
 
+/* clock_off is CLOCK_MONOTONIC minus the run queue clock, refreshed whenever the run queue clock
+ * enters a new 2^24 ns (~17 ms) epoch: records get monotonic time stamps for one clock read per
+ * epoch instead of one per switch (bpf_ktime_get_ns costs ~90 ns under kvm-clock). The two clocks
+ * drift apart by parts per million; each refresh is off by the time since the scheduler read its
+ * clock (under a microsecond), so durations come from the run queue clock alone. */
+__s64 clock_off = 0;
+__u64 clock_epoch = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SCHED_RB_SIZE);
@@ -62,6 +70,15 @@ static __always_inline __u64 rq_clock(struct task_struct *t)
 		return use_raw_tp ? BPF_CORE_READ(cfs, rq, clock) : cfs->rq->clock;
 	struct rq *rq = (void *)cfs - bpf_core_field_offset(struct rq, cfs);
 	return TREAD(rq, clock);
+}
+
+static __always_inline __u64 mono_ns(__u64 rq_now)
+{
+	if (rq_now >> 24 != clock_epoch) {
+		clock_epoch = rq_now >> 24;
+		clock_off = (__s64)(bpf_ktime_get_ns() - rq_now);
+	}
+	return rq_now + clock_off;
 }
 
 /* since() is now - then, 0 when the clocks of two CPUs disagree by a hair. */
@@ -184,7 +201,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 		return summarise(now, !preempt && prev_state, prev, prev_pid, prev_tid, want_prev, prev_state, next,
 				 next_pid, next_tid, want_next);
 
-	struct ts_switch_rec *e = reserve_rec(&events, sizeof(*e), TS_REC_SWITCH, bpf_ktime_get_ns());
+	struct ts_switch_rec *e = reserve_rec(&events, sizeof(*e), TS_REC_SWITCH, mono_ns(now));
 	if (!e)
 		return 0;
 	e->prev_pid = prev_pid;
@@ -195,6 +212,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 	e->flags = preempt ? TS_SWITCH_PREEMPT : 0;
 	e->prev_nvcsw = TREAD(prev, nvcsw);
 	e->prev_nivcsw = TREAD(prev, nivcsw);
+	e->rq_ns = now;
 	e->prev_oncpu_ns = prev_tid ? since(now, TREAD(prev, sched_info.last_arrival)) : 0;
 	copy_comm(e->prev_comm, prev);
 	copy_comm(e->next_comm, next);

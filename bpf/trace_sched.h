@@ -15,13 +15,14 @@
  * raised (voluntary or not) and how long next was off CPU are worked out in user space from
  * consecutive records of a thread, so the kernel keeps nothing per task. */
 struct ts_switch_rec {
-	struct ts_rec_hdr hdr;
+	struct ts_rec_hdr hdr; /* ts_ns: CLOCK_MONOTONIC, derived from rq_ns (see trace_sched.bpf.c) */
 	__u32 prev_pid, prev_tid;
 	__u32 next_pid, next_tid;
 	__u32 prev_state;    /* prev->__state as the scheduler saw it: 0 = still runnable */
 	__u32 flags;         /* TS_SWITCH_* */
 	__u32 prev_nvcsw;    /* prev's voluntary switch count including this switch (low 32 bits) */
 	__u32 prev_nivcsw;   /* and its involuntary count */
+	__u64 rq_ns;         /* the run queue clock: durations between records are measured on it */
 	__u64 prev_oncpu_ns; /* how long prev ran since it was switched in (0 = unknown) */
 	char prev_comm[TS_COMM_LEN];
 	char next_comm[TS_COMM_LEN];

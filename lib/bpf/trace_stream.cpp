@@ -94,7 +94,7 @@ bool emit(const void* data, size_t size, const EventSink& sink, Complete complet
 void SwitchThreads::complete(const ts_switch_rec& r, SwitchEvent& e) {
   if (r.next_tid != 0) {
     const auto it = threads_.find(r.next_tid);
-    if (it != threads_.end() && r.hdr.ts_ns > it->second.out_ns) e.next_offcpu_ns = r.hdr.ts_ns - it->second.out_ns;
+    if (it != threads_.end() && r.rq_ns > it->second.out_ns) e.next_offcpu_ns = r.rq_ns - it->second.out_ns;
   }
   if (r.prev_tid == 0) return;  // idle: per CPU, never blocks
   auto [it, fresh] = threads_.try_emplace(r.prev_tid);
@@ -107,7 +107,7 @@ void SwitchThreads::complete(const ts_switch_rec& r, SwitchEvent& e) {
     threads_.erase(it);  // its last switch
     return;
   }
-  s = Seen{r.hdr.ts_ns, r.prev_nvcsw, r.prev_nivcsw};
+  s = Seen{r.rq_ns, r.prev_nvcsw, r.prev_nivcsw};
 }
 
 bool decode_record(const void* data, size_t size, const EventSink& sink, SwitchThreads* threads) {

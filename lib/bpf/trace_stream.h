@@ -60,7 +60,7 @@ class SwitchThreads {
 
  private:
   struct Seen {
-    uint64_t out_ns = 0;  // when it last left the CPU
+    uint64_t out_ns = 0;  // when it last left the CPU (run queue clock)
     uint32_t nvcsw = 0, nivcsw = 0;
   };
   std::unordered_map<uint32_t, Seen> threads_;

@@ -108,7 +108,8 @@ namespace {
 
 ts_switch_rec switch_rec(uint64_t ts, uint32_t prev, uint32_t next, uint32_t state, uint32_t nvcsw, uint32_t nivcsw) {
   ts_switch_rec r{};
-  r.hdr = {TS_REC_SWITCH, 0, ts};
+  r.hdr = {TS_REC_SWITCH, 0, ts + 5000};  // CLOCK_MONOTONIC; durations come from rq_ns
+  r.rq_ns = ts;
   r.prev_pid = r.prev_tid = prev;
   r.next_pid = r.next_tid = next;
   r.prev_state = state;
