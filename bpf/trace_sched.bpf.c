@@ -9,7 +9,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define SCHED_RB_SIZE (16 << 20)
-#define SUMMARY_RB_SIZE (1 << 20) /* set by user space in summary mode: exited threads only */
+#define SUMMARY_RB_SIZE (8 << 20) /* set by user space in summary mode: exited threads only */
 
 const volatile __u8 summary_mode = 0;
 

@@ -19,8 +19,8 @@ namespace ts::bpf {
 namespace {
 
 // kSummaryRing is the ring buffer's size in summary mode, where it carries only the statistics of
-// threads that exit (about 1 KiB each) between drains.
-constexpr __u32 kSummaryRing = 1 << 20;
+// threads that exit (about 1 KiB each) between drains: 8 MiB hold about 8,000.
+constexpr __u32 kSummaryRing = 8 << 20;
 
 Log2Hist to_hist(const __u64 (&slots)[TS_HIST_SLOTS]) {
   Log2Hist h;

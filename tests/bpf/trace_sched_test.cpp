@@ -125,14 +125,17 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
     check_exact(t.voluntary, after[i].voluntary - p.before[i].voluntary, "voluntary");
     check_exact(t.involuntary, after[i].involuntary - p.before[i].involuntary, "involuntary");
     CHECK(t.voluntary + t.involuntary >= kRounds);  // each thread leaves the CPU at least once a round
-    // Every switch out has an on-CPU time (from the thread's sched_info.last_arrival) and every
-    // switch in a run-queue wait (from its last_queued); every switch in but the first follows a
-    // switch out the tracer saw, and has an off-CPU time. Each thread starts and ends asleep, so
-    // it was switched in as often as out.
+    // Every switch out has an on-CPU time (from the thread's sched_info.last_arrival): exact.
+    // Every switch in has a run-queue wait (from its last_queued), and every switch in but the
+    // first follows a switch out seen, with an off-CPU time. Each thread starts and ends asleep,
+    // so it is switched in as often as out; but /proc shows S as soon as a thread sets its sleep
+    // state, before it leaves the CPU, so tracing may begin with that one switch out.
     const uint64_t switches = t.voluntary + t.involuntary;
     CHECK(t.oncpu.total() == switches);
-    CHECK(t.runq.total() == switches);
-    CHECK(t.offcpu.total() == switches - 1);
+    CHECK(t.runq.total() <= switches);
+    CHECK(t.runq.total() + 1 >= switches);
+    CHECK(t.offcpu.total() <= switches - 1);
+    CHECK(t.offcpu.total() + 2 >= switches);
   }
   CHECK(tracer->lost() == 0);
 }
@@ -167,7 +170,37 @@ TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "
   }
   CHECK(foreign == 0);  // -p filtered in the kernel
   CHECK(ins >= 2 * static_cast<uint64_t>(kRounds));
-  CHECK(ins_timed == ins - 2);  // all but each thread's first switch in follow a switch out seen
+  // all but each thread's first switch in follow a switch out seen (none, for a thread that was
+  // still on its way off the CPU when tracing began: see the summary test)
+  CHECK(ins_timed <= ins);
+  CHECK(ins_timed + 2 >= ins);
+  CHECK(tracer->lost() == 0);
+}
+
+TEST_CASE("trace sched --summary keeps threads that exit while traced, exactly", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  const char* attach = GENERATE("tp_btf", "raw_tp");
+  INFO("attach " << attach);
+  test::Fixture churn("thread_churn");
+  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{churn.pid(), 0, ""}, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    unsetenv("TASKSCOPE_TRACE_ATTACH");
+    TS_BPF_GATE(false, e.what());
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  for (int i = 0; i < 4; ++i) tracer->drain(100, [](const Event&) {});  // threads come and go meanwhile
+  const auto stats = tracer->summary();
+  // thread_churn keeps at most 8 short-lived threads alive, so most rows are threads that exited
+  CHECK(stats.size() > 50);
+  for (const auto& t : stats) {
+    INFO("tid " << t.tid);
+    CHECK(t.pid == churn.pid());
+    CHECK(t.oncpu.total() == t.voluntary + t.involuntary);  // every switch out has its on-CPU time
+  }
   CHECK(tracer->lost() == 0);
 }
 
