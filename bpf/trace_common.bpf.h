@@ -1,5 +1,6 @@
 /* trace_common.bpf.h: what the trace programs share on the kernel side: the filter knobs, the
- * lost-event counter and the adaptive ring buffer wakeup. Included by one .bpf.c each. */
+ * lost-event counter, record reservation with the adaptive ring buffer wakeup, and the macro that
+ * defines each hook as a tp_btf/ program and its raw_tp/ fallback. Included by one .bpf.c each. */
 #ifndef TRACE_COMMON_BPF_H
 #define TRACE_COMMON_BPF_H
 
@@ -7,6 +8,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+
+#include "trace_proc.h"
 
 #define TS_PF_KTHREAD 0x00200000
 
@@ -43,5 +46,27 @@ static __always_inline void count_lost(void)
 {
 	__sync_fetch_and_add(&lost, 1);
 }
+
+/* reserve_rec() reserves a ring buffer record of `size` bytes (a constant) and fills its header
+ * (struct ts_rec_hdr); NULL, counted in `lost`, when the ring is full. */
+static __always_inline void *reserve_rec(void *rb, __u64 size, __u32 kind, __u64 ts)
+{
+	struct ts_rec_hdr *h = bpf_ringbuf_reserve(rb, size, 0);
+	if (!h) {
+		count_lost();
+		return NULL;
+	}
+	h->kind = kind;
+	h->cpu = bpf_get_smp_processor_id();
+	h->ts_ns = ts;
+	return h;
+}
+
+/* TS_HOOK(name, tracepoint, call, args...) defines the hook twice, as tp_btf/tracepoint
+ * (program btf_name) and raw_tp/tracepoint (raw_name), both returning `call`; user space loads
+ * one set (lib/bpf/tracer_load.cpp). */
+#define TS_HOOK(name, tp, call, ...)                                              \
+	SEC("tp_btf/" #tp) int BPF_PROG(btf_##name, __VA_ARGS__) { return call; } \
+	SEC("raw_tp/" #tp) int BPF_PROG(raw_##name, __VA_ARGS__) { return call; }
 
 #endif

@@ -1,6 +1,6 @@
 /* trace_proc.bpf.c: process lifecycle events for `taskscope trace clone|exec|exit`.
- * Each hook exists twice: tp_btf/ (preferred) and raw_tp/ (fallback for kernels where tp_btf
- * does not load); user space loads one set. Task fields are read with CO-RE in both. */
+ * Each hook exists twice (TS_HOOK): tp_btf/ (preferred) and raw_tp/ (fallback for kernels where
+ * tp_btf does not load); user space loads one set. Task fields are read with CO-RE in both. */
 #include "trace_common.bpf.h"
 #include "trace_proc.h"
 
@@ -57,19 +57,23 @@ static __always_inline bool task_wanted(__u32 tgid, __u32 tid, const char *comm)
 	return true;
 }
 
-static __always_inline void fill_hdr(struct ts_rec_hdr *h, __u32 kind)
+/* reserve() reserves a record of type T for this hook (NULL, counted, when the ring is full). */
+#define reserve(T, kind) ((T *)reserve_rec(&events, sizeof(T), kind, bpf_ktime_get_ns()))
+
+/* current_ids() is the current task's pid and tid, and its comm in `comm`. */
+static __always_inline void current_ids(__u32 *tgid, __u32 *tid, char comm[TS_COMM_LEN])
 {
-	h->kind = kind;
-	h->cpu = bpf_get_smp_processor_id();
-	h->ts_ns = bpf_ktime_get_ns();
+	__u64 id = bpf_get_current_pid_tgid();
+	*tgid = id >> 32;
+	*tid = (__u32)id;
+	bpf_get_current_comm(comm, TS_COMM_LEN);
 }
 
 static __always_inline int on_newtask(struct task_struct *child, __u64 clone_flags)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid, tid;
 	char comm[TS_COMM_LEN];
-	bpf_get_current_comm(comm, sizeof(comm));
+	current_ids(&tgid, &tid, comm);
 	if (!task_wanted(tgid, tid, comm))
 		return 0;
 
@@ -80,12 +84,9 @@ static __always_inline int on_newtask(struct task_struct *child, __u64 clone_fla
 	}
 	if (!emit_clone)
 		return 0;
-	struct ts_clone_rec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	struct ts_clone_rec *e = reserve(struct ts_clone_rec, TS_REC_CLONE);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->hdr, TS_REC_CLONE);
 	e->parent_pid = tgid;
 	e->parent_tid = tid;
 	e->child_pid = child_pid;
@@ -100,10 +101,9 @@ static __always_inline int on_newtask(struct task_struct *child, __u64 clone_fla
 
 static __always_inline int on_exec(struct task_struct *task, __u32 old_tid, struct linux_binprm *bprm)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid, tid;
 	char comm[TS_COMM_LEN];
-	bpf_get_current_comm(comm, sizeof(comm));
+	current_ids(&tgid, &tid, comm);
 	if (targ_tid && tid != targ_tid && old_tid != targ_tid)
 		return 0;
 	if (!tgid_wanted(tgid))
@@ -111,12 +111,9 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_tid, stru
 	if (filter_comm && !comm_matches(comm))
 		return 0;
 
-	struct ts_exec_rec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	struct ts_exec_rec *e = reserve(struct ts_exec_rec, TS_REC_EXEC);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->hdr, TS_REC_EXEC);
 	e->pid = tgid;
 	e->tid = tid;
 	e->old_tid = old_tid;
@@ -141,10 +138,9 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_tid, stru
 
 static __always_inline int on_exit(struct task_struct *task)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
+	__u32 tgid, tid;
 	char comm[TS_COMM_LEN];
-	bpf_get_current_comm(comm, sizeof(comm));
+	current_ids(&tgid, &tid, comm);
 	if (!task_wanted(tgid, tid, comm))
 		return 0;
 
@@ -152,12 +148,9 @@ static __always_inline int on_exit(struct task_struct *task)
 	__u32 group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
 	if (group_dead && targ_tgid && tgid != targ_tgid)
 		bpf_map_delete_elem(&followed, &tgid);
-	struct ts_exit_rec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
+	struct ts_exit_rec *e = reserve(struct ts_exit_rec, TS_REC_EXIT);
+	if (!e)
 		return 0;
-	}
-	fill_hdr(&e->hdr, TS_REC_EXIT);
 	e->pid = tgid;
 	e->tid = tid;
 	e->exit_code = BPF_CORE_READ(task, exit_code);
@@ -169,38 +162,7 @@ static __always_inline int on_exit(struct task_struct *task)
 	return 0;
 }
 
-SEC("tp_btf/task_newtask")
-int BPF_PROG(btf_newtask, struct task_struct *task, __u64 clone_flags)
-{
-	return on_newtask(task, clone_flags);
-}
-
-SEC("raw_tp/task_newtask")
-int BPF_PROG(raw_newtask, struct task_struct *task, __u64 clone_flags)
-{
-	return on_newtask(task, clone_flags);
-}
-
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	return on_exec(p, old_pid, bprm);
-}
-
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	return on_exec(p, old_pid, bprm);
-}
-
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(btf_exit, struct task_struct *p)
-{
-	return on_exit(p);
-}
-
-SEC("raw_tp/sched_process_exit")
-int BPF_PROG(raw_exit, struct task_struct *p)
-{
-	return on_exit(p);
-}
+TS_HOOK(newtask, task_newtask, on_newtask(task, clone_flags), struct task_struct *task, __u64 clone_flags)
+TS_HOOK(exec, sched_process_exec, on_exec(p, old_pid, bprm), struct task_struct *p, pid_t old_pid,
+	struct linux_binprm *bprm)
+TS_HOOK(exit, sched_process_exit, on_exit(p), struct task_struct *p)

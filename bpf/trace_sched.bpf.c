@@ -1,76 +1,48 @@
 /* trace_sched.bpf.c: context switches for `taskscope trace sched`, streamed (one record per switch)
- * or summarised in maps (summary_mode). tp_btf/ programs are preferred; raw_tp/ copies are the
- * fallback, keeping per-task timestamps in a hash instead of task storage. */
+ * or summarised per thread in maps (summary_mode). Times come from what the scheduler already keeps
+ * (the run queue clock, and sched_info's last_arrival and last_queued, which it writes right after
+ * this tracepoint): a switch costs no clock read, no wakeup hook and, in stream mode, no per-task
+ * storage. tp_btf/ programs are preferred; raw_tp/ copies are the fallback. */
 #include "trace_common.bpf.h"
 #include "trace_sched.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
 #define SCHED_RB_SIZE (16 << 20)
+#define SUMMARY_RB_SIZE (8 << 20) /* set by user space in summary mode: exited threads only */
 
 const volatile __u8 summary_mode = 0;
 
 /* map_full counts threads the summary map had no room for. */
 __u64 map_full = 0;
 
+/* clock_off is CLOCK_MONOTONIC minus the run queue clock, refreshed whenever the run queue clock
+ * enters a new 2^24 ns (~17 ms) epoch: records get monotonic time stamps for one clock read per
+ * epoch instead of one per switch (bpf_ktime_get_ns costs ~90 ns under kvm-clock). The two clocks
+ * drift apart by parts per million; each refresh is off by the time since the scheduler read its
+ * clock (under a microsecond), so durations come from the run queue clock alone. */
+__s64 clock_off = 0;
+__u64 clock_epoch = 0;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, SCHED_RB_SIZE);
 } events SEC(".maps");
 
-/* task_times: when a task was last switched in, switched out and woken (ns; 0 = unknown). */
-struct task_times {
-	__u64 on_ts;
-	__u64 off_ts;
-	__u64 wake_ts;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_times);
-} task_ts SEC(".maps");
-
-/* task_sum: in summary mode (tp_btf), a task's times and its statistics together, so a switch
- * costs two task-local lookups and no hash lookup. Copied to `stats` when the task exits; live
- * tasks are read at the end by the iter_dump_sum iterator. */
-struct task_sum {
-	struct task_times t;
-	struct ts_sched_stats s;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
-	__type(value, struct task_sum);
-} task_sum SEC(".maps");
-
-/* task_ts_raw replaces task_ts for the raw_tp fallback, keyed by tid. */
+/* live: each traced thread's statistics in summary mode, keyed by tid. At a thread's last switch
+ * (into TASK_DEAD) its statistics go to user space through `events` and its entry is deleted, so
+ * the map holds live threads only and a reused tid starts afresh. A preallocated hash (user space
+ * sizes it): its updates cannot fail but for want of room, where task storage fails with -EBUSY
+ * while another task storage user on this CPU is preempted mid-operation, and an allocating hash
+ * fails with -ENOMEM when its per-CPU cache runs dry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* resized by user space when the fallback is used */
+	__uint(max_entries, 4096);
 	__type(key, __u32);
-	__type(value, struct task_times);
-} task_ts_raw SEC(".maps");
+	__type(value, struct ts_sched_live);
+} live SEC(".maps");
 
-/* idle_ts: the idle task (pid 0) of each CPU, keyed by cpu. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct task_times);
-} idle_ts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 10240);
-	__type(key, __u32);
-	__type(value, struct ts_sched_stats);
-} stats SEC(".maps");
-
-struct ts_sched_stats zero_stats = {};
+struct ts_sched_live zero_live = {};
 
 /* TREAD reads a task field: directly under tp_btf (a trusted pointer), with CO-RE under raw_tp. */
 #define TREAD(t, field) (use_raw_tp ? BPF_CORE_READ(t, field) : (t)->field)
@@ -85,6 +57,34 @@ static __always_inline __u32 log2_slot(__u64 v)
 	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
 	r |= (v >> 1);
 	return r < TS_HIST_SLOTS ? r : TS_HIST_SLOTS - 1;
+}
+
+/* rq_clock() is the clock of t's run queue (this CPU's, for prev and next of a switch), which the
+ * scheduler has just brought up to date and stamps sched_info with. The run queue is reached from
+ * the task (the per-CPU `runqueues` is not in kallsyms without CONFIG_KALLSYMS_ALL): through
+ * cfs_rq->rq with group scheduling, else cfs_rq is embedded in struct rq. */
+static __always_inline __u64 rq_clock(struct task_struct *t)
+{
+	struct cfs_rq *cfs = TREAD(t, se.cfs_rq);
+	if (bpf_core_field_exists(cfs->rq))
+		return use_raw_tp ? BPF_CORE_READ(cfs, rq, clock) : cfs->rq->clock;
+	struct rq *rq = (void *)cfs - bpf_core_field_offset(struct rq, cfs);
+	return TREAD(rq, clock);
+}
+
+static __always_inline __u64 mono_ns(__u64 rq_now)
+{
+	if (rq_now >> 24 != clock_epoch) {
+		clock_epoch = rq_now >> 24;
+		clock_off = (__s64)(bpf_ktime_get_ns() - rq_now);
+	}
+	return rq_now + clock_off;
+}
+
+/* since() is now - then, 0 when the clocks of two CPUs disagree by a hair. */
+static __always_inline __u64 since(__u64 now, __u64 then)
+{
+	return now > then ? now - then : 0;
 }
 
 static __always_inline bool wanted(__u32 tgid, __u32 tid, struct task_struct *t)
@@ -102,24 +102,6 @@ static __always_inline bool wanted(__u32 tgid, __u32 tid, struct task_struct *t)
 	return true;
 }
 
-static __always_inline struct task_times *times_of(struct task_struct *t, __u32 tid, bool create)
-{
-	if (tid == 0) {
-		__u32 zero = 0;
-		return bpf_map_lookup_elem(&idle_ts, &zero);
-	}
-	if (use_raw_tp) {
-		struct task_times *v = bpf_map_lookup_elem(&task_ts_raw, &tid);
-		if (!v && create) {
-			struct task_times z = {};
-			bpf_map_update_elem(&task_ts_raw, &tid, &z, BPF_NOEXIST);
-			v = bpf_map_lookup_elem(&task_ts_raw, &tid);
-		}
-		return v;
-	}
-	return bpf_task_storage_get(&task_ts, t, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
-}
-
 /* copy_comm: direct loads from a trusted task pointer are cheaper than a probe read. */
 static __always_inline void copy_comm(char *dst, struct task_struct *t)
 {
@@ -132,64 +114,73 @@ static __always_inline void copy_comm(char *dst, struct task_struct *t)
 	d[1] = *(__u64 *)&t->comm[8];
 }
 
-static __always_inline struct ts_sched_stats *stats_of(__u32 tid, __u32 pid, struct task_struct *t)
+static __always_inline struct ts_sched_live *live_of(__u32 tid, __u32 pid)
 {
-	struct ts_sched_stats *s = bpf_map_lookup_elem(&stats, &tid);
-	if (s)
-		return s;
-	if (bpf_map_update_elem(&stats, &tid, &zero_stats, BPF_NOEXIST) && !bpf_map_lookup_elem(&stats, &tid)) {
-		__sync_fetch_and_add(&map_full, 1);
-		return NULL;
-	}
-	s = bpf_map_lookup_elem(&stats, &tid);
-	if (s) {
-		s->pid = pid;
-		copy_comm(s->comm, t);
-	}
-	return s;
-}
-
-static __always_inline struct task_sum *sum_of(struct task_struct *t, __u32 pid)
-{
-	struct task_sum *v = bpf_task_storage_get(&task_sum, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	struct ts_sched_live *v = bpf_map_lookup_elem(&live, &tid);
+	if (v)
+		return v;
+	bpf_map_update_elem(&live, &tid, &zero_live, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&live, &tid);
 	if (!v) {
 		__sync_fetch_and_add(&map_full, 1);
 		return NULL;
 	}
-	if (!v->s.pid) {
-		v->s.pid = pid;
-		copy_comm(v->s.comm, t);
-	}
+	v->s.pid = pid;
+	v->s.tid = tid;
 	return v;
 }
 
-/* switch_local: summary mode with task storage (tp_btf only). */
-static __always_inline int switch_local(__u64 now, bool voluntary, struct task_struct *prev, __u32 prev_pid,
-					bool want_prev, struct task_struct *next, __u32 next_pid, bool want_next)
+/* switched_out: prev leaves the CPU at `now` after running since its last arrival. Which counter
+ * the scheduler raised is read back from the task (it counts before this tracepoint): the
+ * tracepoint's prev_state alone misses a block cancelled by a pending signal. */
+static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
+					 bool guess_voluntary)
 {
-	if (want_prev && prev->pid) {
-		struct task_sum *p = sum_of(prev, prev_pid);
-		if (p) {
-			if (voluntary)
-				p->s.voluntary++;
-			else
-				p->s.involuntary++;
-			if (p->t.on_ts)
-				p->s.oncpu[log2_slot(now - p->t.on_ts)]++;
-			p->t.off_ts = now;
-			/* involuntary: still runnable, so its run-queue wait starts now */
-			p->t.wake_ts = voluntary ? 0 : now;
-		}
+	__u64 nv = TREAD(prev, nvcsw), niv = TREAD(prev, nivcsw);
+	bool voluntary = guess_voluntary;
+	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
+		voluntary = nv != v->nvcsw;
+	if (voluntary)
+		v->s.voluntary++;
+	else
+		v->s.involuntary++;
+	v->s.oncpu[log2_slot(since(now, TREAD(prev, sched_info.last_arrival)))]++;
+	v->off_ts = now;
+	v->nvcsw = nv;
+	v->nivcsw = niv;
+	copy_comm(v->s.comm, prev);
+}
+
+/* retire: prev's last switch; its statistics go to user space (lost, and counted, if the ring is full). */
+static __always_inline void retire(__u32 tid)
+{
+	struct ts_sched_live *v = bpf_map_lookup_elem(&live, &tid);
+	if (!v)
+		return;
+	if (bpf_ringbuf_output(&events, &v->s, sizeof(v->s), rb_flags(&events, SUMMARY_RB_SIZE)))
+		count_lost();
+	bpf_map_delete_elem(&live, &tid);
+}
+
+static __always_inline int summarise(__u64 now, bool guess_voluntary, struct task_struct *prev, __u32 prev_pid,
+				     __u32 prev_tid, bool want_prev, unsigned int prev_state, struct task_struct *next,
+				     __u32 next_pid, __u32 next_tid, bool want_next)
+{
+	if (want_prev && prev_tid) {
+		struct ts_sched_live *p = live_of(prev_tid, prev_pid);
+		if (p)
+			switched_out(p, prev, now, guess_voluntary);
 	}
-	if (want_next && next->pid) {
-		struct task_sum *n = sum_of(next, next_pid);
+	if (prev_state & TS_TASK_DEAD)
+		retire(prev_tid);
+	if (want_next && next_tid) {
+		struct ts_sched_live *n = live_of(next_tid, next_pid);
 		if (n) {
-			if (n->t.off_ts)
-				n->s.offcpu[log2_slot(now - n->t.off_ts)]++;
-			if (n->t.wake_ts)
-				n->s.runq[log2_slot(now - n->t.wake_ts)]++;
-			n->t.wake_ts = 0;
-			n->t.on_ts = now;
+			if (n->off_ts)
+				n->s.offcpu[log2_slot(since(now, n->off_ts))]++;
+			__u64 queued = TREAD(next, sched_info.last_queued);
+			if (queued)
+				n->s.runq[log2_slot(since(now, queued))]++;
 		}
 	}
 	return 0;
@@ -198,167 +189,36 @@ static __always_inline int switch_local(__u64 now, bool voluntary, struct task_s
 static __always_inline int on_switch(bool preempt, struct task_struct *prev, struct task_struct *next,
 				     unsigned int prev_state)
 {
-	__u64 now = bpf_ktime_get_ns();
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 prev_pid = id >> 32, prev_tid = (__u32)id;
 	__u32 next_pid = TREAD(next, tgid), next_tid = TREAD(next, pid);
 	bool want_prev = wanted(prev_pid, prev_tid, prev);
 	bool want_next = wanted(next_pid, next_tid, next);
-	if (!want_prev && !want_next)
+	if (!want_prev && !want_next && !(summary_mode && (prev_state & TS_TASK_DEAD)))
 		return 0;
-	bool voluntary = !preempt && prev_state != 0;
-	if (summary_mode && !use_raw_tp)
-		return switch_local(now, voluntary, prev, prev_pid, want_prev, next, next_pid, want_next);
-	__u64 oncpu = 0, offcpu = 0, runq = 0;
+	__u64 now = rq_clock(next);
+	if (summary_mode)
+		return summarise(now, !preempt && prev_state, prev, prev_pid, prev_tid, want_prev, prev_state, next,
+				 next_pid, next_tid, want_next);
 
-	if (want_prev) {
-		struct task_times *pt = times_of(prev, prev_tid, true);
-		if (pt) {
-			if (pt->on_ts)
-				oncpu = now - pt->on_ts;
-			pt->off_ts = now;
-			/* involuntary: still runnable, so its run-queue wait starts now */
-			pt->wake_ts = voluntary ? 0 : now;
-		}
-	}
-	if (want_next) {
-		struct task_times *nt = times_of(next, next_tid, true);
-		if (nt) {
-			if (nt->off_ts)
-				offcpu = now - nt->off_ts;
-			if (nt->wake_ts)
-				runq = now - nt->wake_ts;
-			nt->wake_ts = 0;
-			nt->on_ts = now;
-		}
-	}
-
-	if (summary_mode) {
-		if (want_prev && prev_tid) {
-			struct ts_sched_stats *s = stats_of(prev_tid, prev_pid, prev);
-			if (s) {
-				if (voluntary)
-					s->voluntary++;
-				else
-					s->involuntary++;
-				if (oncpu)
-					s->oncpu[log2_slot(oncpu)]++;
-			}
-		}
-		if (want_next && next_tid && (offcpu || runq)) {
-			struct ts_sched_stats *s = stats_of(next_tid, next_pid, next);
-			if (s) {
-				if (offcpu)
-					s->offcpu[log2_slot(offcpu)]++;
-				if (runq)
-					s->runq[log2_slot(runq)]++;
-			}
-		}
+	struct ts_switch_rec *e = reserve_rec(&events, sizeof(*e), TS_REC_SWITCH, mono_ns(now));
+	if (!e)
 		return 0;
-	}
-
-	struct ts_switch_rec *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		count_lost();
-		return 0;
-	}
-	e->hdr.kind = TS_REC_SWITCH;
-	e->hdr.cpu = bpf_get_smp_processor_id();
-	e->hdr.ts_ns = now;
 	e->prev_pid = prev_pid;
 	e->prev_tid = prev_tid;
 	e->next_pid = next_pid;
 	e->next_tid = next_tid;
 	e->prev_state = prev_state;
-	e->flags = (voluntary ? TS_SWITCH_VOLUNTARY : 0) | (preempt ? TS_SWITCH_PREEMPT : 0);
-	e->prev_oncpu_ns = oncpu;
-	e->next_offcpu_ns = offcpu;
+	e->flags = preempt ? TS_SWITCH_PREEMPT : 0;
+	e->prev_nvcsw = TREAD(prev, nvcsw);
+	e->prev_nivcsw = TREAD(prev, nivcsw);
+	e->rq_ns = now;
+	e->prev_oncpu_ns = prev_tid ? since(now, TREAD(prev, sched_info.last_arrival)) : 0;
 	copy_comm(e->prev_comm, prev);
 	copy_comm(e->next_comm, next);
 	bpf_ringbuf_submit(e, rb_flags(&events, SCHED_RB_SIZE));
 	return 0;
 }
 
-static __always_inline int on_wakeup(struct task_struct *p)
-{
-	__u32 tgid = TREAD(p, tgid), tid = TREAD(p, pid);
-	if (!tid || !wanted(tgid, tid, p))
-		return 0;
-	if (summary_mode && !use_raw_tp) {
-		struct task_sum *v = sum_of(p, tgid);
-		if (v)
-			v->t.wake_ts = bpf_ktime_get_ns();
-		return 0;
-	}
-	struct task_times *t = times_of(p, tid, true);
-	if (t)
-		t->wake_ts = bpf_ktime_get_ns();
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
-{
-	return on_switch(preempt, prev, next, prev_state);
-}
-
-SEC("raw_tp/sched_switch")
-int BPF_PROG(raw_switch, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
-{
-	return on_switch(preempt, prev, next, prev_state);
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(btf_wakeup, struct task_struct *p)
-{
-	return on_wakeup(p);
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(raw_wakeup, struct task_struct *p)
-{
-	return on_wakeup(p);
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(btf_wakeup_new, struct task_struct *p)
-{
-	return on_wakeup(p);
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(raw_wakeup_new, struct task_struct *p)
-{
-	return on_wakeup(p);
-}
-
-/* A task's statistics outlive it in `stats` (summary mode, tp_btf). Its very last switch, into
- * death, comes after this and is not counted. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(btf_sum_exit, struct task_struct *p)
-{
-	struct task_sum *v = bpf_task_storage_get(&task_sum, p, 0, 0);
-	if (!v || !(v->s.voluntary || v->s.involuntary))
-		return 0;
-	__u32 tid = p->pid;
-	if (bpf_map_update_elem(&stats, &tid, &v->s, BPF_ANY))
-		__sync_fetch_and_add(&map_full, 1);
-	return 0;
-}
-
-/* iter_dump_sum writes each live task's statistics as {__u32 tid, __u32 pad, ts_sched_stats}. */
-SEC("iter/task")
-int iter_dump_sum(struct bpf_iter__task *ctx)
-{
-	struct seq_file *seq = ctx->meta->seq;
-	struct task_struct *task = ctx->task;
-	if (!task)
-		return 0;
-	struct task_sum *v = bpf_task_storage_get(&task_sum, task, 0, 0);
-	if (!v || !(v->s.voluntary || v->s.involuntary))
-		return 0;
-	__u32 hdr[2] = {task->pid, 0};
-	bpf_seq_write(seq, hdr, sizeof(hdr));
-	bpf_seq_write(seq, &v->s, sizeof(v->s));
-	return 0;
-}
+TS_HOOK(switch, sched_switch, on_switch(preempt, prev, next, prev_state), bool preempt, struct task_struct *prev,
+	struct task_struct *next, unsigned int prev_state)

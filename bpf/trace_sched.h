@@ -1,5 +1,6 @@
-/* trace_sched.h: what trace_sched.bpf.c shares with lib/bpf/trace_sched.cpp: the per-switch
- * record (stream mode) and the per-thread statistics (summary mode). Fixed-width types only. */
+/* trace_sched.h: what trace_sched.bpf.c shares with lib/bpf/sched_tracer.cpp and trace_stream.cpp:
+ * the per-switch record (stream mode) and the per-thread statistics (summary mode).
+ * Fixed-width types only. */
 #ifndef TRACE_SCHED_H
 #define TRACE_SCHED_H
 
@@ -7,33 +8,46 @@
 
 #define TS_HIST_SLOTS 40 /* log2(ns) buckets: the last one holds everything >= 2^39 ns (~9 min) */
 
-#define TS_SWITCH_VOLUNTARY 1u /* prev blocked (counted in nvcsw) */
-#define TS_SWITCH_PREEMPT 2u   /* the scheduler's preempt argument */
+#define TS_SWITCH_PREEMPT 1u /* the scheduler's preempt argument */
+#define TS_TASK_DEAD 0x80u   /* prev_state of a thread's last switch */
 
-/* ts_switch_rec: one context switch on one CPU (stream mode). Times are 0 when unknown
- * (the task was last seen before tracing began). */
+/* ts_switch_rec: one context switch on one CPU (stream mode). Which of prev's counters the switch
+ * raised (voluntary or not) and how long next was off CPU are worked out in user space from
+ * consecutive records of a thread, so the kernel keeps nothing per task. */
 struct ts_switch_rec {
-	struct ts_rec_hdr hdr;
+	struct ts_rec_hdr hdr; /* ts_ns: CLOCK_MONOTONIC, derived from rq_ns (see trace_sched.bpf.c) */
 	__u32 prev_pid, prev_tid;
 	__u32 next_pid, next_tid;
-	__u32 prev_state; /* prev->__state as the scheduler saw it: 0 = still runnable */
-	__u32 flags;      /* TS_SWITCH_* */
-	__u64 prev_oncpu_ns;  /* how long prev ran since it was last switched in */
-	__u64 next_offcpu_ns; /* how long next was off CPU since it was last switched out */
+	__u32 prev_state;    /* prev->__state as the scheduler saw it: 0 = still runnable */
+	__u32 flags;         /* TS_SWITCH_* */
+	__u32 prev_nvcsw;    /* prev's voluntary switch count including this switch (low 32 bits) */
+	__u32 prev_nivcsw;   /* and its involuntary count */
+	__u64 rq_ns;         /* the run queue clock: durations between records are measured on it */
+	__u64 prev_oncpu_ns; /* how long prev ran since it was switched in (0 = unknown) */
 	char prev_comm[TS_COMM_LEN];
 	char next_comm[TS_COMM_LEN];
 };
 
-/* ts_sched_stats: one thread's switches, aggregated in the kernel (summary mode); keyed by tid. */
+/* ts_sched_stats: one thread's switches, aggregated in the kernel (summary mode). Every switch
+ * out adds one oncpu entry, every switch in one runq entry and, when the thread's previous switch
+ * out was seen, one offcpu entry. */
 struct ts_sched_stats {
 	__u32 pid;
-	__u32 pad;
+	__u32 tid;
 	__u64 voluntary;
 	__u64 involuntary;
 	char comm[TS_COMM_LEN];
-	__u64 oncpu[TS_HIST_SLOTS];  /* time on CPU per switch-out, log2(ns) */
-	__u64 offcpu[TS_HIST_SLOTS]; /* time off CPU per switch-in, log2(ns) */
-	__u64 runq[TS_HIST_SLOTS];   /* wakeup (or preemption) to switch-in, log2(ns) */
+	__u64 oncpu[TS_HIST_SLOTS];  /* time on CPU per switch out, log2(ns) */
+	__u64 offcpu[TS_HIST_SLOTS]; /* time off CPU per switch in, log2(ns) */
+	__u64 runq[TS_HIST_SLOTS];   /* wakeup (or preemption) to switch in, log2(ns) */
+};
+
+/* ts_sched_live: a live thread's statistics and what its next switch needs (summary mode). */
+struct ts_sched_live {
+	struct ts_sched_stats s;
+	__u64 off_ts; /* run queue clock when it last left the CPU; 0 = not seen yet */
+	__u64 nvcsw;  /* its counters after that switch */
+	__u64 nivcsw;
 };
 
 #endif

@@ -186,7 +186,7 @@ int run_trace(Context& ctx, const TraceOptions& o) {
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "
-            << lost << " lost" << (lost ? " (not recorded: the buffer or a map was full, or task storage was busy; -p/-t/--comm trace fewer)" : "")
+            << lost << " lost" << (lost ? " (not recorded: the ring buffer or the thread map was full; -p/-t/--comm trace fewer)" : "")
             << '\n';
   }
   ctx.out.flush();

@@ -39,6 +39,8 @@ ProcTracer::~ProcTracer() {
 
 AttachKind ProcTracer::attach_kind() const { return impl_->kind; }
 
+std::vector<ProgramCost> ProcTracer::costs() const { return program_costs(impl_->skel->obj); }
+
 size_t ProcTracer::drain(int timeout_ms, const EventSink& sink) { return impl_->reader->drain(timeout_ms, sink); }
 
 uint64_t ProcTracer::lost() const { return __atomic_load_n(&impl_->skel->bss->lost, __ATOMIC_RELAXED); }

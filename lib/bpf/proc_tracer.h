@@ -2,6 +2,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "bpf/trace_stream.h"
 
@@ -25,6 +26,8 @@ class ProcTracer {
   ProcTracer(const ProcTracer&) = delete;
   ProcTracer& operator=(const ProcTracer&) = delete;
 
+  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
+  std::vector<ProgramCost> costs() const;
   // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
   AttachKind attach_kind() const;
   // drain() waits up to `timeout_ms` (0: not at all), then hands every waiting event to `sink`.

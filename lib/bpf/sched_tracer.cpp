@@ -1,12 +1,11 @@
-// sched_tracer.cpp: loading trace_sched.bpf.c and reading its summary map.
+// sched_tracer.cpp: loading trace_sched.bpf.c, draining its ring buffer, reading its summary.
 #include "bpf/sched_tracer.h"
 
 #include <bpf/bpf.h>
 #include <linux/types.h>
 
-#include <unistd.h>
-
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -19,6 +18,10 @@ namespace ts::bpf {
 
 namespace {
 
+// kSummaryRing is the ring buffer's size in summary mode, where it carries only the statistics of
+// threads that exit (about 1 KiB each) between drains: 8 MiB hold about 8,000.
+constexpr __u32 kSummaryRing = 8 << 20;
+
 Log2Hist to_hist(const __u64 (&slots)[TS_HIST_SLOTS]) {
   Log2Hist h;
   h.slots.assign(std::begin(slots), std::end(slots));
@@ -26,55 +29,17 @@ Log2Hist to_hist(const __u64 (&slots)[TS_HIST_SLOTS]) {
   return h;
 }
 
-// kRawTaskEntries sizes the tid-keyed hash that replaces task storage under raw_tp.
-constexpr __u32 kRawTaskEntries = 65536;
-
-}  // namespace
-
-struct SchedTracer::Impl {
-  Links links;
-  OwnedSkel<trace_sched_bpf> skel;
-  AttachKind kind = AttachKind::TpBtf;
-  SchedMode mode = SchedMode::Stream;
-  std::unique_ptr<RingReader> reader;
-};
-
-SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode) : impl_(std::make_unique<Impl>()) {
-  impl_->mode = mode;
-  const bool summary = mode == SchedMode::Summary;
-  auto prepare = [&](trace_sched_bpf* s, AttachKind kind) {
-    set_filter_knobs(s->rodata, filter, kind);
-    s->rodata->summary_mode = summary;
-    if (kind == AttachKind::RawTp) bpf_map__set_max_entries(s->maps.task_ts_raw, kRawTaskEntries);
-    // Wakeups only feed the run-queue histogram: streaming does not pay for them.
-    choose_programs(s->obj, kind, [&](const std::string& hook) {
-      return hook == "switch" || (summary && (hook == "wakeup" || hook == "wakeup_new" || hook == "sum_exit"));
-    });
-    // Summary under tp_btf keeps statistics in task storage; this iterator reads the live ones.
-    bpf_program__set_autoload(s->progs.iter_dump_sum, summary && kind == AttachKind::TpBtf);
-  };
-  impl_->skel = load_tracer<trace_sched_bpf>("the context switch tracer", prepare, impl_->links, impl_->kind);
-  impl_->reader = std::make_unique<RingReader>(bpf_map__fd(impl_->skel->maps.events));
-}
-
-SchedTracer::~SchedTracer() {
-  if (impl_) {
-    impl_->reader.reset();
-    impl_->links.clear();
+// live_entries() sizes the summary's map of live threads: twice the threads alive now (the 4th
+// field of /proc/loadavg, "running/total"), at least 4096. A thread that finds no room is counted
+// in lost().
+__u32 live_entries() {
+  unsigned running = 0, total = 0;
+  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
+    if (std::fscanf(f, "%*s %*s %*s %u/%u", &running, &total) != 2) total = 0;
+    std::fclose(f);
   }
+  return std::clamp<__u32>(2 * total, 4096, 1u << 20);
 }
-
-AttachKind SchedTracer::attach_kind() const { return impl_->kind; }
-
-size_t SchedTracer::drain(int timeout_ms, const EventSink& sink) {
-  if (impl_->mode == SchedMode::Summary) {
-    if (timeout_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
-    return 0;
-  }
-  return impl_->reader->drain(timeout_ms, sink);
-}
-
-namespace {
 
 // add_stats() folds `v` into the statistics of thread `tid` (a tid reused by a new thread after
 // the old one exited appears twice: both are counted).
@@ -93,49 +58,89 @@ void add_stats(std::map<__u32, ts_sched_stats>& all, __u32 tid, const ts_sched_s
   }
 }
 
-// read_live_stats() runs the iterator and adds every live task's statistics to `all`.
-void read_live_stats(bpf_program* iter, std::map<__u32, ts_sched_stats>& all) {
-  std::unique_ptr<bpf_link, LinkDeleter> link{bpf_program__attach_iter(iter, nullptr)};
-  if (!link) throw Error(explain_load_failure("iter/task (summary reader)", -errno));
-  const int fd = bpf_iter_create(bpf_link__fd(link.get()));
-  if (fd < 0) throw Error(explain_load_failure("iter/task (summary reader)", -errno));
-  std::vector<char> buf;
-  char chunk[1 << 16];
-  for (ssize_t n; (n = read(fd, chunk, sizeof chunk)) != 0;) {
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      close(fd);
-      throw Error("cannot read the summary iterator: " + std::string(std::strerror(err)));
-    }
-    buf.insert(buf.end(), chunk, chunk + n);
-  }
-  close(fd);
-  constexpr size_t kRec = 8 + sizeof(ts_sched_stats);
-  for (size_t off = 0; off + kRec <= buf.size(); off += kRec) {
-    __u32 tid;
-    ts_sched_stats v;
-    std::memcpy(&tid, buf.data() + off, sizeof tid);
-    std::memcpy(&v, buf.data() + off + 8, sizeof v);
-    add_stats(all, tid, v);
-  }
-}
+struct RingDeleter {
+  void operator()(ring_buffer* rb) const { ring_buffer__free(rb); }
+};
 
 }  // namespace
 
-std::vector<ThreadSchedStats> SchedTracer::summary() const {
-  std::map<__u32, ts_sched_stats> all;
-  const int fd = bpf_map__fd(impl_->skel->maps.stats);
+struct SchedTracer::Impl {
+  Links links;
+  OwnedSkel<trace_sched_bpf> skel;
+  AttachKind kind = AttachKind::TpBtf;
+  SchedMode mode = SchedMode::Stream;
+  std::unique_ptr<RingReader> reader;                // stream mode
+  std::unique_ptr<ring_buffer, RingDeleter> exits;   // summary mode: statistics of exited threads
+  std::map<__u32, ts_sched_stats> exited;            // what `exits` brought so far
+  uint64_t malformed = 0;                            // exit records of the wrong size
+
+  static int on_exit(void* ctx, void* data, size_t size) {
+    auto* self = static_cast<Impl*>(ctx);
+    if (size < sizeof(ts_sched_stats)) {
+      ++self->malformed;
+      return 0;
+    }
+    ts_sched_stats v;
+    std::memcpy(&v, data, sizeof v);
+    add_stats(self->exited, v.tid, v);
+    return 0;
+  }
+};
+
+SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode) : impl_(std::make_unique<Impl>()) {
+  impl_->mode = mode;
+  const bool summary = mode == SchedMode::Summary;
+  auto prepare = [&](trace_sched_bpf* s, AttachKind kind) {
+    set_filter_knobs(s->rodata, filter, kind);
+    s->rodata->summary_mode = summary;
+    bpf_map__set_max_entries(s->maps.live, summary ? live_entries() : 1);
+    if (summary) bpf_map__set_max_entries(s->maps.events, kSummaryRing);
+    choose_programs(s->obj, kind, [](const std::string& hook) { return hook == "switch"; });
+  };
+  impl_->skel = load_tracer<trace_sched_bpf>("the context switch tracer", prepare, impl_->links, impl_->kind);
+  const int ring = bpf_map__fd(impl_->skel->maps.events);
+  if (!summary) {
+    impl_->reader = std::make_unique<RingReader>(ring);
+    return;
+  }
+  impl_->exits.reset(ring_buffer__new(ring, &Impl::on_exit, impl_.get(), nullptr));
+  if (!impl_->exits) throw Error("cannot open the BPF ring buffer: " + std::string(std::strerror(errno)));
+}
+
+SchedTracer::~SchedTracer() {
+  if (impl_) {
+    impl_->links.clear();
+    impl_->reader.reset();
+    impl_->exits.reset();
+  }
+}
+
+AttachKind SchedTracer::attach_kind() const { return impl_->kind; }
+
+std::vector<ProgramCost> SchedTracer::costs() const { return program_costs(impl_->skel->obj); }
+
+size_t SchedTracer::drain(int timeout_ms, const EventSink& sink) {
+  if (impl_->reader) return impl_->reader->drain(timeout_ms, sink);
+  if (timeout_ms > 0) ring_buffer__poll(impl_->exits.get(), timeout_ms);
+  ring_buffer__consume(impl_->exits.get());
+  return 0;
+}
+
+std::vector<ThreadSchedStats> SchedTracer::summary() {
+  if (!impl_->exits) return {};
+  ring_buffer__consume(impl_->exits.get());
+  std::map<__u32, ts_sched_stats> all = impl_->exited;
+  // A thread that exits while the map is read is skipped (its entry is gone) and its final
+  // statistics wait in the ring for the next call.
+  const int fd = bpf_map__fd(impl_->skel->maps.live);
   __u32 key = 0, next = 0;
   const __u32* prev = nullptr;
-  ts_sched_stats v{};
+  ts_sched_live v{};
   while (bpf_map_get_next_key(fd, prev, &next) == 0) {
     key = next;
     prev = &key;
-    if (bpf_map_lookup_elem(fd, &key, &v) == 0) add_stats(all, key, v);  // else it vanished meanwhile
+    if (bpf_map_lookup_elem(fd, &key, &v) == 0) add_stats(all, key, v.s);
   }
-  if (impl_->mode == SchedMode::Summary && impl_->kind == AttachKind::TpBtf)
-    read_live_stats(impl_->skel->progs.iter_dump_sum, all);
   std::vector<ThreadSchedStats> out;
   for (const auto& [tid, s] : all) {
     ThreadSchedStats t;
@@ -154,7 +159,10 @@ std::vector<ThreadSchedStats> SchedTracer::summary() const {
 
 uint64_t SchedTracer::lost() const {
   const auto* bss = impl_->skel->bss;
-  return __atomic_load_n(&bss->lost, __ATOMIC_RELAXED) + __atomic_load_n(&bss->map_full, __ATOMIC_RELAXED);
+  uint64_t skipped = 0;
+  for (const auto& c : costs()) skipped += c.misses;
+  return __atomic_load_n(&bss->lost, __ATOMIC_RELAXED) + __atomic_load_n(&bss->map_full, __ATOMIC_RELAXED) +
+         impl_->malformed + skipped;
 }
 
 }  // namespace ts::bpf

@@ -16,8 +16,8 @@ enum class SchedMode {
   Summary,  // counted in the kernel; read with summary()
 };
 
-// SchedTracer traces context switches (sched_switch; in Summary mode also sched_wakeup and
-// sched_wakeup_new for run-queue latency) from construction to destruction.
+// SchedTracer traces context switches (sched_switch alone: times come from the scheduler's own
+// sched_info stamps) from construction to destruction.
 class SchedTracer {
  public:
   // SchedTracer() loads and attaches the programs. Throws ts::Error (one line) when it cannot.
@@ -26,15 +26,18 @@ class SchedTracer {
   SchedTracer(const SchedTracer&) = delete;
   SchedTracer& operator=(const SchedTracer&) = delete;
 
+  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
+  std::vector<ProgramCost> costs() const;
   // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
   AttachKind attach_kind() const;
-  // drain() waits up to `timeout_ms`, then hands every waiting SwitchEvent to `sink` (Stream mode;
-  // in Summary mode it only waits).
+  // drain() waits up to `timeout_ms`, then hands every waiting SwitchEvent to `sink` (Stream mode);
+  // in Summary mode it collects the statistics of threads that exited, and returns 0.
   size_t drain(int timeout_ms, const EventSink& sink);
-  // summary() reads the per-thread statistics gathered so far (Summary mode), sorted by tid.
-  std::vector<ThreadSchedStats> summary() const;
-  // lost() counts switches (or wakeups) not recorded: ring buffer full (Stream), thread map full,
-  // or task-local storage unavailable (busy on this CPU, or no memory) (Summary).
+  // summary() reads the per-thread statistics gathered so far (Summary mode; empty in Stream
+  // mode), sorted by tid: the threads alive and those that exited while traced.
+  std::vector<ThreadSchedStats> summary();
+  // lost() counts switches not recorded: ring buffer full (Stream, or an exited thread's
+  // statistics in Summary), or no room for a thread in the summary's map.
   uint64_t lost() const;
 
  private:

@@ -45,86 +45,87 @@ std::vector<std::string> split_args(const char* p, size_t len) {
 
 EventHeader header(const ts_rec_hdr& h) { return EventHeader{h.ts_ns, static_cast<int32_t>(h.cpu)}; }
 
-template <class Rec>
-bool fits(size_t size) {
-  return size >= sizeof(Rec);
+int32_t id(__u32 v) { return static_cast<int32_t>(v); }
+
+CloneEvent to_event(const ts_clone_rec& r) {
+  return {.hdr = header(r.hdr), .parent_pid = id(r.parent_pid), .parent_tid = id(r.parent_tid),
+          .parent_comm = bounded(r.parent_comm), .child_pid = id(r.child_pid), .child_tid = id(r.child_tid),
+          .flags = r.clone_flags, .exit_signal = r.exit_signal,
+          .kernel_thread = (r.child_pf_flags & 0x00200000u) != 0};
+}
+
+ExecEvent to_event(const ts_exec_rec& r) {
+  return {.hdr = header(r.hdr), .pid = id(r.pid), .tid = id(r.tid), .old_tid = id(r.old_tid),
+          .comm = bounded(r.comm), .filename = bounded(r.filename),
+          .argv = split_args(r.args, r.args_len < sizeof r.args ? r.args_len : sizeof r.args),
+          .argv_truncated = r.args_truncated != 0};
+}
+
+ExitEvent to_event(const ts_exit_rec& r) {
+  return {.hdr = header(r.hdr), .pid = id(r.pid), .tid = id(r.tid), .comm = bounded(r.comm),
+          .group_dead = r.group_dead != 0, .raw_code = r.exit_code,
+          .lifetime_ns = r.hdr.ts_ns > r.start_ns ? r.hdr.ts_ns - r.start_ns : 0, .cpu_ns = r.cpu_ns};
+}
+
+// to_event() of a switch record alone: voluntary is the tracepoint's guess (not preempted and not
+// runnable) and next's off-CPU time is unknown; SwitchThreads::complete() knows better.
+SwitchEvent to_event(const ts_switch_rec& r) {
+  return {.hdr = header(r.hdr), .prev_pid = id(r.prev_pid), .prev_tid = id(r.prev_tid),
+          .prev_comm = bounded(r.prev_comm), .prev_state = r.prev_state,
+          .voluntary = !(r.flags & TS_SWITCH_PREEMPT) && r.prev_state != 0, .prev_oncpu_ns = r.prev_oncpu_ns,
+          .next_pid = id(r.next_pid), .next_tid = id(r.next_tid), .next_comm = bounded(r.next_comm)};
+}
+
+// emit() decodes a record of type Rec (copied out: ring buffer memory is only 8-aligned and may
+// be shorter than claimed) and hands the event to `sink`; `complete` may amend it first.
+template <class Rec, class Complete>
+bool emit(const void* data, size_t size, const EventSink& sink, Complete complete) {
+  if (size < sizeof(Rec)) return false;
+  Rec r;
+  std::memcpy(&r, data, sizeof r);
+  auto e = to_event(r);
+  complete(r, e);
+  sink(Event{std::move(e)});
+  return true;
 }
 
 }  // namespace
 
-bool decode_record(const void* data, size_t size, const EventSink& sink) {
+void SwitchThreads::complete(const ts_switch_rec& r, SwitchEvent& e) {
+  if (r.next_tid != 0) {
+    const auto it = threads_.find(r.next_tid);
+    if (it != threads_.end() && r.rq_ns > it->second.out_ns) e.next_offcpu_ns = r.rq_ns - it->second.out_ns;
+  }
+  if (r.prev_tid == 0) return;  // idle: per CPU, never blocks
+  auto [it, fresh] = threads_.try_emplace(r.prev_tid);
+  Seen& s = it->second;
+  // Which counter did the scheduler raise? Exactly one of them moved since the last record of
+  // this thread; the tracepoint's prev_state misses a block cancelled by a pending signal.
+  const uint32_t dv = r.prev_nvcsw - s.nvcsw, di = r.prev_nivcsw - s.nivcsw;
+  if (!fresh && dv + di == 1) e.voluntary = dv == 1;
+  if (r.prev_state & TS_TASK_DEAD) {
+    threads_.erase(it);  // its last switch
+    return;
+  }
+  s = Seen{r.rq_ns, r.prev_nvcsw, r.prev_nivcsw};
+}
+
+bool decode_record(const void* data, size_t size, const EventSink& sink, SwitchThreads* threads) {
   if (size < sizeof(ts_rec_hdr)) return false;
   ts_rec_hdr h;
   std::memcpy(&h, data, sizeof h);
+  const auto as_is = [](const auto&, auto&) {};
   switch (h.kind) {
-    case TS_REC_CLONE: {
-      if (!fits<ts_clone_rec>(size)) return false;
-      ts_clone_rec r;
-      std::memcpy(&r, data, sizeof r);
-      CloneEvent e;
-      e.hdr = header(r.hdr);
-      e.parent_pid = static_cast<int32_t>(r.parent_pid);
-      e.parent_tid = static_cast<int32_t>(r.parent_tid);
-      e.parent_comm = bounded(r.parent_comm);
-      e.child_pid = static_cast<int32_t>(r.child_pid);
-      e.child_tid = static_cast<int32_t>(r.child_tid);
-      e.flags = r.clone_flags;
-      e.exit_signal = r.exit_signal;
-      e.kernel_thread = (r.child_pf_flags & 0x00200000u) != 0;
-      sink(Event{std::move(e)});
-      return true;
-    }
-    case TS_REC_EXEC: {
-      if (!fits<ts_exec_rec>(size)) return false;
-      const auto* r = static_cast<const ts_exec_rec*>(data);  // ring buffer records are 8-aligned
-      ExecEvent e;
-      e.hdr = header(r->hdr);
-      e.pid = static_cast<int32_t>(r->pid);
-      e.tid = static_cast<int32_t>(r->tid);
-      e.old_tid = static_cast<int32_t>(r->old_tid);
-      e.comm = bounded(r->comm);
-      e.filename = bounded(r->filename);
-      const size_t len = r->args_len < sizeof r->args ? r->args_len : sizeof r->args;
-      e.argv = split_args(r->args, len);
-      e.argv_truncated = r->args_truncated != 0;
-      sink(Event{std::move(e)});
-      return true;
-    }
-    case TS_REC_EXIT: {
-      if (!fits<ts_exit_rec>(size)) return false;
-      ts_exit_rec r;
-      std::memcpy(&r, data, sizeof r);
-      ExitEvent e;
-      e.hdr = header(r.hdr);
-      e.pid = static_cast<int32_t>(r.pid);
-      e.tid = static_cast<int32_t>(r.tid);
-      e.comm = bounded(r.comm);
-      e.group_dead = r.group_dead != 0;
-      e.raw_code = r.exit_code;
-      e.lifetime_ns = r.hdr.ts_ns > r.start_ns ? r.hdr.ts_ns - r.start_ns : 0;
-      e.cpu_ns = r.cpu_ns;
-      sink(Event{std::move(e)});
-      return true;
-    }
-    case TS_REC_SWITCH: {
-      if (!fits<ts_switch_rec>(size)) return false;
-      ts_switch_rec r;
-      std::memcpy(&r, data, sizeof r);
-      SwitchEvent e;
-      e.hdr = header(r.hdr);
-      e.prev_pid = static_cast<int32_t>(r.prev_pid);
-      e.prev_tid = static_cast<int32_t>(r.prev_tid);
-      e.prev_comm = bounded(r.prev_comm);
-      e.prev_state = r.prev_state;
-      e.voluntary = (r.flags & TS_SWITCH_VOLUNTARY) != 0;
-      e.prev_oncpu_ns = r.prev_oncpu_ns;
-      e.next_pid = static_cast<int32_t>(r.next_pid);
-      e.next_tid = static_cast<int32_t>(r.next_tid);
-      e.next_comm = bounded(r.next_comm);
-      e.next_offcpu_ns = r.next_offcpu_ns;
-      sink(Event{std::move(e)});
-      return true;
-    }
+    case TS_REC_CLONE:
+      return emit<ts_clone_rec>(data, size, sink, as_is);
+    case TS_REC_EXEC:
+      return emit<ts_exec_rec>(data, size, sink, as_is);
+    case TS_REC_EXIT:
+      return emit<ts_exit_rec>(data, size, sink, as_is);
+    case TS_REC_SWITCH:
+      return emit<ts_switch_rec>(data, size, sink, [threads](const ts_switch_rec& r, SwitchEvent& e) {
+        if (threads) threads->complete(r, e);
+      });
     default:
       return false;
   }
@@ -140,7 +141,7 @@ RingReader::~RingReader() { ring_buffer__free(rb_); }
 int RingReader::on_record(void* ctx, void* data, size_t size) {
   auto* self = static_cast<RingReader*>(ctx);
   try {
-    if (decode_record(data, size, *self->sink_)) ++self->seen_;
+    if (decode_record(data, size, *self->sink_, &self->threads_)) ++self->seen_;
     else ++self->undecodable_;
   } catch (...) {
     // libbpf is C: keep the exception out of its frames and rethrow after the drain.

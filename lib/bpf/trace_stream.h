@@ -5,11 +5,13 @@
 #include <exception>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "model/event.h"
 
 struct ring_buffer;
+struct ts_switch_rec;
 
 namespace ts::bpf {
 
@@ -31,16 +33,47 @@ const char* attach_kind_name(AttachKind k);
 // to "tp_btf" or "raw_tp" (to test the fallback).
 std::vector<AttachKind> attach_kinds_to_try();
 
+// ProgramCost is what one attached program has cost in the kernel so far, from the kernel's
+// run-time statistics: runs and run_ns stay 0 unless they are enabled (sysctl
+// kernel.bpf_stats_enabled=1, or bpf_enable_stats(); enabling them adds a clock read per run).
+struct ProgramCost {
+  std::string name;  // the program's name, e.g. "btf_switch"
+  uint64_t runs = 0;
+  uint64_t run_ns = 0;
+  uint64_t misses = 0;  // runs the kernel skipped because the program was already running on that CPU (always counted)
+};
+
 // EventSink receives each decoded event, in ring buffer order (per CPU order, not global).
 using EventSink = std::function<void(const Event&)>;
 
+// SwitchThreads follows the threads of a stream of switch records (bpf/trace_sched.h) to complete
+// each SwitchEvent with what one record cannot say: whether prev's switch was voluntary (from the
+// counter the scheduler raised since the thread's previous record) and how long next was off CPU
+// (since its previous switch out). A thread is forgotten at its last switch (into TASK_DEAD), so
+// the table holds live threads only.
+class SwitchThreads {
+ public:
+  // complete() amends `e`, decoded from `r`, and remembers prev's switch out.
+  void complete(const ts_switch_rec& r, SwitchEvent& e);
+  // size() is the number of threads remembered.
+  size_t size() const { return threads_.size(); }
+
+ private:
+  struct Seen {
+    uint64_t out_ns = 0;  // when it last left the CPU (run queue clock)
+    uint32_t nvcsw = 0, nivcsw = 0;
+  };
+  std::unordered_map<uint32_t, Seen> threads_;
+};
+
 // decode_record() turns one ring buffer record (bpf/trace_proc.h, bpf/trace_sched.h) into an
-// Event and hands it to `sink`. Returns false, and calls nothing, for a record that is too short
-// or of an unknown kind.
-bool decode_record(const void* data, size_t size, const EventSink& sink);
+// Event and hands it to `sink`; switch records are completed by `threads` when given. Returns
+// false, and calls nothing, for a record that is too short or of an unknown kind.
+bool decode_record(const void* data, size_t size, const EventSink& sink, SwitchThreads* threads = nullptr);
 
 // RingReader drains a BPF ring buffer map. Producers submit without waking it (BPF_RB_NO_WAKEUP)
-// except when the ring is half full, so drain() is called on a timer.
+// except when the ring is half full, so drain() is called on a timer. Switch records are completed
+// with a SwitchThreads of its own: one reader must see all of a tracer's records.
 class RingReader {
  public:
   // RingReader() attaches to the ring buffer map `map_fd`. Throws ts::Error on failure.
@@ -64,6 +97,7 @@ class RingReader {
   const EventSink* sink_ = nullptr;  // valid during drain() only (borrowed)
   size_t seen_ = 0;
   uint64_t undecodable_ = 0;
+  SwitchThreads threads_;
   std::exception_ptr error_;
 };
 

@@ -46,6 +46,9 @@ void choose_programs(bpf_object* obj, AttachKind kind, const std::function<bool(
 // Returns 0, or a negative errno with `failed` set to the program's section name.
 int attach_chosen(bpf_object* obj, Links& links, std::string& failed);
 
+// program_costs() reads the run-time statistics of every loaded program of `obj`.
+std::vector<ProgramCost> program_costs(bpf_object* obj);
+
 // load_tracer() opens, prepares (`prepare(skel, kind)` sets knobs and chooses programs), loads and
 // attaches a skeleton, trying the kinds of attach_kinds_to_try() in order. On success `used` is the
 // kind that worked. Throws ts::Error naming `what` and every failure.

@@ -2,7 +2,9 @@
 // between two threads pinned to one CPU is timed without tracing (the anchor), with the stream
 // mode (every switch through the ring buffer, drained on a timer by a reader on another CPU),
 // with the summary mode (counted in kernel maps), and with the equivalent bpftrace one-liner.
-// Goal: <=10% streaming, <=2% summary, 0 lost. Figures are the best of kReps runs each.
+// Goal: <=10% streaming, <=2% summary, 0 lost. Figures are the best of kReps runs each. After the
+// timed runs of a mode, one more run with the kernel's bpf_stats on says what each program costs
+// per run (bpf_stats add a clock read per run, so they are off while timing).
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -12,13 +14,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <functional>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bpf/bpf_common.h"
 #include "bpf/sched_tracer.h"
@@ -132,6 +140,34 @@ struct Reader {
   ~Reader() { finish(); }
 };
 
+// EmptyHook attaches a tp_btf/sched_switch program that returns at once: the floor that any
+// switch hook costs on this machine (the tracepoint's call into BPF), which no program can undercut.
+class EmptyHook {
+ public:
+  EmptyHook() {
+    btf* vmlinux = btf__load_vmlinux_btf();
+    const int type = vmlinux ? btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) : -1;
+    btf__free(vmlinux);
+    if (type < 0) return;
+    const bpf_insn insns[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
+    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP,
+                .attach_btf_id = static_cast<__u32>(type));
+    prog_ = bpf_prog_load(BPF_PROG_TYPE_TRACING, "empty_switch", "GPL", insns, 2, &opts);
+    if (prog_ >= 0) link_ = bpf_raw_tracepoint_open(nullptr, prog_);
+  }
+  ~EmptyHook() {
+    if (link_ >= 0) close(link_);
+    if (prog_ >= 0) close(prog_);
+  }
+  EmptyHook(const EmptyHook&) = delete;
+  EmptyHook& operator=(const EmptyHook&) = delete;
+  // attached() tells whether it loaded and attached.
+  bool attached() const { return link_ >= 0; }
+
+ private:
+  int prog_ = -1, link_ = -1;
+};
+
 // with_bpftrace() runs the bpftrace one-liner around the ping-pong; nullopt (with `why`) when it cannot run.
 std::optional<Cost> with_bpftrace(const char* program, std::string& why) {
   int out[2];
@@ -181,6 +217,30 @@ std::optional<Cost> with_bpftrace(const char* program, std::string& why) {
   return result;
 }
 
+// program_costs() runs one ping-pong with bpf_stats on and prints what each of `tracer`'s programs
+// cost per run (runs count every switch or wakeup on the machine, not only the ping-pong's).
+void program_costs(const ts::bpf::SchedTracer& tracer) {
+  const int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (stats_fd < 0) {
+    std::printf("  %-34s bpf_stats unavailable\n", "");
+    return;
+  }
+  const auto before = tracer.costs();
+  pingpong();
+  const auto after = tracer.costs();
+  close(stats_fd);
+  std::string line;
+  for (size_t i = 0; i < after.size() && i < before.size(); ++i) {
+    const uint64_t runs = after[i].runs - before[i].runs, ns = after[i].run_ns - before[i].run_ns;
+    if (!runs) continue;
+    char buf[160];
+    std::snprintf(buf, sizeof buf, "%s%s %.0f ns/run x %llu", line.empty() ? "" : ", ", after[i].name.c_str(),
+                  static_cast<double>(ns) / static_cast<double>(runs), static_cast<unsigned long long>(runs));
+    line += buf;
+  }
+  std::printf("  %-34s %s\n", "  kernel time (bpf_stats run)", line.c_str());
+}
+
 void row(const char* what, Cost c, Cost anchor, const std::string& note = "") {
   std::printf("  %-34s %7.0f %6.3fx %+6.1f%%   %7.0f %6.3fx   %s\n", what, c.cpu_ns, c.cpu_ns / anchor.cpu_ns,
               (c.cpu_ns / anchor.cpu_ns - 1) * 100, c.wall_ns, c.wall_ns / anchor.wall_ns, note.c_str());
@@ -199,6 +259,11 @@ int main() {
     std::printf("  trace sched: not measured: %s\n", support.why.c_str());
     return 0;
   }
+  {
+    EmptyHook floor;
+    if (floor.attached()) row("empty sched_switch program (floor)", best(pingpong), anchor);
+    else std::printf("  %-34s could not load: %s\n", "empty sched_switch program", std::strerror(errno));
+  }
   try {
     ts::bpf::SchedTracer stream({}, ts::bpf::SchedMode::Stream);
     Reader reader(stream);
@@ -206,6 +271,8 @@ int main() {
     const uint64_t events = reader.finish();
     row("trace sched (stream, all tasks)", ns, anchor,
         std::to_string(events) + " events, " + std::to_string(stream.lost()) + " lost");
+    Reader again(stream);
+    program_costs(stream);
   } catch (const ts::Error& e) {
     std::printf("  trace sched (stream): not measured: %s\n", e.what());
   }
@@ -214,13 +281,24 @@ int main() {
     const Cost ns = best(pingpong);
     row("trace sched --summary (all tasks)", ns, anchor,
         std::to_string(summary.summary().size()) + " threads, " + std::to_string(summary.lost()) + " lost");
+    program_costs(summary);
   } catch (const ts::Error& e) {
     std::printf("  trace sched --summary: not measured: %s\n", e.what());
   }
-  const char* one_liner = "tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }";
+  // The one-liner is `tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }`. bpftrace 0.17
+  // reads tracepoint formats from tracefs, and its kfunc: probes need tracefs too; where tracefs is
+  // not mounted, the perf software event that fires at every switch (in the task leaving the
+  // CPU) counts the same, through the perf overflow path rather than the tracepoint's.
   std::string why;
-  if (auto ns = with_bpftrace(one_liner, why)) row("bpftrace sched_switch count", *ns, anchor);
-  else std::printf("  %-34s could not run: %s\n", "bpftrace sched_switch count", why.c_str());
+  if (auto ns = with_bpftrace("tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }", why)) {
+    row("bpftrace sched_switch count", *ns, anchor);
+  } else {
+    std::printf("  %-34s could not run: %s\n", "bpftrace tracepoint:sched_switch", why.c_str());
+    why.clear();
+    if (auto sw = with_bpftrace("software:context-switches:1 { @[tid] = count(); }", why))
+      row("bpftrace software:context-switches", *sw, anchor);
+    else std::printf("  %-34s could not run: %s\n", "bpftrace software:context-switches", why.c_str());
+  }
   const Cost again = best(pingpong);
   row("no tracing (again, noise check)", again, anchor);
   return 0;

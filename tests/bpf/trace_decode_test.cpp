@@ -85,18 +85,72 @@ TEST_CASE("an exit record gives status, signal, core flag and lifetime", "[trace
   CHECK(e.core_dumped());
 }
 
-TEST_CASE("a switch record gives both tasks and the voluntary bit", "[trace][decode]") {
+TEST_CASE("a switch record alone gives both tasks and guesses the voluntary bit from the state", "[trace][decode]") {
   ts_switch_rec r{};
   r.hdr = {TS_REC_SWITCH, 3, 1};
   r.prev_tid = 5;
   r.next_tid = 0;
-  r.flags = TS_SWITCH_VOLUNTARY;
   r.prev_state = 1;
+  r.prev_oncpu_ns = 1234;
   std::strcpy(r.next_comm, "swapper/3");
-  const auto e = std::get<SwitchEvent>(decode(&r, sizeof r).at(0));
+  auto e = std::get<SwitchEvent>(decode(&r, sizeof r).at(0));
   CHECK(e.voluntary);
+  CHECK(e.prev_oncpu_ns == 1234);
+  CHECK(e.next_offcpu_ns == 0);
   CHECK(e.next_comm == "swapper/3");
   CHECK(e.hdr.cpu == 3);
+  r.flags = TS_SWITCH_PREEMPT;  // preempted while about to block: still runnable
+  e = std::get<SwitchEvent>(decode(&r, sizeof r).at(0));
+  CHECK_FALSE(e.voluntary);
+}
+
+namespace {
+
+ts_switch_rec switch_rec(uint64_t ts, uint32_t prev, uint32_t next, uint32_t state, uint32_t nvcsw, uint32_t nivcsw) {
+  ts_switch_rec r{};
+  r.hdr = {TS_REC_SWITCH, 0, ts + 5000};  // CLOCK_MONOTONIC; durations come from rq_ns
+  r.rq_ns = ts;
+  r.prev_pid = r.prev_tid = prev;
+  r.next_pid = r.next_tid = next;
+  r.prev_state = state;
+  r.prev_nvcsw = nvcsw;
+  r.prev_nivcsw = nivcsw;
+  return r;
+}
+
+SwitchEvent decode_with(bpf::SwitchThreads& threads, const ts_switch_rec& r) {
+  std::vector<Event> out;
+  REQUIRE(bpf::decode_record(&r, sizeof r, [&](const Event& e) { out.push_back(e); }, &threads));
+  return std::get<SwitchEvent>(out.at(0));
+}
+
+}  // namespace
+
+TEST_CASE("consecutive switch records give off-CPU times and the counter the scheduler raised", "[trace][decode]") {
+  bpf::SwitchThreads threads;
+  // 7 runs and blocks at t=100 (nvcsw 10 -> first record of 7: the state is all there is)
+  auto e = decode_with(threads, switch_rec(100, 7, 8, 1, 10, 3));
+  CHECK(e.voluntary);
+  CHECK(e.next_offcpu_ns == 0);  // 8 was never seen leaving
+  // 8 blocks at 250; 7 comes back: off CPU for 150 ns
+  e = decode_with(threads, switch_rec(250, 8, 7, 1, 1, 0));
+  CHECK(e.next_offcpu_ns == 150);
+  // 7 leaves at 400 with state 0 and no preemption, but nvcsw moved 10 -> 11: a block cancelled
+  // by a pending signal, counted voluntary by the scheduler
+  e = decode_with(threads, switch_rec(400, 7, 8, 0, 11, 3));
+  CHECK(e.voluntary);
+  CHECK(e.next_offcpu_ns == 150);
+  // 7 comes back at 500 and is preempted at 600: nivcsw moved, though the state says blocked
+  decode_with(threads, switch_rec(500, 8, 7, 1, 2, 0));
+  e = decode_with(threads, switch_rec(600, 7, 0, 1, 11, 4));
+  CHECK_FALSE(e.voluntary);
+  CHECK(threads.size() == 2);
+  // 7's last switch: it is forgotten, so a new thread with its tid starts afresh
+  decode_with(threads, switch_rec(700, 0, 7, 0, 0, 0));
+  decode_with(threads, switch_rec(800, 7, 0, TS_TASK_DEAD, 12, 4));
+  CHECK(threads.size() == 1);
+  e = decode_with(threads, switch_rec(900, 0, 7, 0, 0, 0));
+  CHECK(e.next_offcpu_ns == 0);
 }
 
 TEST_CASE("short or unknown records are refused, not read past their end", "[trace][decode]") {
