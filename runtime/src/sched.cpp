@@ -127,13 +127,13 @@ static inline void switch_ctx(Ctx* from, Ctx* to, bool from_dies = false) {
 }
 
 // ---- publishing ------------------------------------------------------------------------------------
+// pub_g_running() publishes g as running on m. wait_reason and wait_since_ns are already 0: a G
+// only runs after g_create, a yield's pub_g_stopped or ready(), which all clear them.
 static inline void pub_g_running(G* g, M* m) {
   goro_g_rec& r = *g->rec;
   rec_begin(r.seq);
   st(r.state, uint32_t(GORO_G_RUNNING));
   st(r.m_id, int32_t(m->id));
-  st(r.wait_reason, 0u);
-  st(r.wait_since_ns, uint64_t(0));
   st(r.sp, uint64_t(0)), st(r.pc, uint64_t(0)), st(r.fp, uint64_t(0));
   st(r.run_since_ns, uint64_t(coarse_now.load(std::memory_order_relaxed)));
   rec_end(r.seq);
@@ -153,7 +153,11 @@ static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   rec_end(r.seq);
 }
 
-static inline void pub_p(P* p) {
+// pub_p() publishes all of p's record. A switch does not call it: the counters and run-queue
+// length are refreshed every 61 schedticks (next_fast) and whenever the P changes hands
+// (proc.cpp), so an outside reader's view of them lags by at most 60 switches (a P record was a
+// third of a yield's publishing cost).
+void pub_p(P* p) {
   goro_p_rec& r = *p->rec;
   M* m = p->m.load(std::memory_order_relaxed);
   G* next = p->runnext.load(std::memory_order_relaxed);
@@ -209,9 +213,20 @@ static bool runqputslow(P* p, G* g, uint32_t h, uint32_t t) {
   return true;
 }
 
+// ring_shared() says whether thieves may touch a P's ring: only Ms holding another P steal
+// (stealwork), so with one P the owner alone reads and writes it and needs no atomic RMW (a CAS
+// is about a third of a yield). gomaxprocs is fixed for a run().
+static inline bool ring_shared() { return sched.gomaxprocs > 1; }
+
 void runqput(P* p, G* g, bool next) {
   if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);  // pairs with runqget/runqgrab's CAS
+    G* old;
+    if (ring_shared()) {
+      old = p->runnext.exchange(g, std::memory_order_acq_rel);  // pairs with runqget/runqgrab's CAS
+    } else {
+      old = p->runnext.load(std::memory_order_relaxed);
+      p->runnext.store(g, std::memory_order_release);  // racy readers (runqempty, pub_p) only
+    }
     if (!old) return;
     g = old;  // kick the old runnext to the tail
   }
@@ -229,6 +244,17 @@ void runqput(P* p, G* g, bool next) {
 
 G* runqget(P* p) {
   G* next = p->runnext.load(std::memory_order_relaxed);
+  if (!ring_shared()) {  // the owner alone: plain loads and stores
+    if (next) {
+      p->runnext.store(nullptr, std::memory_order_relaxed);
+      return next;
+    }
+    uint32_t h = p->runqhead.load(std::memory_order_relaxed);
+    if (h == p->runqtail.load(std::memory_order_relaxed)) return nullptr;
+    G* g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
+    p->runqhead.store(h + 1, std::memory_order_release);
+    return g;
+  }
   if (next && p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) return next;
   for (;;) {
     uint32_t h = p->runqhead.load(std::memory_order_acquire);
@@ -372,11 +398,12 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   g->start_pc = start_pc;
   g->flags.store(flags, std::memory_order_relaxed);
   g->wait_reason = 0;
-  // The first switch to g pops this frame and returns into goro_gstart with rsp 16-aligned.
-  uintptr_t sp = (frame_top - kFrameWords * 8) & ~uintptr_t(15);
+  // The first switch to g pops this frame and returns into goro_gstart with rsp 16-aligned (its
+  // call then enters goro_g_main as any call would); the frame has an odd number of words.
+  static_assert(kFrameWords % 2 == 1, "goro_gstart needs sp + kFrameWords*8 16-aligned");
+  uintptr_t sp = ((frame_top - (kFrameWords + 1) * 8) & ~uintptr_t(15)) + 8;
   auto* fr = reinterpret_cast<uint64_t*>(sp);
   for (int i = 0; i < kFrameWords; i++) fr[i] = 0;
-  fr[kFrameCsr] = 0x1F80ull | (0x037Full << 32);  // default MXCSR and x87 control word
   fr[kFrameRet] = uint64_t(uintptr_t(&goro_gstart));
   g->ctx.sp = reinterpret_cast<void*>(sp);
 #if GORO_TSAN
@@ -446,7 +473,6 @@ static inline void execute_prep(M* m, P* p, G* g) {
   p->switches++;
   pub_g_running(g, m);
   pub_m_curg(m, g);
-  pub_p(p);
   GORO_PROBE2(g__start, g->goid.load(std::memory_order_relaxed), m->id);
 }
 
@@ -501,6 +527,7 @@ static G* next_fast(P* p) {
   uint64_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
   p->schedtick.store(tick, std::memory_order_relaxed);
   if (tick % 61 == 0) {
+    pub_p(p);
     int64_t tn = timer_next();
     if (tn && tn <= nanotime()) run_timers(nanotime());
     if (G* g = globrunqget(p, 1)) return g;

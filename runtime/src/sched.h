@@ -28,7 +28,7 @@ struct Ctx {
 static_assert(offsetof(Ctx, sp) == 0, "switch_amd64.S loads and stores Ctx::sp at offset 0");
 
 // Saved frame layout pushed by goro_switch, from the saved sp upwards (switch_amd64.S).
-constexpr int kFrameCsr = 0, kFrameR15 = 1, kFrameRbx = 5, kFrameRbp = 6, kFrameRet = 7, kFrameWords = 8;
+constexpr int kFrameR15 = 0, kFrameRbx = 4, kFrameRbp = 5, kFrameRet = 6, kFrameWords = 7;
 
 // G is a goroutine. It lives at the top of its own stack slot (stack.cpp), so a G and its stack are
 // allocated, pooled and reused together and the G table index is the stack slot index.
@@ -155,6 +155,7 @@ G* runqget(P* p);
 bool runqempty(const P* p);
 uint32_t runqlen(const P* p);
 void globrunqput(G* g);  // takes L
+void pub_p(P* p);        // publish p's whole record (its owner only)
 // Ms and Ps (proc.cpp).
 void wakep();
 void startm(P* p, bool spinning);

@@ -7,6 +7,7 @@
 //   spawn+run+exit   a G that only signals a wait_group, spawned in batches of 1024
 //   parked G RSS     VmRSS growth per G parked on a channel (GORO_BENCH_PARKED Gs, default 1M)
 //   park time        wall time to spawn those Gs and have every one parked
+// GORO_BENCH_ONLY=yield|chan|spawn|park runs only that figure and no anchors (for perf record).
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -158,6 +159,17 @@ int main() {
   const int parked_n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 1000000;
   double y = 0, c = 0, s = 0;
   Parked pk;
+  if (const char* only = std::getenv("GORO_BENCH_ONLY")) {
+    const std::string o = only;
+    goro::run([&] {
+      if (o == "yield") std::printf("yield ns/switch %.1f\n", yield_ns(1000000));
+      else if (o == "chan") std::printf("chan round trip ns %.1f\n", chan_ns(500000));
+      else if (o == "spawn") std::printf("spawn+run+exit ns %.1f\n", spawn_ns(200000));
+      else if (o == "park") pk = parked(parked_n), std::printf("park %d Gs ms %.1f, %.0f B/G\n", parked_n, pk.ms, pk.bytes_per_g);
+      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn or park)\n", only);
+    });
+    return 0;
+  }
   goro::run([&] {
     y = yield_ns(1000000);
     c = chan_ns(500000);
