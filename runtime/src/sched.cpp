@@ -431,10 +431,22 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   GORO_PROBE3(g__create, id, parent, start_pc);
 }
 
+// g_take() is a dead G for p to start: from the pools, else from a fresh batch of slots (the
+// rest of the batch goes to the global pool).
 static G* g_take(P* p) {
-  G* g = gfget(p);
-  if (!g) g = stack_new_g();
+  if (G* g = gfget(p)) return g;
+  uint32_t n = 0;
+  G* g = stack_carve(&n);
   if (!g) fatal("goro: out of goroutine stack slots (the 64 GiB stack arena is full)");
+  if (G* rest = g->link) {
+    G* last = rest;
+    while (last->link) last = last->link;
+    std::lock_guard<std::mutex> l(sched.lock);
+    last->link = sched.gfree;
+    sched.gfree = rest;
+    sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) + n - 1, std::memory_order_relaxed);
+  }
+  g->link = nullptr;
   return g;
 }
 

@@ -186,8 +186,10 @@ struct StackInfo {
 };
 const StackInfo& stack_info();
 void stack_init(size_t stack_size);
-G* stack_new_g();
-G* slot_g(uint32_t idx);            // the G at the top of stack slot idx                   // a fresh slot with an uninitialised G at its top, nullptr when full
+// stack_carve() takes a batch of fresh slots from the arena (guards installed, top pages faulted
+// in), each with a dead G at its top, linked through G::link; *count of them. nullptr when full.
+G* stack_carve(uint32_t* count);
+G* slot_g(uint32_t idx);            // the G at the top of stack slot idx
 uint32_t stack_slots_used();
 void sigaltstack_setup(M* m);
 void sigaltstack_teardown(M* m);
