@@ -475,14 +475,14 @@ int run(std::function<void()> main_fn) {
   }
   sched.allm = nullptr;
   sched.allp = nullptr;
-  sched.runq_head = sched.runq_tail = nullptr;
+  sched.runq.clear();
   sched.runqsize.store(0);
   sched.pidle = nullptr;
   sched.npidle.store(0);
   sched.midle = nullptr;
   sched.nmidle = 0;
   sched.nmspinning.store(0);
-  sched.gfree = nullptr;
+  sched.gfree.clear();
   sched.ngfree.store(0);
   sched.nsyscall.store(0);
   sched.gomaxprocs = 0;
