@@ -131,26 +131,26 @@ static inline void switch_ctx(Ctx* from, Ctx* to, bool from_dies = false) {
 // only runs after g_create, a yield's pub_g_stopped or ready(), which all clear them.
 static inline void pub_g_running(G* g, M* m) {
   goro_g_rec& r = *g->rec;
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.state, uint32_t(GORO_G_RUNNING));
   st(r.m_id, int32_t(m->id));
   st(r.sp, uint64_t(0)), st(r.pc, uint64_t(0)), st(r.fp, uint64_t(0));
   st(r.run_since_ns, uint64_t(coarse_now.load(std::memory_order_relaxed)));
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
 // pub_g_stopped() publishes g as not running; its saved frame (switch_amd64.S) gives sp/pc/fp.
 static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   goro_g_rec& r = *g->rec;
   const uint64_t* fr = static_cast<const uint64_t*>(g->ctx.sp);
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.state, state);
   st(r.m_id, int32_t(-1));
   st(r.wait_reason, reason);
   st(r.wait_since_ns, state == GORO_G_WAITING ? uint64_t(coarse_now.load(std::memory_order_relaxed)) : uint64_t(0));
   st(r.sp, uint64_t(uintptr_t(fr))), st(r.pc, fr[kFrameRet]), st(r.fp, fr[kFrameRbp]);
   st(r.flags, g->flags.load(std::memory_order_relaxed));
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
 // pub_p() publishes all of p's record. A switch does not call it: the counters and run-queue
@@ -174,12 +174,12 @@ void pub_p(P* p) {
   rec_end(r.seq);
 }
 
+// pub_m_curg() publishes the G m runs; its p_id was published when m acquired its P (acquirep).
 static inline void pub_m_curg(M* m, G* g) {
   goro_m_rec& r = *m->rec;
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.cur_goid, g ? g->goid.load(std::memory_order_relaxed) : uint64_t(0));
-  st(r.p_id, m->p ? int32_t(m->p->id) : -1);
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
 // ---- local run queue ---------------------------------------------------------------------------------
