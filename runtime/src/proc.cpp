@@ -307,9 +307,11 @@ void entersyscall() {
   m->p = nullptr;
   p->m.store(nullptr, std::memory_order_relaxed);
   pub_m(m);
+  // Publish before letting go: after the store-release sysmon may hand p to another M, which
+  // then owns p's counters and record.
+  pub_p_as(p, GORO_P_SYSCALL);
   // store-release: the P's queue state is ours until here; pairs with sysmon's CAS in retake.
   p->status.store(GORO_P_SYSCALL, std::memory_order_release);
-  pub_p(p);
   sysmon_kick();
 }
 

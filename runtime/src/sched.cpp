@@ -157,12 +157,14 @@ static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
 // length are refreshed every 61 schedticks (next_fast) and whenever the P changes hands
 // (proc.cpp), so an outside reader's view of them lags by at most 60 switches (a P record was a
 // third of a yield's publishing cost).
-void pub_p(P* p) {
+void pub_p(P* p) { pub_p_as(p, p->status.load(std::memory_order_relaxed)); }
+
+void pub_p_as(P* p, uint32_t status) {
   goro_p_rec& r = *p->rec;
   M* m = p->m.load(std::memory_order_relaxed);
   G* next = p->runnext.load(std::memory_order_relaxed);
   rec_begin(r.seq);
-  st(r.status, p->status.load(std::memory_order_relaxed));
+  st(r.status, status);
   st(r.m_id, m ? int32_t(m->id) : -1);
   st(r.runq_len, runqlen(p));
   st(r.runnext_goid, next ? next->goid.load(std::memory_order_relaxed) : uint64_t(0));

@@ -169,6 +169,7 @@ bool runqempty(const P* p);
 uint32_t runqlen(const P* p);
 void globrunqput(G* g);  // takes L
 void pub_p(P* p);        // publish p's whole record (its owner only)
+void pub_p_as(P* p, uint32_t status);  // the same, with the status it is about to get
 // Ms and Ps (proc.cpp).
 void wakep();
 void startm(P* p, bool spinning);
