@@ -22,16 +22,6 @@
 namespace goro::detail {
 
 // ---- Ps ----------------------------------------------------------------------------------------------
-static void pub_p_owner(P* p) {
-  goro_p_rec& r = *p->rec;
-  M* m = p->m.load(std::memory_order_relaxed);
-  rec_begin(r.seq);
-  st(r.status, p->status.load(std::memory_order_relaxed));
-  st(r.m_id, m ? int32_t(m->id) : -1);
-  st(r.runq_len, runqlen(p));
-  st(r.syscalltick, p->syscalltick.load(std::memory_order_relaxed));
-  rec_end(r.seq);
-}
 
 static void pub_m(M* m) {
   goro_m_rec& r = *m->rec;
@@ -60,7 +50,7 @@ void acquirep(M* m, P* p) {
   m->p = p;
   p->m.store(m, std::memory_order_release);  // pairs with sysmon's acquire peek (m initialised)
   p->status.store(GORO_P_RUNNING, std::memory_order_relaxed);
-  pub_p_owner(p);
+  pub_p(p);
   pub_m(m);
 }
 
@@ -85,7 +75,7 @@ void pidleput_locked(P* p) {
   if (!runqempty(p)) fatal("pidleput: P has a non-empty run queue");
   p->status.store(GORO_P_IDLE, std::memory_order_relaxed);
   p->m.store(nullptr, std::memory_order_relaxed);
-  pub_p_owner(p);
+  pub_p(p);
   p->link = sched.pidle;
   sched.pidle = p;
   sched.npidle.fetch_add(1);
@@ -317,9 +307,11 @@ void entersyscall() {
   m->p = nullptr;
   p->m.store(nullptr, std::memory_order_relaxed);
   pub_m(m);
+  // Publish before letting go: after the store-release sysmon may hand p to another M, which
+  // then owns p's counters and record.
+  pub_p_as(p, GORO_P_SYSCALL);
   // store-release: the P's queue state is ours until here; pairs with sysmon's CAS in retake.
   p->status.store(GORO_P_SYSCALL, std::memory_order_release);
-  pub_p_owner(p);
   sysmon_kick();
 }
 
@@ -339,7 +331,7 @@ void exitsyscall() {
     if (p->status.compare_exchange_strong(s, GORO_P_RUNNING, std::memory_order_acquire)) {
       m->p = p;
       p->m.store(m, std::memory_order_relaxed);
-      pub_p_owner(p);
+      pub_p(p);
       got = true;
     } else {
       std::lock_guard<std::mutex> l(sched.lock);
@@ -485,14 +477,14 @@ int run(std::function<void()> main_fn) {
   }
   sched.allm = nullptr;
   sched.allp = nullptr;
-  sched.runq_head = sched.runq_tail = nullptr;
+  sched.runq.clear();
   sched.runqsize.store(0);
   sched.pidle = nullptr;
   sched.npidle.store(0);
   sched.midle = nullptr;
   sched.nmidle = 0;
   sched.nmspinning.store(0);
-  sched.gfree = nullptr;
+  sched.gfree.clear();
   sched.ngfree.store(0);
   sched.nsyscall.store(0);
   sched.gomaxprocs = 0;

@@ -127,38 +127,44 @@ static inline void switch_ctx(Ctx* from, Ctx* to, bool from_dies = false) {
 }
 
 // ---- publishing ------------------------------------------------------------------------------------
+// pub_g_running() publishes g as running on m. wait_reason and wait_since_ns are already 0: a G
+// only runs after g_create, a yield's pub_g_stopped or ready(), which all clear them.
 static inline void pub_g_running(G* g, M* m) {
   goro_g_rec& r = *g->rec;
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.state, uint32_t(GORO_G_RUNNING));
   st(r.m_id, int32_t(m->id));
-  st(r.wait_reason, 0u);
-  st(r.wait_since_ns, uint64_t(0));
   st(r.sp, uint64_t(0)), st(r.pc, uint64_t(0)), st(r.fp, uint64_t(0));
   st(r.run_since_ns, uint64_t(coarse_now.load(std::memory_order_relaxed)));
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
 // pub_g_stopped() publishes g as not running; its saved frame (switch_amd64.S) gives sp/pc/fp.
 static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   goro_g_rec& r = *g->rec;
   const uint64_t* fr = static_cast<const uint64_t*>(g->ctx.sp);
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.state, state);
   st(r.m_id, int32_t(-1));
   st(r.wait_reason, reason);
   st(r.wait_since_ns, state == GORO_G_WAITING ? uint64_t(coarse_now.load(std::memory_order_relaxed)) : uint64_t(0));
   st(r.sp, uint64_t(uintptr_t(fr))), st(r.pc, fr[kFrameRet]), st(r.fp, fr[kFrameRbp]);
   st(r.flags, g->flags.load(std::memory_order_relaxed));
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
-static inline void pub_p(P* p) {
+// pub_p() publishes all of p's record. A switch does not call it: the counters and run-queue
+// length are refreshed every 61 schedticks (next_fast) and whenever the P changes hands
+// (proc.cpp), so an outside reader's view of them lags by at most 60 switches (a P record was a
+// third of a yield's publishing cost).
+void pub_p(P* p) { pub_p_as(p, p->status.load(std::memory_order_relaxed)); }
+
+void pub_p_as(P* p, uint32_t status) {
   goro_p_rec& r = *p->rec;
   M* m = p->m.load(std::memory_order_relaxed);
   G* next = p->runnext.load(std::memory_order_relaxed);
   rec_begin(r.seq);
-  st(r.status, p->status.load(std::memory_order_relaxed));
+  st(r.status, status);
   st(r.m_id, m ? int32_t(m->id) : -1);
   st(r.runq_len, runqlen(p));
   st(r.runnext_goid, next ? next->goid.load(std::memory_order_relaxed) : uint64_t(0));
@@ -170,12 +176,12 @@ static inline void pub_p(P* p) {
   rec_end(r.seq);
 }
 
+// pub_m_curg() publishes the G m runs; its p_id was published when m acquired its P (acquirep).
 static inline void pub_m_curg(M* m, G* g) {
   goro_m_rec& r = *m->rec;
-  rec_begin(r.seq);
+  uint32_t s = rec_open(r.seq);
   st(r.cur_goid, g ? g->goid.load(std::memory_order_relaxed) : uint64_t(0));
-  st(r.p_id, m->p ? int32_t(m->p->id) : -1);
-  rec_end(r.seq);
+  rec_close(r.seq, s);
 }
 
 // ---- local run queue ---------------------------------------------------------------------------------
@@ -199,19 +205,26 @@ static bool runqputslow(P* p, G* g, uint32_t h, uint32_t t) {
   // CAS-release: commits the consume; pairs with the thieves' acquire loads of runqhead.
   if (!p->runqhead.compare_exchange_strong(h, h + n, std::memory_order_release, std::memory_order_relaxed)) return false;
   batch[n] = g;
-  for (uint32_t i = 0; i < n; i++) batch[i]->link = batch[i + 1];
-  batch[n]->link = nullptr;
   std::lock_guard<std::mutex> l(sched.lock);
-  if (sched.runq_tail) sched.runq_tail->link = batch[0];
-  else sched.runq_head = batch[0];
-  sched.runq_tail = batch[n];
-  sched.runqsize.store(sched.runqsize.load(std::memory_order_relaxed) + n + 1, std::memory_order_relaxed);
+  for (uint32_t i = 0; i <= n; i++) sched.runq.push_back(batch[i]);
+  sched.runqsize.store(sched.runq.len, std::memory_order_relaxed);
   return true;
 }
 
+// ring_shared() says whether thieves may touch a P's ring: only Ms holding another P steal
+// (stealwork), so with one P the owner alone reads and writes it and needs no atomic RMW (a CAS
+// is about a third of a yield). gomaxprocs is fixed for a run().
+static inline bool ring_shared() { return sched.gomaxprocs > 1; }
+
 void runqput(P* p, G* g, bool next) {
   if (next) {
-    G* old = p->runnext.exchange(g, std::memory_order_acq_rel);  // pairs with runqget/runqgrab's CAS
+    G* old;
+    if (ring_shared()) {
+      old = p->runnext.exchange(g, std::memory_order_acq_rel);  // pairs with runqget/runqgrab's CAS
+    } else {
+      old = p->runnext.load(std::memory_order_relaxed);
+      p->runnext.store(g, std::memory_order_release);  // racy readers (runqempty, pub_p) only
+    }
     if (!old) return;
     g = old;  // kick the old runnext to the tail
   }
@@ -229,6 +242,17 @@ void runqput(P* p, G* g, bool next) {
 
 G* runqget(P* p) {
   G* next = p->runnext.load(std::memory_order_relaxed);
+  if (!ring_shared()) {  // the owner alone: plain loads and stores
+    if (next) {
+      p->runnext.store(nullptr, std::memory_order_relaxed);
+      return next;
+    }
+    uint32_t h = p->runqhead.load(std::memory_order_relaxed);
+    if (h == p->runqtail.load(std::memory_order_relaxed)) return nullptr;
+    G* g = p->runq[h % kRunqSize].load(std::memory_order_relaxed);
+    p->runqhead.store(h + 1, std::memory_order_release);
+    return g;
+  }
   if (next && p->runnext.compare_exchange_strong(next, nullptr, std::memory_order_acquire)) return next;
   for (;;) {
     uint32_t h = p->runqhead.load(std::memory_order_acquire);
@@ -273,13 +297,22 @@ static G* runqsteal(P* p, P* victim, bool steal_next) {
 }
 
 // ---- global run queue ----------------------------------------------------------------------------------
+void GRing::push_back(G* g) {
+  if (len == cap) {
+    uint32_t ncap = cap ? cap * 2 : 1024;
+    G** nbuf = new G*[ncap];
+    for (uint32_t i = 0; i < len; i++) nbuf[i] = buf[(head + i) & (cap - 1)];
+    delete[] buf;
+    buf = nbuf, cap = ncap, head = 0;
+  }
+  buf[(head + len) & (cap - 1)] = g;
+  len++;
+}
+
 void globrunqput(G* g) {
-  g->link = nullptr;
   std::lock_guard<std::mutex> l(sched.lock);
-  if (sched.runq_tail) sched.runq_tail->link = g;
-  else sched.runq_head = g;
-  sched.runq_tail = g;
-  sched.runqsize.store(sched.runqsize.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  sched.runq.push_back(g);
+  sched.runqsize.store(sched.runq.len, std::memory_order_relaxed);
 }
 
 // globrunqget_locked() takes a fair share of the global queue: returns one G, the rest go to p's ring.
@@ -291,14 +324,8 @@ static G* globrunqget_locked(P* p, uint32_t max) {
   if (max > 0 && n > max) n = max;
   if (n > kRunqSize / 2) n = kRunqSize / 2;
   sched.runqsize.store(size - n, std::memory_order_relaxed);
-  G* g = sched.runq_head;
-  sched.runq_head = g->link;
-  for (uint32_t i = 1; i < n; i++) {
-    G* g1 = sched.runq_head;
-    sched.runq_head = g1->link;
-    runqput(p, g1, false);
-  }
-  if (!sched.runq_head) sched.runq_tail = nullptr;
+  G* g = sched.runq.pop_front();
+  for (uint32_t i = 1; i < n; i++) runqput(p, sched.runq.pop_front(), false);
   return g;
 }
 
@@ -309,46 +336,34 @@ static G* globrunqget(P* p, uint32_t max) {
 }
 
 // ---- G pools ---------------------------------------------------------------------------------------------
-constexpr uint32_t kGfreeMax = 64;
-
+// gfput() pools the dead g on p; a full pool moves its older half to the global pool.
 static void gfput(P* p, G* g) {
-  g->link = p->gfree;
-  p->gfree = g;
-  uint32_t n = p->ngfree.load(std::memory_order_relaxed) + 1;
-  if (n >= kGfreeMax) {  // move half to the global pool
-    std::lock_guard<std::mutex> l(sched.lock);
-    while (n > kGfreeMax / 2) {
-      G* x = p->gfree;
-      p->gfree = x->link;
-      x->link = sched.gfree;
-      sched.gfree = x;
-      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-      n--;
+  uint32_t n = p->ngfree.load(std::memory_order_relaxed);
+  if (n == kGfreeMax) {
+    constexpr uint32_t half = kGfreeMax / 2;
+    {
+      std::lock_guard<std::mutex> l(sched.lock);
+      for (uint32_t i = 0; i < half; i++) sched.gfree.push_back(p->gfree[i]);
+      sched.ngfree.store(sched.gfree.len, std::memory_order_relaxed);
     }
+    for (uint32_t i = half; i < n; i++) p->gfree[i - half] = p->gfree[i];
+    n -= half;
   }
-  p->ngfree.store(n, std::memory_order_relaxed);
+  p->gfree[n] = g;
+  p->ngfree.store(n + 1, std::memory_order_relaxed);
 }
 
+// gfget() is a dead G from p's pool (refilled with up to half a pool from the global one), or nullptr.
 static G* gfget(P* p) {
-  if (!p->gfree && sched.ngfree.load(std::memory_order_relaxed)) {
+  uint32_t n = p->ngfree.load(std::memory_order_relaxed);
+  if (n == 0 && sched.ngfree.load(std::memory_order_relaxed)) {
     std::lock_guard<std::mutex> l(sched.lock);
-    uint32_t n = p->ngfree.load(std::memory_order_relaxed);
-    while (sched.gfree && n < kGfreeMax / 2) {
-      G* x = sched.gfree;
-      sched.gfree = x->link;
-      sched.ngfree.store(sched.ngfree.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-      x->link = p->gfree;
-      p->gfree = x;
-      n++;
-    }
-    p->ngfree.store(n, std::memory_order_relaxed);
+    while (sched.gfree.len && n < kGfreeMax / 2) p->gfree[n++] = sched.gfree.pop_back();
+    sched.ngfree.store(sched.gfree.len, std::memory_order_relaxed);
   }
-  G* g = p->gfree;
-  if (g) {
-    p->gfree = g->link;
-    p->ngfree.store(p->ngfree.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
-  }
-  return g;
+  if (n == 0) return nullptr;
+  p->ngfree.store(n - 1, std::memory_order_relaxed);
+  return p->gfree[n - 1];
 }
 
 static uint64_t new_goid(P* p) {
@@ -372,11 +387,12 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   g->start_pc = start_pc;
   g->flags.store(flags, std::memory_order_relaxed);
   g->wait_reason = 0;
-  // The first switch to g pops this frame and returns into goro_gstart with rsp 16-aligned.
-  uintptr_t sp = (frame_top - kFrameWords * 8) & ~uintptr_t(15);
+  // The first switch to g pops this frame and returns into goro_gstart with rsp 16-aligned (its
+  // call then enters goro_g_main as any call would); the frame has an odd number of words.
+  static_assert(kFrameWords % 2 == 1, "goro_gstart needs sp + kFrameWords*8 16-aligned");
+  uintptr_t sp = ((frame_top - (kFrameWords + 1) * 8) & ~uintptr_t(15)) + 8;
   auto* fr = reinterpret_cast<uint64_t*>(sp);
   for (int i = 0; i < kFrameWords; i++) fr[i] = 0;
-  fr[kFrameCsr] = 0x1F80ull | (0x037Full << 32);  // default MXCSR and x87 control word
   fr[kFrameRet] = uint64_t(uintptr_t(&goro_gstart));
   g->ctx.sp = reinterpret_cast<void*>(sp);
 #if GORO_TSAN
@@ -404,10 +420,18 @@ static void g_create(P* p, G* g, void (*entry)(void*), void* arg, uintptr_t fram
   GORO_PROBE3(g__create, id, parent, start_pc);
 }
 
+// g_take() is a dead G for p to start: from the pools, else from a fresh batch of slots (the
+// rest of the batch goes to the global pool).
 static G* g_take(P* p) {
-  G* g = gfget(p);
-  if (!g) g = stack_new_g();
+  if (G* g = gfget(p)) return g;
+  uint32_t n = 0;
+  G* g = stack_carve(&n);
   if (!g) fatal("goro: out of goroutine stack slots (the 64 GiB stack arena is full)");
+  if (n > 1) {
+    std::lock_guard<std::mutex> l(sched.lock);
+    for (G* x = g->link; x; x = x->link) sched.gfree.push_back(x);
+    sched.ngfree.store(sched.gfree.len, std::memory_order_relaxed);
+  }
   return g;
 }
 
@@ -446,7 +470,6 @@ static inline void execute_prep(M* m, P* p, G* g) {
   p->switches++;
   pub_g_running(g, m);
   pub_m_curg(m, g);
-  pub_p(p);
   GORO_PROBE2(g__start, g->goid.load(std::memory_order_relaxed), m->id);
 }
 
@@ -457,7 +480,7 @@ void after_switch(M* m) {
   switch (m->after) {
     case After::Park: {
       pub_g_stopped(prev, GORO_G_WAITING, prev->wait_reason);
-      // store-release: the context is saved; pairs with ready()'s CAS-acquire.
+      // store-release: the context is saved; pairs with ready()'s load-acquire.
       prev->status.store(GORO_G_WAITING, std::memory_order_release);
       if (m->unlock) m->unlock(m->unlock_arg);
       break;
@@ -501,6 +524,7 @@ static G* next_fast(P* p) {
   uint64_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
   p->schedtick.store(tick, std::memory_order_relaxed);
   if (tick % 61 == 0) {
+    pub_p(p);
     int64_t tn = timer_next();
     if (tn && tn <= nanotime()) run_timers(nanotime());
     if (G* g = globrunqget(p, 1)) return g;
@@ -552,11 +576,15 @@ void park(uint32_t reason, void (*unlock)(void*), void* arg) {
   switch_away(m, g, After::Park, false);
 }
 
+// ready() makes the parked g runnable. Every waker first claims g exclusively (it dequeues g's
+// wait record under the wait queue's lock, or wins a select's CAS, or owns the timer), so the
+// status needs no CAS: a load-acquire checks and a plain store moves it on. (Go uses a CAS here;
+// dropping it saves 2 of the 6 atomic RMWs of a channel round trip.) A second, sequential ready
+// still dies below; two wakers racing on one G would be a claim bug in the caller.
 void ready(G* g) {
-  uint32_t w = GORO_G_WAITING;
-  // CAS-acquire: pairs with after_switch's store-release, so g's saved context is visible here.
-  if (!g->status.compare_exchange_strong(w, GORO_G_RUNNABLE, std::memory_order_acquire, std::memory_order_relaxed))
-    fatal("ready: goroutine is not waiting (readied twice?)");
+  // load-acquire: pairs with after_switch's store-release, so g's saved context is visible here.
+  if (g->status.load(std::memory_order_acquire) != GORO_G_WAITING) fatal("ready: goroutine is not waiting (readied twice?)");
+  g->status.store(GORO_G_RUNNABLE, std::memory_order_relaxed);
   goro_g_rec& r = *g->rec;
   rec_begin(r.seq);
   st(r.state, uint32_t(GORO_G_RUNNABLE));

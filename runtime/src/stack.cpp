@@ -4,14 +4,20 @@
 // Slot i is [guard | usable stack ... | G struct]: the G lives at the top of its own stack, so a G
 // and its stack are one allocation, pooled together and reused warm (pools in sched.cpp).
 // Guards: MADV_GUARD_INSTALL (Linux 6.13+) marks the guard pages inside the one VMA, so a million
-// stacks cost one VMA. Older kernels fall back to mprotect(PROT_NONE), which splits the VMA per
+// stacks cost one VMA. Slots are carved in doubling batches (up to 1024): one process_madvise
+// installs 64 slots' guards and another faults in the batch's top pages (Linux 6.15+; older
+// kernels get one madvise per guard and ordinary page faults). Older kernels fall back to mprotect(PROT_NONE), which splits the VMA per
 // stack: vm.max_map_count (65530 by default) then caps live stacks near 32k.
 // A SIGSEGV handler on each M's alternate signal stack turns a touch of a guard into
 // "goro: stack overflow in goroutine N (stack [lo,hi))" instead of silent corruption.
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include <new>
 
@@ -20,6 +26,9 @@
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
 #endif
 
 namespace goro::detail {
@@ -31,6 +40,7 @@ static uint32_t guarded_upto = 0;  // slots below this kept their guard from an 
 constexpr size_t kArenaBytes = size_t(64) << 30;
 constexpr size_t kGuardBytes = 16 << 10;
 constexpr size_t kAltStack = 64 << 10;
+constexpr uint32_t kCarveMax = 1024;  // slots per batch at most
 
 const StackInfo& stack_info() { return info; }
 uint32_t stack_slots_used() { return next_slot.load(std::memory_order_relaxed); }
@@ -55,25 +65,69 @@ void stack_init(size_t stack_size) {
   info.guard_kind = madvise(arena, kGuardBytes, MADV_GUARD_INSTALL) == 0 ? 2 : 1;
 }
 
-G* stack_new_g() {
-  uint32_t idx = next_slot.fetch_add(1, std::memory_order_relaxed);
-  if (idx >= info.nslots) return nullptr;
-  char* base = arena + size_t(idx) * info.slot_size;
-  if (idx >= guarded_upto && !(idx == 0 && info.guard_kind == 2)) {
-    int rc = info.guard_kind == 2 ? madvise(base, kGuardBytes, MADV_GUARD_INSTALL) : mprotect(base, kGuardBytes, PROT_NONE);
-    if (rc != 0) fatal("goro: cannot install a stack guard (mprotect: is vm.max_map_count too low for this many goroutines?)");
+// madvise_slots() applies `advice` to `len` bytes at offset `off` of n consecutive slots from
+// base with process_madvise, 64 slots a call (Linux 6.15+ takes PIDFD_SELF for the calling process; with it a
+// batch costs 1/64 of a syscall per slot instead of one). Returns false when the kernel refused it.
+static bool madvise_slots(char* base, uint32_t n, size_t off, size_t len, int advice) {
+  constexpr int kPidfdSelf = -10001;  // PIDFD_SELF_THREAD_GROUP (linux/pidfd.h, 6.15)
+  constexpr uint32_t kIov = 64;       // per call; thread_local, not on the (small) G stack
+  static thread_local iovec iov[kIov];
+  for (uint32_t done = 0; done < n;) {
+    uint32_t k = std::min(kIov, n - done);
+    for (uint32_t i = 0; i < k; i++) iov[i] = {base + size_t(done + i) * info.slot_size + off, len};
+    if (syscall(SYS_process_madvise, kPidfdSelf, iov, size_t(k), advice, 0u) != ssize_t(k * len)) return false;
+    done += k;
   }
-  uintptr_t hi = (uintptr_t(base) + info.slot_size - sizeof(G)) & ~uintptr_t(63);
-  G* g = new (reinterpret_cast<void*>(hi)) G();
-  g->slot = idx;
-  g->ctx.stack_lo = uintptr_t(base) + kGuardBytes;
-  g->ctx.stack_hi = hi;
-  g->rec = &seg.g[idx];
-  // g_hwm only grows; store-release after the record slot exists (it is zero: goid 0 = free).
-  uint32_t want = idx + 1, cur = __atomic_load_n(&seg.desc->g_hwm, __ATOMIC_RELAXED);
+  return true;
+}
+
+// carve_size() is how many slots the next carve takes: as many as were carved so far (so the
+// batches double and at most half of what was carved sits unused), 1 to kCarveMax.
+static uint32_t carve_size(uint32_t carved) { return std::min<uint32_t>(kCarveMax, std::max<uint32_t>(1, carved)); }
+
+G* stack_carve(uint32_t* count) {
+  uint32_t n = carve_size(next_slot.load(std::memory_order_relaxed));
+  uint32_t idx = next_slot.fetch_add(n, std::memory_order_relaxed);
+  if (idx >= info.nslots) return nullptr;
+  n = std::min(n, info.nslots - idx);
+  char* base = arena + size_t(idx) * info.slot_size;
+  // Guards: slots below guarded_upto kept theirs from an earlier run(); stack_init guarded slot 0.
+  uint32_t g0 = std::max(idx, std::max(guarded_upto, info.guard_kind == 2 ? 1u : 0u));
+  if (g0 < idx + n) {
+    char* gb = arena + size_t(g0) * info.slot_size;
+    uint32_t gn = idx + n - g0;
+    if (info.guard_kind != 2 || !madvise_slots(gb, gn, 0, kGuardBytes, MADV_GUARD_INSTALL))
+      for (uint32_t i = 0; i < gn; i++) {
+        char* b = gb + size_t(i) * info.slot_size;
+        int rc = info.guard_kind == 2 ? madvise(b, kGuardBytes, MADV_GUARD_INSTALL) : mprotect(b, kGuardBytes, PROT_NONE);
+        if (rc != 0) fatal("goro: cannot install a stack guard (mprotect: is vm.max_map_count too low for this many goroutines?)");
+      }
+  }
+  // Fault in each slot's top page (its G, the closure, the first frames) and the G records in one
+  // go: a page fault costs ~15 us on this kind of VM, a populated page ~1 us. Best effort.
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  if (n > 1) {
+    madvise_slots(base, n, info.slot_size - page, page, MADV_POPULATE_WRITE);
+    uintptr_t lo = uintptr_t(&seg.g[idx]) & ~(page - 1), hi = (uintptr_t(&seg.g[idx + n]) + page - 1) & ~(page - 1);
+    madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_POPULATE_WRITE);
+  }
+  G* first = nullptr;
+  for (uint32_t i = n; i-- > 0;) {
+    char* b = base + size_t(i) * info.slot_size;
+    G* g = new (slot_g(idx + i)) G();
+    g->slot = idx + i;
+    g->ctx.stack_lo = uintptr_t(b) + kGuardBytes;
+    g->ctx.stack_hi = uintptr_t(g);
+    g->rec = &seg.g[idx + i];
+    g->link = first;
+    first = g;
+  }
+  // g_hwm only grows; store-release after the record slots exist (they are zero: goid 0 = free).
+  uint32_t want = idx + n, cur = __atomic_load_n(&seg.desc->g_hwm, __ATOMIC_RELAXED);
   while (cur < want && !__atomic_compare_exchange_n(&seg.desc->g_hwm, &cur, want, true, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
   }
-  return g;
+  *count = n;
+  return first;
 }
 
 G* slot_g(uint32_t idx) {

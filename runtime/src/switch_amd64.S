@@ -1,11 +1,14 @@
 /* switch_amd64.S: the x86-64 context switch between Gs (and an M's scheduler stack, g0).
  *
- * goro_switch(Ctx* from, Ctx* to): pushes what the SysV ABI says a callee must preserve
- * (rbp rbx r12-r15, plus the MXCSR and x87 control words), stores rsp in from->sp (offset 0,
- * static_assert'ed in sched.h), loads to->sp and pops the same frame. Caller-saved registers are
- * already dead at the call, so nothing else is saved. The saved frame, from sp upwards:
- *   [0] mxcsr (low 32) | x87 cw (bits 32..47)   [1] r15 [2] r14 [3] r13 [4] r12 [5] rbx [6] rbp [7] return pc
- * so an outside unwinder finds a parked G's pc at sp+56 and its frame pointer at sp+48.
+ * goro_switch(Ctx* from, Ctx* to): pushes the callee-saved integer registers (rbp rbx r12-r15),
+ * stores rsp in from->sp (offset 0, static_assert'ed in sched.h), loads to->sp and pops the same
+ * frame. Caller-saved registers are already dead at the call, so nothing else is saved. The MXCSR
+ * and x87 control words are NOT switched (as in Go, and boost.context's no-FPU variant): loading
+ * them costs more than the rest of the switch (ldmxcsr/fldcw serialise), and they are
+ * thread-wide settings a G has no business leaving changed at a scheduling point (HACKING.md).
+ * The saved frame, from sp upwards:
+ *   [0] r15 [1] r14 [2] r13 [3] r12 [4] rbx [5] rbp [6] return pc
+ * so an outside unwinder finds a parked G's pc at sp+48 and its frame pointer at sp+40.
  *
  * goro_gstart: where a new G's first switch returns to. It clears rbp (the end of the frame
  * chain for unwinders), marks rip undefined for CFI unwinders, and calls goro_g_main, which
@@ -31,15 +34,8 @@ goro_switch:
         .cfi_adjust_cfa_offset 8
         pushq   %r15
         .cfi_adjust_cfa_offset 8
-        subq    $8, %rsp
-        .cfi_adjust_cfa_offset 8
-        stmxcsr (%rsp)
-        fnstcw  4(%rsp)
         movq    %rsp, (%rdi)
         movq    (%rsi), %rsp
-        ldmxcsr (%rsp)
-        fldcw   4(%rsp)
-        addq    $8, %rsp
         popq    %r15
         popq    %r14
         popq    %r13

@@ -6,10 +6,15 @@
 //   chan round trip  unbuffered ping-pong between 2 Gs on 1 P
 //   spawn+run+exit   a G that only signals a wait_group, spawned in batches of 1024
 //   parked G RSS     VmRSS growth per G parked on a channel (GORO_BENCH_PARKED Gs, default 1M)
-//   park time        wall time to spawn those Gs and have every one parked
+//   park time        wall time to spawn those Gs and have every one parked, beside the floor any
+//                    runtime with a private stack page per G pays: one first touch of a fresh page
+//                    per G (page faults are ~10x dearer in some VMs than on bare metal)
+// GORO_BENCH_ONLY=yield|chan|spawn|park runs only that figure and no anchors (for perf record).
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -115,6 +120,19 @@ Parked parked(int n) {
   return r;
 }
 
+// first_touch_ns() is the cost of faulting in one fresh page every `stride` bytes (a parked G's
+// top stack page), per page, over n pages.
+double first_touch_ns(int n, size_t stride) {
+  void* a = mmap(nullptr, size_t(n) * stride, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (a == MAP_FAILED) return 0;
+  auto* p = static_cast<volatile char*>(a);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i) p[size_t(i) * stride + stride - 64] = 1;
+  const double ns = since_ns(t0) / n;
+  munmap(a, size_t(n) * stride);
+  return ns;
+}
+
 std::string exe_dir() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -158,6 +176,17 @@ int main() {
   const int parked_n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 1000000;
   double y = 0, c = 0, s = 0;
   Parked pk;
+  if (const char* only = std::getenv("GORO_BENCH_ONLY")) {
+    const std::string o = only;
+    goro::run([&] {
+      if (o == "yield") std::printf("yield ns/switch %.1f\n", yield_ns(1000000));
+      else if (o == "chan") std::printf("chan round trip ns %.1f\n", chan_ns(500000));
+      else if (o == "spawn") std::printf("spawn+run+exit ns %.1f\n", spawn_ns(200000));
+      else if (o == "park") pk = parked(parked_n), std::printf("park %d Gs ms %.1f, %.0f B/G\n", parked_n, pk.ms, pk.bytes_per_g);
+      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn or park)\n", only);
+    });
+    return 0;
+  }
   goro::run([&] {
     y = yield_ns(1000000);
     c = chan_ns(500000);
@@ -189,6 +218,9 @@ int main() {
   std::snprintf(park_label, sizeof park_label, "park %d Gs ms", parked_n);
   std::printf("%-28s %10.1f  %-20s %-20s %s\n", park_label, pk.ms, cell(g, "park_time", pk.ms).c_str(), "-",
               parked_n == 1000000 ? "< 1000" : "(goal is for 1M)");
+  const double touch = first_touch_ns(std::min(parked_n, 100000), 32 << 10);
+  std::printf("page first-touch floor: %.0f ns per fresh page (one per 32 KiB, like goro's slots); parking costs %.0f "
+              "ns per G = %.2fx that\n", touch, pk.ms * 1e6 / parked_n, touch > 0 ? pk.ms * 1e6 / parked_n / touch : 0.0);
   if (bf.count("context") && bf.at("context") > 0)
     std::printf("boost.context raw switch: %.1f ns; goro's yield costs %.2fx a raw switch (it also runs the scheduler)\n",
                 bf.at("context"), y / bf.at("context"));

@@ -70,7 +70,9 @@ enum goro_pstatus {
 #define GORO_GF_MAIN 0x2u         /* the main G (the function given to goro::run) */
 #define GORO_GF_SYSTEM 0x4u       /* a runtime-internal G */
 
-/* goro_p_rec: one P (logical processor). Writer: the M that owns the P (sysmon for handoff). */
+/* goro_p_rec: one P (logical processor). Writer: the M that owns the P (sysmon for handoff).
+ * Refreshed every 61 schedticks and whenever the P changes hands or status, not on every switch:
+ * the counters and runq_len may lag the live P by up to 60 switches. */
 struct goro_p_rec {
   uint32_t seq;          /* odd while being written */
   uint32_t id;           /* 0 .. p_count-1 */
@@ -114,7 +116,8 @@ struct goro_g_rec {
   uint64_t start_pc;      /* entry of the G's function (symbolizable) */
   uint64_t stack_lo;      /* lowest usable stack address (above the guard) */
   uint64_t stack_hi;      /* highest stack address (stack grows down from here) */
-  uint64_t sp, pc, fp;    /* saved registers while not running; 0 while running */
+  uint64_t sp, pc, fp;    /* saved registers while not running (sp: the frame goro_switch pushed,
+                             pc at sp+48, fp at sp+40); 0 while running */
   uint64_t run_since_ns;  /* CLOCK_MONOTONIC when it last started running */
   uint32_t flags;         /* GORO_GF_* */
   uint32_t pad0;
