@@ -30,15 +30,11 @@ static const char* state_name(uint32_t state, uint32_t reason) {
   return "?";
 }
 
-static void unlink_segment() {
-  if (seg.shared) shm_unlink(seg.name);
-}
-
 [[noreturn]] void fatal(const char* msg) {
   std::string s = std::string("fatal error: ") + msg + "\n";
   ssize_t ignored = write(2, s.data(), s.size());
   (void)ignored;
-  unlink_segment();
+  introspect_unlink_now();
   _exit(2);
 }
 
@@ -95,7 +91,7 @@ void checkdead_locked() {
   ssize_t ignored = write(2, msg, strlen(msg));
   (void)ignored;
   dump_goroutines(2);
-  unlink_segment();
+  introspect_unlink_now();
   _exit(2);
 }
 
