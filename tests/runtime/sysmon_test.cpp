@@ -31,8 +31,8 @@ struct IdleWindow {
   }
 };
 
-constexpr milliseconds kSettle{100}, kWindow{200};
-constexpr uint64_t kMaxIdleTicks = 2;  // a spurious futex wakeup, or the window's edge
+constexpr milliseconds kSettle{300}, kWindow{200};  // settle: slack for a loaded machine
+constexpr uint64_t kMaxIdleTicks = 4;  // a spurious wakeup or two, the window's edges
 
 }  // namespace
 
