@@ -1,5 +1,6 @@
 // debug.cpp: fatal errors, the goroutine dump, deadlock detection and GORO_DEBUG=schedtrace.
 #include <elfutils/libdwfl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,9 +117,8 @@ static std::string start_function(Symbolizer& s, uintptr_t start_pc) {
   return f;
 }
 
-// dump_goroutines() prints every live G as Go's traceback header does, with where it was created.
-// Only call it when no other thread changes Gs (all Ms idle, or dying).
-void dump_goroutines(int fd) {
+// dump_on_this_stack() is dump_goroutines() on the calling thread's stack.
+static void dump_on_this_stack(int fd) {
   Symbolizer syms;
   std::string out;
   uint32_t n = stack_slots_used();
@@ -140,6 +140,24 @@ void dump_goroutines(int fd) {
   }
   ssize_t ignored = write(fd, out.data(), out.size());
   (void)ignored;
+}
+
+static void* dump_thread(void* fd) {
+  dump_on_this_stack(*static_cast<int*>(fd));
+  return nullptr;
+}
+
+// dump_goroutines() prints every live G as Go's traceback header does, with where it was created.
+// Only call it when no other thread changes Gs (all Ms idle, or dying). libdw's DWARF walk needs
+// more stack than an M's 256 KiB g0 has under the sanitizers: it runs on a thread of its own.
+void dump_goroutines(int fd) {
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 16 << 20);
+  pthread_t t;
+  if (pthread_create(&t, &a, dump_thread, &fd) == 0) pthread_join(t, nullptr);
+  else dump_on_this_stack(fd);
+  pthread_attr_destroy(&a);
 }
 
 void checkdead_locked() {
