@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <ctime>
 #include <vector>
@@ -117,44 +118,46 @@ std::string bad_value(const char* rec, uint32_t slot, const char* field, int64_t
          " is out of range: corrupt segment or a newer goro runtime";
 }
 
-GoroP to_p(const goro_p_rec& r, uint32_t slot, uint32_t p_count, const std::string& what) {
-  GoroP p;
-  if (r.id >= p_count) fail(what, bad_value("P", slot, "id", r.id));
-  p.id = r.id;
-  switch (r.status) {
-    case GORO_P_IDLE: p.status = PStatus::Idle; break;
-    case GORO_P_RUNNING: p.status = PStatus::Running; break;
-    case GORO_P_SYSCALL: p.status = PStatus::Syscall; break;
-    case GORO_P_DEAD: p.status = PStatus::Dead; break;
-    default: fail(what, bad_value("P", slot, "status", r.status));
+// RecordCheck validates one record's fields; a bad one throws naming the record, slot and field.
+struct RecordCheck {
+  const std::string& what;
+  const char* rec;
+  uint32_t slot;
+
+  // in() returns v when lo <= v <= hi.
+  template <class T>
+  T in(T v, int64_t lo, int64_t hi, const char* field) const {
+    if (static_cast<int64_t>(v) < lo || static_cast<int64_t>(v) > hi) fail(what, bad_value(rec, slot, field, v));
+    return v;
   }
-  if (r.m_id < -1) fail(what, bad_value("P", slot, "m", r.m_id));
-  p.m_id = r.m_id;
-  p.runq_len = r.runq_len;
-  p.runnext_goid = r.runnext_goid;
-  p.schedtick = r.schedtick;
-  p.syscalltick = r.syscalltick;
-  p.switches = r.switches;
-  p.gs_created = r.gs_created;
-  p.steals = r.steals;
-  return p;
+  // flag() returns a 0/1 field as a bool.
+  bool flag(uint64_t v, const char* field) const { return in<uint64_t>(v, 0, 1, field) != 0; }
+};
+
+PStatus p_status(uint32_t s, const RecordCheck& c) {
+  switch (s) {
+    case GORO_P_IDLE: return PStatus::Idle;
+    case GORO_P_RUNNING: return PStatus::Running;
+    case GORO_P_SYSCALL: return PStatus::Syscall;
+    case GORO_P_DEAD: return PStatus::Dead;
+  }
+  fail(c.what, bad_value(c.rec, c.slot, "status", s));
+}
+
+GoroP to_p(const goro_p_rec& r, uint32_t slot, uint32_t p_count, const std::string& what) {
+  const RecordCheck c{what, "P", slot};
+  return GoroP{.id = c.in(r.id, 0, int64_t{p_count} - 1, "id"), .status = p_status(r.status, c),
+               .m_id = c.in(r.m_id, -1, INT32_MAX, "m"), .runq_len = r.runq_len, .runnext_goid = r.runnext_goid,
+               .schedtick = r.schedtick, .syscalltick = r.syscalltick, .switches = r.switches,
+               .gs_created = r.gs_created, .steals = r.steals};
 }
 
 GoroM to_m(const goro_m_rec& r, uint32_t slot, uint32_t p_count, const std::string& what) {
-  GoroM m;
-  m.id = r.id;
-  if (r.tid < 0) fail(what, bad_value("M", slot, "tid", r.tid));
-  m.tid = r.tid;
-  if (r.p_id < -1 || r.p_id >= static_cast<int64_t>(p_count)) fail(what, bad_value("M", slot, "p", r.p_id));
-  m.p_id = r.p_id;
-  if (r.spinning > 1) fail(what, bad_value("M", slot, "spinning", r.spinning));
-  if (r.in_syscall > 1) fail(what, bad_value("M", slot, "in_syscall", r.in_syscall));
-  if (r.parked > 1) fail(what, bad_value("M", slot, "parked", r.parked));
-  m.spinning = r.spinning;
-  m.in_syscall = r.in_syscall;
-  m.parked = r.parked;
-  m.cur_goid = r.cur_goid;
-  return m;
+  const RecordCheck c{what, "M", slot};
+  return GoroM{.id = r.id, .tid = c.in(r.tid, 0, INT32_MAX, "tid"), .tid_alive = true,
+               .p_id = c.in(r.p_id, -1, int64_t{p_count} - 1, "p"), .spinning = c.flag(r.spinning, "spinning"),
+               .in_syscall = c.flag(r.in_syscall, "in_syscall"), .parked = c.flag(r.parked, "parked"),
+               .cur_goid = r.cur_goid};
 }
 
 GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& what) {

@@ -1,66 +1,17 @@
 // proc_symbols.cpp: libdwfl-backed symbolization of addresses in a live process.
 #include "sym/proc_symbols.h"
 
-#include <cxxabi.h>
-#include <dwarf.h>
-#include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
-#include <cstdlib>
-#include <memory>
-
 #include "format/units.h"
+#include "sym/inline_chain.h"
 
 namespace ts::sym {
 namespace {
 
-std::string demangle(const char* name) {
-  int status = 0;
-  std::unique_ptr<char, decltype(&std::free)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
-  return status == 0 && d ? std::string(d.get()) : std::string(name);
-}
-
 std::string base_name(const std::string& path) {
   const auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-std::string die_name(Dwarf_Die* die) {
-  Dwarf_Attribute attr;
-  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name})
-    if (dwarf_attr_integrate(die, at, &attr))
-      if (const char* n = dwarf_formstring(&attr)) return demangle(n);
-  return "";
-}
-
-// inline_chain() walks the DWARF scopes holding `addr` (module-relative after bias) from the
-// innermost inlined call out to the real function, pairing each with the line executing in it.
-std::vector<Frame> inline_chain(Dwfl_Module* mod, Dwarf_Addr at, const std::string& file, int line) {
-  std::vector<Frame> frames;
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
-  if (!cu) return frames;
-  Dwarf_Die* scopes = nullptr;
-  const int n = dwarf_getscopes(cu, at - bias, &scopes);
-  Dwarf_Files* files = nullptr;
-  size_t nfiles = 0;
-  const bool have_files = dwarf_getsrcfiles(cu, &files, &nfiles) == 0;
-  Frame loc{"", file, line};
-  for (int i = 0; i < n; ++i) {
-    const int tag = dwarf_tag(&scopes[i]);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram) continue;
-    loc.function = die_name(&scopes[i]);
-    frames.push_back(loc);
-    if (tag == DW_TAG_subprogram) break;
-    Dwarf_Attribute attr;
-    Dwarf_Word file_idx = 0, call_line = 0;
-    loc = Frame{};
-    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line) == 0) loc.line = static_cast<int>(call_line);
-    if (have_files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &file_idx) == 0 && file_idx < nfiles)
-      if (const char* f = dwarf_filesrc(files, file_idx, nullptr, nullptr)) loc.file = f;
-  }
-  free(scopes);
-  return frames;
 }
 
 }  // namespace
@@ -121,7 +72,7 @@ const Site& ProcSymbols::lookup(uint64_t pc, bool return_address) {
     GElf_Off off = 0;
     GElf_Sym sym;
     if (const char* name = dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr)) {
-      s.function = demangle(name);
+      s.function = detail::demangle(name);
       s.offset = pc - (at - off);
     }
     if (Dwfl_Line* line = dwfl_module_getsrc(mod, at)) {
@@ -131,7 +82,11 @@ const Site& ProcSymbols::lookup(uint64_t pc, bool return_address) {
         s.line = lineno;
       }
     }
-    s.frames = inline_chain(mod, at, s.file, s.line);
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+    s.frames = inline_chain(cu, bias, at, s.file, s.line);
+    // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
+    if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;
   }
   return cache_.emplace(key, std::move(s)).first->second;
 }

@@ -1,15 +1,16 @@
 // debug.cpp: fatal errors, the goroutine dump, deadlock detection and GORO_DEBUG=schedtrace.
-#include <dlfcn.h>
+#include <elfutils/libdwfl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "introspect.h"
 #include "sched.h"
+#include "sym/inline_chain.h"
 
 namespace goro::detail {
 
@@ -30,32 +31,95 @@ static const char* state_name(uint32_t state, uint32_t reason) {
   return "?";
 }
 
-static void unlink_segment() {
-  if (seg.shared) shm_unlink(seg.name);
-}
-
 [[noreturn]] void fatal(const char* msg) {
   std::string s = std::string("fatal error: ") + msg + "\n";
   ssize_t ignored = write(2, s.data(), s.size());
   (void)ignored;
-  unlink_segment();
+  introspect_unlink_now();
   _exit(2);
 }
 
-static std::string sym(uintptr_t pc) {
-  char buf[64];
-  Dl_info info;
-  if (pc && dladdr(reinterpret_cast<void*>(pc), &info) && info.dli_sname) {
-    snprintf(buf, sizeof buf, "+0x%lx", (unsigned long)(pc - uintptr_t(info.dli_saddr)));
-    return std::string(info.dli_sname) + buf;
+// Symbolizer names code addresses of this process for the dump, with libdwfl over /proc/self/maps
+// (ELF symbols, so static functions too, which dladdr misses; DWARF lines and inline chains where
+// the binary has them). Falls back to raw addresses.
+class Symbolizer {
+ public:
+  Symbolizer() {
+    static char* debuginfo_path = nullptr;
+    static const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr,
+                                             &debuginfo_path};
+    dwfl_ = dwfl_begin(&callbacks);
+    if (dwfl_ && (dwfl_linux_proc_report(dwfl_, getpid()) != 0 || dwfl_report_end(dwfl_, nullptr, nullptr) != 0)) {
+      dwfl_end(dwfl_);
+      dwfl_ = nullptr;
+    }
   }
-  snprintf(buf, sizeof buf, "0x%lx", (unsigned long)pc);
-  return buf;
+  ~Symbolizer() {
+    if (dwfl_) dwfl_end(dwfl_);
+  }
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // function() is the demangled function holding pc, or its address in hex.
+  std::string function(uintptr_t pc) {
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    Dwfl_Module* mod = dwfl_ && pc ? dwfl_addrmodule(dwfl_, pc) : nullptr;
+    const char* name = mod ? dwfl_module_addrinfo(mod, pc, &off, &sym, nullptr, nullptr, nullptr) : nullptr;
+    return name ? ts::sym::detail::demangle(name) : hex(pc);
+  }
+
+  // call_site() describes the call before return address ret as Go's traceback does: the calling
+  // function, then "\t file:line +0xoff" of the innermost inline level outside goro's headers.
+  std::string call_site(uintptr_t ret) {
+    std::string fn = function(ret);
+    Dwfl_Module* mod = dwfl_ && ret ? dwfl_addrmodule(dwfl_, ret) : nullptr;
+    if (!mod) return fn + "\n";
+    const uintptr_t at = ret - 1;
+    std::string file;
+    int line = 0;
+    if (Dwfl_Line* l = dwfl_module_getsrc(mod, at))
+      if (const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr)) file = f;
+    Dwarf_Addr bias = 0;
+    Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+    const std::vector<ts::sym::Frame> chain = ts::sym::inline_chain(cu, bias, at, file, line);
+    for (size_t i = 0; i < chain.size(); i++)
+      if (chain[i].line > 0 && chain[i].file.find("include/goro/") == std::string::npos) {
+        file = chain[i].file;
+        line = chain[i].line;
+        // An inlined caller's own qualified name (DWARF may only know "operator()"), else the symbol's.
+        if (i + 1 < chain.size() && chain[i].function.find("::") != std::string::npos) fn = chain[i].function;
+        break;
+      }
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr);
+    if (file.empty() || line <= 0 || file.find("include/goro/") != std::string::npos) return fn + "\n";
+    return fn + "\n\t" + file + ":" + std::to_string(line) + " +" + hex(off + 1) + "\n";
+  }
+
+ private:
+  static std::string hex(uintptr_t v) {
+    char buf[24];
+    snprintf(buf, sizeof buf, "0x%lx", (unsigned long)v);
+    return buf;
+  }
+  Dwfl* dwfl_ = nullptr;
+};
+
+// start_function() names a G's function: the F of the goro::detail::g_trampoline<F> it starts in.
+static std::string start_function(Symbolizer& s, uintptr_t start_pc) {
+  std::string f = s.function(start_pc);
+  const std::string tramp = "goro::detail::g_trampoline<";
+  size_t at = f.find(tramp), end = f.rfind(">(");
+  if (at != std::string::npos && end != std::string::npos && end > at + tramp.size())
+    return f.substr(at + tramp.size(), end - at - tramp.size());
+  return f;
 }
 
-// dump_goroutines() prints every live G as Go's traceback header does, with where it was created.
-// Only call it when no other thread changes Gs (all Ms idle, or dying).
-void dump_goroutines(int fd) {
+// dump_on_this_stack() is dump_goroutines() on the calling thread's stack.
+static void dump_on_this_stack(int fd) {
+  Symbolizer syms;
   std::string out;
   uint32_t n = stack_slots_used();
   if (n > stack_info().nslots) n = stack_info().nslots;
@@ -67,15 +131,33 @@ void dump_goroutines(int fd) {
     char line[160];
     snprintf(line, sizeof line, "goroutine %llu [%s]:\n", (unsigned long long)id, state_name(st, g->wait_reason));
     out += line;
-    out += "\t" + sym(g->start_pc) + "\n";
+    out += start_function(syms, g->start_pc) + "\n";
     if (g->parent) {
       snprintf(line, sizeof line, "created by goroutine %llu at ", (unsigned long long)g->parent);
-      out += line + sym(g->create_pc) + "\n";
+      out += line + syms.call_site(g->create_pc);
     }
     out += "\n";
   }
   ssize_t ignored = write(fd, out.data(), out.size());
   (void)ignored;
+}
+
+static void* dump_thread(void* fd) {
+  dump_on_this_stack(*static_cast<int*>(fd));
+  return nullptr;
+}
+
+// dump_goroutines() prints every live G as Go's traceback header does, with where it was created.
+// Only call it when no other thread changes Gs (all Ms idle, or dying). libdw's DWARF walk needs
+// more stack than an M's 256 KiB g0 has under the sanitizers: it runs on a thread of its own.
+void dump_goroutines(int fd) {
+  pthread_attr_t a;
+  pthread_attr_init(&a);
+  pthread_attr_setstacksize(&a, 16 << 20);
+  pthread_t t;
+  if (pthread_create(&t, &a, dump_thread, &fd) == 0) pthread_join(t, nullptr);
+  else dump_on_this_stack(fd);
+  pthread_attr_destroy(&a);
 }
 
 void checkdead_locked() {
@@ -95,7 +177,7 @@ void checkdead_locked() {
   ssize_t ignored = write(2, msg, strlen(msg));
   (void)ignored;
   dump_goroutines(2);
-  unlink_segment();
+  introspect_unlink_now();
   _exit(2);
 }
 

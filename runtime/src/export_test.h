@@ -43,4 +43,7 @@ inline void self_stack(uintptr_t* lo, uintptr_t* hi) {
 // segment_name() is the published segment's shm name ("/goro.<pid>"), empty when not shared.
 inline const char* segment_name() { return detail::seg.shared ? detail::seg.name : ""; }
 
+// sysmon_ticks() is how many times sysmon has woken since run() started (its published counter).
+inline uint64_t sysmon_ticks() { return __atomic_load_n(&detail::seg.desc->sysmon_ticks, __ATOMIC_RELAXED); }
+
 }  // namespace goro::test

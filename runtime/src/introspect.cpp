@@ -1,8 +1,15 @@
-// introspect.cpp: the shared-memory segment "/goro.<pid>" holding the published G/M/P records.
+// introspect.cpp: the shared-memory segment "/goro.<pid>" holding the published G/M/P records,
+// and its removal on every way the process can end while run() is active: run() returning,
+// exit(), the runtime's own fatal errors and panics (which _exit), the stack overflow handler, and
+// fatal signals left at their default action (the name is unlinked, then the signal kills as
+// before). Only SIGKILL (and signals the program handles itself) leave a stale name behind; the
+// next process with that pid removes it, and readers check the pid recorded inside.
 #include "introspect.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -13,6 +20,57 @@
 namespace goro::detail {
 
 Segment seg;
+
+// The segment's path, built once at open so that unlinking it is async-signal-safe (shm_unlink
+// builds it at each call, which POSIX does not promise to be safe in a handler).
+static char shm_path[64];
+static volatile sig_atomic_t path_ready = 0;
+
+void introspect_unlink_now() {
+  if (path_ready) unlink(shm_path);
+}
+
+// Fatal signals whose default action ends the process. SIGSEGV belongs to the overflow handler
+// (stack.cpp), which calls introspect_unlink_now() itself.
+static const int kFatalSignals[] = {SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGABRT, SIGBUS, SIGFPE, SIGTERM, SIGXCPU, SIGXFSZ};
+constexpr int kNumFatal = sizeof kFatalSignals / sizeof kFatalSignals[0];
+static bool installed[kNumFatal];
+
+static void on_fatal_signal(int sig) {
+  introspect_unlink_now();
+  signal(sig, SIG_DFL);
+  // A raised signal is blocked until we return, then kills; a fault re-executes and kills.
+  if (sig != SIGILL && sig != SIGBUS && sig != SIGFPE) raise(sig);
+}
+
+static void install_cleanup() {
+  static bool at_exit = false;
+  if (!at_exit) at_exit = atexit(introspect_unlink_now) == 0;
+  for (int i = 0; i < kNumFatal; i++) {
+    struct sigaction old {};
+    installed[i] = false;
+    // Only where nobody else (the program, a sanitizer) handles or ignores the signal.
+    if (sigaction(kFatalSignals[i], nullptr, &old) != 0 || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+      continue;
+    struct sigaction sa {};
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_ONSTACK;
+    sigemptyset(&sa.sa_mask);
+    installed[i] = sigaction(kFatalSignals[i], &sa, nullptr) == 0;
+  }
+}
+
+static void remove_cleanup() {
+  path_ready = 0;
+  for (int i = 0; i < kNumFatal; i++) {
+    struct sigaction cur {};
+    // Put SIG_DFL back only if the handler is still ours (the program may have set its own).
+    if (installed[i] && sigaction(kFatalSignals[i], nullptr, &cur) == 0 && !(cur.sa_flags & SA_SIGINFO) &&
+        cur.sa_handler == on_fatal_signal)
+      signal(kFatalSignals[i], SIG_DFL);
+    installed[i] = false;
+  }
+}
 
 static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
@@ -31,6 +89,11 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t s
     if (base == MAP_FAILED) shm_unlink(seg.name);
   }
   seg.shared = base != MAP_FAILED;
+  if (seg.shared) {
+    snprintf(shm_path, sizeof shm_path, "/dev/shm%s", seg.name);
+    path_ready = 1;
+    install_cleanup();
+  }
   if (!seg.shared) {
     fprintf(stderr, "goro: cannot publish /dev/shm%s (%s); introspection from outside is off\n", seg.name, strerror(errno));
     base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -69,12 +132,14 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t s
 void unlink_segment_only() {
   if (seg.shared) shm_unlink(seg.name);
   seg.shared = false;
+  remove_cleanup();
 }
 
 void introspect_close() {
   if (!seg.desc) return;
   munmap(seg.desc, seg.size);
   if (seg.shared) shm_unlink(seg.name);
+  remove_cleanup();
   seg = Segment{};
 }
 

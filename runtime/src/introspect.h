@@ -27,6 +27,8 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t s
 void introspect_close();
 // unlink_segment_only() removes the name but keeps the mapping (threads may still write to it).
 void unlink_segment_only();
+// introspect_unlink_now() removes the segment's name, async-signal-safe: for paths that _exit or die.
+void introspect_unlink_now();
 
 // GORO_SEQ_FENCE(order): the seqlock's fences. TSan does not model fences (g++ refuses them under
 // -fsanitize=thread); there the seq accesses themselves are seq_cst instead, which TSan does model.

@@ -67,6 +67,7 @@ P* pidleget_locked() {
   if (p) {
     sched.pidle = p->link;
     sched.npidle.fetch_sub(1);  // seq_cst: pairs with wakep's load
+    sysmon_wake_locked();
   }
   return p;
 }

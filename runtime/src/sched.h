@@ -217,6 +217,7 @@ void checkdead_locked();
 void sysmon_start();
 void sysmon_stop();
 void sysmon_kick();  // wake a sysmon sleeping long (a syscall began)
+void sysmon_wake_locked();  // (L) a P leaves the idle list: wake a sysmon in sysmonwait
 struct DebugOpts { int64_t schedtrace_ms = 0; bool scheddetail = false; };
 DebugOpts debug_opts();
 // Futexes.

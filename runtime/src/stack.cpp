@@ -169,6 +169,7 @@ static void on_segv(int sig, siginfo_t* si, void* uc) {
     p = stpcpy(p, "))\n");
     ssize_t ignored = write(2, buf, size_t(p - buf));
     (void)ignored;
+    introspect_unlink_now();
     signal(SIGSEGV, SIG_DFL);  // returning re-faults: die by SIGSEGV (with a core if enabled)
     return;
   }
@@ -177,6 +178,7 @@ static void on_segv(int sig, siginfo_t* si, void* uc) {
   } else if (old_segv.sa_handler != SIG_DFL && old_segv.sa_handler != SIG_IGN) {
     return old_segv.sa_handler(sig);
   }
+  introspect_unlink_now();
   signal(SIGSEGV, SIG_DFL);
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "goro/detail/park.h"
+#include "introspect.h"
 
 namespace goro::detail {
 
@@ -17,6 +18,7 @@ namespace {
   else
     fprintf(stderr, "%s%s\n", prefix, msg);
   fflush(stderr);
+  introspect_unlink_now();
   _exit(2);  // Go's exit status for panics and fatal errors; other Ms must not run destructors
 }
 

@@ -1,11 +1,19 @@
 // sysmon.cpp: the monitor thread (Go's sysmon): retakes Ps from long syscalls, flags long-running
 // Gs, fires overdue timers nobody else noticed, keeps the coarse clock, prints schedtrace.
 //
-// It is not an M and never runs Gs. Its tick starts at 20 us and doubles after 50 quiet ticks up
-// to 10 ms (Go's backoff); entersyscall kicks it back to 20 us when it sleeps long, so a blocking
-// syscall loses its P after ~20-40 us instead of up to 10 ms.
+// It is not an M and never runs Gs. Its delay follows Go's: 20 us, doubled after 50 quiet ticks
+// (1 ms with nothing to retake) up to 10 ms, back to 20 us on activity. While any P runs, the delay
+// stays at most 1 ms: the coarse clock that stamps published run/wait starts is then at most 1 ms
+// stale. When every P is idle (Go's sysmonwait) it sleeps on a futex until pidleget_locked() wakes it
+// (sysmon_wake_locked: a P is about to run Gs again), or until 10 ms past the next timer as a
+// safety net for the overdue-timer check; the waker refreshes the coarse clock first, so the first
+// records published after a long idle are not stamped with a stale time. An idle process therefore
+// costs no sysmon wakeups at all. entersyscall kicks a sysmon that sleeps 1 ms or more back to
+// 20 us, so a blocking syscall loses its P after ~20-40 us instead of up to 10 ms.
 #include <pthread.h>
 #include <stdio.h>
+
+#include <algorithm>
 
 #include "goro/introspect_abi.h"
 #include "introspect.h"
@@ -16,24 +24,44 @@ namespace goro::detail {
 constexpr int64_t kSyscallHandoffNs = 20'000;
 constexpr int64_t kLongRunningNs = 10'000'000;
 constexpr int64_t kMinDelayNs = 20'000, kMaxDelayNs = 10'000'000;
+constexpr int64_t kBusyMaxDelayNs = 1'000'000;  // while a P runs: bounds the coarse clock's staleness
+constexpr int kIdleTicksBeforeBackoff = 50;
+// kDeepSleepAfterNs: every P seen idle this long before sysmonwait, so a P that idles for
+// microseconds between bursts does not make each burst pay a sysmon wakeup (at most ~1000/s).
+constexpr int64_t kDeepSleepAfterNs = 1'000'000;
 
 static pthread_t thread;
 static std::atomic<uint32_t> stop{0};
-static std::atomic<uint32_t> wake{0};        // futex word
+static std::atomic<uint32_t> wake{0};  // futex word: 1 = woken (kick, wake, stop)
 static std::atomic<uint32_t> sleeping_long{0};
-static uint64_t ticks;
+static bool sysmonwait = false;  // (sched.lock) asleep until a P leaves the idle list
+static std::atomic<uint64_t> ticks{0};
+
+static void wake_up() {
+  wake.store(1, std::memory_order_release);  // pairs with the acquire load after futex_wait
+  futex_wake(&wake, 1);
+}
 
 void sysmon_kick() {
   // One load on the syscall path; the exchange makes only the first syscall pay the wakeup.
-  if (sleeping_long.load(std::memory_order_relaxed) && sleeping_long.exchange(0)) {
-    wake.store(1, std::memory_order_release);
-    futex_wake(&wake, 1);
-  }
+  if (sleeping_long.load(std::memory_order_relaxed) && sleeping_long.exchange(0)) wake_up();
 }
 
-// retake() returns whether it handed off a P.
-static bool retake(int64_t now) {
-  bool took = false;
+void sysmon_wake_locked() {
+  if (!sysmonwait) return;  // a plain load under sched.lock: the cost when sysmon is awake
+  sysmonwait = false;
+  coarse_now.store(nanotime(), std::memory_order_relaxed);  // stale by the whole idle period
+  wake_up();
+}
+
+// Retake is what one pass over the Ps found: a P handed off, or a P in a syscall not yet 20 us
+// old (a handoff decision is due within 20 us: keep the short delay).
+struct Retake {
+  bool took = false, pending = false;
+};
+
+static Retake retake(int64_t now) {
+  Retake r;
   for (uint32_t i = 0; i < sched.gomaxprocs; i++) {
     P* p = &sched.allp[i];
     uint32_t s = p->status.load(std::memory_order_acquire);
@@ -42,9 +70,13 @@ static bool retake(int64_t now) {
       if (p->sm_syscalltick != t) {
         p->sm_syscalltick = t;
         p->sm_when = now;
+        r.pending = true;
         continue;
       }
-      if (now - p->sm_when < kSyscallHandoffNs) continue;
+      if (now - p->sm_when < kSyscallHandoffNs) {
+        r.pending = true;
+        continue;
+      }
       // Nothing to do for the P and others are looking: leave it to its M (Go's retake).
       if (runqempty(p) && !sched.runqsize.load(std::memory_order_relaxed) &&
           sched.nmspinning.load() + sched.npidle.load() > 0 && now - p->sm_when < kLongRunningNs)
@@ -53,7 +85,7 @@ static bool retake(int64_t now) {
       if (p->status.compare_exchange_strong(s, GORO_P_IDLE, std::memory_order_acquire)) {
         p->syscalltick.fetch_add(1, std::memory_order_relaxed);
         handoffp(p);
-        took = true;
+        r.took = true;
       }
     } else if (s == GORO_P_RUNNING) {
       uint64_t t = p->schedtick.load(std::memory_order_relaxed);
@@ -72,7 +104,32 @@ static bool retake(int64_t now) {
       }
     }
   }
-  return took;
+  return r;
+}
+
+// sleep_idle() is Go's sysmonwait: when every P is idle nothing needs watching, so sleep until a P
+// leaves the idle list. False when a P was taken meanwhile (no sleep).
+static bool sleep_idle(int64_t now) {
+  {
+    std::lock_guard<std::mutex> l(sched.lock);
+    wake.store(0);  // before the stop check: pairs with sysmon_stop's store of stop, then of wake
+    if (sched.npidle.load() != sched.gomaxprocs || stop.load()) return false;
+    sysmonwait = true;
+  }
+  int64_t tn = timer_next();
+  futex_wait(&wake, 0, tn ? std::max<int64_t>(0, tn - now) + kMaxDelayNs : -1);
+  std::lock_guard<std::mutex> l(sched.lock);
+  sysmonwait = false;
+  return true;
+}
+
+// sleep_delay() waits `delay` unless kicked or stopped; true when woken early.
+static bool sleep_delay(int64_t delay) {
+  wake.store(0);  // seq_cst, before the flag and the stop check: a kick or stop after them is seen
+  if (delay >= kBusyMaxDelayNs) sleeping_long.store(1);
+  if (!stop.load()) futex_wait(&wake, 0, delay);
+  sleeping_long.store(0, std::memory_order_relaxed);
+  return wake.load(std::memory_order_acquire) != 0;
 }
 
 static void* sysmon_main(void*) {
@@ -81,18 +138,17 @@ static void* sysmon_main(void*) {
   int idle = 0;
   DebugOpts opts = debug_opts();
   int64_t last_trace = nanotime();
+  bool kicked = false;
+  int64_t all_idle_since = 0;  // when this tick and every tick since saw all Ps idle; 0: not so
   while (!stop.load(std::memory_order_acquire)) {
-    if (delay >= 1'000'000) sleeping_long.store(1);
-    wake.store(0, std::memory_order_relaxed);
-    if (!stop.load()) futex_wait(&wake, 0, delay);
-    sleeping_long.store(0, std::memory_order_relaxed);
     int64_t now = nanotime();
     coarse_now.store(now, std::memory_order_relaxed);
-    ticks++;
-    __atomic_store_n(&seg.desc->sysmon_ticks, ticks, __ATOMIC_RELAXED);
+    uint64_t n = ticks.fetch_add(1, std::memory_order_relaxed) + 1;
+    __atomic_store_n(&seg.desc->sysmon_ticks, n, __ATOMIC_RELAXED);
     __atomic_store_n(&seg.desc->global_runq_len, uint64_t(sched.runqsize.load(std::memory_order_relaxed)),
                      __ATOMIC_RELAXED);
-    bool busy = retake(now) || sched.nsyscall.load(std::memory_order_relaxed) > 0;
+    Retake r = retake(now);
+    bool busy = r.took;
     int64_t tn = timer_next();
     if (tn && now - tn > 1'000'000 && !sched.poller.load()) {
       // Overdue by 1 ms and nobody polls: every P is busy. Counted in nexternal before a timer
@@ -109,18 +165,30 @@ static void* sysmon_main(void*) {
     if (busy) {
       idle = 0;
       delay = kMinDelayNs;
-    } else if (++idle > 50) {
+    } else if (r.pending || kicked) {
+      delay = kMinDelayNs;  // a handoff decision is due; not activity: the backoff resumes after it
+    } else if (++idle > kIdleTicksBeforeBackoff) {
       delay = std::min(delay * 2, kMaxDelayNs);
     }
-    if (opts.schedtrace_ms > 0) delay = std::min(delay, opts.schedtrace_ms * 1'000'000);
-    if (sched.npidle.load() < sched.gomaxprocs) delay = std::min<int64_t>(delay, 1'000'000);  // coarse clock ≤1 ms while Gs run
+    bool all_idle = sched.npidle.load() == sched.gomaxprocs;
+    if (!all_idle) all_idle_since = 0;
+    else if (!all_idle_since) all_idle_since = now;
+    if (opts.schedtrace_ms > 0) {
+      delay = std::min(delay, opts.schedtrace_ms * 1'000'000);
+    } else if (all_idle && now - all_idle_since >= kDeepSleepAfterNs && sleep_idle(now)) {
+      all_idle_since = 0;
+      kicked = false;
+      continue;
+    }
+    if (!all_idle) delay = std::min(delay, kBusyMaxDelayNs);
+    kicked = sleep_delay(delay);
   }
   return nullptr;
 }
 
 void sysmon_start() {
   stop.store(0);
-  ticks = 0;
+  ticks.store(0);
   pthread_attr_t a;
   pthread_attr_init(&a);
   pthread_attr_setstacksize(&a, 256 << 10);
@@ -130,8 +198,7 @@ void sysmon_start() {
 
 void sysmon_stop() {
   stop.store(1, std::memory_order_release);
-  wake.store(1);
-  futex_wake(&wake, 1);
+  wake_up();
   pthread_join(thread, nullptr);
 }
 

@@ -13,4 +13,8 @@ TEST_CASE("all goroutines asleep: Go's deadlock message, the G dump, exit status
   CHECK(r.err.find("goroutine 1 [chan receive]:") != std::string::npos);
   CHECK(r.err.find("goroutine 2 [select]:") != std::string::npos);
   CHECK(r.err.find("created by goroutine 1") != std::string::npos);
+  // Names, not raw addresses: goroutine 2's function, and the file:line of the goro::go call.
+  const std::string go_line = r.out.substr(r.out.find(':') + 1, r.out.find('}') - r.out.find(':') - 1);
+  CHECK(r.err.find("goroutine 2 [select]:\nmain::{lambda()#1}::operator()() const::{lambda()#1}\n") != std::string::npos);
+  CHECK(r.err.find("tests/fixtures/goro_deadlock.cpp:" + go_line + " +0x") != std::string::npos);
 }

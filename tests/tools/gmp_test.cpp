@@ -33,6 +33,14 @@ std::set<int> task_ids(int pid) {
   return tids;
 }
 
+// kind_of() is the facts key ("chan_receive", "sleep", "mutex") whose goid list holds goid.
+std::string kind_of(const json& facts, const json& goid) {
+  for (const char* k : {"chan_receive", "sleep", "mutex"})
+    for (const json& id : facts[k])
+      if (id == goid) return k;
+  return "";
+}
+
 // reasons() maps goid -> wait reason ("" when not waiting) from one run of the tool.
 std::map<uint64_t, std::string> reasons(const std::vector<json>& objs) {
   std::map<uint64_t, std::string> r;
@@ -102,10 +110,11 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
       INFO("G " << o.dump());
       CHECK(o["parent"] == facts["main_goid"]);
       CHECK(o["state"] == "waiting");
-      // goro::go is always_inline: the creation site is main's lambda (its line when DWARF
-      // describes the inlined call, else the function alone), never the runtime header.
+      // goro::go is always_inline: the creation site is the line in main's lambda that called it
+      // (found through DWARF's inline chain), never the runtime header.
       CHECK(o["created_at"]["function"].get<std::string>().starts_with("main::"));
-      CHECK_FALSE(o["created_at"].value("file", "").ends_with("runtime.h"));
+      CHECK(o["created_at"].value("file", "").ends_with("tests/fixtures/goro_gmp_target.cpp"));
+      CHECK(o["created_at"].value("line", 0) == facts["go_line"][kind_of(facts, o["goid"])].get<int>());
       CHECK(o["start_name"].get<std::string>().starts_with("main::"));
       CHECK(o["wait_ns"].get<uint64_t>() > 0);
       CHECK(o["stack_lo"] < o["stack_hi"]);
@@ -116,8 +125,11 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
 
 TEST_CASE("taskscope gmp text view of a real goro program", "[gmp][e2e]") {
   ts::test::Fixture fx("goro_gmp_target", {"1"});
+  const json facts = json::parse(fx.facts());
   const auto r = ts::test::run({ts::test::taskscope_bin(), "gmp", std::to_string(fx.pid())});
   INFO(r.out << r.err);
+  // CREATED AT is the file:line of the goro::go call.
+  CHECK_THAT(r.out, Catch::Contains(" goro_gmp_target.cpp:" + std::to_string(facts["go_line"]["sleep"].get<int>()) + " "));
   REQUIRE(r.status == 0);
   CHECK_THAT(r.out, Catch::StartsWith("SCHED "));
   CHECK_THAT(r.out, Catch::Contains("gomaxprocs=2 "));
