@@ -43,8 +43,9 @@
 //   timer operation.
 // - yield() puts the G on its own P's ring tail rather than on the global queue (Go's Gosched):
 //   it stays cache-warm and avoids the global lock; the 61-tick global check keeps fairness.
-// - sysmon's clock is coarse (refreshed each sysmon tick); the published run/wait timestamps use
-//   it so that a switch never reads the clock.
+// - sysmon's clock is coarse (refreshed at each sysmon tick, at most 1 ms apart while a P runs,
+//   and by whoever takes a P while sysmon sleeps); the published run/wait timestamps use it so
+//   that a switch never reads the clock.
 //
 // Memory ordering: each atomic names its pair in a comment. Gs pass between Ms only through the
 // run queues (store-release of runqtail / the global queue's lock) and park/ready (status
