@@ -7,11 +7,14 @@
 //   taskscope gmp $(pgrep echo_server)            Ps, Ms and the Gs parked in "IO wait"
 //   for i in $(seq 50); do (sleep 30 | nc 127.0.0.1 7777 &) ; done   idle clients to look at
 //   echo hello | nc -q1 127.0.0.1 7777                                one echo
-// Stops on SIGINT/SIGTERM (the default action) or when stdin reaches end of file.
+// Stops on SIGINT/SIGTERM (the default action) or when stdin reaches end of file: then it closes
+// the listener and every open connection and waits for their Gs, so nothing is left running.
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <mutex>
+#include <set>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -20,14 +23,40 @@
 
 namespace {
 
-// serve() echoes everything it reads back to the client until the client closes. The buffer is
-// on the heap: a G's stack is small (16 KiB by default, GORO_STACK_SIZE).
-void serve(goro::net::conn c) {
+// Conns are the open connections, so that shutdown can close them and wait for their Gs.
+struct Conns {
+  goro::mutex mu;
+  std::set<goro::net::conn*> open;  // guarded by mu
+  bool closing = false;             // guarded by mu: no new connection is served
+  goro::wait_group serving;
+
+  // close_all() stops serving: every open connection is closed, which wakes its G's read.
+  void close_all() {
+    std::lock_guard<goro::mutex> l(mu);
+    closing = true;
+    for (goro::net::conn* c : open) c->close();
+  }
+};
+
+// serve() echoes everything it reads back to the client until the client closes or shutdown
+// closes the connection. The buffer is on the heap: a G's stack is small (16 KiB by default,
+// GORO_STACK_SIZE).
+void serve(Conns& conns, goro::net::conn c) {
+  {
+    std::lock_guard<goro::mutex> l(conns.mu);
+    if (!conns.closing) conns.open.insert(&c);
+    else c.close();
+  }
   std::vector<char> buf(32 * 1024);
   std::error_code ec;
   while (size_t n = c.read(buf.data(), buf.size(), ec)) {
     if (c.write(buf.data(), n, ec) != n) break;
   }
+  {
+    std::lock_guard<goro::mutex> l(conns.mu);
+    conns.open.erase(&c);
+  }
+  conns.serving.done();
 }
 
 }  // namespace
@@ -57,14 +86,18 @@ int main(int argc, char** argv) {
       }
       ln.close();
     });
+    Conns conns;
     for (;;) {
       goro::net::conn c = ln.accept(ec);
       if (ec) {
         if (ec != goro::net::errc::closed) fprintf(stderr, "echo_server: accept: %s\n", ec.message().c_str());
         break;
       }
-      goro::go([c = std::move(c)]() mutable { serve(std::move(c)); });
+      conns.serving.add(1);
+      goro::go([&conns, c = std::move(c)]() mutable { serve(conns, std::move(c)); });
     }
+    conns.close_all();
+    conns.serving.wait();
   });
   return status;
 }
