@@ -265,10 +265,12 @@ void block_idle(M* m) {
     tn = timer_next();  // after publishing ourselves: timer_add sees us and wakes us if earlier
     sched.poll_until.store(tn);
     int64_t timeout = tn ? std::max<int64_t>(0, tn - nanotime()) : -1;
+    pub_m_parked(m, 1);  // readers see it asleep, and no longer spinning, while it polls
     if (!sched.shutdown.load()) {
       if (io) netpoll(timeout);
       else if (m->wake.load(std::memory_order_acquire) == 0) futex_wait(&m->wake, 0, timeout);
     }
+    pub_m_parked(m, 0);
     m->wake.store(0, std::memory_order_relaxed);
     sched.poll_until.store(0);
     sched.poller.store(nullptr);

@@ -72,6 +72,8 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
     all_parked = true;
     for (const auto& [key, reason] : expected_reason)
       for (const json& id : facts[key]) all_parked &= got.count(id.get<uint64_t>()) && got.at(id.get<uint64_t>()) == reason;
+    // Settled: with every G blocked no M spins for long; a record left saying "spinning" is stale.
+    all_parked &= !objs.empty() && objs.front().value("spinningthreads", -1) == 0;
   }
   REQUIRE(!objs.empty());
   const json& sched = objs.front();
@@ -79,6 +81,7 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
   CHECK(sched["pid"] == pid);
   CHECK(sched["gomaxprocs"] == facts["gomaxprocs"]);
   CHECK(sched["torn"] == 0);
+  CHECK(sched["spinningthreads"] == 0);
 
   size_t ps = 0;
   const std::set<int> tids = task_ids(pid);
