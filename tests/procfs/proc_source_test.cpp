@@ -1,6 +1,7 @@
 // proc_source_test.cpp: ProcSource against fixtures that report their own threads.
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -53,12 +54,14 @@ TEST_CASE("ProcSource sees a fixture's named threads, leader first, all asleep",
       CHECK_FALSE(t->is_leader());
       CHECK(procfs::tgid_of(t->tid) == pid);
     }
+    // The fixture inherits our nice value (the suite may run under `nice`).
+    const int nice = getpriority(PRIO_PROCESS, 0);
     for (const Task& t : p.tasks) {
       CHECK(t.state == 'S');
       CHECK(t.cpu >= 0);
       CHECK(t.policy == SchedPolicy::Other);
-      CHECK(t.prio == 20);
-      CHECK(t.nice == 0);
+      CHECK(t.prio == 20 + nice);
+      CHECK(t.nice == nice);
       CHECK(t.start_ns > 0);
       CHECK(t.nvcsw + t.nivcsw > 0);  // every thread blocked at least once on its way to sleep
       CHECK_FALSE(t.kthread);
