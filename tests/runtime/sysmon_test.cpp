@@ -43,8 +43,12 @@ TEST_CASE("sysmon sleeps while every G sleeps", "[goro][sysmon]") {
   auto r = run_checked(procs, [&] {
     sampler = std::thread([&] { w.sample(kSettle, kWindow); });
     goro::sleep_for(kSettle + kWindow + milliseconds(100));
+    // Joined inside the runtime: the sampler reads the segment, which run() unmaps on return.
+    goro::syscall([&] {
+      sampler.join();
+      return 0;
+    });
   });
-  sampler.join();
   INFO("procs " << procs << ": " << w.ticks << " sysmon ticks in 200 ms with every G asleep");
   CHECK(w.ticks <= kMaxIdleTicks);
   REQUIRE_NO_LEAKS(r);
@@ -67,8 +71,11 @@ TEST_CASE("sysmon hands off a blocked syscall's P, then sleeps until it returns"
     goro::go([&] { other_ran = true; });  // with 1 P it runs only once the blocked G's P is handed off
     char b;
     got = goro::syscall([&] { return ::read(fds[0], &b, 1); });
+    goro::syscall([&] {  // inside the runtime: the writer read the segment, unmapped when run() returns
+      writer.join();
+      return 0;
+    });
   });
-  writer.join();
   close(fds[0]);
   close(fds[1]);
   INFO("procs " << procs << ": " << w.ticks << " sysmon ticks in 200 ms with the only busy G blocked in read()");
