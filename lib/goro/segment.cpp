@@ -232,6 +232,11 @@ GoroSnapshot parse_segment(std::span<const std::byte> seg, const ParseOptions& o
   s.gomaxprocs = d.gomaxprocs;
   s.stack_size = d.stack_size;
   s.guard_kind = d.guard_kind;
+  // The arena is only described, never dereferenced; still, keep it self-consistent or drop it.
+  if (d.arena_lo < d.arena_hi && d.slot_size > d.guard_size && d.slot_size <= d.arena_hi - d.arena_lo) {
+    s.arena_lo = d.arena_lo, s.arena_hi = d.arena_hi;
+    s.slot_size = d.slot_size, s.guard_size = d.guard_size;
+  }
   s.sysmon_ticks = d.sysmon_ticks;
   s.global_runq_len = d.global_runq_len;
   s.g_slots = dc.g_hwm;

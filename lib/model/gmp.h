@@ -79,6 +79,9 @@ struct GoroSnapshot {
   uint32_t gomaxprocs = 0;      // live Ps
   uint32_t stack_size = 0;      // default G stack size, bytes
   uint32_t guard_kind = 0;      // 0 none, 1 mprotect, 2 MADV_GUARD_INSTALL
+  uint64_t arena_lo = 0, arena_hi = 0;  // the G stack arena [lo, hi); 0 when the runtime does not say
+  uint64_t slot_size = 0;       // bytes per arena slot (guard + stack + G struct)
+  uint64_t guard_size = 0;      // guard bytes at the bottom of each slot
   uint64_t sysmon_ticks = 0;
   uint64_t global_runq_len = 0; // Gs in the global run queue
   uint32_t g_slots = 0;         // G slots scanned (the high-water mark)

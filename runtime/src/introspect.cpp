@@ -74,7 +74,8 @@ static void remove_cleanup() {
 
 static uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
-void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind) {
+void introspect_open(uint32_t nprocs, uint32_t m_cap, const StackArena& arena) {
+  const uint32_t g_cap = arena.nslots;
   uint64_t p_off = round_up(sizeof(goro_abi_desc), 64);
   uint64_t m_off = round_up(p_off + uint64_t(nprocs) * sizeof(goro_p_rec), 4096);
   uint64_t g_off = round_up(m_off + uint64_t(m_cap) * sizeof(goro_m_rec), 4096);
@@ -119,8 +120,12 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t s
   d->p_off = p_off, d->p_count = nprocs, d->p_size = sizeof(goro_p_rec);
   d->m_off = m_off, d->m_cap = m_cap, d->m_size = sizeof(goro_m_rec);
   d->g_off = g_off, d->g_cap = g_cap, d->g_size = sizeof(goro_g_rec);
-  d->stack_size = stack_size;
-  d->guard_kind = guard_kind;
+  d->stack_size = arena.stack_size;
+  d->guard_kind = arena.guard_kind;
+  d->arena_lo = arena.lo;
+  d->arena_hi = arena.hi;
+  d->slot_size = arena.slot_size;
+  d->guard_size = arena.guard_size;
   for (uint32_t i = 0; i < nprocs; i++) {
     seg.p[i].id = i;
     seg.p[i].m_id = -1;

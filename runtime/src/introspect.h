@@ -21,8 +21,18 @@ struct Segment {
 };
 extern Segment seg;
 
-// introspect_open() creates "/goro.<pid>" sized for the tables; falls back to private memory.
-void introspect_open(uint32_t nprocs, uint32_t m_cap, uint32_t g_cap, uint32_t stack_size, uint32_t guard_kind);
+// StackArena is what the segment publishes about the G stack arena (stack.cpp's StackInfo).
+struct StackArena {
+  uint64_t lo, hi;            // the reserved arena [lo, hi)
+  uint64_t slot_size, guard_size;
+  uint32_t nslots;            // slots the arena holds: the G table's capacity
+  uint32_t stack_size;        // default G stack size, bytes
+  uint32_t guard_kind;        // 0 none, 1 mprotect, 2 MADV_GUARD_INSTALL
+};
+
+// introspect_open() creates "/goro.<pid>" sized for the tables (a G record per arena slot);
+// falls back to private memory.
+void introspect_open(uint32_t nprocs, uint32_t m_cap, const StackArena& arena);
 // introspect_close() unmaps and unlinks the segment.
 void introspect_close();
 // unlink_segment_only() removes the name but keeps the mapping (threads may still write to it).

@@ -403,7 +403,8 @@ int run(std::function<void()> main_fn) {
   uint64_t stack = env_u64("GORO_STACK_SIZE", kDefaultStack, 8 << 10, 64 << 20);
   stack_init(stack);
   const StackInfo& si = stack_info();
-  introspect_open(nprocs, kMaxM, si.nslots, uint32_t(si.stack_size), si.guard_kind);
+  introspect_open(nprocs, kMaxM,
+                  {si.arena_lo, si.arena_hi, si.slot_size, si.guard_size, si.nslots, uint32_t(si.stack_size), si.guard_kind});
 
   sched.gomaxprocs = nprocs;
   sched.shutdown.store(0);

@@ -120,6 +120,27 @@ TEST_CASE("parse_segment decodes every field of a hand-built segment", "[goro]")
   CHECK(s.find_g(3) == nullptr);
 }
 
+TEST_CASE("the stack arena is decoded when self-consistent and dropped when not", "[goro]") {
+  SegmentBuilder b = sample(42);
+  b.desc().arena_lo = 0x10000;
+  b.desc().arena_hi = 0x10000 + 8 * 0x3000;
+  b.desc().slot_size = 0x3000;
+  b.desc().guard_size = 0x1000;
+  GoroSnapshot s = goro::parse_segment(b.bytes(), at(10000), "seg");
+  CHECK(s.arena_lo == 0x10000);
+  CHECK(s.arena_hi == 0x10000 + 8 * 0x3000);
+  CHECK(s.slot_size == 0x3000);
+  CHECK(s.guard_size == 0x1000);
+  b.desc().guard_size = 0x3000;  // a guard as large as the slot leaves no stack
+  s = goro::parse_segment(b.bytes(), at(10000), "seg");
+  CHECK(s.arena_lo == 0);
+  CHECK(s.slot_size == 0);
+  b.desc().guard_size = 0x1000;
+  b.desc().arena_hi = b.desc().arena_lo;  // an empty arena
+  s = goro::parse_segment(b.bytes(), at(10000), "seg");
+  CHECK(s.arena_hi == 0);
+}
+
 TEST_CASE("a record whose seq stays odd is skipped and counted as torn", "[goro]") {
   SegmentBuilder b = sample(42);
   b.g(1).seq = 7;

@@ -43,6 +43,7 @@ struct Seen {
   bool self_running = false, self_m_ok = false, self_flags_main = false;
   bool sleeper_waiting = false, sleeper_frame_ok = false, sleeper_parent_ok = false;
   bool p_running_ok = false;
+  bool arena_ok = true;  // every G's stack lies in its own slot of the published arena
 };
 
 }  // namespace
@@ -79,6 +80,11 @@ TEST_CASE("the published segment matches what the process knows about itself", "
     for (uint32_t i = 0; i < d->g_hwm; i++) {
       goro_g_rec g{};
       if (!read_rec(&gs[i], &g) || g.goid == 0) continue;
+      // Slot i is [arena_lo + i*slot_size, +slot_size): the guard at its bottom, then the stack.
+      const uint64_t slot = d->arena_lo + uint64_t(i) * d->slot_size;
+      if (d->arena_lo == 0 || d->arena_hi <= d->arena_lo || g.stack_lo < slot + d->guard_size ||
+          g.stack_hi > slot + d->slot_size || g.stack_hi > d->arena_hi || d->guard_size == 0)
+        s.arena_ok = false;
       if (g.goid == self) {
         s.self_running = g.state == GORO_G_RUNNING;
         self_m = g.m_id;
@@ -123,6 +129,7 @@ TEST_CASE("the published segment matches what the process knows about itself", "
   CHECK(s.sleeper_waiting);
   CHECK(s.sleeper_frame_ok);
   CHECK(s.sleeper_parent_ok);
+  CHECK(s.arena_ok);
   // Unlinked at exit.
   CHECK(shm_open(name.c_str(), O_RDONLY, 0) == -1);
   REQUIRE_NO_LEAKS(r);

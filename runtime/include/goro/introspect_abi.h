@@ -142,7 +142,13 @@ struct goro_abi_desc {
   uint32_t guard_kind;  /* 0 none, 1 mprotect, 2 MADV_GUARD_INSTALL */
   uint64_t sysmon_ticks;/* writer: sysmon */
   uint64_t global_runq_len; /* writer: whoever holds the scheduler lock */
-  uint64_t pad[6];
+  /* The G stack arena (static, set at start): one reserved mapping holding every G's slot,
+   * [guard | stack | G struct] each slot_size bytes from arena_lo. 0 in segments of older runtimes. */
+  uint64_t arena_lo;    /* first byte of the arena */
+  uint64_t arena_hi;    /* one past its last byte */
+  uint64_t slot_size;   /* bytes per slot: guard_size + stack + the G struct */
+  uint64_t guard_size;  /* bytes of guard at the bottom of each slot */
+  uint64_t pad[2];
 };
 
 #endif /* GORO_INTROSPECT_ABI_H */
