@@ -22,7 +22,7 @@ TEST_CASE("History keeps the newest samples, oldest first, in fixed memory", "[h
   CHECK(h.max() == 4);
   for (int i = 0; i < 1000; i++) h.push(i % 7);
   CHECK(h.size() == 3);
-  CHECK(h.values() == std::vector<double>{4, 5, 6});  // 997 % 7, 998 % 7, 999 % 7
+  CHECK(h.values() == std::vector<double>{3, 4, 5});  // 997 % 7, 998 % 7, 999 % 7
   History one(0);  // at least one sample
   one.push(9);
   one.push(8);
