@@ -59,7 +59,7 @@ LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lstdc++
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
-  libncurses-dev
+  libncurses-dev tmux
 BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
 
 # ---- sources ---------------------------------------------------------------------------------------

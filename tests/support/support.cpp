@@ -61,7 +61,8 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, cons
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
+  // posix_spawnp: a bare name ("tmux") is looked up in PATH; a path is used as it is.
+  const int rc = posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;

@@ -1,0 +1,118 @@
+// tmux.cpp: TmuxSession over the tmux command line.
+#include "tmux.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <stdexcept>
+#include <thread>
+
+#include "support.h"
+
+namespace ts::test {
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string rtrim(std::string s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+bool tmux_usable() {
+  try {
+    return run({"tmux", "-V"}).status == 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::vector<std::string> TmuxSession::tmux(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{"tmux", "-L", socket_, "-f", "/dev/null"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  RunResult r = run(argv);
+  if (r.status != 0) throw std::runtime_error("tmux " + args.front() + " failed: " + r.err);
+  return lines(r.out);
+}
+
+TmuxSession::TmuxSession(const std::vector<std::string>& argv, int width, int height,
+                         const std::vector<std::string>& env) {
+  static std::atomic<int> seq{0};
+  socket_ = "ts-test-" + std::to_string(getpid()) + "-" + std::to_string(seq++);
+  // The pane runs a shell line: the environment, then the program; the pane stays after it exits
+  // (remain-on-exit) so its status can be read.
+  std::string cmd = "exec env";
+  for (const std::string& e : env) cmd += " " + quote(e);
+  for (const std::string& a : argv) cmd += " " + quote(a);
+  tmux({"new-session", "-d", "-s", "t", "-x", std::to_string(width), "-y", std::to_string(height), "sh", "-c",
+        "sleep 0.05; " + cmd});
+  tmux({"set-option", "-t", "t", "remain-on-exit", "on"});
+  tmux({"set-option", "-t", "t", "status", "off"});
+  tmux({"resize-window", "-t", "t", "-x", std::to_string(width), "-y", std::to_string(height)});
+}
+
+TmuxSession::~TmuxSession() {
+  try {
+    run({"tmux", "-L", socket_, "kill-server"});
+  } catch (const std::exception&) {
+  }
+}
+
+void TmuxSession::send(const std::string& keys, bool literal) {
+  if (literal) tmux({"send-keys", "-t", "t", "-l", keys});
+  else tmux({"send-keys", "-t", "t", keys});
+}
+
+std::vector<std::string> TmuxSession::screen() {
+  std::vector<std::string> out = tmux({"capture-pane", "-p", "-t", "t"});
+  for (std::string& l : out) l = rtrim(l);
+  return out;
+}
+
+std::string TmuxSession::text() {
+  std::string t;
+  for (const std::string& l : screen()) t += l + "\n";
+  return t;
+}
+
+bool TmuxSession::wait_for(const std::function<bool(const std::string&)>& ok, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (ok(text())) return true;
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+bool TmuxSession::wait_for_text(const std::string& needle, std::chrono::milliseconds timeout) {
+  return wait_for([&](const std::string& t) { return t.find(needle) != std::string::npos; }, timeout);
+}
+
+void TmuxSession::resize(int width, int height) {
+  tmux({"resize-window", "-t", "t", "-x", std::to_string(width), "-y", std::to_string(height)});
+}
+
+bool TmuxSession::alive() {
+  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}"});
+  return !l.empty() && l[0] == "0";
+}
+
+int TmuxSession::exit_status() {
+  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}"});
+  if (l.empty() || l[0].rfind("1:", 0) != 0) return -1;
+  return std::stoi(l[0].substr(2));
+}
+
+int TmuxSession::pid() {
+  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_pid}"});
+  return l.empty() ? -1 : std::stoi(l[0]);
+}
+
+}  // namespace ts::test

@@ -1,0 +1,25 @@
+// tmux_session_test.cpp: the harness full-screen tests stand on: keys reach the program, the
+// screen comes back, resize and exit status are seen.
+#include <catch2/catch.hpp>
+
+#include "../support/support.h"
+#include "../support/tmux.h"
+
+using namespace ts::test;
+
+TEST_CASE("TmuxSession sends keys, reads the screen, resizes and sees the exit status", "[tmux]") {
+  REQUIRE(tmux_usable());
+  TmuxSession s({"sh", "-c", "echo \"hello $GREETING\"; read x; stty size; read y; exit 3"}, 40, 10,
+                {"GREETING=tmux"});
+  REQUIRE(s.wait_for_text("hello tmux"));
+  CHECK(s.alive());
+  CHECK(s.pid() > 0);
+  s.send("one", true);
+  s.send("Enter");
+  REQUIRE(s.wait_for_text("10 40"));  // stty size: rows cols
+  s.resize(30, 8);
+  s.send("Enter");
+  REQUIRE(s.wait_for([&](const std::string&) { return !s.alive(); }));
+  CHECK(s.exit_status() == 3);
+  CHECK(s.screen().size() == 8);
+}
