@@ -8,7 +8,7 @@
 
 #include "format/table.h"
 #include "format/units.h"
-#include "procfs/maps_summary.h"
+#include "model/memory_summary.h"
 
 namespace ts::tools {
 

@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "model/segment.h"
-#include "model/task.h"
+#include "model/memory_map.h"
 #include "procfs/maps_elf.h"
 #include "procfs/maps_threads.h"
 
@@ -21,23 +20,6 @@ struct ClassifyInput {
   std::optional<ElfImage> elf;          // the executable's headers; nullopt when unreadable
   AddressLayout layout;                 // from /proc/PID/stat; zeros when not permitted
   std::optional<ThreadSps> threads;     // nullopt when thread stack pointers were not read at all
-};
-
-// BssPlacement says where the executable's bss lives: the kernel zero-fills the tail of the data
-// mapping's last page and maps the rest anonymously right after it.
-struct BssPlacement {
-  uint64_t start = 0, end = 0;  // [start, end): the bss in this address space (0, 0 when none)
-  uint64_t in_data_page = 0;    // bytes of it inside the data mapping's last page
-  uint64_t anonymous = 0;       // bytes of anonymous mappings classified as bss (page-rounded)
-};
-
-// Classified is the classified address space and what the user must be told about it.
-struct Classified {
-  std::vector<MemorySegment> segments;  // same mappings, kind/library/tid filled
-  std::string exe_path;                 // the executable's path as maps shows it (may be empty)
-  uint64_t load_bias = 0;               // where the executable's vaddr 0 was placed (0 for non-PIE)
-  BssPlacement bss;
-  std::vector<std::string> notes;       // one line each: what could not be told, and why
 };
 
 // classify() fills kind, library and tid on every segment:

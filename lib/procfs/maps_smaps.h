@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/segment.h"
+#include "model/memory_map.h"
 
 namespace ts {
 
@@ -13,15 +13,6 @@ struct SmapsEntry {
   uint64_t start = 0, end = 0;  // the mapping, as its header line gives it
   int64_t rss = -1;             // Rss; -1 when the record had no Rss line
   int64_t pss = -1;             // Pss; -1 when the record had no Pss line
-};
-
-// SmapsRollup is /proc/PID/smaps_rollup: the whole address space summed. Bytes, -1 when absent.
-struct SmapsRollup {
-  int64_t rss = -1;
-  int64_t pss = -1;
-  int64_t pss_anon = -1;
-  int64_t pss_file = -1;
-  int64_t swap = -1;
 };
 
 // parse_smaps() parses /proc/PID/smaps text: one entry per header line, with the Rss and Pss lines

@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
+#include "model/memory_summary.h"
 #include "procfs/maps_classify.h"
 #include "procfs/maps_parse.h"
-#include "procfs/maps_summary.h"
 
 using namespace ts;
 

@@ -1,7 +1,8 @@
-// maps_summary.cpp: totals over classified segments.
-#include "procfs/maps_summary.h"
+// memory_summary.cpp: totals over classified segments.
+#include "model/memory_summary.h"
 
 #include <algorithm>
+#include <map>
 
 namespace ts {
 

@@ -1,7 +1,6 @@
-// maps_summary.h: per-kind, per-library and thread-stack totals of a classified address space.
+// memory_summary.h: per-kind, per-library and thread-stack totals of a classified address space.
 #pragma once
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 

@@ -1,0 +1,65 @@
+// memory_map.h: a process's classified address space, as the /proc readers fill it and views print it.
+// Plain data: lib/procfs fills it (maps, smaps, stat, the ELF headers); tools print it.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "model/segment.h"
+#include "model/task.h"
+
+namespace ts {
+
+// SizeTotals is size(1)'s Berkeley line: text, data, bss in bytes.
+struct SizeTotals {
+  uint64_t text = 0, data = 0, bss = 0;
+  // dec() is text + data + bss, the "dec" (and "hex") column.
+  uint64_t dec() const { return text + data + bss; }
+};
+
+// BssPlacement says where the executable's bss lives: the kernel zero-fills the tail of the data
+// mapping's last page and maps the rest anonymously right after it.
+struct BssPlacement {
+  uint64_t start = 0, end = 0;  // [start, end): the bss in this address space (0, 0 when none)
+  uint64_t in_data_page = 0;    // bytes of it inside the data mapping's last page
+  uint64_t anonymous = 0;       // bytes of anonymous mappings classified as bss (page-rounded)
+};
+
+// SmapsRollup is /proc/PID/smaps_rollup: the whole address space summed. Bytes, -1 when absent.
+struct SmapsRollup {
+  int64_t rss = -1;
+  int64_t pss = -1;
+  int64_t pss_anon = -1;
+  int64_t pss_file = -1;
+  int64_t swap = -1;
+};
+
+// Classified is the classified address space and what the user must be told about it.
+struct Classified {
+  std::vector<MemorySegment> segments;  // same mappings, kind/library/tid filled
+  std::string exe_path;                 // the executable's path as maps shows it (may be empty)
+  uint64_t load_bias = 0;               // where the executable's vaddr 0 was placed (0 for non-PIE)
+  BssPlacement bss;
+  std::vector<std::string> notes;       // one line each: what could not be told, and why
+};
+
+// VmStatus is the Vm* lines of /proc/PID/status (readable by anyone), in file order: what can be
+// shown when the maps themselves are denied. Values in bytes.
+struct VmStatus {
+  std::vector<std::pair<std::string, uint64_t>> lines;  // ("VmSize", 1234567), ...
+};
+
+// ProcessMaps is one process's classified address space and everything that came with it.
+struct ProcessMaps {
+  int32_t pid = 0;
+  std::string comm;                    // from /proc/PID/comm ("" when unreadable)
+  Classified map;                      // classified segments, bss placement, notes
+  AddressLayout layout;                // stat's fields; brk is the end of the [heap] mapping (page-rounded),
+                                       // or start_brk when there is none
+  std::optional<SmapsRollup> rollup;   // nullopt when smaps_rollup was unreadable
+  std::optional<SizeTotals> size;      // size(1)'s figures for the executable; nullopt when unreadable
+};
+
+}  // namespace ts
