@@ -20,9 +20,11 @@ nlohmann::json opt_json(int64_t v) { return v < 0 ? nlohmann::json(nullptr) : nl
 
 
 // segment_name() is the NAME column: who the mapping belongs to.
-std::string segment_name(const MemorySegment& s) {
+std::string segment_name(const MemorySegment& s, const Classified& c) {
   switch (s.kind) {
     case SegmentKind::SharedLib: return s.library;
+    case SegmentKind::GoroutineStack:
+      return c.goroutine_arena ? "goroutine stacks (" + std::to_string(c.goroutine_arena->gs) + " Gs)" : "goroutine stacks";
     case SegmentKind::ThreadStack: return "thread " + std::to_string(s.tid);
     case SegmentKind::MainStack: return s.path + " main thread " + std::to_string(s.tid);
     case SegmentKind::Bss: return "(bss)";
@@ -56,10 +58,10 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
            {"NAME", Align::Left}});
   for (const MemorySegment& s : c.segments)
     t.add({range(s), human_bytes(s.size()), s.perms, segment_kind_name(s.kind), opt_bytes(s.rss_bytes),
-           opt_bytes(s.pss_bytes), segment_name(s)});
+           opt_bytes(s.pss_bytes), segment_name(s, c)});
   t.print(out);
 
-  const MapsSummary sum = summarize(c.segments);
+  const MapsSummary sum = summarize(c);
   out << '\n';
   Table k({{"KIND", Align::Left}, {"MAPPINGS"}, {"SIZE"}, {"RSS"}, {"PSS"}});
   for (const KindTotal& kt : sum.kinds)
@@ -82,6 +84,10 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
              << human_bytes(ts.max_each) << " each)";
     out << ", " << opt_bytes(ts.resident) << " resident\n";
   }
+  if (const auto& gs = sum.goroutine_stacks)
+    out << "goroutine stacks: " << gs->gs << " Gs, " << opt_bytes(gs->resident) << " resident of "
+        << human_bytes(gs->reserved) << " reserved (one arena, slots of " << human_bytes(gs->slot_size) << " with "
+        << human_bytes(gs->guard_size) << " guard each)\n";
   if (!sum.libraries.empty()) {
     out << "shared libraries: " << sum.libraries.size() << " (";
     for (size_t i = 0; i < sum.libraries.size(); ++i)
@@ -107,7 +113,7 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
     if (s.tid) j["tid"] = s.tid;
     out << j.dump() << '\n';
   }
-  const MapsSummary sum = summarize(c.segments);
+  const MapsSummary sum = summarize(c);
   nlohmann::json j = {{"type", "summary"}, {"pid", pm.pid}, {"comm", pm.comm}, {"exe", c.exe_path},
                       {"load_bias", hex(c.load_bias)}};
   if (pm.size)
@@ -124,6 +130,16 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
   j["kinds"] = kinds;
   j["thread_stacks"] = {{"count", sum.thread_stacks.count}, {"reserved", sum.thread_stacks.reserved},
                         {"resident", opt_json(sum.thread_stacks.resident)}};
+  j["goroutine_stacks"] = nullptr;
+  if (const auto& gs = sum.goroutine_stacks)
+    j["goroutine_stacks"] = {{"gs", gs->gs},
+                             {"mappings", gs->mappings},
+                             {"reserved", gs->reserved},
+                             {"resident", opt_json(gs->resident)},
+                             {"start", hex(c.goroutine_arena->lo)},
+                             {"end", hex(c.goroutine_arena->hi)},
+                             {"slot_size", gs->slot_size},
+                             {"guard_size", gs->guard_size}};
   nlohmann::json libs = nlohmann::json::array();
   for (const LibraryTotal& lib : sum.libraries)
     libs.push_back({{"name", lib.name}, {"path", lib.path}, {"mappings", lib.mappings}, {"size", lib.size},

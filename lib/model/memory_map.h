@@ -36,12 +36,22 @@ struct SmapsRollup {
   int64_t swap = -1;
 };
 
+// GoroutineArena is the one reservation a goro runtime carves every G's stack from, as the runtime
+// publishes it (goro/introspect_abi.h): slots of [guard | stack | G] laid out upward from lo.
+struct GoroutineArena {
+  uint64_t lo = 0, hi = 0;  // [lo, hi): the reserved arena
+  uint64_t slot_size = 0;   // bytes per slot: guard + stack + the runtime's G struct
+  uint64_t guard_size = 0;  // guard bytes at the bottom of each slot
+  size_t gs = 0;            // live Gs when it was read (each holds one slot)
+};
+
 // Classified is the classified address space and what the user must be told about it.
 struct Classified {
   std::vector<MemorySegment> segments;  // same mappings, kind/library/tid filled
   std::string exe_path;                 // the executable's path as maps shows it (may be empty)
   uint64_t load_bias = 0;               // where the executable's vaddr 0 was placed (0 for non-PIE)
   BssPlacement bss;
+  std::optional<GoroutineArena> goroutine_arena;  // when a goro runtime published one that the maps hold
   std::vector<std::string> notes;       // one line each: what could not be told, and why
 };
 

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "model/error.h"
+#include "procfs/maps_goro.h"
 #include "procfs/maps_layout.h"
 #include "procfs/maps_parse.h"
 #include "procfs/maps_read_file.h"
@@ -107,6 +108,7 @@ ProcessMaps read_process_maps(pid_t pid, VmStatus* denied_status) {
   ThreadSps sps = read_thread_sps(pid);
   if (sps.found.empty() && sps.running.empty() && sps.denied.empty()) throw_gone(pid);
   in.threads = std::move(sps);
+  in.goroutine_arena = read_goroutine_arena(pid, notes);
 
   pm.layout = in.layout;
   pm.layout.brk = pm.layout.start_brk;  // no [heap] mapping: the heap is empty

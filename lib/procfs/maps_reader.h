@@ -14,7 +14,8 @@ namespace ts {
 // parse_vm_status() picks the "Vm*:" and "Rss*:" lines of /proc/PID/status text.
 VmStatus parse_vm_status(std::string_view text);
 
-// read_process_maps() reads /proc/PID/{stat,maps,smaps,smaps_rollup,exe,task/*/syscall} and classifies.
+// read_process_maps() reads /proc/PID/{stat,maps,smaps,smaps_rollup,exe,task/*/syscall} and the goro
+// segment when there is one (for the G stack arena), and classifies.
 // Throws ts::Error:
 //  - "no process with pid N" (status 1) when pid does not exist or exits while being read;
 //  - when /proc/PID/maps is denied: names the file and says root or CAP_SYS_PTRACE is needed;

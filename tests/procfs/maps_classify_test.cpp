@@ -131,7 +131,7 @@ TEST_CASE("classify names heap, stacks, guards, libraries and the kernel's mappi
 TEST_CASE("summarize totals kinds, libraries, and thread stacks with their guards", "[maps][classify]") {
   ClassifyInput in = base_input();
   for (MemorySegment& s : in.segments) s.rss_bytes = s.pss_bytes = 4096;
-  const MapsSummary sum = summarize(classify(in).segments);
+  const MapsSummary sum = summarize(classify(in));
   CHECK(sum.thread_stacks.count == 2);
   CHECK(sum.thread_stacks.reserved == 2 * 0x801000);
   CHECK(sum.thread_stacks.min_each == 0x801000);

@@ -16,37 +16,18 @@
 #include "model/error.h"
 #include "procfs/maps_elf.h"
 #include "procfs/maps_reader.h"
+#include "maps_test_util.h"
 #include "registry.h"
 #include "../support/support.h"
 
 using nlohmann::json;
 using namespace ts;
+using test::addr;
+using test::cli;
+using test::CliResult;
+using test::segment_at;
 
 namespace {
-
-struct CliResult {
-  int status;
-  std::string out, err;
-};
-
-CliResult cli(const std::vector<std::string>& args) {
-  std::vector<const char*> argv{"taskscope"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  tools::Context ctx{out, err};
-  const int rc = tools::run_cli(static_cast<int>(argv.size()), argv.data(), ctx);
-  return {rc, out.str(), err.str()};
-}
-
-uint64_t addr(const json& j) { return std::stoull(j.get<std::string>(), nullptr, 16); }
-
-// segment_at() is the segment object holding address a (fails the test when none does).
-const json& segment_at(const std::vector<json>& segs, uint64_t a) {
-  for (const json& s : segs)
-    if (addr(s["start"]) <= a && a < addr(s["end"])) return s;
-  FAIL("no segment holds " << std::hex << a);
-  throw;
-}
 
 // unused_pid() is a pid with no process behind it right now.
 pid_t unused_pid() {
@@ -63,16 +44,9 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
   INFO(r.err);
   REQUIRE(r.status == 0);
 
-  std::vector<json> segs;
-  json summary;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    const json j = json::parse(line);  // every line is one JSON object
-    REQUIRE(summary.is_null());        // the summary comes last
-    if (j["type"] == "segment") segs.push_back(j);
-    else summary = j;
-  }
-  REQUIRE(summary["type"] == "summary");
+  const test::MapsJson m = test::parse_maps_json(r.out);
+  const std::vector<json>& segs = m.segments;
+  const json& summary = m.summary;
   REQUIRE(segs.size() > 10);
 
   SECTION("the 1 MiB array is bss: the data page's tail plus an anonymous mapping") {
