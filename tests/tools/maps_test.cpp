@@ -105,6 +105,27 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
   }
 }
 
+TEST_CASE("maps of a process whose main thread exited reads a live thread's address space", "[maps][tools]") {
+  test::Fixture f("zombie_leader");
+  const json facts = json::parse(f.facts());
+  REQUIRE(facts["leader_state"] == "Z");
+  const CliResult r = cli({"maps", std::to_string(f.pid()), "--json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const test::MapsJson m = test::parse_maps_json(r.out);
+  CHECK(segment_at(m.segments, facts["bss_addr"].get<uint64_t>() + facts["bss_size"].get<uint64_t>() / 2)["kind"] == "bss");
+  for (const json& t : facts["threads"]) {
+    const json& s = segment_at(m.segments, t["stack_addr"].get<uint64_t>());
+    CHECK(s["kind"] == "thread-stack");
+    CHECK(s["tid"] == t["tid"]);
+  }
+  CHECK(m.summary["exe"] == test::fixture_path("zombie_leader"));
+  CHECK(m.summary["kinds"]["text"]["mappings"].get<int>() >= 1);
+  CHECK(addr(m.summary["layout"]["start_code"]) != 0);  // from the live thread's stat, not the zombie's zeros
+  CHECK(r.err.find("has exited; the address space is read through thread") != std::string::npos);
+  CHECK(r.err.find("in no mapping") == std::string::npos);  // the zombie's sp (0) is no stack pointer
+}
+
 TEST_CASE("maps prints size(1)'s line for the executable, then segments and totals", "[maps][tools]") {
   test::Fixture f("segments");
   const test::RunResult r = test::run({test::taskscope_bin(), "maps", std::to_string(f.pid())});
