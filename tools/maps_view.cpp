@@ -1,6 +1,7 @@
 // maps_view.cpp: the size line, the segment table, the totals, and their NDJSON.
 #include "maps_view.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -69,10 +70,21 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
   k.print(out);
 
   out << '\n';
-  if (c.bss.end > c.bss.start)
-    out << "bss: " << human_bytes(c.bss.end - c.bss.start) << " at " << hex(c.bss.start) << " ("
-        << human_bytes(c.bss.in_data_page) << " in the data mapping's last page, " << human_bytes(c.bss.anonymous)
-        << " anonymous)\n";
+  if (c.bss.size) {
+    // Exact bytes: the parts add up to the total as printed, and the total is size(1)'s bss when the
+    // sections fill the PT_LOAD's zero-filled range exactly.
+    const BssPlacement& b = c.bss;
+    out << "bss: " << b.size << " bytes at " << hex(b.start) << " = " << b.in_data_page << " in the data mapping's last page";
+    if (b.anonymous) out << " + " << b.in_anonymous << " in " << human_bytes(b.anonymous) << " of anonymous mapping";
+    if (b.unmapped) out << " + " << b.unmapped << " not mapped";
+    if (const uint64_t past = b.anonymous - std::min(b.anonymous, b.in_anonymous); past >= 4096)
+      out << " (" << past << " bytes of it lie past the bss: a neighbouring mapping merged in)";
+    else if (past)
+      out << " (its last " << past << " bytes are page rounding)";
+    if (pm.size && pm.size->bss != b.size)
+      out << "; size(1) counts " << pm.size->bss << ": it sums sections (.tbss too), this is the PT_LOADs' zero-filled range";
+    out << '\n';
+  }
   if (pm.layout.start_brk)
     out << "heap: " << human_bytes(pm.layout.brk - pm.layout.start_brk) << " (start_brk " << hex(pm.layout.start_brk)
         << ", brk " << hex(pm.layout.brk) << ")\n";
@@ -122,8 +134,10 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
   j["layout"] = {{"start_code", hex(l.start_code)}, {"end_code", hex(l.end_code)},   {"start_data", hex(l.start_data)},
                  {"end_data", hex(l.end_data)},     {"start_brk", hex(l.start_brk)}, {"brk", hex(l.brk)},
                  {"start_stack", hex(l.start_stack)}};
-  j["bss"] = {{"start", hex(c.bss.start)}, {"end", hex(c.bss.end)}, {"size", c.bss.end - c.bss.start},
-              {"in_data_page", c.bss.in_data_page}, {"anonymous", c.bss.anonymous}};
+  j["bss"] = {{"start", hex(c.bss.start)},       {"end", hex(c.bss.end)},
+              {"size", c.bss.size},                {"in_data_page", c.bss.in_data_page},
+              {"in_anonymous", c.bss.in_anonymous}, {"unmapped", c.bss.unmapped},
+              {"anonymous", c.bss.anonymous}};
   nlohmann::json kinds = nlohmann::json::object();
   for (const KindTotal& k : sum.kinds)
     kinds[segment_kind_name(k.kind)] = {{"mappings", k.count}, {"size", k.size}, {"rss", opt_json(k.rss)}, {"pss", opt_json(k.pss)}};

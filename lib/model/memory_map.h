@@ -20,11 +20,16 @@ struct SizeTotals {
 };
 
 // BssPlacement says where the executable's bss lives: the kernel zero-fills the tail of the data
-// mapping's last page and maps the rest anonymously right after it.
+// mapping's last page and maps the rest anonymously right after it, rounded up to whole pages.
+// Its parts add up: in_data_page + in_anonymous + unmapped == size, and the anonymous mappings hold
+// in_anonymous bytes of bss plus (anonymous - in_anonymous) bytes past its end (page rounding).
 struct BssPlacement {
   uint64_t start = 0, end = 0;  // [start, end): the bss in this address space (0, 0 when none)
-  uint64_t in_data_page = 0;    // bytes of it inside the data mapping's last page
-  uint64_t anonymous = 0;       // bytes of anonymous mappings classified as bss (page-rounded)
+  uint64_t size = 0;            // bytes of bss: p_memsz - p_filesz over the PT_LOADs (end - start for one)
+  uint64_t in_data_page = 0;    // bytes of it inside the executable's data mapping (its last page's tail)
+  uint64_t in_anonymous = 0;    // bytes of it inside the anonymous mappings classified as bss
+  uint64_t unmapped = 0;        // bytes of it in neither (the process unmapped or remapped them)
+  uint64_t anonymous = 0;       // bytes of the anonymous mappings classified as bss (whole pages)
 };
 
 // SmapsRollup is /proc/PID/smaps_rollup: the whole address space summed. Bytes, -1 when absent.

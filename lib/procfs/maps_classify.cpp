@@ -16,7 +16,6 @@ namespace {
 constexpr uint64_t kPage = 4096;
 
 uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
-uint64_t page_up(uint64_t v) { return v > UINT64_MAX - (kPage - 1) ? page_down(v) : page_down(v + kPage - 1); }
 
 bool writable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[1] == 'w'; }
 bool executable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[2] == 'x'; }
@@ -60,6 +59,22 @@ uint64_t load_bias_of(const std::vector<MemorySegment>& segs, const std::string&
     return 0;
   }
   return 0;
+}
+
+// place_bss() measures where the bss ranges lie: in the data mapping's last page, in the anonymous
+// mappings after it (which the kernel page-rounds), or in no mapping; the three add up to its size.
+void place_bss(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, const std::vector<MemorySegment>& segs, BssPlacement& b) {
+  for (const MemorySegment& s : segs) {
+    if (s.kind == SegmentKind::Bss) b.anonymous += s.size();
+    // The executable's own rw (or, past RELRO, r--) mapping holds the zero-filled tail of its last page.
+    if (s.kind != SegmentKind::Bss && s.kind != SegmentKind::Data && s.kind != SegmentKind::Rodata) continue;
+    for (const auto& [lo, hi] : ranges) {
+      const uint64_t from = std::max(lo, s.start), to = std::min(hi, s.end);
+      if (from >= to) continue;
+      (s.kind == SegmentKind::Bss ? b.in_anonymous : b.in_data_page) += to - from;
+    }
+  }
+  b.unmapped = b.size - std::min(b.size, b.in_data_page + b.in_anonymous);
 }
 
 // tid_list() is "101,102,..." (at most 8 ids) for notes.
@@ -192,7 +207,7 @@ Classified classify(const ClassifyInput& in) {
         bss.emplace_back(b, e);
         if (out.bss.start == 0) out.bss.start = b;
         out.bss.end = std::max(out.bss.end, e);
-        out.bss.in_data_page += std::min(page_up(b), e) - b;
+        out.bss.size += e - b;
       }
 
   // Files with an executable mapping are loaded objects (libraries, the dynamic loader).
@@ -216,7 +231,6 @@ Classified classify(const ClassifyInput& in) {
       const bool in_bss = std::any_of(bss.begin(), bss.end(), [&](auto& r) { return s.start < r.second && r.first < s.end; });
       if (in_bss && !inaccessible(s)) {
         s.kind = SegmentKind::Bss;
-        out.bss.anonymous += s.size();
       } else {
         s.kind = inaccessible(s) ? SegmentKind::Guard : SegmentKind::AnonMmap;
       }
@@ -232,6 +246,7 @@ Classified classify(const ClassifyInput& in) {
     }
     if (s.kind == SegmentKind::MainStack) s.tid = in.pid;
   }
+  place_bss(bss, segs, out.bss);
   if (in.goroutine_arena) place_goroutine_arena(*in.goroutine_arena, segs, out);
   place_thread_stacks(in, segs, out.notes);
   return out;

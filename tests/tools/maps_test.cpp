@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -28,6 +29,17 @@ using test::CliResult;
 using test::segment_at;
 
 namespace {
+
+// size_bss() is the bss column of size(1)'s output for `file`.
+uint64_t size_bss(const std::string& file) {
+  const test::RunResult r = test::run({"/usr/bin/size", file});
+  REQUIRE(r.status == 0);
+  const std::vector<std::string> lines = test::lines(r.out);
+  REQUIRE(lines.size() == 2);
+  const std::vector<std::string> cols = test::words(lines[1]);
+  REQUIRE(cols.size() >= 3);
+  return std::stoull(cols[2]);
+}
 
 // unused_pid() is a pid with no process behind it right now.
 pid_t unused_pid() {
@@ -60,6 +72,21 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
     CHECK(bss_mapped <= n + 2 * 4096);  // page rounding only
     CHECK(addr(summary["bss"]["start"]) <= a);
     CHECK(a + n <= addr(summary["bss"]["end"]));
+  }
+  SECTION("the bss's parts add up to its size, which is size(1)'s bss") {
+    const json& b = summary["bss"];
+    const uint64_t size = b["size"];
+    REQUIRE(b.contains("in_anonymous"));
+    REQUIRE(b.contains("unmapped"));
+    CHECK(size == size_bss(test::fixture_path("segments")));
+    CHECK(size == addr(b["end"]) - addr(b["start"]));
+    CHECK(b["in_data_page"].get<uint64_t>() + b["in_anonymous"].get<uint64_t>() + b["unmapped"].get<uint64_t>() == size);
+    CHECK(b["unmapped"] == 0);
+    CHECK(b["in_data_page"].get<uint64_t>() < 4096);
+    const uint64_t mapped = b["anonymous"], in_anon = b["in_anonymous"];
+    CHECK(in_anon <= mapped);
+    CHECK(mapped - in_anon < 4096);  // page rounding only
+    CHECK(mapped % 4096 == 0);
   }
   SECTION("the 64 KiB initialised array is data") {
     const uint64_t a = facts["data_addr"], n = facts["data_size"];
@@ -137,6 +164,17 @@ TEST_CASE("maps prints size(1)'s line for the executable, then segments and tota
   CHECK(r.out.find("START-END") != std::string::npos);
   CHECK(r.out.find("thread stacks: 2, ") != std::string::npos);
   CHECK(r.out.find("(bss)") != std::string::npos);
+  // The bss line gives exact bytes whose parts add up to the total, and the total is size(1)'s.
+  std::string bss_line;
+  for (const std::string& l : test::lines(r.out))
+    if (l.rfind("bss: ", 0) == 0) bss_line = l;
+  INFO(bss_line);
+  unsigned long long total = 0, in_page = 0, in_anon = 0;
+  char at[32];
+  REQUIRE(std::sscanf(bss_line.c_str(), "bss: %llu bytes at %31s = %llu in the data mapping's last page + %llu in", &total,
+                      at, &in_page, &in_anon) == 4);
+  CHECK(total == size_bss(test::fixture_path("segments")));
+  CHECK(in_page + in_anon == total);
   CHECK(r.out.find("shared libraries: ") != std::string::npos);
 }
 
