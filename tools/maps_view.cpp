@@ -15,6 +15,8 @@ namespace ts::tools {
 
 namespace {
 
+constexpr uint64_t kPageSize = 4096;  // page rounding leaves less than this past the bss's end
+
 std::string opt_bytes(int64_t v) { return v < 0 ? "-" : human_bytes(static_cast<uint64_t>(v)); }
 
 nlohmann::json opt_json(int64_t v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); }
@@ -77,7 +79,7 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
     out << "bss: " << b.size << " bytes at " << hex(b.start) << " = " << b.in_data_page << " in the data mapping's last page";
     if (b.anonymous) out << " + " << b.in_anonymous << " in " << human_bytes(b.anonymous) << " of anonymous mapping";
     if (b.unmapped) out << " + " << b.unmapped << " not mapped";
-    if (const uint64_t past = b.anonymous - std::min(b.anonymous, b.in_anonymous); past >= 4096)
+    if (const uint64_t past = b.anonymous - std::min(b.anonymous, b.in_anonymous); past >= kPageSize)
       out << " (" << past << " bytes of it lie past the bss: a neighbouring mapping merged in)";
     else if (past)
       out << " (its last " << past << " bytes are page rounding)";

@@ -115,20 +115,17 @@ void place_thread_stacks(const ClassifyInput& in, std::vector<MemorySegment>& se
     notes.push_back("thread stacks not located: /proc/" + pid + "/task was not readable; they show as anon");
     return;
   }
-  // Which threads' sps each mapping holds, in address order.
-  std::map<size_t, std::vector<int32_t>> on;
+  // Which threads' sps each mapping holds (segments are in address order: a binary search each).
+  std::map<size_t, std::vector<ThreadSp>> on;
   for (const ThreadSp& t : in.threads->found) {
-    auto it = std::find_if(segs.begin(), segs.end(), [&](const MemorySegment& s) { return s.start <= t.sp && t.sp < s.end; });
-    if (it == segs.end()) notes.push_back("thread " + std::to_string(t.tid) + ": its stack pointer is in no mapping");
-    else on[static_cast<size_t>(it - segs.begin())].push_back(t.tid);
+    auto it = std::partition_point(segs.begin(), segs.end(), [&](const MemorySegment& s) { return s.end <= t.sp; });
+    if (it == segs.end() || t.sp < it->start) notes.push_back("thread " + std::to_string(t.tid) + ": its stack pointer is in no mapping");
+    else on[static_cast<size_t>(it - segs.begin())].push_back(t);
   }
-  auto sp_of = [&](int32_t tid) {
-    for (const ThreadSp& t : in.threads->found)
-      if (t.tid == tid) return t.sp;
-    return uint64_t{0};
-  };
-  for (auto& [i, tids] : on) {
+  for (auto& [i, sps] : on) {
     MemorySegment& s = segs[i];
+    std::vector<int32_t> tids;
+    for (const ThreadSp& t : sps) tids.push_back(t.tid);
     const std::string where = human_bytes(s.size()) + " " + segment_kind_name(s.kind) + " mapping at " + hex(s.start);
     if (s.kind == SegmentKind::MainStack) {
       std::vector<int32_t> others;
@@ -155,13 +152,13 @@ void place_thread_stacks(const ClassifyInput& in, std::vector<MemorySegment>& se
                       ": user-allocated stacks (coroutines?), not one thread's own; it stays anon");
       continue;
     }
-    const int32_t tid = tids.front();
+    const int32_t tid = sps.front().tid;
     if (tid == in.pid) {
       notes.push_back("the main thread " + pid + " runs on a stack inside a " + where +
                       " (a user-allocated stack: coroutines?); its own stack is [stack]");
       continue;
     }
-    const uint64_t above = s.end - sp_of(tid);
+    const uint64_t above = s.end - sps.front().sp;
     if (s.rss_bytes >= 0) {
       const uint64_t touched = static_cast<uint64_t>(s.rss_bytes) + static_cast<uint64_t>(std::max<int64_t>(s.swap_bytes, 0));
       if (above > touched + kUntouchedStack) {

@@ -131,6 +131,12 @@ TEST_CASE("without the runtime's word, a stack pointer alone does not make a thr
     CHECK(at(c, kStackLo).kind == SegmentKind::ThreadStack);
     CHECK(at(c, kStackLo).tid == 101);
   }
+  SECTION("a stack pointer between mappings, or past the last, is in no mapping") {
+    const Classified c = classify(input({{104, kStackHi + 0x1000}, {105, 0x7ffffffff000}, {101, kStackHi - 8}}));
+    CHECK(all_notes(c).find("thread 104: its stack pointer is in no mapping") != std::string::npos);
+    CHECK(all_notes(c).find("thread 105: its stack pointer is in no mapping") != std::string::npos);
+    CHECK(at(c, kStackLo).tid == 101);
+  }
   SECTION("swapped-out pages count as touched") {
     ClassifyInput in = input({{102, kArenaLo + 0x10000}}, 0);
     in.segments[0].swap_bytes = static_cast<int64_t>(kArenaHi - kArenaLo);
