@@ -2,6 +2,7 @@
 // (text, data, bss, heap, stack, thread stacks, libraries), with size(1)'s line on top.
 #include "maps_view.h"
 #include "model/error.h"
+#include "procfs/maps_reader.h"
 #include "registry.h"
 
 namespace ts::tools {

@@ -1,6 +1,7 @@
 // maps_view.cpp: the size line, the segment table, the totals, and their NDJSON.
 #include "maps_view.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 
@@ -8,11 +9,13 @@
 
 #include "format/table.h"
 #include "format/units.h"
-#include "procfs/maps_summary.h"
+#include "model/memory_summary.h"
 
 namespace ts::tools {
 
 namespace {
+
+constexpr uint64_t kPageSize = 4096;  // page rounding leaves less than this past the bss's end
 
 std::string opt_bytes(int64_t v) { return v < 0 ? "-" : human_bytes(static_cast<uint64_t>(v)); }
 
@@ -20,9 +23,11 @@ nlohmann::json opt_json(int64_t v) { return v < 0 ? nlohmann::json(nullptr) : nl
 
 
 // segment_name() is the NAME column: who the mapping belongs to.
-std::string segment_name(const MemorySegment& s) {
+std::string segment_name(const MemorySegment& s, const Classified& c) {
   switch (s.kind) {
     case SegmentKind::SharedLib: return s.library;
+    case SegmentKind::GoroutineStack:
+      return c.goroutine_arena ? "goroutine stacks (" + std::to_string(c.goroutine_arena->gs) + " Gs)" : "goroutine stacks";
     case SegmentKind::ThreadStack: return "thread " + std::to_string(s.tid);
     case SegmentKind::MainStack: return s.path + " main thread " + std::to_string(s.tid);
     case SegmentKind::Bss: return "(bss)";
@@ -56,10 +61,10 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
            {"NAME", Align::Left}});
   for (const MemorySegment& s : c.segments)
     t.add({range(s), human_bytes(s.size()), s.perms, segment_kind_name(s.kind), opt_bytes(s.rss_bytes),
-           opt_bytes(s.pss_bytes), segment_name(s)});
+           opt_bytes(s.pss_bytes), segment_name(s, c)});
   t.print(out);
 
-  const MapsSummary sum = summarize(c.segments);
+  const MapsSummary sum = summarize(c);
   out << '\n';
   Table k({{"KIND", Align::Left}, {"MAPPINGS"}, {"SIZE"}, {"RSS"}, {"PSS"}});
   for (const KindTotal& kt : sum.kinds)
@@ -67,10 +72,21 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
   k.print(out);
 
   out << '\n';
-  if (c.bss.end > c.bss.start)
-    out << "bss: " << human_bytes(c.bss.end - c.bss.start) << " at " << hex(c.bss.start) << " ("
-        << human_bytes(c.bss.in_data_page) << " in the data mapping's last page, " << human_bytes(c.bss.anonymous)
-        << " anonymous)\n";
+  if (c.bss.size) {
+    // Exact bytes: the parts add up to the total as printed, and the total is size(1)'s bss when the
+    // sections fill the PT_LOAD's zero-filled range exactly.
+    const BssPlacement& b = c.bss;
+    out << "bss: " << b.size << " bytes at " << hex(b.start) << " = " << b.in_data_page << " in the data mapping's last page";
+    if (b.anonymous) out << " + " << b.in_anonymous << " in " << human_bytes(b.anonymous) << " of anonymous mapping";
+    if (b.unmapped) out << " + " << b.unmapped << " not mapped";
+    if (const uint64_t past = b.anonymous - std::min(b.anonymous, b.in_anonymous); past >= kPageSize)
+      out << " (" << past << " bytes of it lie past the bss: a neighbouring mapping merged in)";
+    else if (past)
+      out << " (its last " << past << " bytes are page rounding)";
+    if (pm.size && pm.size->bss != b.size)
+      out << "; size(1) counts " << pm.size->bss << ": it sums sections (.tbss too), this is the PT_LOADs' zero-filled range";
+    out << '\n';
+  }
   if (pm.layout.start_brk)
     out << "heap: " << human_bytes(pm.layout.brk - pm.layout.start_brk) << " (start_brk " << hex(pm.layout.start_brk)
         << ", brk " << hex(pm.layout.brk) << ")\n";
@@ -82,6 +98,10 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
              << human_bytes(ts.max_each) << " each)";
     out << ", " << opt_bytes(ts.resident) << " resident\n";
   }
+  if (const auto& gs = sum.goroutine_stacks)
+    out << "goroutine stacks: " << gs->gs << " Gs, " << opt_bytes(gs->resident) << " resident of "
+        << human_bytes(gs->reserved) << " reserved (one arena, slots of " << human_bytes(gs->slot_size) << " with "
+        << human_bytes(gs->guard_size) << " guard each)\n";
   if (!sum.libraries.empty()) {
     out << "shared libraries: " << sum.libraries.size() << " (";
     for (size_t i = 0; i < sum.libraries.size(); ++i)
@@ -107,7 +127,7 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
     if (s.tid) j["tid"] = s.tid;
     out << j.dump() << '\n';
   }
-  const MapsSummary sum = summarize(c.segments);
+  const MapsSummary sum = summarize(c);
   nlohmann::json j = {{"type", "summary"}, {"pid", pm.pid}, {"comm", pm.comm}, {"exe", c.exe_path},
                       {"load_bias", hex(c.load_bias)}};
   if (pm.size)
@@ -116,14 +136,26 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
   j["layout"] = {{"start_code", hex(l.start_code)}, {"end_code", hex(l.end_code)},   {"start_data", hex(l.start_data)},
                  {"end_data", hex(l.end_data)},     {"start_brk", hex(l.start_brk)}, {"brk", hex(l.brk)},
                  {"start_stack", hex(l.start_stack)}};
-  j["bss"] = {{"start", hex(c.bss.start)}, {"end", hex(c.bss.end)}, {"size", c.bss.end - c.bss.start},
-              {"in_data_page", c.bss.in_data_page}, {"anonymous", c.bss.anonymous}};
+  j["bss"] = {{"start", hex(c.bss.start)},       {"end", hex(c.bss.end)},
+              {"size", c.bss.size},                {"in_data_page", c.bss.in_data_page},
+              {"in_anonymous", c.bss.in_anonymous}, {"unmapped", c.bss.unmapped},
+              {"anonymous", c.bss.anonymous}};
   nlohmann::json kinds = nlohmann::json::object();
   for (const KindTotal& k : sum.kinds)
     kinds[segment_kind_name(k.kind)] = {{"mappings", k.count}, {"size", k.size}, {"rss", opt_json(k.rss)}, {"pss", opt_json(k.pss)}};
   j["kinds"] = kinds;
   j["thread_stacks"] = {{"count", sum.thread_stacks.count}, {"reserved", sum.thread_stacks.reserved},
                         {"resident", opt_json(sum.thread_stacks.resident)}};
+  j["goroutine_stacks"] = nullptr;
+  if (const auto& gs = sum.goroutine_stacks)
+    j["goroutine_stacks"] = {{"gs", gs->gs},
+                             {"mappings", gs->mappings},
+                             {"reserved", gs->reserved},
+                             {"resident", opt_json(gs->resident)},
+                             {"start", hex(c.goroutine_arena->lo)},
+                             {"end", hex(c.goroutine_arena->hi)},
+                             {"slot_size", gs->slot_size},
+                             {"guard_size", gs->guard_size}};
   nlohmann::json libs = nlohmann::json::array();
   for (const LibraryTotal& lib : sum.libraries)
     libs.push_back({{"name", lib.name}, {"path", lib.path}, {"mappings", lib.mappings}, {"size", lib.size},

@@ -1,10 +1,10 @@
 // maps_view.h: how `taskscope maps` prints a classified address space (text and NDJSON).
+// It sees only lib/model: the /proc readers fill the model, a view prints it.
 #pragma once
 #include <ostream>
 #include <string>
 
-#include "procfs/maps_elf.h"
-#include "procfs/maps_reader.h"
+#include "model/memory_map.h"
 
 namespace ts::tools {
 

@@ -12,6 +12,7 @@ const char* segment_kind_name(SegmentKind k) {
     case SegmentKind::Heap: return "heap";
     case SegmentKind::MainStack: return "stack";
     case SegmentKind::ThreadStack: return "thread-stack";
+    case SegmentKind::GoroutineStack: return "goroutine-stack";
     case SegmentKind::SharedLib: return "lib";
     case SegmentKind::AnonMmap: return "anon";
     case SegmentKind::FileMmap: return "file";

@@ -13,7 +13,8 @@ enum class SegmentKind {
   Bss,          // zero-initialised data: where a PT_LOAD's memsz exceeds its filesz
   Heap,         // [heap]: start_brk .. brk
   MainStack,    // [stack] of the main thread
-  ThreadStack,  // an anonymous mapping that holds a thread's stack pointer (with its guard page)
+  ThreadStack,  // a thread's own stack: an anonymous mapping holding its stack pointer, filled from the top
+  GoroutineStack,  // the goro runtime's G stack arena (every goroutine's stack, one reservation)
   SharedLib,    // a mapping of a shared library (see MemorySegment::library)
   AnonMmap,     // any other anonymous mapping
   FileMmap,     // any other file mapping
@@ -39,6 +40,7 @@ struct MemorySegment {
   int32_t tid = 0;                // for ThreadStack: the thread whose stack it is (0 unknown)
   int64_t rss_bytes = -1;         // resident, from smaps; -1 when unreadable
   int64_t pss_bytes = -1;         // proportional set size, from smaps; -1 when unreadable
+  int64_t swap_bytes = -1;        // swapped out, from smaps; -1 when unreadable
 
   // size() is end - start.
   uint64_t size() const { return end - start; }

@@ -2,9 +2,11 @@
 #include "procfs/maps_classify.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string_view>
 
+#include "format/units.h"
 #include "procfs/maps_parse.h"
 
 namespace ts {
@@ -14,7 +16,6 @@ namespace {
 constexpr uint64_t kPage = 4096;
 
 uint64_t page_down(uint64_t v) { return v & ~(kPage - 1); }
-uint64_t page_up(uint64_t v) { return v > UINT64_MAX - (kPage - 1) ? page_down(v) : page_down(v + kPage - 1); }
 
 bool writable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[1] == 'w'; }
 bool executable(const MemorySegment& s) { return s.perms.size() == 4 && s.perms[2] == 'x'; }
@@ -60,52 +61,127 @@ uint64_t load_bias_of(const std::vector<MemorySegment>& segs, const std::string&
   return 0;
 }
 
+// place_bss() measures where the bss ranges lie: in the data mapping's last page, in the anonymous
+// mappings after it (which the kernel page-rounds), or in no mapping; the three add up to its size.
+void place_bss(const std::vector<std::pair<uint64_t, uint64_t>>& ranges, const std::vector<MemorySegment>& segs, BssPlacement& b) {
+  for (const MemorySegment& s : segs) {
+    if (s.kind == SegmentKind::Bss) b.anonymous += s.size();
+    // The executable's own rw (or, past RELRO, r--) mapping holds the zero-filled tail of its last page.
+    if (s.kind != SegmentKind::Bss && s.kind != SegmentKind::Data && s.kind != SegmentKind::Rodata) continue;
+    for (const auto& [lo, hi] : ranges) {
+      const uint64_t from = std::max(lo, s.start), to = std::min(hi, s.end);
+      if (from >= to) continue;
+      (s.kind == SegmentKind::Bss ? b.in_anonymous : b.in_data_page) += to - from;
+    }
+  }
+  b.unmapped = b.size - std::min(b.size, b.in_data_page + b.in_anonymous);
+}
+
+// tid_list() is "101,102,..." (at most 8 ids) for notes.
+std::string tid_list(const std::vector<int32_t>& tids) {
+  std::string s;
+  for (size_t i = 0; i < tids.size() && i < 8; ++i) s += (i ? "," : "") + std::to_string(tids[i]);
+  if (tids.size() > 8) s += ",...";
+  return s;
+}
+
+// who_runs() is "thread 5 runs" or "threads 5,6 run".
+std::string who_runs(const std::vector<int32_t>& tids) {
+  return tids.size() == 1 ? "thread " + tid_list(tids) + " runs" : "threads " + tid_list(tids) + " run";
+}
+
+// place_goroutine_arena() names the anonymous mappings inside the runtime's G stack arena.
+void place_goroutine_arena(const GoroutineArena& a, std::vector<MemorySegment>& segs, Classified& out) {
+  size_t found = 0;
+  for (MemorySegment& s : segs) {
+    if (!anonymous(s) || s.end <= a.lo || a.hi <= s.start) continue;
+    if (s.kind != SegmentKind::AnonMmap && s.kind != SegmentKind::Guard) continue;
+    s.kind = SegmentKind::GoroutineStack;
+    ++found;
+    if (s.start < a.lo || a.hi < s.end)
+      out.notes.push_back("mapping " + hex(s.start) + "-" + hex(s.end) + " reaches beyond the goroutine stack arena " +
+                          hex(a.lo) + "-" + hex(a.hi) + " (merged with a neighbour): its sizes include that neighbour");
+  }
+  if (found) out.goroutine_arena = a;
+  else
+    out.notes.push_back("the goro runtime's stack arena " + hex(a.lo) + "-" + hex(a.hi) +
+                        " is in no anonymous mapping: goroutine stacks are not told apart");
+}
+
+// place_thread_stacks() decides which anonymous mappings are threads' own stacks (see classify()).
 void place_thread_stacks(const ClassifyInput& in, std::vector<MemorySegment>& segs, std::vector<std::string>& notes) {
   const std::string pid = std::to_string(in.pid);
   if (!in.threads) {
     notes.push_back("thread stacks not located: /proc/" + pid + "/task was not readable; they show as anon");
     return;
   }
+  // Which threads' sps each mapping holds (segments are in address order: a binary search each).
+  std::map<size_t, std::vector<ThreadSp>> on;
   for (const ThreadSp& t : in.threads->found) {
-    auto it = std::find_if(segs.begin(), segs.end(), [&](const MemorySegment& s) { return s.start <= t.sp && t.sp < s.end; });
-    if (it == segs.end()) {
-      notes.push_back("thread " + std::to_string(t.tid) + ": its stack pointer is in no mapping");
+    auto it = std::partition_point(segs.begin(), segs.end(), [&](const MemorySegment& s) { return s.end <= t.sp; });
+    if (it == segs.end() || t.sp < it->start) notes.push_back("thread " + std::to_string(t.tid) + ": its stack pointer is in no mapping");
+    else on[static_cast<size_t>(it - segs.begin())].push_back(t);
+  }
+  for (auto& [i, sps] : on) {
+    MemorySegment& s = segs[i];
+    std::vector<int32_t> tids;
+    for (const ThreadSp& t : sps) tids.push_back(t.tid);
+    const std::string where = human_bytes(s.size()) + " " + segment_kind_name(s.kind) + " mapping at " + hex(s.start);
+    if (s.kind == SegmentKind::MainStack) {
+      std::vector<int32_t> others;
+      for (int32_t tid : tids)
+        if (tid == in.pid) s.tid = tid;
+        else others.push_back(tid);
+      if (!others.empty()) notes.push_back(who_runs(others) + " on the main stack");
       continue;
     }
-    if (it->kind == SegmentKind::MainStack) {
-      if (t.tid == in.pid) it->tid = t.tid;
-      else notes.push_back("thread " + std::to_string(t.tid) + " runs on the main stack");
+    if (s.kind == SegmentKind::GoroutineStack) {
+      notes.push_back(who_runs(tids) + (tids.size() == 1 ? " a goroutine (its stack pointer is in the goro stack arena): "
+                                                          "its own thread stack is not located and shows as anon"
+                                                        : " goroutines (their stack pointers are in the goro stack arena): "
+                                                          "their own thread stacks are not located and show as anon"));
       continue;
     }
-    if (it->kind == SegmentKind::ThreadStack) {
-      notes.push_back("thread " + std::to_string(t.tid) + " shares thread " + std::to_string(it->tid) + "'s stack mapping");
-      continue;
-    }
-    if (it->kind != SegmentKind::AnonMmap) {
-      notes.push_back("thread " + std::to_string(t.tid) + " runs on a stack inside a " + segment_kind_name(it->kind) +
+    if (s.kind != SegmentKind::AnonMmap) {
+      notes.push_back(who_runs(tids) + " on a stack inside a " + segment_kind_name(s.kind) +
                       " mapping (a user-allocated stack)");
       continue;
     }
-    it->kind = SegmentKind::ThreadStack;
-    it->tid = t.tid;
-    if (it != segs.begin()) {
-      MemorySegment& below = *(it - 1);
-      if (below.end == it->start && inaccessible(below) && anonymous(below)) below.tid = t.tid;
+    if (tids.size() > 1) {
+      notes.push_back(who_runs(tids) + " on stacks inside one " + where +
+                      ": user-allocated stacks (coroutines?), not one thread's own; it stays anon");
+      continue;
+    }
+    const int32_t tid = sps.front().tid;
+    if (tid == in.pid) {
+      notes.push_back("the main thread " + pid + " runs on a stack inside a " + where +
+                      " (a user-allocated stack: coroutines?); its own stack is [stack]");
+      continue;
+    }
+    const uint64_t above = s.end - sps.front().sp;
+    if (s.rss_bytes >= 0) {
+      const uint64_t touched = static_cast<uint64_t>(s.rss_bytes) + static_cast<uint64_t>(std::max<int64_t>(s.swap_bytes, 0));
+      if (above > touched + kUntouchedStack) {
+        notes.push_back("thread " + std::to_string(tid) + " runs " + human_bytes(above) + " below the top of a " + where +
+                        " of which only " + human_bytes(touched) +
+                        " was ever touched: a region it switched onto (coroutine stacks?), not its own stack; it stays anon");
+        continue;
+      }
+    }
+    s.kind = SegmentKind::ThreadStack;
+    s.tid = tid;
+    if (i > 0) {
+      MemorySegment& below = segs[i - 1];
+      if (below.end == s.start && inaccessible(below) && anonymous(below)) below.tid = tid;
     }
   }
-  auto list = [](const std::vector<int32_t>& tids) {
-    std::string s;
-    for (size_t i = 0; i < tids.size() && i < 8; ++i) s += (i ? "," : "") + std::to_string(tids[i]);
-    if (tids.size() > 8) s += ",...";
-    return s;
-  };
   if (!in.threads->denied.empty())
     notes.push_back("thread stacks not located for " + std::to_string(in.threads->denied.size()) + " thread(s) (" +
-                    list(in.threads->denied) + "): /proc/" + pid +
+                    tid_list(in.threads->denied) + "): /proc/" + pid +
                     "/task/TID/syscall needs root or CAP_SYS_PTRACE; their stacks show as anon");
   if (!in.threads->running.empty())
     notes.push_back("thread stacks not located for " + std::to_string(in.threads->running.size()) + " thread(s) (" +
-                    list(in.threads->running) + "): they kept running, and a running thread shows no stack pointer");
+                    tid_list(in.threads->running) + "): they kept running, and a running thread shows no stack pointer");
 }
 
 }  // namespace
@@ -128,7 +204,7 @@ Classified classify(const ClassifyInput& in) {
         bss.emplace_back(b, e);
         if (out.bss.start == 0) out.bss.start = b;
         out.bss.end = std::max(out.bss.end, e);
-        out.bss.in_data_page += std::min(page_up(b), e) - b;
+        out.bss.size += e - b;
       }
 
   // Files with an executable mapping are loaded objects (libraries, the dynamic loader).
@@ -152,7 +228,6 @@ Classified classify(const ClassifyInput& in) {
       const bool in_bss = std::any_of(bss.begin(), bss.end(), [&](auto& r) { return s.start < r.second && r.first < s.end; });
       if (in_bss && !inaccessible(s)) {
         s.kind = SegmentKind::Bss;
-        out.bss.anonymous += s.size();
       } else {
         s.kind = inaccessible(s) ? SegmentKind::Guard : SegmentKind::AnonMmap;
       }
@@ -168,6 +243,8 @@ Classified classify(const ClassifyInput& in) {
     }
     if (s.kind == SegmentKind::MainStack) s.tid = in.pid;
   }
+  place_bss(bss, segs, out.bss);
+  if (in.goroutine_arena) place_goroutine_arena(*in.goroutine_arena, segs, out);
   place_thread_stacks(in, segs, out.notes);
   return out;
 }

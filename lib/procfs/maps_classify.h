@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "model/segment.h"
-#include "model/task.h"
+#include "model/memory_map.h"
 #include "procfs/maps_elf.h"
 #include "procfs/maps_threads.h"
 
@@ -21,23 +20,7 @@ struct ClassifyInput {
   std::optional<ElfImage> elf;          // the executable's headers; nullopt when unreadable
   AddressLayout layout;                 // from /proc/PID/stat; zeros when not permitted
   std::optional<ThreadSps> threads;     // nullopt when thread stack pointers were not read at all
-};
-
-// BssPlacement says where the executable's bss lives: the kernel zero-fills the tail of the data
-// mapping's last page and maps the rest anonymously right after it.
-struct BssPlacement {
-  uint64_t start = 0, end = 0;  // [start, end): the bss in this address space (0, 0 when none)
-  uint64_t in_data_page = 0;    // bytes of it inside the data mapping's last page
-  uint64_t anonymous = 0;       // bytes of anonymous mappings classified as bss (page-rounded)
-};
-
-// Classified is the classified address space and what the user must be told about it.
-struct Classified {
-  std::vector<MemorySegment> segments;  // same mappings, kind/library/tid filled
-  std::string exe_path;                 // the executable's path as maps shows it (may be empty)
-  uint64_t load_bias = 0;               // where the executable's vaddr 0 was placed (0 for non-PIE)
-  BssPlacement bss;
-  std::vector<std::string> notes;       // one line each: what could not be told, and why
+  std::optional<GoroutineArena> goroutine_arena;  // published by a goro runtime; nullopt when none or unreadable
 };
 
 // classify() fills kind, library and tid on every segment:
@@ -45,12 +28,24 @@ struct Classified {
 //    other readable ones rodata (including the RELRO part of the data PT_LOAD);
 //  - anonymous mappings overlapping a PT_LOAD's [vaddr+filesz, vaddr+memsz) + bias: bss;
 //  - [heap], [stack], [vdso], [vvar], [vvar_vclock], [vsyscall] by name;
-//  - an anonymous mapping holding a thread's sp: thread-stack with that tid, and the ---p mapping
-//    right below it: guard with the same tid;
+//  - anonymous mappings inside the goro runtime's published G stack arena: goroutine-stack (guards
+//    inside it too: the arena is one reservation); a thread whose sp is there is an M running a G;
+//  - an anonymous mapping holding a thread's sp is that thread's own stack (thread-stack with its tid,
+//    and the ---p mapping right below it: guard with the same tid) only when all of these hold, for a
+//    sp proves only that the thread runs there, not that the mapping was made for it:
+//      the thread is not the main thread (whose own stack is [stack]),
+//      no other thread's sp is in the same mapping,
+//      the part above the sp was touched (a stack fills from its top; when smaps tells residency, at
+//      most kUntouchedStack of it may be neither resident nor swapped);
+//    otherwise it stays anon and a note says who runs on it (coroutine stacks, a user-allocated stack);
 //  - a file with an executable mapping, or named like "*.so" / "*.so.N": lib (library = base name);
 //  - other file mappings: file; shared memory and [anon:name]: other; other anonymous: anon;
 //  - any other inaccessible (---p) mapping: guard.
 // When thread stacks cannot be told (threads unreadable, denied or running), a note says so.
 Classified classify(const ClassifyInput& in);
+
+// kUntouchedStack is how much of a thread stack above its sp may never have been touched (large
+// local arrays left unwritten): glibc's default thread stack, 8 MiB.
+inline constexpr uint64_t kUntouchedStack = uint64_t{8} << 20;
 
 }  // namespace ts

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "model/memory_map.h"
+
 namespace ts {
 
 // ElfLoad is one PT_LOAD program header. Where memsz > filesz the rest is bss (zero-filled).
@@ -20,13 +22,6 @@ struct ElfSection {
   uint64_t size = 0;   // sh_size
   uint64_t flags = 0;  // sh_flags (SHF_ALLOC, SHF_WRITE, SHF_EXECINSTR)
   uint32_t type = 0;   // sh_type (SHT_NOBITS has no file contents)
-};
-
-// SizeTotals is size(1)'s Berkeley line: text, data, bss in bytes.
-struct SizeTotals {
-  uint64_t text = 0, data = 0, bss = 0;
-  // dec() is text + data + bss, the "dec" (and "hex") column.
-  uint64_t dec() const { return text + data + bss; }
 };
 
 // berkeley_size() sums sections as GNU size's default format does: only SHF_ALLOC sections count;

@@ -16,8 +16,10 @@ namespace ts {
 // Returns nullopt when the text is malformed or too short.
 std::optional<AddressLayout> parse_stat_layout(std::string_view stat);
 
-// read_layout() reads pid's layout: start_code, end_code and start_stack through libproc2, the rest
-// (which libproc2 does not expose) by parse_stat_layout(). Returns nullopt when the process is gone.
+// read_layout() reads the layout of task `pid` (a process, or one of its live threads by tid, whose
+// /proc/TID/stat shows the same address space): start_code, end_code and start_stack through
+// libproc2, the rest (which libproc2 does not expose) by parse_stat_layout(). Returns nullopt when
+// the task is gone.
 std::optional<AddressLayout> read_layout(pid_t pid);
 
 }  // namespace ts

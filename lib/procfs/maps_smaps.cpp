@@ -42,12 +42,13 @@ std::vector<SmapsEntry> parse_smaps(std::string_view text) {
     const size_t space = line.find(' ');
     const bool field = colon != std::string_view::npos && (space == std::string_view::npos || colon < space);
     if (!field) {
-      if (auto m = parse_maps_line(line)) out.push_back(SmapsEntry{m->start, m->end, -1, -1});
+      if (auto m = parse_maps_line(line)) out.push_back(SmapsEntry{m->start, m->end, -1, -1, -1});
       return;
     }
     if (out.empty()) return;
     if (auto v = kb_value(line, "Rss")) out.back().rss = *v;
     else if (auto p = kb_value(line, "Pss")) out.back().pss = *p;
+    else if (auto w = kb_value(line, "Swap")) out.back().swap = *w;
   });
   return out;
 }
@@ -71,6 +72,7 @@ void apply_smaps(std::vector<MemorySegment>& segs, const std::vector<SmapsEntry>
     if (j < entries.size() && entries[j].start == s.start && entries[j].end == s.end) {
       s.rss_bytes = entries[j].rss;
       s.pss_bytes = entries[j].pss;
+      s.swap_bytes = entries[j].swap;
     }
   }
 }

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include "model/segment.h"
+#include "model/memory_map.h"
 
 namespace ts {
 
@@ -13,25 +13,17 @@ struct SmapsEntry {
   uint64_t start = 0, end = 0;  // the mapping, as its header line gives it
   int64_t rss = -1;             // Rss; -1 when the record had no Rss line
   int64_t pss = -1;             // Pss; -1 when the record had no Pss line
+  int64_t swap = -1;            // Swap; -1 when the record had no Swap line
 };
 
-// SmapsRollup is /proc/PID/smaps_rollup: the whole address space summed. Bytes, -1 when absent.
-struct SmapsRollup {
-  int64_t rss = -1;
-  int64_t pss = -1;
-  int64_t pss_anon = -1;
-  int64_t pss_file = -1;
-  int64_t swap = -1;
-};
-
-// parse_smaps() parses /proc/PID/smaps text: one entry per header line, with the Rss and Pss lines
+// parse_smaps() parses /proc/PID/smaps text: one entry per header line, with the Rss, Pss and Swap lines
 // that follow it. Malformed lines are skipped.
 std::vector<SmapsEntry> parse_smaps(std::string_view text);
 
 // parse_smaps_rollup() parses /proc/PID/smaps_rollup text (its "Key: N kB" lines).
 SmapsRollup parse_smaps_rollup(std::string_view text);
 
-// apply_smaps() copies rss/pss onto the segments whose [start, end) matches an entry exactly.
+// apply_smaps() copies rss/pss/swap onto the segments whose [start, end) matches an entry exactly.
 // Both vectors are in address order (as the kernel writes them); segments with no match keep -1.
 void apply_smaps(std::vector<MemorySegment>& segs, const std::vector<SmapsEntry>& entries);
 

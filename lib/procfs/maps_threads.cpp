@@ -32,12 +32,10 @@ std::optional<uint64_t> parse_syscall_sp(std::string_view text) {
   return sp;
 }
 
-ThreadSps read_thread_sps(pid_t pid) {
-  ThreadSps out;
-  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
-  DIR* d = opendir(dir.c_str());
-  if (!d) return out;
+std::vector<int32_t> task_tids(pid_t pid) {
   std::vector<int32_t> tids;
+  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
+  if (!d) return tids;
   while (dirent* e = readdir(d)) {
     int32_t tid = 0;
     const char* end = e->d_name + std::char_traits<char>::length(e->d_name);
@@ -46,7 +44,13 @@ ThreadSps read_thread_sps(pid_t pid) {
   }
   closedir(d);
   std::sort(tids.begin(), tids.end());
-  for (int32_t tid : tids) {
+  return tids;
+}
+
+ThreadSps read_thread_sps(pid_t pid) {
+  ThreadSps out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  for (int32_t tid : task_tids(pid)) {
     const std::string path = dir + "/" + std::to_string(tid) + "/syscall";
     bool placed = false;
     // A thread on a CPU shows "running"; it usually blocks again within a few scheduler ticks.
@@ -60,7 +64,7 @@ ThreadSps read_thread_sps(pid_t pid) {
       } else if (!r.ok()) {
         placed = true;
       } else if (auto sp = parse_syscall_sp(r.text)) {
-        out.found.push_back(ThreadSp{tid, *sp});
+        if (*sp != 0) out.found.push_back(ThreadSp{tid, *sp});  // 0: an exited (zombie) thread has no user context
         placed = true;
       } else {
         sched_yield();

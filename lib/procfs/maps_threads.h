@@ -27,8 +27,11 @@ struct ThreadSps {
 // Returns nullopt for "running" or malformed text.
 std::optional<uint64_t> parse_syscall_sp(std::string_view text);
 
-// read_thread_sps() reads the syscall file of every thread of pid. Threads that exit meanwhile
-// are dropped quietly; a running thread is retried a few times before it is listed in `running`.
+// task_tids() lists /proc/PID/task in ascending order; empty when the process is gone or unreadable.
+std::vector<int32_t> task_tids(pid_t pid);
+
+// read_thread_sps() reads the syscall file of every thread of pid. Threads that exit meanwhile, or
+// have exited (a zombie main thread shows sp 0), are dropped quietly; a running thread is retried a few times before it is listed in `running`.
 ThreadSps read_thread_sps(pid_t pid);
 
 }  // namespace ts

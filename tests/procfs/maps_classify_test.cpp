@@ -5,9 +5,9 @@
 
 #include <algorithm>
 
+#include "model/memory_summary.h"
 #include "procfs/maps_classify.h"
 #include "procfs/maps_parse.h"
-#include "procfs/maps_summary.h"
 
 using namespace ts;
 
@@ -92,8 +92,11 @@ TEST_CASE("classify names the executable's text, rodata, data and bss", "[maps][
   CHECK(at(c, 0x555555559000).kind == SegmentKind::Bss);
   CHECK(c.bss.start == 0x555555558100);
   CHECK(c.bss.end == 0x555555658100);
+  CHECK(c.bss.size == 0x100000);
   CHECK(c.bss.in_data_page == 0xf00);
-  CHECK(c.bss.anonymous == 0x100000);
+  CHECK(c.bss.in_anonymous == 0xff100);  // the rest: the parts add up to the size
+  CHECK(c.bss.unmapped == 0);
+  CHECK(c.bss.anonymous == 0x100000);    // the mapping, page-rounded: 0xf00 of it past the bss
   CHECK(c.notes.empty());
 }
 
@@ -131,7 +134,7 @@ TEST_CASE("classify names heap, stacks, guards, libraries and the kernel's mappi
 TEST_CASE("summarize totals kinds, libraries, and thread stacks with their guards", "[maps][classify]") {
   ClassifyInput in = base_input();
   for (MemorySegment& s : in.segments) s.rss_bytes = s.pss_bytes = 4096;
-  const MapsSummary sum = summarize(classify(in).segments);
+  const MapsSummary sum = summarize(classify(in));
   CHECK(sum.thread_stacks.count == 2);
   CHECK(sum.thread_stacks.reserved == 2 * 0x801000);
   CHECK(sum.thread_stacks.min_each == 0x801000);
@@ -233,4 +236,6 @@ TEST_CASE("classify handles a deleted executable and a non-PIE one", "[maps][cla
   CHECK(at(c, 0x601000).kind == SegmentKind::Bss);
   CHECK(c.bss.start == 0x600800);
   CHECK(c.bss.in_data_page == 0x800);
+  CHECK(c.bss.in_anonymous == 0x1800);
+  CHECK(c.bss.anonymous == 0x2000);
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,36 +17,28 @@
 #include "model/error.h"
 #include "procfs/maps_elf.h"
 #include "procfs/maps_reader.h"
+#include "maps_test_util.h"
 #include "registry.h"
 #include "../support/support.h"
 
 using nlohmann::json;
 using namespace ts;
+using test::addr;
+using test::cli;
+using test::CliResult;
+using test::segment_at;
 
 namespace {
 
-struct CliResult {
-  int status;
-  std::string out, err;
-};
-
-CliResult cli(const std::vector<std::string>& args) {
-  std::vector<const char*> argv{"taskscope"};
-  for (const std::string& a : args) argv.push_back(a.c_str());
-  std::ostringstream out, err;
-  tools::Context ctx{out, err};
-  const int rc = tools::run_cli(static_cast<int>(argv.size()), argv.data(), ctx);
-  return {rc, out.str(), err.str()};
-}
-
-uint64_t addr(const json& j) { return std::stoull(j.get<std::string>(), nullptr, 16); }
-
-// segment_at() is the segment object holding address a (fails the test when none does).
-const json& segment_at(const std::vector<json>& segs, uint64_t a) {
-  for (const json& s : segs)
-    if (addr(s["start"]) <= a && a < addr(s["end"])) return s;
-  FAIL("no segment holds " << std::hex << a);
-  throw;
+// size_bss() is the bss column of size(1)'s output for `file`.
+uint64_t size_bss(const std::string& file) {
+  const test::RunResult r = test::run({"/usr/bin/size", file});
+  REQUIRE(r.status == 0);
+  const std::vector<std::string> lines = test::lines(r.out);
+  REQUIRE(lines.size() == 2);
+  const std::vector<std::string> cols = test::words(lines[1]);
+  REQUIRE(cols.size() >= 3);
+  return std::stoull(cols[2]);
 }
 
 // unused_pid() is a pid with no process behind it right now.
@@ -63,16 +56,9 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
   INFO(r.err);
   REQUIRE(r.status == 0);
 
-  std::vector<json> segs;
-  json summary;
-  std::istringstream lines(r.out);
-  for (std::string line; std::getline(lines, line);) {
-    const json j = json::parse(line);  // every line is one JSON object
-    REQUIRE(summary.is_null());        // the summary comes last
-    if (j["type"] == "segment") segs.push_back(j);
-    else summary = j;
-  }
-  REQUIRE(summary["type"] == "summary");
+  const test::MapsJson m = test::parse_maps_json(r.out);
+  const std::vector<json>& segs = m.segments;
+  const json& summary = m.summary;
   REQUIRE(segs.size() > 10);
 
   SECTION("the 1 MiB array is bss: the data page's tail plus an anonymous mapping") {
@@ -86,6 +72,21 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
     CHECK(bss_mapped <= n + 2 * 4096);  // page rounding only
     CHECK(addr(summary["bss"]["start"]) <= a);
     CHECK(a + n <= addr(summary["bss"]["end"]));
+  }
+  SECTION("the bss's parts add up to its size, which is size(1)'s bss") {
+    const json& b = summary["bss"];
+    const uint64_t size = b["size"];
+    REQUIRE(b.contains("in_anonymous"));
+    REQUIRE(b.contains("unmapped"));
+    CHECK(size == size_bss(test::fixture_path("segments")));
+    CHECK(size == addr(b["end"]) - addr(b["start"]));
+    CHECK(b["in_data_page"].get<uint64_t>() + b["in_anonymous"].get<uint64_t>() + b["unmapped"].get<uint64_t>() == size);
+    CHECK(b["unmapped"] == 0);
+    CHECK(b["in_data_page"].get<uint64_t>() < 4096);
+    const uint64_t mapped = b["anonymous"], in_anon = b["in_anonymous"];
+    CHECK(in_anon <= mapped);
+    CHECK(mapped - in_anon < 4096);  // page rounding only
+    CHECK(mapped % 4096 == 0);
   }
   SECTION("the 64 KiB initialised array is data") {
     const uint64_t a = facts["data_addr"], n = facts["data_size"];
@@ -131,6 +132,27 @@ TEST_CASE("maps classifies the segments fixture's bss, data, heap and stacks", "
   }
 }
 
+TEST_CASE("maps of a process whose main thread exited reads a live thread's address space", "[maps][tools]") {
+  test::Fixture f("zombie_leader");
+  const json facts = json::parse(f.facts());
+  REQUIRE(facts["leader_state"] == "Z");
+  const CliResult r = cli({"maps", std::to_string(f.pid()), "--json"});
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  const test::MapsJson m = test::parse_maps_json(r.out);
+  CHECK(segment_at(m.segments, facts["bss_addr"].get<uint64_t>() + facts["bss_size"].get<uint64_t>() / 2)["kind"] == "bss");
+  for (const json& t : facts["threads"]) {
+    const json& s = segment_at(m.segments, t["stack_addr"].get<uint64_t>());
+    CHECK(s["kind"] == "thread-stack");
+    CHECK(s["tid"] == t["tid"]);
+  }
+  CHECK(m.summary["exe"] == test::fixture_path("zombie_leader"));
+  CHECK(m.summary["kinds"]["text"]["mappings"].get<int>() >= 1);
+  CHECK(addr(m.summary["layout"]["start_code"]) != 0);  // from the live thread's stat, not the zombie's zeros
+  CHECK(r.err.find("has exited; the address space is read through thread") != std::string::npos);
+  CHECK(r.err.find("in no mapping") == std::string::npos);  // the zombie's sp (0) is no stack pointer
+}
+
 TEST_CASE("maps prints size(1)'s line for the executable, then segments and totals", "[maps][tools]") {
   test::Fixture f("segments");
   const test::RunResult r = test::run({test::taskscope_bin(), "maps", std::to_string(f.pid())});
@@ -142,6 +164,17 @@ TEST_CASE("maps prints size(1)'s line for the executable, then segments and tota
   CHECK(r.out.find("START-END") != std::string::npos);
   CHECK(r.out.find("thread stacks: 2, ") != std::string::npos);
   CHECK(r.out.find("(bss)") != std::string::npos);
+  // The bss line gives exact bytes whose parts add up to the total, and the total is size(1)'s.
+  std::string bss_line;
+  for (const std::string& l : test::lines(r.out))
+    if (l.rfind("bss: ", 0) == 0) bss_line = l;
+  INFO(bss_line);
+  unsigned long long total = 0, in_page = 0, in_anon = 0;
+  char at[32];
+  REQUIRE(std::sscanf(bss_line.c_str(), "bss: %llu bytes at %31s = %llu in the data mapping's last page + %llu in", &total,
+                      at, &in_page, &in_anon) == 4);
+  CHECK(total == size_bss(test::fixture_path("segments")));
+  CHECK(in_page + in_anon == total);
   CHECK(r.out.find("shared libraries: ") != std::string::npos);
 }
 

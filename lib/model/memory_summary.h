@@ -1,11 +1,11 @@
-// maps_summary.h: per-kind, per-library and thread-stack totals of a classified address space.
+// memory_summary.h: per-kind, per-library and thread-stack totals of a classified address space.
 #pragma once
 #include <cstdint>
-#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "model/segment.h"
+#include "model/memory_map.h"
 
 namespace ts {
 
@@ -37,14 +37,25 @@ struct ThreadStackTotal {
   int64_t resident = -1;
 };
 
+// GoroutineStackTotal is the goro runtime's G stack arena: one reservation for every goroutine's
+// stack (a slot each), of which only the pages the Gs touched are resident.
+struct GoroutineStackTotal {
+  size_t gs = 0;          // live Gs, each on a slot of the arena
+  size_t mappings = 0;    // mappings the arena shows as (1, or one per slot and guard when guards split it)
+  uint64_t reserved = 0;  // bytes of those mappings
+  int64_t resident = -1;  // resident bytes of those mappings; -1 when smaps was unreadable
+  uint64_t slot_size = 0, guard_size = 0;  // as the runtime publishes them
+};
+
 // MapsSummary is the totals taskscope maps prints under its segment table.
 struct MapsSummary {
   std::vector<KindTotal> kinds;          // kinds present, in SegmentKind order
   std::vector<LibraryTotal> libraries;   // in order of first mapping
-  ThreadStackTotal thread_stacks;
+  ThreadStackTotal thread_stacks;        // threads' own stacks (an M's pthread stack is one; G stacks are not)
+  std::optional<GoroutineStackTotal> goroutine_stacks;  // when the goro runtime's arena was told apart
 };
 
-// summarize() totals classified segments.
-MapsSummary summarize(const std::vector<MemorySegment>& segs);
+// summarize() totals a classified address space.
+MapsSummary summarize(const Classified& c);
 
 }  // namespace ts

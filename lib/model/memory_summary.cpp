@@ -1,7 +1,8 @@
-// maps_summary.cpp: totals over classified segments.
-#include "procfs/maps_summary.h"
+// memory_summary.cpp: totals over classified segments.
+#include "model/memory_summary.h"
 
 #include <algorithm>
+#include <map>
 
 namespace ts {
 
@@ -14,7 +15,8 @@ void add(int64_t& total, int64_t v) {
 
 }  // namespace
 
-MapsSummary summarize(const std::vector<MemorySegment>& segs) {
+MapsSummary summarize(const Classified& c) {
+  const std::vector<MemorySegment>& segs = c.segments;
   MapsSummary s;
   std::map<SegmentKind, KindTotal> kinds;
   std::map<int32_t, uint64_t> stack_of;  // tid -> reserved bytes (stack + guard)
@@ -40,6 +42,14 @@ MapsSummary summarize(const std::vector<MemorySegment>& segs) {
     if (m.kind == SegmentKind::ThreadStack) {
       ++s.thread_stacks.count;
       add(s.thread_stacks.resident, m.rss_bytes);
+    }
+    if (m.kind == SegmentKind::GoroutineStack && c.goroutine_arena) {
+      if (!s.goroutine_stacks)
+        s.goroutine_stacks = GoroutineStackTotal{.gs = c.goroutine_arena->gs, .slot_size = c.goroutine_arena->slot_size,
+                                                 .guard_size = c.goroutine_arena->guard_size};
+      ++s.goroutine_stacks->mappings;
+      s.goroutine_stacks->reserved += m.size();
+      add(s.goroutine_stacks->resident, m.rss_bytes);
     }
   }
   for (auto& [kind, total] : kinds) s.kinds.push_back(total);
