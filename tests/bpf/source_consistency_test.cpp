@@ -22,10 +22,11 @@ using namespace ts;
 
 namespace {
 
-// bpf_source() returns a loaded BPF source, or null with the reason in `why`.
+// bpf_source() returns a loaded BPF source (completed from /proc, as --source bpf is), or null
+// with the reason in `why`.
 std::unique_ptr<Source> bpf_source(std::string& why) {
   try {
-    return bpf::make_bpf_source();
+    return make_source(SourceKind::Bpf);
   } catch (const Error& e) {
     why = e.what();
     return nullptr;
