@@ -190,8 +190,8 @@ Snapshot BpfSource::snapshot(const Request& req) {
     s.notes.push_back("run-queue delay is unknown: this kernel keeps no sched_info (CONFIG_SCHED_INFO)");
   }
   if (has(req.fields, Field::Memory) && !reader_.exact_rss())
-    s.notes.push_back("RSS is the kernel's central count (Linux < 5.19 lets BPF read no per-CPU copy): like "
-                      "/proc/PID/stat, it may lag ps's VmRSS by up to one counter batch (>= 32 pages) per CPU");
+    s.notes.push_back("RSS is the kernel's central count, which may lag ps's (VmRSS) by up to 32 pages per CPU: "
+                      "the program that adds the per-CPU counts did not load (" + reader_.rss_refused() + ")");
   s.fields = filled;
   std::sort(seen_.begin(), seen_.end());
   std::sort(cmdline_wanted_.begin(), cmdline_wanted_.end());

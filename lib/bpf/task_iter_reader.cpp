@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -72,17 +73,44 @@ int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, b
   return task_iter_bpf__load(p.get());
 }
 
+// VariantsAllowed is which program variants TASKSCOPE_TASK_ITER lets the reader try: "plain"
+// leaves out the sleepable argv program, "approx" the exact-RSS one (comma-separated), to test
+// the fallbacks older kernels get.
+struct VariantsAllowed {
+  bool argv = true;
+  bool exact = true;
+};
+
+VariantsAllowed variants_allowed() {
+  VariantsAllowed a;
+  const char* v = std::getenv("TASKSCOPE_TASK_ITER");
+  if (!v) return a;
+  const std::string s(v);
+  a.argv = s.find("plain") == std::string::npos;
+  a.exact = s.find("approx") == std::string::npos;
+  return a;
+}
+
 }  // namespace
 
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
   const uint32_t pidns = reader_pidns();
+  const VariantsAllowed allowed = variants_allowed();
   // Ask the kernel by loading, best variant first: a sleepable program that reads argv itself
   // (iter.s/, bpf_copy_from_user_task), then the plain one; each with exact RSS first
   // (bpf_map_lookup_percpu_elem), then without.
   int err = -ENOENT;
   for (bool argv : {true, false}) {
+    if (argv && !allowed.argv) {
+      argv_refused_ = "TASKSCOPE_TASK_ITER asks for the plain program";
+      continue;
+    }
     for (bool exact : {true, false}) {
+      if (exact && !allowed.exact) {
+        rss_refused_ = "TASKSCOPE_TASK_ITER asks for the approximate program";
+        continue;
+      }
       err = open_variant(skel_->p, argv, exact, pidns);
       if (err == 0) {
         kernel_argv_ = argv;
@@ -90,11 +118,13 @@ TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
         break;
       }
       if (argv && argv_refused_.empty()) argv_refused_ = explain_load_failure("iter.s/task", err);
+      if (exact && rss_refused_.empty()) rss_refused_ = explain_load_failure("iter/task with exact RSS", err);
     }
     if (err == 0) break;
   }
   if (err) throw Error(explain_load_failure("iter/task", err));
   if (kernel_argv_) argv_refused_.clear();
+  if (exact_rss_) rss_refused_.clear();
   skel_->prog = program(skel_->p.get(), kernel_argv_, exact_rss_);
   skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
   if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));

@@ -13,7 +13,9 @@ namespace ts::bpf {
 
 // TaskIterReader owns the iter/task program (bpf/task_iter.bpf.c), loaded and attached once,
 // and turns one pass of it into task_rec records (each possibly followed by its process's argv,
-// see record_argv()). Not thread-safe: one reader per thread.
+// see record_argv()). It loads the best variant the kernel accepts; TASKSCOPE_TASK_ITER=plain
+// and/or approx (comma-separated) make it skip the argv and exact-RSS variants, to test the
+// fallbacks. Not thread-safe: one reader per thread.
 class TaskIterReader {
  public:
   // TaskIterReader() opens, loads and attaches the program. Throws ts::Error with one line
@@ -48,6 +50,9 @@ class TaskIterReader {
   // which needs Linux 5.19; otherwise it is the central count (as /proc/PID/stat).
   bool exact_rss() const { return exact_rss_; }
 
+  // rss_refused() is why the exact-RSS program did not load (empty when it did).
+  const std::string& rss_refused() const { return rss_refused_; }
+
  private:
   // read_link() reads one pass of an iterator link into buf_ and indexes its records in recs_.
   void read_link(int link_fd);
@@ -62,6 +67,7 @@ class TaskIterReader {
   bool exact_rss_ = false;
   bool kernel_argv_ = false;
   std::string argv_refused_;
+  std::string rss_refused_;
   std::unique_ptr<uint64_t[]> buf_;  // the raw stream, 8-aligned; reused, never zeroed (read() fills it)
   size_t cap_ = 0;                   // bytes buf_ can hold
   std::vector<const task_rec*> recs_;  // the last read's records, pointing into buf_

@@ -203,6 +203,34 @@ TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to
   CHECK(autos.err.empty());  // /proc is what auto means for an unprivileged user: nothing to say
 }
 
+TEST_CASE("the BPF fallbacks still give whole command lines, and ps says on stderr what they could not read",
+          "[bpf][consistency][cli][notes]") {
+  std::string why;
+  auto probe = bpf_source(why);
+  TS_BPF_GATE(probe != nullptr, why);
+  test::Fixture fx("bpf_quiet_threads", {"1", "an argument"});
+  const int32_t pid = nlohmann::json::parse(fx.facts()).at("pid").get<int32_t>();
+  const std::string want = test::fixture_path("bpf_quiet_threads") + " 1 an argument";
+  // variant: what TASKSCOPE_TASK_ITER leaves out; note: whether ps must say RSS is approximate.
+  for (const auto& [variant, note] : {std::pair{"", false}, {"plain", false}, {"approx", true}, {"plain,approx", true}}) {
+    INFO("TASKSCOPE_TASK_ITER=" << variant);
+    if (*variant) setenv("TASKSCOPE_TASK_ITER", variant, 1);
+    const test::RunResult r = test::run({test::taskscope_bin(), "ps", "--source=bpf", "-p", std::to_string(pid), "--json"});
+    const test::RunResult threads = test::run({test::taskscope_bin(), "threads", std::to_string(pid)});
+    unsetenv("TASKSCOPE_TASK_ITER");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out).at("cmd") == want);  // from /proc when the kernel did not copy it
+    if (note) {
+      CHECK(r.err.rfind("taskscope: RSS is the kernel's central count", 0) == 0);
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    } else {
+      CHECK(r.err.empty());
+    }
+    CHECK(threads.err.empty());  // threads shows no RSS: nothing to say
+  }
+}
+
 TEST_CASE("ps --source=bpf and trace work with CAP_BPF and CAP_PERFMON alone, as the man page promises",
           "[bpf][consistency][cli][caps]") {
   std::string why;
