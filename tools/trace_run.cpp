@@ -1,10 +1,8 @@
 // trace_run.cpp: the run loop of `taskscope trace`: checks, the tracer, timed draining, the end.
 #include <signal.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
 #include <functional>
 #include <memory>

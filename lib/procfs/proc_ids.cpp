@@ -2,7 +2,6 @@
 #include "procfs/proc_ids.h"
 
 #include <dirent.h>
-#include <libproc2/pids.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,19 +29,6 @@ std::vector<int32_t> proc_tgids() {
   closedir(d);
   std::sort(out.begin(), out.end());
   return out;
-}
-
-int32_t proc_tgid_of(int32_t tid) {
-  if (tid <= 0) return 0;
-  pids_info* info = nullptr;
-  pids_item items[] = {PIDS_ID_TGID};
-  if (procps_pids_new(&info, items, 1) < 0) return 0;
-  unsigned list[] = {static_cast<unsigned>(tid)};
-  int32_t tgid = 0;
-  if (pids_fetch* f = procps_pids_select(info, list, 1, PIDS_SELECT_PID); f && f->counts->total == 1)
-    tgid = f->stacks[0]->head[0].result.s_int;
-  procps_pids_unref(&info);
-  return tgid;
 }
 
 void check_proc_pidns() {

@@ -1,4 +1,5 @@
-// proc_ids.h: which tasks /proc shows, and whether its numbers are this process's.
+// proc_ids.h: which thread groups /proc shows, and whether its numbers are this process's
+// (a task's thread group: proc_text.h's tgid_of()).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -8,10 +9,6 @@ namespace ts::procfs {
 // proc_tgids() lists, sorted, the thread groups /proc shows (its numeric entries); empty when
 // /proc cannot be read.
 std::vector<int32_t> proc_tgids();
-
-// proc_tgid_of() is the thread group of task `tid` (libproc2 reads /proc/TID/status, which exists
-// for every thread though /proc lists only leaders), or 0 when there is no such task (or it exited).
-int32_t proc_tgid_of(int32_t tid);
 
 // check_proc_pidns() throws ts::Error (status 1) when /proc belongs to another pid namespace than
 // this process's (/proc/self names another pid than getpid()): its pids would then not be the ones

@@ -6,6 +6,7 @@
 #include "model/error.h"
 #include "procfs/proc_ids.h"
 #include "procfs/proc_source.h"
+#include "procfs/proc_text.h"
 #include "sources/completed_source.h"
 
 namespace ts {
@@ -58,7 +59,7 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
 
 int32_t process_of(int32_t tid) {
   procfs::check_proc_pidns();
-  return procfs::proc_tgid_of(tid);
+  return procfs::tgid_of(tid);
 }
 
 std::unique_ptr<Source> open_source(const std::string& flag, std::ostream& err) {
