@@ -10,8 +10,12 @@
 #define TASK_REC_HAVE_SCHEDINFO 0x2 /* run_delay and pcount valid (CONFIG_SCHED_INFO) */
 #define TASK_REC_HAVE_GROUP 0x4     /* sig_* fields valid (written for group leaders) */
 #define TASK_REC_HAVE_RSS_EXACT 0x8 /* rss_* include the per-CPU deltas (as /proc's statm) */
-#define TASK_REC_HAVE_ARGV 0x10     /* a leader's argv was read in the kernel: argv_len bytes follow */
+#define TASK_REC_HAVE_ARGV 0x10     /* a leader's argv was read in the kernel: tail_len bytes follow */
 #define TASK_REC_ARGV_PARTIAL 0x20  /* argv longer than TASK_ITER_ARGV_MAX, or unreadable: ask /proc */
+#define TASK_REC_HAVE_KNAME 0x40    /* a kernel thread's name as /proc shows it follows: tail_len bytes */
+
+/* TASK_ITER_KNAME_MAX is /proc's bound on a task name (proc_task_name()'s 64-byte buffer, NUL included). */
+#define TASK_ITER_KNAME_MAX 64
 
 /* TASK_ITER_ARGV_MAX bounds the command line the sleepable program copies per process. */
 #define TASK_ITER_ARGV_MAX 4096
@@ -20,12 +24,15 @@
 #define TASK_REC_PF_KTHREAD 0x00200000u
 
 /* task_rec is one task_struct as the kernel sees it. Times in nanoseconds, memory in pages.
- * The stream is a sequence of records, each followed by argv_len bytes of the process's raw
- * argv (NUL-separated, as /proc/PID/cmdline) padded with zeros to a multiple of 8 bytes. */
+ * Ids are the reader's: numbered in the pid namespace of the process reading the iterator (tasks
+ * it cannot see are not listed; a parent it cannot see is 0, as in its /proc).
+ * The stream is a sequence of records, each followed by tail_len bytes padded with zeros to a
+ * multiple of 8 bytes: a leader's raw argv (NUL-separated, as /proc/PID/cmdline) with
+ * TASK_REC_HAVE_ARGV, or a kernel thread's full name (no NUL) with TASK_REC_HAVE_KNAME. */
 struct task_rec {
 	__s32 pid;          /* task->pid: the tid */
 	__s32 tgid;         /* task->tgid */
-	__s32 ppid;         /* task->real_parent->tgid */
+	__s32 ppid;         /* task->real_parent->tgid (0 when the parent is not visible) */
 	__u32 uid;          /* task->cred->euid, as ps shows */
 	char comm[TASK_ITER_COMM_LEN];
 	__u32 state;        /* task->__state (TASK_* bits) */
@@ -60,7 +67,7 @@ struct task_rec {
 	__u64 sig_utime, sig_stime, sig_sum_exec_runtime;
 	__u64 sig_prev_utime, sig_prev_stime;
 	__s32 nr_threads;     /* signal->nr_threads */
-	__u32 argv_len;       /* bytes of argv after this record (0 but for leaders, with TASK_REC_HAVE_ARGV) */
+	__u32 tail_len;       /* bytes after this record: argv (TASK_REC_HAVE_ARGV) or a name (TASK_REC_HAVE_KNAME) */
 };
 
 #endif

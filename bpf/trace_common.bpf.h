@@ -9,11 +9,13 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "pidns.bpf.h"
 #include "trace_proc.h"
 
 #define TS_PF_KTHREAD 0x00200000
 
-/* Filter knobs, set before load so the verifier prunes what is off. */
+/* Filter knobs, set before load so the verifier prunes what is off. Ids are the reader's: its pid
+ * namespace's numbers (pidns.bpf.h), which is how every id in a record is numbered too. */
 const volatile __u32 targ_tgid = 0;  /* 0 = any process */
 const volatile __u32 targ_tid = 0;   /* 0 = any thread */
 const volatile __u8 filter_comm = 0; /* 1 = only tasks whose comm equals targ_comm */
@@ -60,6 +62,26 @@ static __always_inline void *reserve_rec(void *rb, __u64 size, __u32 kind, __u64
 	h->cpu = bpf_get_smp_processor_id();
 	h->ts_ns = ts;
 	return h;
+}
+
+/* current_ids() is the current task's pid and tid as the reader numbers them (0 and 0 when it is
+ * not in the reader's pid namespace), and its comm in `comm`. */
+static __always_inline void current_ids(__u32 *tgid, __u32 *tid, char comm[TS_COMM_LEN])
+{
+	if (pidns_ino) {
+		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
+
+		*tgid = task_tgid_ns(t);
+		*tid = *tgid ? task_tid_ns(t) : 0;
+		if (!*tid)
+			*tgid = 0;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+
+		*tgid = id >> 32;
+		*tid = (__u32)id;
+	}
+	bpf_get_current_comm(comm, TS_COMM_LEN);
 }
 
 /* TS_HOOK(name, tracepoint, call, args...) defines the hook twice, as tp_btf/tracepoint

@@ -48,6 +48,8 @@ static __always_inline bool tgid_wanted(__u32 tgid)
 
 static __always_inline bool task_wanted(__u32 tgid, __u32 tid, const char *comm)
 {
+	if (!tid)
+		return false; /* not in the reader's pid namespace */
 	if (targ_tid && tid != targ_tid)
 		return false;
 	if (!tgid_wanted(tgid))
@@ -60,15 +62,6 @@ static __always_inline bool task_wanted(__u32 tgid, __u32 tid, const char *comm)
 /* reserve() reserves a record of type T for this hook (NULL, counted, when the ring is full). */
 #define reserve(T, kind) ((T *)reserve_rec(&events, sizeof(T), kind, bpf_ktime_get_ns()))
 
-/* current_ids() is the current task's pid and tid, and its comm in `comm`. */
-static __always_inline void current_ids(__u32 *tgid, __u32 *tid, char comm[TS_COMM_LEN])
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	*tgid = id >> 32;
-	*tid = (__u32)id;
-	bpf_get_current_comm(comm, TS_COMM_LEN);
-}
-
 static __always_inline int on_newtask(struct task_struct *child, __u64 clone_flags)
 {
 	__u32 tgid, tid;
@@ -77,8 +70,8 @@ static __always_inline int on_newtask(struct task_struct *child, __u64 clone_fla
 	if (!task_wanted(tgid, tid, comm))
 		return 0;
 
-	__u32 child_pid = BPF_CORE_READ(child, tgid);
-	if (targ_tgid && child_pid != tgid) {
+	__u32 child_pid = pidns_ino ? task_tgid_ns(child) : BPF_CORE_READ(child, tgid);
+	if (targ_tgid && child_pid && child_pid != tgid) {
 		__u8 one = 1;
 		bpf_map_update_elem(&followed, &child_pid, &one, BPF_ANY);
 	}
@@ -90,7 +83,7 @@ static __always_inline int on_newtask(struct task_struct *child, __u64 clone_fla
 	e->parent_pid = tgid;
 	e->parent_tid = tid;
 	e->child_pid = child_pid;
-	e->child_tid = BPF_CORE_READ(child, pid);
+	e->child_tid = pidns_ino ? task_tid_ns(child) : BPF_CORE_READ(child, pid);
 	e->clone_flags = clone_flags;
 	e->exit_signal = BPF_CORE_READ(child, exit_signal);
 	e->child_pf_flags = BPF_CORE_READ(child, flags);
@@ -104,6 +97,14 @@ static __always_inline int on_exec(struct task_struct *task, __u32 old_tid, stru
 	__u32 tgid, tid;
 	char comm[TS_COMM_LEN];
 	current_ids(&tgid, &tid, comm);
+	if (!tid)
+		return 0; /* not in the reader's pid namespace */
+	if (pidns_ino) {
+		/* old_tid is the kernel's number. The exec'ing thread took the leader's pid: if it was
+		 * the leader, its old tid is its tid; a non-leader's old struct pid is already released,
+		 * so its number in the reader's namespace is unknown (0). */
+		old_tid = old_tid == BPF_CORE_READ(task, pid) ? tid : 0;
+	}
 	if (targ_tid && tid != targ_tid && old_tid != targ_tid)
 		return 0;
 	if (!tgid_wanted(tgid))

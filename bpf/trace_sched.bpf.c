@@ -89,6 +89,8 @@ static __always_inline __u64 since(__u64 now, __u64 then)
 
 static __always_inline bool wanted(__u32 tgid, __u32 tid, struct task_struct *t)
 {
+	if (pidns_ino && !tid)
+		return false; /* not in the reader's pid namespace (or the idle task) */
 	if (targ_tgid && tgid != targ_tgid)
 		return false;
 	if (targ_tid && tid != targ_tid)
@@ -189,9 +191,20 @@ static __always_inline int summarise(__u64 now, bool guess_voluntary, struct tas
 static __always_inline int on_switch(bool preempt, struct task_struct *prev, struct task_struct *next,
 				     unsigned int prev_state)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 prev_pid = id >> 32, prev_tid = (__u32)id;
-	__u32 next_pid = TREAD(next, tgid), next_tid = TREAD(next, pid);
+	__u32 prev_pid, prev_tid, next_pid, next_tid;
+	if (pidns_ino) {
+		/* Numbered in the reader's namespace; a task outside it is 0, as the idle task. */
+		prev_pid = task_tgid_ns(prev);
+		prev_tid = prev_pid ? task_tid_ns(prev) : 0;
+		next_pid = task_tgid_ns(next);
+		next_tid = next_pid ? task_tid_ns(next) : 0;
+	} else {
+		__u64 id = bpf_get_current_pid_tgid();
+		prev_pid = id >> 32;
+		prev_tid = (__u32)id;
+		next_pid = TREAD(next, tgid);
+		next_tid = TREAD(next, pid);
+	}
 	bool want_prev = wanted(prev_pid, prev_tid, prev);
 	bool want_next = wanted(next_pid, next_tid, next);
 	if (!want_prev && !want_next && !(summary_mode && (prev_state & TS_TASK_DEAD)))
@@ -216,6 +229,11 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 	e->prev_oncpu_ns = prev_tid ? since(now, TREAD(prev, sched_info.last_arrival)) : 0;
 	copy_comm(e->prev_comm, prev);
 	copy_comm(e->next_comm, next);
+	/* A task outside the reader's namespace is not shown, not even by name. */
+	if (pidns_ino && !prev_tid)
+		__builtin_memset(e->prev_comm, 0, sizeof(e->prev_comm));
+	if (pidns_ino && !next_tid)
+		__builtin_memset(e->next_comm, 0, sizeof(e->next_comm));
 	bpf_ringbuf_submit(e, rb_flags(&events, SCHED_RB_SIZE));
 	return 0;
 }

@@ -73,6 +73,7 @@ int run_ps(const PsOptions& o, Context& ctx) {
   if (!o.pids.empty()) req.pids = parse_pid_list(o.pids, "-p");
   auto source = open_source(o.source, ctx.err);
   const Snapshot snap = source->snapshot(req);
+  for (const std::string& note : snap.notes) ctx.err << "taskscope: " << note << '\n';
 
   std::vector<int32_t> missing;
   for (int32_t pid : req.pids)

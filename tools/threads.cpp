@@ -1,6 +1,5 @@
 // threads.cpp: `taskscope threads PID`, the LWPs of one process: a process is a container of threads.
 #include "model/error.h"
-#include "procfs/proc_text.h"
 #include "registry.h"
 #include "sources/make_source.h"
 #include "task_columns.h"
@@ -34,7 +33,7 @@ int run_threads(const ThreadsOptions& o, Context& ctx) {
   const Snapshot snap = source->snapshot(req);
   const Process* p = snap.find(o.pid);
   if (!p) {
-    const int32_t tgid = procfs::tgid_of(o.pid);
+    const int32_t tgid = process_of(o.pid);
     if (tgid > 0 && tgid != o.pid)
       throw Error("pid " + std::to_string(o.pid) + " is a thread of process " + std::to_string(tgid) +
                   "; try: taskscope threads " + std::to_string(tgid));

@@ -87,7 +87,7 @@ json event_json(const Event& ev) {
           },
           [](const ExecEvent& e) {
             json j = header_json("exec", e.hdr);
-            j.update({{"pid", e.pid}, {"tid", e.tid}, {"old_tid", e.old_tid}, {"comm", e.comm}, {"filename", e.filename},
+            j.update({{"pid", e.pid}, {"tid", e.tid}, {"old_tid", e.old_tid ? json(e.old_tid) : json(nullptr)}, {"comm", e.comm}, {"filename", e.filename},
                       {"argv", e.argv}, {"argv_truncated", e.argv_truncated}});
             return j;
           },
@@ -135,7 +135,7 @@ std::string event_text(const Event& ev, uint64_t t0) {
                        clone_verdict(e.flags, e.kernel_thread).c_str(), flags_with_signal(e).c_str());
           },
           [&](const ExecEvent& e) {
-            const std::string old = e.old_tid != e.tid ? std::to_string(e.old_tid) : "-";
+            const std::string old = e.old_tid == 0 ? "?" : e.old_tid != e.tid ? std::to_string(e.old_tid) : "-";
             return fmt("%-11s %7d %7s %-16s %-24s %s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, old.c_str(), printable(e.comm).c_str(),
                        printable(e.filename).c_str(), printable(joined_argv(e)).c_str());
           },

@@ -1,20 +1,17 @@
 // trace_run.cpp: the run loop of `taskscope trace`: checks, the tracer, timed draining, the end.
 #include <signal.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <csignal>
 #include <functional>
 #include <memory>
-
-#include <libproc2/pids.h>
 
 #include "bpf/bpf_common.h"
 #include "bpf/proc_tracer.h"
 #include "bpf/sched_tracer.h"
 #include "model/error.h"
+#include "sources/make_source.h"
 #include "trace.h"
 #include "format/units.h"
 #include "trace_summary.h"
@@ -24,8 +21,13 @@ namespace ts::tools {
 namespace {
 
 // kDrainMs is how often the ring buffer is read when no early wakeup comes: producers do not wake
-// the reader per event, so this bounds how late a line appears.
+// the reader per event, so this bounds how late a line appears. A round's reading is bounded by
+// the same time, so that the duration and SIGINT are looked at, whatever the event rate.
 constexpr int kDrainMs = 100;
+
+// kFinalMs bounds the last read, after the programs are detached: what is still unread then is
+// counted, not printed.
+constexpr int kFinalMs = 50;
 
 volatile sig_atomic_t g_stop = 0;
 
@@ -60,38 +62,26 @@ uint64_t mono_ns() {
   return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
 }
 
-// tgid_of() is the process that task `tid` belongs to (libproc2 reads /proc/TID/status), or 0
-// when it cannot be read (it exited meanwhile).
-int tgid_of(int tid) {
-  pids_info* info = nullptr;
-  pids_item items[] = {PIDS_ID_TGID};
-  if (procps_pids_new(&info, items, 1) < 0) return 0;
-  unsigned list[] = {static_cast<unsigned>(tid)};
-  int tgid = 0;
-  if (pids_fetch* f = procps_pids_select(info, list, 1, PIDS_SELECT_PID); f && f->counts->total == 1)
-    tgid = f->stacks[0]->head[0].result.s_int;
-  procps_pids_unref(&info);
-  return tgid;
-}
-
 void check_target(const bpf::TraceFilter& f) {
   if (f.pid < 0) throw Error("-p " + std::to_string(f.pid) + ": a pid is a positive number", 2);
   if (f.tid < 0) throw Error("-t " + std::to_string(f.tid) + ": a tid is a positive number", 2);
-  if (f.pid > 0 && kill(f.pid, 0) != 0 && errno == ESRCH)
-    throw Error("-p " + std::to_string(f.pid) + ": no such process (see taskscope ps)");
+  // Ids are this pid namespace's (process_of() refuses a /proc of another one), as the tracers'.
   if (f.pid > 0) {
-    const int tgid = tgid_of(f.pid);
-    if (tgid > 0 && tgid != f.pid)
+    const int32_t tgid = process_of(f.pid);
+    if (tgid == 0) throw Error("-p " + std::to_string(f.pid) + ": no such process (see taskscope ps)");
+    if (tgid != f.pid)
       throw Error("-p " + std::to_string(f.pid) + " is a thread of process " + std::to_string(tgid) + ": use -t " +
                   std::to_string(f.pid) + " or -p " + std::to_string(tgid), 2);
   }
-  if (f.tid > 0 && access(("/proc/" + std::to_string(f.tid)).c_str(), F_OK) != 0)
+  if (f.tid > 0 && process_of(f.tid) == 0)
     throw Error("-t " + std::to_string(f.tid) + ": no such thread (see taskscope ps -L)");
 }
 
 // Tracer is what the loop needs from either tracer.
 struct Tracer {
-  std::function<size_t(int, const bpf::EventSink&)> drain;
+  std::function<size_t(int, const bpf::EventSink&, const bpf::DrainBudget&)> drain;
+  std::function<void()> detach;
+  std::function<uint64_t()> discard;
   std::function<uint64_t()> lost;
   bpf::AttachKind kind;
   std::shared_ptr<void> owner;
@@ -102,7 +92,9 @@ Tracer make_tracer(const TraceOptions& o) {
   Tracer t;
   if (o.mode == TraceMode::Sched) {
     auto s = std::make_shared<bpf::SchedTracer>(o.filter, o.summary ? bpf::SchedMode::Summary : bpf::SchedMode::Stream);
-    t.drain = [s](int ms, const bpf::EventSink& sink) { return s->drain(ms, sink); };
+    t.drain = [s](int ms, const bpf::EventSink& sink, const bpf::DrainBudget& b) { return s->drain(ms, sink, b); };
+    t.detach = [s] { s->detach(); };
+    t.discard = [s] { return s->discard(); };
     t.lost = [s] { return s->lost(); };
     t.kind = s->attach_kind();
     t.sched = s;
@@ -114,7 +106,9 @@ Tracer make_tracer(const TraceOptions& o) {
   ev.exec = o.mode == TraceMode::Exec;
   ev.exit = o.mode == TraceMode::Exit;
   auto p = std::make_shared<bpf::ProcTracer>(o.filter, ev);
-  t.drain = [p](int ms, const bpf::EventSink& sink) { return p->drain(ms, sink); };
+  t.drain = [p](int ms, const bpf::EventSink& sink, const bpf::DrainBudget& b) { return p->drain(ms, sink, b); };
+  t.detach = [p] { p->detach(); };
+  t.discard = [p] { return p->discard(); };
   t.lost = [p] { return p->lost(); };
   t.kind = p->attach_kind();
   t.owner = p;
@@ -157,16 +151,22 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   };
   for (;;) {
     if (g_stop) break;
-    int wait_ms = kDrainMs;
-    if (deadline) {
-      const uint64_t now = mono_ns();
-      if (now >= deadline) break;
-      wait_ms = static_cast<int>(std::min<uint64_t>(kDrainMs, (deadline - now + 999999) / 1000000));
-    }
-    tracer.drain(wait_ms, sink);
+    const uint64_t now = mono_ns();
+    if (deadline && now >= deadline) break;
+    // Wait up to one round for an early wakeup, then read for at most one round more, never
+    // past the deadline: a busy target fills the ring faster than events can be printed, and
+    // the ring would never be found empty.
+    const uint64_t round_ns = kDrainMs * 1000000ull;
+    const uint64_t waited = deadline ? std::min(deadline, now + round_ns) : now + round_ns;
+    const uint64_t until = deadline ? std::min(deadline, waited + round_ns) : waited + round_ns;
+    const int wait_ms = static_cast<int>((waited - now + 999999) / 1000000);
+    tracer.drain(wait_ms, sink, {until, &g_stop});
     ctx.out.flush();
   }
-  tracer.drain(0, sink);  // what arrived since the last drain
+  // Stop the programs, read what arrived since the last round (within a bound), count the rest.
+  tracer.detach();
+  tracer.drain(0, sink, {mono_ns() + kFinalMs * 1000000ull, nullptr});
+  const uint64_t unread = tracer.discard();
 
   const uint64_t lost = tracer.lost();
   if (tracer.sched && o.summary) {
@@ -182,12 +182,14 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   const uint64_t elapsed = mono_ns() - t0;
   if (o.json) {
     ctx.out << json_line({{"event", "end"}, {"mode", trace_mode_name(o.mode)}, {o.summary ? "threads" : "events", events},
-                          {"lost", lost}, {"attach", bpf::attach_kind_name(tracer.kind)}, {"duration_ns", elapsed}})
+                          {"lost", lost}, {"unread", unread}, {"attach", bpf::attach_kind_name(tracer.kind)},
+                          {"duration_ns", elapsed}})
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "
-            << lost << " lost" << (lost ? " (not recorded: the ring buffer or the thread map was full; -p/-t/--comm trace fewer)" : "")
-            << '\n';
+            << lost << " lost" << (lost ? " (not recorded: the ring buffer or the thread map was full; -p/-t/--comm trace fewer)" : "");
+    if (unread) ctx.out << ", " << unread << " unread (recorded faster than they could be printed; the run ended first)";
+    ctx.out << '\n';
   }
   ctx.out.flush();
   return 0;

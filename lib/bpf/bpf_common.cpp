@@ -3,6 +3,7 @@
 
 #include <bpf/libbpf.h>
 #include <linux/capability.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+
+#include "model/error.h"
 
 namespace ts::bpf {
 
@@ -72,6 +75,22 @@ Support probe_support() {
   }
   s.usable = true;
   return s;
+}
+
+const char* core_btf_path() {
+  __user_cap_header_struct hdr{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (syscall(SYS_capget, &hdr, data) == 0 && has_cap(data, CAP_SYS_ADMIN)) return nullptr;
+  return "/sys/kernel/btf/vmlinux";
+}
+
+uint32_t reader_pidns() {
+  constexpr uint64_t kInitPidNsIno = 0xEFFFFFFCu;  // the kernel's PROC_PID_INIT_INO
+  struct stat st {};
+  if (stat("/proc/self/ns/pid", &st) != 0)
+    throw Error(std::string("cannot tell this process's pid namespace (/proc/self/ns/pid: ") + std::strerror(errno) +
+                "); is /proc mounted?");
+  return st.st_ino == kInitPidNsIno ? 0 : static_cast<uint32_t>(st.st_ino);
 }
 
 void setup_libbpf() {

@@ -1,6 +1,7 @@
 // bpf_common.h: what every BPF user in lib/bpf shares: the privilege/BTF probe, libbpf's log,
 // and an owning pointer for generated skeletons.
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -17,6 +18,18 @@ struct Support {
 // CAP_BPF+CAP_PERFMON (or CAP_SYS_ADMIN) in the effective set. It does not load anything:
 // a feature is only known to work once a program using it has loaded and attached.
 Support probe_support();
+
+// core_btf_path() is what to give libbpf as btf_custom_path when opening a skeleton: null with
+// CAP_SYS_ADMIN, else the kernel's own BTF file. A CO-RE relocation whose type vmlinux lacks (a
+// fallback flavour for older kernels) makes libbpf search the modules' BTF, which needs
+// CAP_SYS_ADMIN and fails the load under CAP_BPF+CAP_PERFMON alone; with the kernel's BTF given
+// as the custom path, libbpf looks nowhere else (our programs use no module types).
+const char* core_btf_path();
+
+// reader_pidns() is the inode of this process's pid namespace (/proc/self/ns/pid), the knob
+// bpf/pidns.bpf.h translates task ids with; 0 in the initial namespace (nothing to translate).
+// Throws ts::Error when it cannot be read (no /proc).
+uint32_t reader_pidns();
 
 // setup_libbpf() routes libbpf's messages into a buffer (printed to stderr only when
 // TASKSCOPE_BPF_DEBUG=1) so a failure can be explained in one line. Idempotent, thread-safe.

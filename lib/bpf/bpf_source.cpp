@@ -1,8 +1,6 @@
 // bpf_source.cpp: building the model (Process ⊃ Task) from iter/task records.
 #include "bpf/bpf_source.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <pwd.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,7 +11,6 @@
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
-#include "procfs/proc_source.h"
 
 namespace ts::bpf {
 
@@ -34,32 +31,6 @@ std::string join_argv(std::string_view raw) {
   return s;
 }
 
-// read_cmdline() reads /proc/PID/cmdline (NUL-separated, from the target's memory, which the
-// iterator cannot read cheaply) with arguments joined by spaces; empty when it has none or
-// the process is gone. Bounded: at most kMax bytes are kept.
-std::string read_cmdline(int32_t pid) {
-  constexpr size_t kMax = 64u << 10;
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string s(4096, '\0');
-  size_t have = 0;
-  for (;;) {
-    if (have == s.size()) {
-      if (s.size() >= kMax) break;
-      s.resize(std::min(kMax, s.size() * 2));
-    }
-    const ssize_t n = read(fd, s.data() + have, s.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    have += static_cast<size_t>(n);
-  }
-  close(fd);
-  s.resize(have);
-  return join_argv(s);
-}
-
 // kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
 // must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
 // last byte is not a NUL, and /proc then reads on into the environment).
@@ -68,23 +39,6 @@ std::optional<std::string> kernel_cmdline(const task_rec& r) {
   const std::string_view raw = record_argv(r);
   if (!raw.empty() && raw.back() != '\0') return std::nullopt;
   return join_argv(raw);
-}
-
-// proc_tgids() lists the thread groups /proc shows (its numeric entries), sorted.
-std::vector<int32_t> proc_tgids() {
-  std::vector<int32_t> out;
-  DIR* d = opendir("/proc");
-  if (!d) return out;
-  while (const dirent* e = readdir(d)) {
-    const char* n = e->d_name;
-    if (*n < '1' || *n > '9') continue;
-    char* end = nullptr;
-    const long v = std::strtol(n, &end, 10);
-    if (*end == '\0' && v > 0 && v <= INT32_MAX) out.push_back(static_cast<int32_t>(v));
-  }
-  closedir(d);
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 // GroupAcc gathers what a thread group's records say about the group as a whole.
@@ -102,14 +56,7 @@ bool leader_first(int32_t pid, const Task& a, const Task& b) {
 
 }  // namespace
 
-BpfSource::BpfSource() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {
-  if (!reader_.per_process_iter())
-    notes_.push_back("the kernel has no per-process task iterator (Linux < 6.1): a pid filter reads every task "
-                     "and filters in user space");
-  if (!reader_.exact_rss())
-    notes_.push_back("RSS comes from the kernel's central counters (this_cpu_off is not in kallsyms): like "
-                     "/proc/PID/stat, it may lag /proc/PID/status by up to one counter batch (>= 32 pages) per CPU");
-}
+BpfSource::BpfSource() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {}
 
 const std::string& BpfSource::user_name(uint32_t uid) {
   auto it = users_.find(uid);
@@ -167,7 +114,6 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
     const task_rec* head = g.leader;
     const Task& first = p.tasks.front();
     p.ppid = head ? head->ppid : first.ppid;
-    p.comm = head ? std::string(head->comm, strnlen(head->comm, sizeof head->comm)) : first.comm;
     p.kthread = first.kthread;
     const bool group = head && (head->have & TASK_REC_HAVE_GROUP);
     p.nlwp = group ? head->nr_threads : static_cast<int32_t>(p.tasks.size());
@@ -205,10 +151,13 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
     }
     if (has(f, Field::Cmdline) && !p.kthread) {
       std::optional<std::string> k = head ? kernel_cmdline(*head) : std::nullopt;
-      p.cmdline = k ? std::move(*k) : read_cmdline(p.pid);
+      if (k) p.cmdline = std::move(*k);
+      else cmdline_wanted_.push_back(p.pid);
     }
     auto by = [pid = p.pid](const Task& a, const Task& b) { return leader_first(pid, a, b); };
     if (!std::is_sorted(p.tasks.begin(), p.tasks.end(), by)) std::sort(p.tasks.begin(), p.tasks.end(), by);
+    // The leader's name, or the first thread's when the leader was not seen (filtered, or a race).
+    p.comm = p.tasks.front().comm;
   }
 }
 
@@ -219,10 +168,11 @@ Snapshot BpfSource::snapshot(const Request& req) {
   s.source = "bpf";
   have_schedinfo_ = true;
   seen_.clear();
+  cmdline_wanted_.clear();
   if (req.pids.empty() || !reader_.per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
-    // Kernel threads are read even when not shown: seen_ must know them, or the completion
+    // Kernel threads are read even when not shown: seen_ must know them, or a completion
     // from /proc would read every one of them.
     build(reader_.read_all(false), sorted, s.processes);
   } else {
@@ -235,39 +185,20 @@ Snapshot BpfSource::snapshot(const Request& req) {
   if (!std::is_sorted(s.processes.begin(), s.processes.end(), by_pid))
     std::sort(s.processes.begin(), s.processes.end(), by_pid);
   Fields filled = (req.fields | static_cast<Fields>(Field::Ids)) & kAllFields;
-  if (!have_schedinfo_) filled &= ~static_cast<Fields>(Field::Delay);
-  s.fields = filled;
-  std::vector<int32_t> wanted = req.pids;
-  if (wanted.empty()) {
-    wanted = proc_tgids();
-  } else {
-    std::sort(wanted.begin(), wanted.end());
-    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  if (!have_schedinfo_ && has(req.fields, Field::Delay)) {
+    filled &= ~static_cast<Fields>(Field::Delay);
+    s.notes.push_back("run-queue delay is unknown: this kernel keeps no sched_info (CONFIG_SCHED_INFO)");
   }
-  complete_from_proc(req, std::move(wanted), s);
+  if (has(req.fields, Field::Memory) && !reader_.exact_rss())
+    s.notes.push_back("RSS is the kernel's central count, which may lag ps's (VmRSS) by up to 32 pages per CPU: "
+                      "the program that adds the per-CPU counts did not load (" + reader_.rss_refused() + ")");
+  s.fields = filled;
+  std::sort(seen_.begin(), seen_.end());
+  std::sort(cmdline_wanted_.begin(), cmdline_wanted_.end());
   return s;
 }
 
-void BpfSource::complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s) {
-  from_proc_.clear();
-  // Keep what the iterator did not return (shown or filtered out).
-  std::sort(seen_.begin(), seen_.end());
-  std::erase_if(wanted, [this](int32_t pid) { return std::binary_search(seen_.begin(), seen_.end(), pid); });
-  if (wanted.empty()) return;
-  if (!proc_) proc_ = make_proc_source();
-  Request r = req;
-  r.pids = std::move(wanted);
-  Snapshot extra = proc_->snapshot(r);
-  if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
-  for (Process& p : extra.processes) {
-    from_proc_.push_back(p.pid);
-    s.processes.push_back(std::move(p));
-  }
-  std::sort(s.processes.begin(), s.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
-  s.fields &= extra.fields;
-}
-
-std::unique_ptr<Source> make_bpf_source() {
+std::unique_ptr<BpfSource> make_bpf_source() {
   const Support sup = probe_support();
   if (!sup.usable) throw Error(sup.why);
   return std::make_unique<BpfSource>();

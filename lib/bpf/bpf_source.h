@@ -12,11 +12,14 @@
 namespace ts::bpf {
 
 // BpfSource takes snapshots from the iter/task program: one pass returns every task's ids,
-// state, times, priorities, switch counts, schedstats, mm layout/RSS and (when the kernel
-// accepts the sleepable program, Linux 5.18+) each process's argv, without opening a /proc
-// file. /proc is still read for a command line longer than TASK_ITER_ARGV_MAX (4 KiB) or
-// rewritten by setproctitle, for every command line on kernels that refuse the sleepable
-// program, and user names come from the passwd database (cached per uid).
+// state, times, priorities, switch counts, schedstats, mm layout/RSS, kernel threads' full
+// names and (when the kernel accepts the sleepable program, Linux 5.18+) each process's argv,
+// without opening a /proc file. Ids are numbered in this process's pid namespace, and tasks
+// outside it are not listed. What it cannot read it leaves for lib/sources to complete from
+// /proc, and says which: command lines longer than TASK_ITER_ARGV_MAX (4 KiB), rewritten by
+// setproctitle, or all of them on kernels that refuse the sleepable program (cmdline_wanted()),
+// and the thread groups some kernels hide from iterators (seen() lists what it did see).
+// User names come from the passwd database (cached per uid).
 // Not thread-safe: one snapshot at a time.
 class BpfSource : public Source {
  public:
@@ -26,28 +29,25 @@ class BpfSource : public Source {
   std::string name() const override { return "bpf"; }
   // snapshot() runs one pass of the iterator (one per pid when the request names pids and the
   // kernel has per-process iterators) and builds the model. Exited tasks are simply absent.
+  // Its notes say what it could not read of what was asked (approximate RSS, no schedstats).
   Snapshot snapshot(const Request& req) override;
-  // notes() says which kernel features were missing and which fallback is in use (empty: none).
-  const std::vector<std::string>& notes() const { return notes_; }
-  // from_proc() lists the thread groups of the last snapshot that /proc shows but the task
-  // iterator did not, and which were therefore read from /proc. Some kernels hide tasks from
-  // BPF iterators (this project's CI VM hides its init, pid 1, and its agent's threads).
-  const std::vector<int32_t>& from_proc() const { return from_proc_; }
+  // seen() lists, sorted, the thread groups the last snapshot's iterator returned, shown or
+  // filtered out (kernel threads are read even when not asked for, to be listed here). Some
+  // kernels hide tasks from BPF iterators (this project's CI VM hides its init, pid 1).
+  const std::vector<int32_t>& seen() const { return seen_; }
+  // cmdline_wanted() lists, sorted, the processes of the last snapshot whose command line was
+  // asked for and could not be read in the kernel (their cmdline is left empty).
+  const std::vector<int32_t>& cmdline_wanted() const { return cmdline_wanted_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
   void build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out);
-  // complete_from_proc() adds to `s` the thread groups in `wanted` (sorted) that it lacks,
-  // read through the /proc source: the tasks the kernel hid from the iterator.
-  void complete_from_proc(const Request& req, std::vector<int32_t> wanted, Snapshot& s);
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
   TaskIterReader reader_;
-  std::unique_ptr<Source> proc_;  // made on first use by complete_from_proc()
-  std::vector<std::string> notes_;
-  std::vector<int32_t> from_proc_;
-  std::vector<int32_t> seen_;  // tgids the iterator returned this snapshot, shown or filtered out
+  std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
+  std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
@@ -56,6 +56,7 @@ class BpfSource : public Source {
 
 // make_bpf_source() returns a BpfSource, or throws ts::Error with a one-line reason:
 // not privileged, no kernel BTF, or the kernel refused the program (with libbpf's word).
-std::unique_ptr<Source> make_bpf_source();
+// Users want lib/sources' make_source(), which completes it from /proc.
+std::unique_ptr<BpfSource> make_bpf_source();
 
 }  // namespace ts::bpf

@@ -41,7 +41,13 @@ AttachKind ProcTracer::attach_kind() const { return impl_->kind; }
 
 std::vector<ProgramCost> ProcTracer::costs() const { return program_costs(impl_->skel->obj); }
 
-size_t ProcTracer::drain(int timeout_ms, const EventSink& sink) { return impl_->reader->drain(timeout_ms, sink); }
+size_t ProcTracer::drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget) {
+  return impl_->reader->drain(timeout_ms, sink, budget);
+}
+
+void ProcTracer::detach() { impl_->links.clear(); }
+
+uint64_t ProcTracer::discard() { return impl_->reader->discard(); }
 
 uint64_t ProcTracer::lost() const { return __atomic_load_n(&impl_->skel->bss->lost, __ATOMIC_RELAXED); }
 

@@ -30,8 +30,14 @@ class ProcTracer {
   std::vector<ProgramCost> costs() const;
   // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
   AttachKind attach_kind() const;
-  // drain() waits up to `timeout_ms` (0: not at all), then hands every waiting event to `sink`.
-  size_t drain(int timeout_ms, const EventSink& sink);
+  // drain() waits up to `timeout_ms` (0: not at all), then hands the waiting events to `sink`
+  // until none is left or `budget` is spent (RingReader::drain()).
+  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {});
+  // detach() stops the programs: no new event enters the ring once it returns (but for one a
+  // program on another CPU is writing). drain() still reads what is there.
+  void detach();
+  // discard() drops the events left in the ring unread and returns how many (after detach()).
+  uint64_t discard();
   // lost() counts events dropped because the ring buffer was full.
   uint64_t lost() const;
 

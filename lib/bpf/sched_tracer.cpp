@@ -119,12 +119,16 @@ AttachKind SchedTracer::attach_kind() const { return impl_->kind; }
 
 std::vector<ProgramCost> SchedTracer::costs() const { return program_costs(impl_->skel->obj); }
 
-size_t SchedTracer::drain(int timeout_ms, const EventSink& sink) {
-  if (impl_->reader) return impl_->reader->drain(timeout_ms, sink);
+size_t SchedTracer::drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget) {
+  if (impl_->reader) return impl_->reader->drain(timeout_ms, sink, budget);
   if (timeout_ms > 0) ring_buffer__poll(impl_->exits.get(), timeout_ms);
   ring_buffer__consume(impl_->exits.get());
   return 0;
 }
+
+void SchedTracer::detach() { impl_->links.clear(); }
+
+uint64_t SchedTracer::discard() { return impl_->reader ? impl_->reader->discard() : 0; }
 
 std::vector<ThreadSchedStats> SchedTracer::summary() {
   if (!impl_->exits) return {};

@@ -30,9 +30,15 @@ class SchedTracer {
   std::vector<ProgramCost> costs() const;
   // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
   AttachKind attach_kind() const;
-  // drain() waits up to `timeout_ms`, then hands every waiting SwitchEvent to `sink` (Stream mode);
-  // in Summary mode it collects the statistics of threads that exited, and returns 0.
-  size_t drain(int timeout_ms, const EventSink& sink);
+  // drain() waits up to `timeout_ms`, then hands the waiting SwitchEvents to `sink` until none is
+  // left or `budget` is spent (Stream mode, RingReader::drain()); in Summary mode it collects the
+  // statistics of threads that exited, and returns 0.
+  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {});
+  // detach() stops the programs: nothing new is recorded once it returns (but for one switch a
+  // program on another CPU is recording). drain() and summary() still read what is there.
+  void detach();
+  // discard() drops the switch events left in the ring unread (Stream mode) and returns how many.
+  uint64_t discard();
   // summary() reads the per-thread statistics gathered so far (Summary mode; empty in Stream
   // mode), sorted by tid: the threads alive and those that exited while traced.
   std::vector<ThreadSchedStats> summary();

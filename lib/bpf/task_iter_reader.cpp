@@ -4,9 +4,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -60,59 +60,71 @@ bpf_program* program(task_iter_bpf* p, bool argv, bool exact) {
 
 // open_variant() opens the skeleton with only that variant enabled and loads it.
 // Returns 0 or libbpf's negative errno.
-int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, bool exact) {
-  p.reset(task_iter_bpf__open());
+int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, bool exact, uint32_t pidns) {
+  DECLARE_LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = core_btf_path());
+  p.reset(task_iter_bpf__open_opts(&opts));
   if (!p) return -errno;
   const int ncpus = libbpf_num_possible_cpus();
   p->rodata->nr_cpus = ncpus > 0 ? static_cast<__u32>(ncpus) : 0;
+  p->rodata->pidns_ino = pidns;
   bpf_program* chosen = program(p.get(), argv, exact);
   bpf_program* prog;
   bpf_object__for_each_program(prog, p->obj) bpf_program__set_autoload(prog, prog == chosen);
   return task_iter_bpf__load(p.get());
 }
 
-// kallsyms_lists_percpu() tells whether /proc/kallsyms names this_cpu_off, which the verifier
-// must resolve for the exact-RSS program. Kernels list per-CPU symbols first (at small
-// addresses) only with CONFIG_KALLSYMS_ALL; the first 64 KiB are enough and cost ~1 ms, and
-// they spare a doomed load that would parse the kernel's BTF a second time (~50-200 ms).
-bool kallsyms_lists_percpu() {
-  const int fd = open("/proc/kallsyms", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  std::string head(64u << 10, '\0');
-  size_t have = 0;
-  while (have < head.size()) {
-    const ssize_t n = read(fd, head.data() + have, head.size() - have);
-    if (n <= 0) break;
-    have += static_cast<size_t>(n);
-  }
-  close(fd);
-  head.resize(have);
-  return head.find(" this_cpu_off\n") != std::string::npos;
+// VariantsAllowed is which program variants TASKSCOPE_TASK_ITER lets the reader try: "plain"
+// leaves out the sleepable argv program, "approx" the exact-RSS one (comma-separated), to test
+// the fallbacks older kernels get.
+struct VariantsAllowed {
+  bool argv = true;
+  bool exact = true;
+};
+
+VariantsAllowed variants_allowed() {
+  VariantsAllowed a;
+  const char* v = std::getenv("TASKSCOPE_TASK_ITER");
+  if (!v) return a;
+  const std::string s(v);
+  a.argv = s.find("plain") == std::string::npos;
+  a.exact = s.find("approx") == std::string::npos;
+  return a;
 }
 
 }  // namespace
 
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
+  const uint32_t pidns = reader_pidns();
+  const VariantsAllowed allowed = variants_allowed();
   // Ask the kernel by loading, best variant first: a sleepable program that reads argv itself
-  // (iter.s/, bpf_copy_from_user_task), then the plain one. Exact RSS needs this_cpu_off.
-  const bool percpu = kallsyms_lists_percpu();
+  // (iter.s/, bpf_copy_from_user_task), then the plain one; each with exact RSS first
+  // (bpf_map_lookup_percpu_elem), then without.
   int err = -ENOENT;
   for (bool argv : {true, false}) {
+    if (argv && !allowed.argv) {
+      argv_refused_ = "TASKSCOPE_TASK_ITER asks for the plain program";
+      continue;
+    }
     for (bool exact : {true, false}) {
-      if (exact && !percpu) continue;
-      err = open_variant(skel_->p, argv, exact);
+      if (exact && !allowed.exact) {
+        rss_refused_ = "TASKSCOPE_TASK_ITER asks for the approximate program";
+        continue;
+      }
+      err = open_variant(skel_->p, argv, exact, pidns);
       if (err == 0) {
         kernel_argv_ = argv;
         exact_rss_ = exact;
         break;
       }
       if (argv && argv_refused_.empty()) argv_refused_ = explain_load_failure("iter.s/task", err);
+      if (exact && rss_refused_.empty()) rss_refused_ = explain_load_failure("iter/task with exact RSS", err);
     }
     if (err == 0) break;
   }
   if (err) throw Error(explain_load_failure("iter/task", err));
   if (kernel_argv_) argv_refused_.clear();
+  if (exact_rss_) rss_refused_.clear();
   skel_->prog = program(skel_->p.get(), kernel_argv_, exact_rss_);
   skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
   if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));
@@ -140,9 +152,9 @@ void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>&
     if (bytes - off < sizeof(task_rec))
       throw Error("the BPF task iterator returned a partial record (bpf/task_iter.h out of date?)");
     const auto* r = reinterpret_cast<const task_rec*>(data + off);
-    const size_t tail = (static_cast<size_t>(r->argv_len) + 7) & ~size_t{7};
-    if (r->argv_len > TASK_ITER_ARGV_MAX || tail > bytes - off - sizeof(task_rec))
-      throw Error("the BPF task iterator returned a malformed record (argv_len " + std::to_string(r->argv_len) + ")");
+    const size_t tail = (static_cast<size_t>(r->tail_len) + 7) & ~size_t{7};
+    if (r->tail_len > TASK_ITER_ARGV_MAX || tail > bytes - off - sizeof(task_rec))
+      throw Error("the BPF task iterator returned a malformed record (tail_len " + std::to_string(r->tail_len) + ")");
     out.push_back(r);
     off += sizeof(task_rec) + tail;
   }

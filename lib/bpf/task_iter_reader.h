@@ -13,7 +13,9 @@ namespace ts::bpf {
 
 // TaskIterReader owns the iter/task program (bpf/task_iter.bpf.c), loaded and attached once,
 // and turns one pass of it into task_rec records (each possibly followed by its process's argv,
-// see record_argv()). Not thread-safe: one reader per thread.
+// see record_argv()). It loads the best variant the kernel accepts; TASKSCOPE_TASK_ITER=plain
+// and/or approx (comma-separated) make it skip the argv and exact-RSS variants, to test the
+// fallbacks. Not thread-safe: one reader per thread.
 class TaskIterReader {
  public:
   // TaskIterReader() opens, loads and attaches the program. Throws ts::Error with one line
@@ -44,9 +46,12 @@ class TaskIterReader {
   // per_process_iter() tells whether the kernel accepted a per-process task iterator.
   bool per_process_iter() const { return per_process_; }
 
-  // exact_rss() tells whether RSS includes the per-CPU deltas (as /proc/PID/status), which
-  // needs this_cpu_off from kallsyms; otherwise it is the central count (as /proc/PID/stat).
+  // exact_rss() tells whether RSS includes the per-CPU deltas (as /proc/PID/status's VmRSS),
+  // which needs Linux 5.19; otherwise it is the central count (as /proc/PID/stat).
   bool exact_rss() const { return exact_rss_; }
+
+  // rss_refused() is why the exact-RSS program did not load (empty when it did).
+  const std::string& rss_refused() const { return rss_refused_; }
 
  private:
   // read_link() reads one pass of an iterator link into buf_ and indexes its records in recs_.
@@ -62,19 +67,30 @@ class TaskIterReader {
   bool exact_rss_ = false;
   bool kernel_argv_ = false;
   std::string argv_refused_;
+  std::string rss_refused_;
   std::unique_ptr<uint64_t[]> buf_;  // the raw stream, 8-aligned; reused, never zeroed (read() fills it)
   size_t cap_ = 0;                   // bytes buf_ can hold
   std::vector<const task_rec*> recs_;  // the last read's records, pointing into buf_
 };
 
-// parse_records() indexes a raw iterator stream: a task_rec, then its argv_len bytes padded to
+// parse_records() indexes a raw iterator stream: a task_rec, then its tail_len bytes padded to
 // 8, then the next. `data` must be 8-aligned. Throws ts::Error on a torn or oversized record.
 void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>& out);
 
 // record_argv() is the raw argv (NUL-separated, as /proc/PID/cmdline) that follows `r` in the
 // stream it was parsed from; empty without TASK_REC_HAVE_ARGV.
 inline std::string_view record_argv(const task_rec& r) {
-  return {reinterpret_cast<const char*>(&r + 1), r.argv_len};
+  if (!(r.have & TASK_REC_HAVE_ARGV)) return {};
+  return {reinterpret_cast<const char*>(&r + 1), r.tail_len};
+}
+
+// record_kname() is a kernel thread's name as /proc shows it (longer than its comm: the full
+// name, a workqueue worker's "+desc"/"-desc"), at most 63 bytes as /proc bounds it; empty
+// without TASK_REC_HAVE_KNAME.
+inline std::string_view record_kname(const task_rec& r) {
+  if (!(r.have & TASK_REC_HAVE_KNAME)) return {};
+  const size_t n = r.tail_len < TASK_ITER_KNAME_MAX - 1 ? r.tail_len : TASK_ITER_KNAME_MAX - 1;
+  return {reinterpret_cast<const char*>(&r + 1), n};
 }
 
 }  // namespace ts::bpf

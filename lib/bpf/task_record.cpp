@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "bpf/task_iter_reader.h"
 #include "model/fields.h"
 
 namespace ts::bpf {
@@ -63,7 +64,9 @@ void fill_task(const task_rec& r, uint32_t fields, Task& t) {
   t.tid = r.pid;
   t.tgid = r.tgid;
   t.ppid = r.ppid;
-  t.comm.assign(r.comm, strnlen(r.comm, sizeof r.comm));
+  const std::string_view kname = record_kname(r);
+  if (!kname.empty()) t.comm.assign(kname);
+  else t.comm.assign(r.comm, strnlen(r.comm, sizeof r.comm));
   t.kthread = (r.flags & TASK_REC_PF_KTHREAD) != 0;
   if (has(fields, Field::State)) {
     t.state = state_letter(r.state, r.exit_state);

@@ -27,7 +27,8 @@ struct CpuTimes {
 CpuTimes cputime_adjust(CpuTimes raw, uint64_t rtime, CpuTimes prev);
 
 // fill_task() sets `t` from the record `r`, filling only the field groups in `fields`
-// (Field::Ids always). Times are nanoseconds; start_ns is CLOCK_BOOTTIME as /proc uses.
+// (Field::Ids always). Times are nanoseconds; start_ns is CLOCK_BOOTTIME as /proc uses. A kernel
+// thread's name is the full one that follows `r` in its stream (TASK_REC_HAVE_KNAME), as /proc's.
 void fill_task(const task_rec& r, uint32_t fields, Task& t);
 
 }  // namespace ts::bpf

@@ -4,6 +4,8 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
+#include <time.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -138,27 +140,62 @@ RingReader::RingReader(int map_fd) {
 
 RingReader::~RingReader() { ring_buffer__free(rb_); }
 
+namespace {
+
+uint64_t mono_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
+}
+
+// kStopDrain is what on_record() returns to make libbpf stop consuming: the record it was called
+// for counts as consumed, the next ones stay in the ring.
+constexpr int kStopDrain = -1;
+
+}  // namespace
+
+bool RingReader::spent() {
+  if (!spent_)
+    spent_ = (budget_.stop && *budget_.stop) || (budget_.until_ns && mono_ns() >= budget_.until_ns);
+  return spent_;
+}
+
 int RingReader::on_record(void* ctx, void* data, size_t size) {
   auto* self = static_cast<RingReader*>(ctx);
+  if (!self->sink_) {  // discard()
+    ++self->seen_;
+    return 0;
+  }
   try {
     if (decode_record(data, size, *self->sink_, &self->threads_)) ++self->seen_;
     else ++self->undecodable_;
   } catch (...) {
     // libbpf is C: keep the exception out of its frames and rethrow after the drain.
     self->error_ = std::current_exception();
-    return -1;
+    return kStopDrain;
   }
+  if ((self->seen_ + self->undecodable_) % kBudgetStride == 0 && self->spent()) return kStopDrain;
   return 0;
 }
 
-size_t RingReader::drain(int timeout_ms, const EventSink& sink) {
+size_t RingReader::drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget) {
   sink_ = &sink;
+  budget_ = budget;
+  spent_ = false;
   seen_ = 0;
   // poll() only consumes when the kernel forced a wakeup; consume() takes what was left quietly.
-  if (timeout_ms > 0) ring_buffer__poll(rb_, timeout_ms);
-  ring_buffer__consume(rb_);
+  // Both stop early (kStopDrain) once the budget is spent.
+  if (timeout_ms > 0 && !spent()) ring_buffer__poll(rb_, timeout_ms);
+  if (!error_ && !spent()) ring_buffer__consume(rb_);
   sink_ = nullptr;
   if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+  return seen_;
+}
+
+uint64_t RingReader::discard() {
+  sink_ = nullptr;
+  seen_ = 0;
+  ring_buffer__consume(rb_);
   return seen_;
 }
 

@@ -1,6 +1,7 @@
 // trace_stream.h: what the trace tracers share: the filter, the choice of attach type, and the
 // ring buffer reader that turns records into Events.
 #pragma once
+#include <csignal>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -46,6 +47,18 @@ struct ProgramCost {
 // EventSink receives each decoded event, in ring buffer order (per CPU order, not global).
 using EventSink = std::function<void(const Event&)>;
 
+// DrainBudget bounds one drain: it stops consuming (what is left stays in the ring for the next
+// drain) once CLOCK_MONOTONIC passes `until_ns` (0: no time bound) or `*stop` is set (null: never),
+// checked every kBudgetStride records. A producer faster than the reader would otherwise keep a
+// drain going forever.
+struct DrainBudget {
+  uint64_t until_ns = 0;
+  const volatile std::sig_atomic_t* stop = nullptr;
+};
+
+// kBudgetStride is how many records a drain reads between two looks at its budget.
+constexpr unsigned kBudgetStride = 64;
+
 // SwitchThreads follows the threads of a stream of switch records (bpf/trace_sched.h) to complete
 // each SwitchEvent with what one record cannot say: whether prev's switch was voluntary (from the
 // counter the scheduler raised since the thread's previous record) and how long next was off CPU
@@ -82,19 +95,28 @@ class RingReader {
   RingReader(const RingReader&) = delete;
   RingReader& operator=(const RingReader&) = delete;
 
-  // drain() waits up to `timeout_ms` for an early wakeup, then consumes every record there is,
-  // handing each to `sink`; returns how many records were read. An exception thrown by `sink`
-  // stops the drain and is rethrown here.
-  size_t drain(int timeout_ms, const EventSink& sink);
+  // drain() waits up to `timeout_ms` for an early wakeup (not when the budget is already spent),
+  // then consumes the records there are, handing each to `sink`, until the ring is empty or
+  // `budget` is spent; returns how many records were read. An exception thrown by `sink` stops
+  // the drain and is rethrown here.
+  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {});
+
+  // discard() drops every record left in the ring without decoding it and returns how many.
+  // Bounded once the producers are detached: the ring holds at most its size.
+  uint64_t discard();
 
   // undecodable() counts records that were too short or of an unknown kind.
   uint64_t undecodable() const { return undecodable_; }
 
  private:
   static int on_record(void* ctx, void* data, size_t size);
+  // spent() tells whether the budget of the drain under way is spent (and remembers it).
+  bool spent();
 
   ring_buffer* rb_ = nullptr;
-  const EventSink* sink_ = nullptr;  // valid during drain() only (borrowed)
+  const EventSink* sink_ = nullptr;  // valid during drain() only (borrowed); null: discard
+  DrainBudget budget_;               // of the drain under way
+  bool spent_ = false;               // the drain under way stopped on its budget
   size_t seen_ = 0;
   uint64_t undecodable_ = 0;
   SwitchThreads threads_;

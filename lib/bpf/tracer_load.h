@@ -26,11 +26,13 @@ struct LinkDeleter {
 };
 using Links = std::vector<std::unique_ptr<bpf_link, LinkDeleter>>;
 
-// set_filter_knobs() writes a TraceFilter and the attach kind into a skeleton's read-only data.
+// set_filter_knobs() writes a TraceFilter, the attach kind and this process's pid namespace (ids
+// are filtered and reported as it numbers them) into a skeleton's read-only data.
 // Throws ts::Error (status 2) for a name longer than the kernel's 15 bytes.
 template <class Rodata>
 void set_filter_knobs(Rodata* ro, const TraceFilter& f, AttachKind kind) {
   if (f.comm.size() > 15) throw Error("--comm " + f.comm + ": task names are at most 15 bytes", 2);
+  ro->pidns_ino = reader_pidns();
   ro->targ_tgid = static_cast<__u32>(f.pid);
   ro->targ_tid = static_cast<__u32>(f.tid);
   ro->filter_comm = f.comm.empty() ? 0 : 1;
@@ -59,8 +61,9 @@ template <class Skel, class Prepare>
 OwnedSkel<Skel> load_tracer(const std::string& what, Prepare prepare, Links& links, AttachKind& used) {
   setup_libbpf();
   std::string failures;
+  DECLARE_LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = core_btf_path());
   for (AttachKind kind : attach_kinds_to_try()) {
-    OwnedSkel<Skel> skel{Skel::open()};
+    OwnedSkel<Skel> skel{Skel::open(&opts)};
     if (!skel) throw Error(explain_load_failure(what, -errno));
     prepare(skel.get(), kind);
     std::string failed = what + " (" + attach_kind_name(kind) + ")";

@@ -33,7 +33,8 @@ struct ExecEvent {
   EventHeader hdr;
   int32_t pid = 0;             // tgid after exec
   int32_t tid = 0;             // tid after exec (== pid: exec makes the caller the leader)
-  int32_t old_tid = 0;         // the thread that called execve; != tid when a non-leader exec'd
+  int32_t old_tid = 0;         // the thread that called execve; != tid when a non-leader exec'd; 0 when
+                               // unknown (a non-leader in a child pid namespace: its old id is gone)
   std::string comm;            // the new name
   std::string filename;        // the path execve opened
   std::vector<std::string> argv;

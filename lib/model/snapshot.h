@@ -17,6 +17,8 @@ struct Snapshot {
   Fields fields = 0;               // what the source filled
   std::string source;              // "proc" or "bpf"
   std::vector<Process> processes;  // sorted by pid
+  std::vector<std::string> notes;  // what the source could not read of what was asked, one line
+                                   // each, for the user (empty: nothing to say)
 
   // find() returns the process with this pid, or nullptr.
   const Process* find(int32_t pid) const;

@@ -129,8 +129,6 @@ class ProcSource final : public Source {
   ProcSource() {
     const long hz = sysconf(_SC_CLK_TCK);
     ns_per_tick_ = 1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
-    const long page = sysconf(_SC_PAGESIZE);
-    page_size_ = static_cast<uint64_t>(page > 0 ? page : 4096);
   }
 
   std::string name() const override { return "proc"; }
@@ -141,7 +139,8 @@ class ProcSource final : public Source {
     // Boot instant from the clocks themselves: exact to the ns, where /proc/stat's btime is whole seconds.
     snap.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
     snap.source = name();
-    snap.fields = req.fields | Field::Ids;
+    // Run-queue delay (schedstats) is a BPF field: /proc does not fill it.
+    snap.fields = (req.fields | Field::Ids) & ~static_cast<Fields>(Field::Delay);
 
     std::vector<int32_t> pids;
     for (int32_t p : req.pids)
@@ -174,7 +173,9 @@ class ProcSource final : public Source {
     const bool times = has(f, Field::Times), mem = has(f, Field::Memory), user = has(f, Field::User),
                cmdline = has(f, Field::Cmdline);
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1;
-    const int i_rss = mem ? it.add(PIDS_RSS) : -1, i_vsz = mem ? it.add(PIDS_VSIZE_BYTES) : -1;
+    // VmRSS from status (read for the tgid anyway), as procps 4's ps shows RSS: since Linux 6.2
+    // stat's rss is the per-mm counters' central count, behind by up to a batch per CPU.
+    const int i_rss = mem ? it.add(PIDS_VM_RSS) : -1, i_vsz = mem ? it.add(PIDS_VSIZE_BYTES) : -1;
     const int i_uid = user ? it.add(PIDS_ID_EUID) : -1, i_user = user ? it.add(PIDS_ID_EUSER) : -1;
     const int i_argv = cmdline ? it.add(PIDS_CMDLINE_V) : -1;
     Table table(it);
@@ -194,7 +195,7 @@ class ProcSource final : public Source {
         p.stime_ns = VAL(i_st, ull_int) * ns_per_tick_;
       }
       if (mem) {
-        p.rss_bytes = VAL(i_rss, ul_int) * page_size_;
+        p.rss_bytes = VAL(i_rss, ul_int) * 1024;
         p.vsize_bytes = VAL(i_vsz, ul_int);
       }
       if (user) {
@@ -301,7 +302,6 @@ class ProcSource final : public Source {
   }
 
   uint64_t ns_per_tick_ = 10000000;
-  uint64_t page_size_ = 4096;
 };
 
 #undef VAL

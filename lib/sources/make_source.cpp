@@ -4,7 +4,10 @@
 #include "bpf/bpf_common.h"
 #include "bpf/bpf_source.h"
 #include "model/error.h"
+#include "procfs/proc_ids.h"
 #include "procfs/proc_source.h"
+#include "procfs/proc_text.h"
+#include "sources/completed_source.h"
 
 namespace ts {
 
@@ -15,14 +18,24 @@ SourceKind parse_source_kind(const std::string& s) {
   throw Error("--source: unknown source '" + s + "' (use auto, proc or bpf)", 2);
 }
 
+namespace {
+
+// make_completed_bpf() is the BPF source completed from /proc; throws ts::Error when BPF fails.
+std::unique_ptr<Source> make_completed_bpf() {
+  return std::make_unique<CompletedBpfSource>(bpf::make_bpf_source(), make_proc_source());
+}
+
+}  // namespace
+
 std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
   if (note) note->clear();
+  procfs::check_proc_pidns();
   switch (kind) {
     case SourceKind::Proc:
       return make_proc_source();
     case SourceKind::Bpf:
       try {
-        return bpf::make_bpf_source();
+        return make_completed_bpf();
       } catch (const Error& e) {
         throw Error(std::string("--source bpf: ") + e.what() + " (or use --source proc)");
       }
@@ -31,7 +44,7 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
       const bpf::Support s = bpf::probe_support();
       if (s.usable) {
         try {
-          return bpf::make_bpf_source();
+          return make_completed_bpf();
         } catch (const Error& e) {
           if (note) *note = std::string("BPF source unavailable (") + e.what() + "); using /proc";
           return make_proc_source();
@@ -42,6 +55,11 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
     }
   }
   return make_proc_source();
+}
+
+int32_t process_of(int32_t tid) {
+  procfs::check_proc_pidns();
+  return procfs::tgid_of(tid);
 }
 
 std::unique_ptr<Source> open_source(const std::string& flag, std::ostream& err) {

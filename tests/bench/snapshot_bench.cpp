@@ -26,6 +26,7 @@
 #include "bpf/bpf_source.h"
 #include "bpf/task_iter_reader.h"
 #include "model/error.h"
+#include "sources/completed_source.h"
 #include "sources/make_source.h"
 
 extern char** environ;
@@ -151,7 +152,7 @@ int main() {
         ts::bpf::TaskIterReader reader;
         const Timing bare = time_runs([&] { n = reader.read_all(false).size(); });
         print_row("bpf bare iterator read", bare, ps, "  (" + std::to_string(n) + " records)");
-        if (const auto* b = dynamic_cast<const ts::bpf::BpfSource*>(src.get()))
+        if (const auto* b = dynamic_cast<const ts::CompletedBpfSource*>(src.get()))
           std::printf("  bpf: argv read %s; %zu thread group(s) hidden from the iterator, read from /proc\n",
                       reader.kernel_argv() ? "in the kernel (iter.s/task)" : ("from /proc: " + reader.argv_refused()).c_str(),
                       b->from_proc().size());

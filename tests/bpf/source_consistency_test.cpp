@@ -22,10 +22,11 @@ using namespace ts;
 
 namespace {
 
-// bpf_source() returns a loaded BPF source, or null with the reason in `why`.
+// bpf_source() returns a loaded BPF source (completed from /proc, as --source bpf is), or null
+// with the reason in `why`.
 std::unique_ptr<Source> bpf_source(std::string& why) {
   try {
-    return bpf::make_bpf_source();
+    return make_source(SourceKind::Bpf);
   } catch (const Error& e) {
     why = e.what();
     return nullptr;
@@ -202,6 +203,67 @@ TEST_CASE("--source=bpf without privileges fails in one line; auto falls back to
   CHECK(autos.err.empty());  // /proc is what auto means for an unprivileged user: nothing to say
 }
 
+TEST_CASE("the BPF fallbacks still give whole command lines, and ps says on stderr what they could not read",
+          "[bpf][consistency][cli][notes]") {
+  std::string why;
+  auto probe = bpf_source(why);
+  TS_BPF_GATE(probe != nullptr, why);
+  test::Fixture fx("bpf_quiet_threads", {"1", "an argument"});
+  const int32_t pid = nlohmann::json::parse(fx.facts()).at("pid").get<int32_t>();
+  const std::string want = test::fixture_path("bpf_quiet_threads") + " 1 an argument";
+  // variant: what TASKSCOPE_TASK_ITER leaves out; note: whether ps must say RSS is approximate.
+  for (const auto& [variant, note] : {std::pair{"", false}, {"plain", false}, {"approx", true}, {"plain,approx", true}}) {
+    INFO("TASKSCOPE_TASK_ITER=" << variant);
+    if (*variant) setenv("TASKSCOPE_TASK_ITER", variant, 1);
+    const test::RunResult r = test::run({test::taskscope_bin(), "ps", "--source=bpf", "-p", std::to_string(pid), "--json"});
+    const test::RunResult threads = test::run({test::taskscope_bin(), "threads", std::to_string(pid)});
+    unsetenv("TASKSCOPE_TASK_ITER");
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    CHECK(nlohmann::json::parse(r.out).at("cmd") == want);  // from /proc when the kernel did not copy it
+    if (note) {
+      CHECK(r.err.rfind("taskscope: RSS is the kernel's central count", 0) == 0);
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    } else {
+      CHECK(r.err.empty());
+    }
+    CHECK(threads.err.empty());  // threads shows no RSS: nothing to say
+  }
+}
+
+TEST_CASE("ps --source=bpf and trace work with CAP_BPF and CAP_PERFMON alone, as the man page promises",
+          "[bpf][consistency][cli][caps]") {
+  std::string why;
+  auto probe = bpf_source(why);
+  TS_BPF_GATE(probe != nullptr, why);
+  if (getuid() != 0 || access("/usr/bin/setpriv", X_OK) != 0) {
+    WARN("SKIPPED: needs root and setpriv(1) to run as nobody with two capabilities");
+    return;
+  }
+  // nobody, with CAP_BPF and CAP_PERFMON in its ambient set: the only privileges the exec'd
+  // taskscope has (no CAP_SYS_ADMIN, so libbpf may not list the modules' BTF).
+  auto as_nobody = [](std::vector<std::string> args) {
+    std::vector<std::string> argv{"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                                  "--inh-caps=-all,+bpf,+perfmon", "--ambient-caps=+bpf,+perfmon", test::taskscope_bin()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv);
+  };
+  test::Fixture fx("bpf_quiet_threads", {"2"});
+  const auto facts = nlohmann::json::parse(fx.facts());
+  const int32_t pid = facts.at("pid").get<int32_t>();
+  const test::RunResult r = as_nobody({"ps", "--source=bpf", "-L", "-p", std::to_string(pid), "--json"});
+  INFO(r.err);
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+  std::set<int32_t> tids;
+  for (const std::string& l : test::lines(r.out)) tids.insert(nlohmann::json::parse(l).at("tid").get<int32_t>());
+  CHECK(tids.size() == facts.at("threads").size() + 1);
+  CHECK(tids.count(pid) == 1);
+  const test::RunResult t = as_nobody({"trace", "exit", "100ms"});
+  INFO(t.err);
+  CHECK(t.status == 0);
+}
+
 TEST_CASE("as root where BPF will not load, auto says so in one line and uses /proc", "[bpf][consistency][cli]") {
   if (getuid() != 0) {
     WARN("SKIPPED: needs root (the note is for privileged users whose BPF fails to load)");
@@ -234,4 +296,41 @@ TEST_CASE("as root where BPF will not load, auto says so in one line and uses /p
   const test::RunResult threads = denied({"threads", me});
   CHECK(threads.status == 0);
   CHECK(threads.err.rfind("taskscope: BPF source unavailable (", 0) == 0);
+}
+
+TEST_CASE("both sources name every kernel thread as /proc does, past comm's 15 bytes", "[bpf][consistency][kthread]") {
+  std::string why;
+  auto bpf = bpf_source(why);
+  TS_BPF_GATE(bpf != nullptr, why);
+  auto proc = make_proc_source();
+  Request req;
+  req.fields = static_cast<Fields>(Field::Ids);
+  // A workqueue worker's name moves with its work ("kworker/0:1-events" while idle after events
+  // work, "+events" while it runs one): a name counts as agreed when the BPF source's matches
+  // /proc's just before or just after it. Those that moved between are read again.
+  std::map<int32_t, std::string> unsettled;
+  size_t kthreads = 0, long_names = 0;
+  for (int round = 0; round < 5; ++round) {
+    const Snapshot before = proc->snapshot(req);
+    const Snapshot b = bpf->snapshot(req);
+    const Snapshot after = proc->snapshot(req);
+    std::map<int32_t, std::string> now;
+    for (const Process& p : b.processes) {
+      if (!p.kthread || (round > 0 && !unsettled.count(p.pid))) continue;
+      const Process* x = before.find(p.pid);
+      const Process* y = after.find(p.pid);
+      if (!x || !y) continue;  // came or went meanwhile
+      if (round == 0) {
+        ++kthreads;
+        if (x->comm.size() > 15) ++long_names;
+      }
+      if (p.comm != x->comm && p.comm != y->comm) now[p.pid] = p.comm + " (proc: " + x->comm + ", then " + y->comm + ")";
+    }
+    unsettled = std::move(now);
+    if (unsettled.empty()) break;
+  }
+  INFO(kthreads << " kernel threads, " << long_names << " with names longer than 15 bytes");
+  for (const auto& [pid, what] : unsettled) CHECK(std::to_string(pid) + " " + what == "");
+  CHECK(unsettled.empty());
+  CHECK(kthreads > 0);
 }

@@ -12,6 +12,7 @@
 #include "bpf/bpf_source.h"
 #include "bpf/task_iter_reader.h"
 #include "model/error.h"
+#include "sources/make_source.h"
 
 using namespace ts;
 
@@ -25,7 +26,8 @@ struct Stream {
   void add(int32_t pid, const std::string& argv, uint32_t claimed_len) {
     task_rec r{};
     r.pid = r.tgid = pid;
-    r.argv_len = claimed_len;
+    r.tail_len = claimed_len;
+    r.have = TASK_REC_HAVE_ARGV;
     const size_t tail = (argv.size() + 7) & ~size_t{7};
     words.resize((bytes + sizeof r + tail) / 8);
     char* at = reinterpret_cast<char*>(words.data()) + bytes;
@@ -106,19 +108,26 @@ TEST_CASE("the kernel reads a process's argv as /proc/PID/cmdline has it, bounde
   r = leader_of(reader->read_group(big_pid), big_pid);
   REQUIRE(r != nullptr);
   CHECK((r->have & TASK_REC_ARGV_PARTIAL) != 0);
-  CHECK(r->argv_len == TASK_ITER_ARGV_MAX);
+  CHECK(r->tail_len == TASK_ITER_ARGV_MAX);
   CHECK(bpf::record_argv(*r) == proc_cmdline(big_pid).substr(0, TASK_ITER_ARGV_MAX));
 
   // Threads share the leader's argv: only the leader's record carries it.
   for (const task_rec* t : reader->read_group(small_pid))
-    if (t->pid != small_pid) CHECK(t->argv_len == 0);
+    if (t->pid != small_pid) CHECK(t->tail_len == 0);
 
-  // The source joins arguments with spaces, and asks /proc for the whole of a long one.
+  // The source joins arguments with spaces, and leaves the whole of a long one to /proc...
   bpf::BpfSource src;
   Request req;
   req.pids = {small_pid, big_pid};
   req.fields = static_cast<Fields>(Field::Cmdline);
-  const Snapshot s = src.snapshot(req);
+  const Snapshot raw = src.snapshot(req);
+  REQUIRE(raw.find(small_pid) != nullptr);
+  REQUIRE(raw.find(big_pid) != nullptr);
+  CHECK(raw.find(small_pid)->cmdline == test::fixture_path("bpf_quiet_threads") + " 1 " + spaced);
+  CHECK(raw.find(big_pid)->cmdline.empty());
+  CHECK(src.cmdline_wanted() == std::vector<int32_t>{big_pid});
+  // ...which the source lib/sources makes of it asks.
+  const Snapshot s = make_source(SourceKind::Bpf)->snapshot(req);
   REQUIRE(s.find(small_pid) != nullptr);
   REQUIRE(s.find(big_pid) != nullptr);
   CHECK(s.find(small_pid)->cmdline == test::fixture_path("bpf_quiet_threads") + " 1 " + spaced);

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -36,10 +37,14 @@ class Spawned {
   // read_until() reads both pipes until `done(out, err)` is true, EOF, or `timeout_ms`; returns done's last value.
   template <class Done>
   bool read_until(Done done, int timeout_ms);
+  // read_for() reads both pipes for up to `timeout_ms` of wall time; false once both are at EOF.
+  bool read_for(int timeout_ms);
   // wait() reads to EOF and returns the exit status (128+signal when killed).
   int wait();
 
-  std::string out, err;  // everything read so far
+  std::string out, err;  // everything read so far (of stdout, the last out_limit bytes when set)
+  size_t out_limit = 0;   // when > 0, `out` keeps only its last out_limit bytes (a flood of output)
+  size_t out_lines = 0;   // newlines read from stdout, all of them
 
  private:
   bool pump(int timeout_ms);  // one poll round; false at EOF on both pipes
@@ -104,12 +109,23 @@ inline bool Spawned::pump(int timeout_ms) {
     const ssize_t n = read(fds[i].fd, buf, sizeof buf);
     if (n > 0) {
       (i ? err : out).append(buf, static_cast<size_t>(n));
+      if (i == 0) {
+        out_lines += static_cast<size_t>(std::count(buf, buf + n, '\n'));
+        if (out_limit && out.size() > 2 * out_limit) out.erase(0, out.size() - out_limit);
+      }
     } else {
       close(fds[i].fd);
       (i ? err_fd_ : out_fd_) = -1;
     }
   }
   return out_fd_ >= 0 || err_fd_ >= 0;
+}
+
+inline bool Spawned::read_for(int timeout_ms) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < until)
+    if (!pump(50)) return false;
+  return true;
 }
 
 inline int Spawned::wait() {

@@ -1,0 +1,49 @@
+// proc_ids.cpp: the task ids /proc shows.
+#include "procfs/proc_ids.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "model/error.h"
+
+namespace ts::procfs {
+
+std::vector<int32_t> proc_tgids() {
+  std::vector<int32_t> out;
+  DIR* d = opendir("/proc");
+  if (!d) return out;
+  while (const dirent* e = readdir(d)) {
+    const char* n = e->d_name;
+    if (*n < '1' || *n > '9') continue;
+    char* end = nullptr;
+    const long v = std::strtol(n, &end, 10);
+    if (*end == '\0' && v > 0 && v <= INT32_MAX) out.push_back(static_cast<int32_t>(v));
+  }
+  closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void check_proc_pidns() {
+  static const char* const kFix =
+      ": mount this namespace's own, e.g. unshare --pid --fork --mount-proc, or mount -t proc proc /proc";
+  char buf[32];
+  const ssize_t n = readlink("/proc/self", buf, sizeof buf - 1);
+  if (n <= 0 && errno == ENOENT && access("/proc/stat", F_OK) == 0)
+    throw Error(std::string("/proc belongs to a pid namespace in which this process does not exist") + kFix);
+  if (n <= 0) throw Error(std::string("cannot read /proc/self (") + std::strerror(errno) + "): is /proc mounted?");
+  buf[n] = '\0';
+  const std::string there(buf), here = std::to_string(getpid());
+  if (there == here) return;
+  throw Error("/proc belongs to another pid namespace (it calls this process " + there + ", which is " + here +
+              " here)" + kFix);
+}
+
+}  // namespace ts::procfs

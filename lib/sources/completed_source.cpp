@@ -1,0 +1,69 @@
+// completed_source.cpp: completing a BPF snapshot from /proc.
+#include "sources/completed_source.h"
+
+#include <algorithm>
+
+#include "procfs/proc_ids.h"
+
+namespace ts {
+
+namespace {
+
+bool by_pid(const Process& a, const Process& b) { return a.pid < b.pid; }
+
+}  // namespace
+
+CompletedBpfSource::CompletedBpfSource(std::unique_ptr<bpf::BpfSource> bpf, std::unique_ptr<Source> proc)
+    : bpf_(std::move(bpf)), proc_(std::move(proc)) {}
+
+Snapshot CompletedBpfSource::snapshot(const Request& req) {
+  Snapshot s = bpf_->snapshot(req);
+  if (has(req.fields, Field::Cmdline)) add_cmdlines(s);
+  add_hidden(req, s);
+  return s;
+}
+
+void CompletedBpfSource::add_cmdlines(Snapshot& s) {
+  const std::vector<int32_t>& wanted = bpf_->cmdline_wanted();
+  if (wanted.empty()) return;
+  Request r;
+  r.pids = wanted;
+  r.fields = static_cast<Fields>(Field::Cmdline);
+  r.kernel_threads = false;
+  const Snapshot extra = proc_->snapshot(r);
+  for (const Process& q : extra.processes) {
+    auto it = std::lower_bound(s.processes.begin(), s.processes.end(), q, by_pid);
+    if (it != s.processes.end() && it->pid == q.pid) it->cmdline = q.cmdline;
+  }
+}
+
+void CompletedBpfSource::add_hidden(const Request& req, Snapshot& s) {
+  from_proc_.clear();
+  std::vector<int32_t> wanted = req.pids;
+  if (wanted.empty()) {
+    wanted = procfs::proc_tgids();
+  } else {
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  }
+  // Keep what the iterator did not return (shown or filtered out).
+  const std::vector<int32_t>& seen = bpf_->seen();
+  std::erase_if(wanted, [&](int32_t pid) { return std::binary_search(seen.begin(), seen.end(), pid); });
+  if (wanted.empty()) return;
+  Request r = req;
+  r.pids = std::move(wanted);
+  Snapshot extra = proc_->snapshot(r);
+  if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
+  for (Process& p : extra.processes) {
+    from_proc_.push_back(p.pid);
+    s.processes.push_back(std::move(p));
+  }
+  std::sort(s.processes.begin(), s.processes.end(), by_pid);
+  const Fields lost = s.fields & ~extra.fields;
+  s.fields &= extra.fields;
+  if (has(lost, Field::Delay))
+    s.notes.push_back(std::to_string(from_proc_.size()) + " process(es) hidden from the BPF task iterator were read " +
+                      "from /proc, which has no run-queue delay");
+}
+
+}  // namespace ts

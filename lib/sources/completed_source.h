@@ -1,0 +1,44 @@
+// completed_source.h: CompletedBpfSource, the BPF source with what it cannot read taken from /proc.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bpf/bpf_source.h"
+#include "model/source.h"
+
+namespace ts {
+
+// CompletedBpfSource is what `--source bpf` means: a snapshot from the BPF task iterator, then
+// from /proc whatever the iterator left out: the thread groups some kernels hide from iterators
+// (this project's CI VM hides its init), and the command lines the kernel could not copy (longer
+// than 4 KiB, rewritten by setproctitle, or all of them where the sleepable program does not
+// load). The processes completed this way lack the BPF-only fields (run-queue delay): the
+// snapshot's fields say so, and a note when those were asked for.
+// Not thread-safe: one snapshot at a time.
+class CompletedBpfSource : public Source {
+ public:
+  // CompletedBpfSource() takes a loaded BPF source and the /proc source to complete it with.
+  CompletedBpfSource(std::unique_ptr<bpf::BpfSource> bpf, std::unique_ptr<Source> proc);
+  // name() is "bpf".
+  std::string name() const override { return "bpf"; }
+  // snapshot() reads the BPF snapshot and completes it (see the class comment).
+  Snapshot snapshot(const Request& req) override;
+  // from_proc() lists the thread groups of the last snapshot that the iterator did not return
+  // and that were therefore read from /proc.
+  const std::vector<int32_t>& from_proc() const { return from_proc_; }
+
+ private:
+  // add_hidden() adds to `s` the thread groups /proc shows (or the request names) that the
+  // iterator did not return.
+  void add_hidden(const Request& req, Snapshot& s);
+  // add_cmdlines() fills the command lines the BPF source could not read.
+  void add_cmdlines(Snapshot& s);
+
+  std::unique_ptr<bpf::BpfSource> bpf_;
+  std::unique_ptr<Source> proc_;
+  std::vector<int32_t> from_proc_;
+};
+
+}  // namespace ts
