@@ -1,6 +1,5 @@
 // trace_run.cpp: the run loop of `taskscope trace`: checks, the tracer, timed draining, the end.
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,14 +8,17 @@
 #include <functional>
 #include <memory>
 
-#include <libproc2/pids.h>
-
 #include "bpf/bpf_common.h"
 #include "bpf/proc_tracer.h"
 #include "bpf/sched_tracer.h"
-#include "model/error.h"
-#include "trace.h"
+#include "format/ndjson.h"
 #include "format/units.h"
+#include "model/error.h"
+#include "output.h"
+#include "procfs/proc_text.h"
+#include "sys/clock.h"
+#include "sys/pid.h"
+#include "trace.h"
 #include "trace_summary.h"
 
 namespace ts::tools {
@@ -54,39 +56,25 @@ class StopSignals {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-uint64_t mono_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
-}
-
-// tgid_of() is the process that task `tid` belongs to (libproc2 reads /proc/TID/status), or 0
-// when it cannot be read (it exited meanwhile).
-int tgid_of(int tid) {
-  pids_info* info = nullptr;
-  pids_item items[] = {PIDS_ID_TGID};
-  if (procps_pids_new(&info, items, 1) < 0) return 0;
-  unsigned list[] = {static_cast<unsigned>(tid)};
-  int tgid = 0;
-  if (pids_fetch* f = procps_pids_select(info, list, 1, PIDS_SELECT_PID); f && f->counts->total == 1)
-    tgid = f->stacks[0]->head[0].result.s_int;
-  procps_pids_unref(&info);
-  return tgid;
-}
-
 void check_target(const bpf::TraceFilter& f) {
   if (f.pid < 0) throw Error("-p " + std::to_string(f.pid) + ": a pid is a positive number", 2);
   if (f.tid < 0) throw Error("-t " + std::to_string(f.tid) + ": a tid is a positive number", 2);
-  if (f.pid > 0 && kill(f.pid, 0) != 0 && errno == ESRCH)
+  if (f.pid > 0 && !sys::pid_alive(f.pid))
     throw Error("-p " + std::to_string(f.pid) + ": no such process (see taskscope ps)");
   if (f.pid > 0) {
-    const int tgid = tgid_of(f.pid);
+    const int tgid = procfs::tgid_of(f.pid);
     if (tgid > 0 && tgid != f.pid)
       throw Error("-p " + std::to_string(f.pid) + " is a thread of process " + std::to_string(tgid) + ": use -t " +
                   std::to_string(f.pid) + " or -p " + std::to_string(tgid), 2);
   }
   if (f.tid > 0 && access(("/proc/" + std::to_string(f.tid)).c_str(), F_OK) != 0)
     throw Error("-t " + std::to_string(f.tid) + ": no such thread (see taskscope ps -L)");
+  if (f.pid > 0 && f.tid > 0) {
+    const int tgid = procfs::tgid_of(f.tid);
+    if (tgid > 0 && tgid != f.pid)
+      throw Error("-t " + std::to_string(f.tid) + " is not a thread of process " + std::to_string(f.pid) +
+                  " (it is one of process " + std::to_string(tgid) + "): nothing would be traced", 2);
+  }
 }
 
 // Tracer is what the loop needs from either tracer.
@@ -133,15 +121,15 @@ std::string target_text(const bpf::TraceFilter& f, TraceMode mode) {
 
 int run_trace(Context& ctx, const TraceOptions& o) {
   const uint64_t duration = o.duration.empty() ? 0 : parse_duration_ns(o.duration);
-  if (o.summary && o.mode != TraceMode::Sched) throw Error("--summary is for trace sched only", 2);
+  check_trace_options(o);
   check_target(o.filter);
   const bpf::Support support = bpf::probe_support();
   if (!support.usable) throw Error(support.why);
 
   StopSignals signals;
-  const uint64_t t0 = mono_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
+  const uint64_t t0 = sys::monotonic_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
   Tracer tracer = make_tracer(o);
-  const uint64_t deadline = duration ? mono_ns() + duration : 0;
+  const uint64_t deadline = duration ? sys::monotonic_ns() + duration : 0;
   ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
           << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
           << (duration ? "" : "; Ctrl-C to end") << ".\n";
@@ -159,12 +147,12 @@ int run_trace(Context& ctx, const TraceOptions& o) {
     if (g_stop) break;
     int wait_ms = kDrainMs;
     if (deadline) {
-      const uint64_t now = mono_ns();
+      const uint64_t now = sys::monotonic_ns();
       if (now >= deadline) break;
       wait_ms = static_cast<int>(std::min<uint64_t>(kDrainMs, (deadline - now + 999999) / 1000000));
     }
     tracer.drain(wait_ms, sink);
-    ctx.out.flush();
+    check_output(ctx.out);
   }
   tracer.drain(0, sink);  // what arrived since the last drain
 
@@ -179,10 +167,9 @@ int run_trace(Context& ctx, const TraceOptions& o) {
       print_sched_hists(ctx.out, stats, o.top);
     }
   }
-  const uint64_t elapsed = mono_ns() - t0;
+  const uint64_t elapsed = sys::monotonic_ns() - t0;
   if (o.json) {
-    ctx.out << json_line({{"event", "end"}, {"mode", trace_mode_name(o.mode)}, {o.summary ? "threads" : "events", events},
-                          {"lost", lost}, {"attach", bpf::attach_kind_name(tracer.kind)}, {"duration_ns", elapsed}})
+    ctx.out << json_line(end_json({o.mode, o.summary, o.filter.pid, events, lost, bpf::attach_kind_name(tracer.kind), elapsed}))
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "

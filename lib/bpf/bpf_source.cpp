@@ -4,7 +4,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <pwd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,51 +13,13 @@
 #include "bpf/bpf_common.h"
 #include "model/error.h"
 #include "procfs/proc_source.h"
+#include "procfs/proc_text.h"
+#include "sys/clock.h"
+#include "sys/text.h"
 
 namespace ts::bpf {
 
 namespace {
-
-uint64_t clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// join_argv() turns a raw argv (NUL-separated) into the command line as /proc/PID/cmdline
-// readers show it: arguments joined by spaces, trailing NULs dropped.
-std::string join_argv(std::string_view raw) {
-  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-  std::string s(raw);
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
-}
-
-// read_cmdline() reads /proc/PID/cmdline (NUL-separated, from the target's memory, which the
-// iterator cannot read cheaply) with arguments joined by spaces; empty when it has none or
-// the process is gone. Bounded: at most kMax bytes are kept.
-std::string read_cmdline(int32_t pid) {
-  constexpr size_t kMax = 64u << 10;
-  char path[32];
-  std::snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
-  const int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  std::string s(4096, '\0');
-  size_t have = 0;
-  for (;;) {
-    if (have == s.size()) {
-      if (s.size() >= kMax) break;
-      s.resize(std::min(kMax, s.size() * 2));
-    }
-    const ssize_t n = read(fd, s.data() + have, s.size() - have);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    have += static_cast<size_t>(n);
-  }
-  close(fd);
-  s.resize(have);
-  return join_argv(s);
-}
 
 // kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
 // must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
@@ -67,7 +28,7 @@ std::optional<std::string> kernel_cmdline(const task_rec& r) {
   if (!(r.have & TASK_REC_HAVE_ARGV) || (r.have & TASK_REC_ARGV_PARTIAL)) return std::nullopt;
   const std::string_view raw = record_argv(r);
   if (!raw.empty() && raw.back() != '\0') return std::nullopt;
-  return join_argv(raw);
+  return sys::join_argv(raw);
 }
 
 // proc_tgids() lists the thread groups /proc shows (its numeric entries), sorted.
@@ -93,12 +54,6 @@ struct GroupAcc {
   const task_rec* leader = nullptr;          // the leader's record (carries signal totals)
   const task_rec* mm = nullptr;              // first record with an mm
 };
-
-// leader_first() orders a group's tasks: the leader, then by tid (the model's contract).
-bool leader_first(int32_t pid, const Task& a, const Task& b) {
-  if ((a.tid == pid) != (b.tid == pid)) return a.tid == pid;
-  return a.tid < b.tid;
-}
 
 }  // namespace
 
@@ -205,17 +160,16 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
     }
     if (has(f, Field::Cmdline) && !p.kthread) {
       std::optional<std::string> k = head ? kernel_cmdline(*head) : std::nullopt;
-      p.cmdline = k ? std::move(*k) : read_cmdline(p.pid);
+      p.cmdline = k ? std::move(*k) : procfs::read_cmdline(p.pid);
     }
-    auto by = [pid = p.pid](const Task& a, const Task& b) { return leader_first(pid, a, b); };
-    if (!std::is_sorted(p.tasks.begin(), p.tasks.end(), by)) std::sort(p.tasks.begin(), p.tasks.end(), by);
+    p.sort_tasks();
   }
 }
 
 Snapshot BpfSource::snapshot(const Request& req) {
   Snapshot s;
-  s.taken_ns = clock_ns(CLOCK_MONOTONIC);
-  s.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+  s.taken_ns = sys::monotonic_ns();
+  s.boot_time_unix_ns = sys::boot_time_unix_ns();
   s.source = "bpf";
   have_schedinfo_ = true;
   seen_.clear();

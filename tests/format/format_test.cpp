@@ -3,6 +3,7 @@
 
 #include <sstream>
 
+#include "format/ndjson.h"
 #include "format/table.h"
 #include "format/units.h"
 
@@ -33,4 +34,22 @@ TEST_CASE("units") {
   CHECK(short_duration(12345) == "12.3us");
   CHECK(short_duration(4560000) == "4.56ms");
   CHECK(hex(255) == "0xff");
+}
+
+TEST_CASE("Table escapes what other processes named, and aligns what it prints") {
+  Table t({{"TID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
+  t.add({"7", "\x1b[2Jx", "a\nFAKE ROW"});
+  t.add({"12", "ok", "b"});
+  std::ostringstream out;
+  t.print(out);
+  CHECK(out.str() ==
+        "TID NAME     CMD\n"
+        "  7 \\x1b[2Jx a\\x0aFAKE ROW\n"
+        " 12 ok       b\n");
+}
+
+TEST_CASE("json_line keeps control characters exact and replaces invalid UTF-8") {
+  const nlohmann::json j{{"cmd", "a\x1b[31m\nb"}, {"bad", "x\xffy"}};
+  CHECK(json_line(j) == "{\"bad\":\"x\xef\xbf\xbdy\",\"cmd\":\"a\\u001b[31m\\nb\"}");
+  CHECK(nlohmann::json::parse(json_line(j))["cmd"] == "a\x1b[31m\nb");
 }
