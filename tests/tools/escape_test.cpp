@@ -12,6 +12,7 @@
 using nlohmann::json;
 using ts::sys::printable;
 using ts::test::lines;
+using ts::test::raw_control;
 using ts::test::run;
 using ts::test::taskscope_bin;
 
@@ -20,17 +21,6 @@ namespace {
 // kArgs is the hostile command line: colours, a newline followed by what looks like a ps row,
 // an 8-bit CSI, and a backslash.
 const std::vector<std::string> kArgs = {"\x1b[31mred\x1b[0m", "x\n  999 fake 0 root S", "csi\xc2\x9b" "2J", "back\\slash"};
-
-// raw_control() is the first control byte (C0 other than newline and `allowed`, DEL, or a C1
-// control's UTF-8 form) in `text`, or -1 when there is none.
-int raw_control(const std::string& text, char allowed = '\n') {
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if ((c < 0x20 && c != '\n' && c != static_cast<unsigned char>(allowed)) || c == 0x7f) return c;
-    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0) return 0x80;
-  }
-  return -1;
-}
 
 std::string command_line() {
   std::string s = ts::test::fixture_path("hostile_names");

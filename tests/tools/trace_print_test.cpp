@@ -4,6 +4,7 @@
 
 #include <sstream>
 
+#include "../support/support.h"
 #include "trace_print.h"
 #include "trace_summary.h"
 
@@ -14,15 +15,6 @@ namespace {
 
 // kHostile is a name with an escape sequence, a newline and an 8-bit CSI.
 const std::string kHostile = "\x1b[2J\nrow\xc2\x9b";
-
-bool has_raw_control(const std::string& s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x20 || c == 0x7f) return true;
-    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) < 0xa0) return true;
-  }
-  return false;
-}
 
 std::vector<Event> sample_events() {
   CloneEvent c;
@@ -82,7 +74,8 @@ TEST_CASE("trace text lines show hostile names escaped, one line per event", "[t
   for (const Event& e : sample_events()) {
     const std::string line = tools::event_text(e, 0);
     INFO(line);
-    CHECK_FALSE(has_raw_control(line));
+    CHECK(ts::test::raw_control(line) == -1);
+    CHECK(line.find('\n') == std::string::npos);
     CHECK(line.find("\\x1b[2J\\x0arow\\xc2\\x9b") != std::string::npos);
   }
   ThreadSchedStats s;
@@ -92,6 +85,11 @@ TEST_CASE("trace text lines show hostile names escaped, one line per event", "[t
   tools::print_sched_table(out, {s});
   tools::print_sched_hists(out, {s}, 1);
   std::istringstream text(out.str());
-  for (std::string line; std::getline(text, line);) CHECK_FALSE(has_raw_control(line));
+  size_t with_name = 0;
+  for (std::string line; std::getline(text, line);) {
+    CHECK(ts::test::raw_control(line) == -1);
+    with_name += line.find("\\x1b[2J\\x0arow") != std::string::npos;
+  }
+  CHECK(with_name == 2);  // the table row and the histogram's title
   CHECK(out.str().find("\\x1b[2J\\x0arow") != std::string::npos);
 }
