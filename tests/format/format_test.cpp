@@ -9,14 +9,22 @@
 
 using namespace ts;
 
-TEST_CASE("Table aligns columns and never pads the last one") {
-  Table t({{"PID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
-  t.add({"1", "init", "/sbin/init splash"});
-  t.add({"12345", "kworker/0:1", ""});
+namespace {
+
+// printed() is what a table of ID, NAME and CMD columns with these rows prints.
+std::string printed(const std::vector<std::vector<std::string>>& rows) {
+  Table t({{"ID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
+  for (const auto& r : rows) t.add(r);
   std::ostringstream out;
   t.print(out);
-  CHECK(out.str() ==
-        "  PID NAME        CMD\n"
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("Table aligns columns and never pads the last one") {
+  CHECK(printed({{"1", "init", "/sbin/init splash"}, {"12345", "kworker/0:1", ""}}) ==
+        "   ID NAME        CMD\n"
         "    1 init        /sbin/init splash\n"
         "12345 kworker/0:1\n");
 }
@@ -37,15 +45,10 @@ TEST_CASE("units") {
 }
 
 TEST_CASE("Table escapes what other processes named, and aligns what it prints") {
-  Table t({{"TID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
-  t.add({"7", "\x1b[2Jx", "a\nFAKE ROW"});
-  t.add({"12", "ok", "b"});
-  std::ostringstream out;
-  t.print(out);
-  CHECK(out.str() ==
-        "TID NAME     CMD\n"
-        "  7 \\x1b[2Jx a\\x0aFAKE ROW\n"
-        " 12 ok       b\n");
+  CHECK(printed({{"7", "\x1b[2Jx", "a\nFAKE ROW"}, {"12", "ok", "b"}}) ==
+        "ID NAME     CMD\n"
+        " 7 \\x1b[2Jx a\\x0aFAKE ROW\n"
+        "12 ok       b\n");
 }
 
 TEST_CASE("json_line keeps control characters exact and replaces invalid UTF-8") {
