@@ -98,8 +98,7 @@ Runner setup_trace(CLI::App& app) {
     if (given(args->pid_opts)) o.filter.pid = sys::parse_pid(args->pid, "-p");
     if (given(args->tid_opts)) o.filter.tid = sys::parse_pid(args->tid, "-t");
     o.top_given = given(args->top_opts);
-    check_trace_options(o);
-    return run_trace(ctx, o);
+    return run_trace(ctx, o);  // checks the option combinations first
   };
 }
 
