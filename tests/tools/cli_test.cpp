@@ -157,3 +157,15 @@ TEST_CASE("an output that cannot be written is an error, in every subcommand", "
     CHECK(r.err == want);
   }
 }
+
+TEST_CASE("trace reports an output it cannot write, and stops", "[cli][output][bpf]") {
+  const auto probe = run(with({"trace", "exit", "10ms"}));
+  TS_BPF_GATE(probe.status == 0, probe.err);
+  for (const char* fmt : {"--json", "--summary"}) {
+    INFO(fmt);
+    std::vector<std::string> args{"trace", std::string(fmt) == "--json" ? "exit" : "sched", fmt, "200ms"};
+    const auto r = run_to_full(args);
+    CHECK(r.status == 1);
+    CHECK(r.err.find("taskscope: cannot write the output: No space left on device\n") != std::string::npos);
+  }
+}
