@@ -1,7 +1,4 @@
 // gmp.cpp: `taskscope gmp PID`: a goro process's Ps, Ms and Gs, read from outside it.
-#include <signal.h>
-
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -11,25 +8,24 @@
 #include "gmp_view.h"
 #include "goro/reader.h"
 #include "model/error.h"
+#include "output.h"
 #include "registry.h"
+#include "sys/clock.h"
+#include "sys/pid.h"
 
 namespace ts::tools {
 namespace {
 
 struct GmpOptions {
-  int32_t pid = 0;
+  std::string pid;        // as given; parsed by sys::parse_pid
   bool json = false;
   bool all = false;
   double interval_s = 0;  // 0: one frame
   int64_t count = 0;      // frames with -i; 0: until the process exits
 };
 
-uint64_t unix_now_ns() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
-
 int run_gmp(Context& ctx, const GmpOptions& o) {
+  const int32_t pid = sys::parse_pid(o.pid, "PID");
   if (o.interval_s < 0 || (o.interval_s > 0 && !std::isfinite(o.interval_s)))
     throw Error("-i wants a positive number of seconds", 2);
   if (o.count < 0) throw Error("-n wants a positive count", 2);
@@ -41,18 +37,18 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.interval_s));
     GoroSnapshot s;
     try {
-      s = goro::read_goro(o.pid);
+      s = goro::read_goro(pid);
     } catch (const Error&) {
       // The target ending a watched run is the run's natural end, not a failure.
-      if (i > 0 && kill(o.pid, 0) != 0 && errno == ESRCH) {
-        ctx.err << "taskscope: pid " << o.pid << " exited\n";
+      if (i > 0 && !sys::pid_alive(pid)) {
+        ctx.err << "taskscope: pid " << pid << " exited\n";
         return 0;
       }
       throw;
     }
-    if (!symbols) symbols = std::make_unique<sym::ProcSymbols>(o.pid);
+    if (!symbols) symbols = std::make_unique<sym::ProcSymbols>(pid);
     GmpView v;
-    v.now_unix_ns = unix_now_ns();
+    v.now_unix_ns = sys::realtime_ns();
     v.prev = prev ? &*prev : nullptr;
     v.all_gs = o.all;
     v.symbolize = [&symbols](uint64_t pc, bool ret) { return symbols->lookup(pc, ret); };
@@ -62,7 +58,7 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
       if (i > 0) ctx.out << '\n';
       print_gmp_text(ctx.out, s, v);
     }
-    ctx.out.flush();
+    check_output(ctx.out);
     prev = std::move(s);
   }
   return 0;
@@ -70,11 +66,11 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
 
 Runner setup_gmp(CLI::App& app) {
   auto o = std::make_shared<GmpOptions>();
-  app.add_option("pid", o->pid, "the goro process to look at")->required();
+  app.add_option("PID", o->pid, "the goro process to look at")->required();
   app.add_flag("--json", o->json, "NDJSON: a \"sched\" object, then one object per P, M and G, per frame");
   app.add_flag("-a,--all", o->all, "also list dead and idle Gs (free slots not yet reused)");
-  app.add_option("-i,--interval", o->interval_s, "repeat every INTERVAL seconds and show rates");
-  app.add_option("-n,--count", o->count, "with -i: stop after COUNT frames");
+  app.add_option("-i,--interval", o->interval_s, "repeat every INTERVAL seconds and show rates")->option_text("INTERVAL");
+  app.add_option("-n,--count", o->count, "with -i: stop after COUNT frames")->option_text("COUNT");
   app.footer("Reads /dev/shm/goro.PID, which the goro runtime publishes. See taskscope-gmp(1).");
   return [o](Context& ctx) { return run_gmp(ctx, *o); };
 }

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "format/ndjson.h"
 #include "format/table.h"
 #include "format/units.h"
 
@@ -177,16 +178,16 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
 void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) {
   const SchedSummary sum = sched_summary(s, v.now_unix_ns);
   const double dt = v.prev ? seconds_between(*v.prev, s) : 0;
-  nlohmann::json runq = nlohmann::json::array();
+  nlohmann::json runqs = nlohmann::json::array();  // each P's runq, as the SCHED line's [a b]
   uint64_t switches = 0;
   for (const GoroP& p : s.ps) {
     switches += p.switches;
-    if (p.id < s.gomaxprocs) runq.push_back(p.runq_len);
+    if (p.id < s.gomaxprocs) runqs.push_back(p.runq_len);
   }
-  nlohmann::json sched{{"kind", "sched"}, {"pid", s.pid}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
+  nlohmann::json sched{{"type", "sched"}, {"pid", s.pid}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
                        {"gomaxprocs", sum.gomaxprocs}, {"idleprocs", sum.idleprocs}, {"threads", sum.threads},
                        {"spinningthreads", sum.spinningthreads}, {"idlethreads", sum.idlethreads},
-                       {"runqueue", sum.runqueue}, {"runq", runq}, {"gs", s.gs.size()}, {"g_slots", s.g_slots},
+                       {"runqueue", sum.runqueue}, {"runqs", runqs}, {"gs", s.gs.size()}, {"g_slots", s.g_slots},
                        {"switches", switches}, {"sysmon_ticks", s.sysmon_ticks}, {"stack_size", s.stack_size},
                        {"guard_kind", s.guard_kind}, {"torn", s.torn}};
   if (v.prev && dt > 0) {
@@ -194,20 +195,19 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     for (const GoroP& p : v.prev->ps) prev_sw += p.switches;
     if (switches >= prev_sw) sched["switches_per_s"] = static_cast<double>(switches - prev_sw) / dt;
   }
-  out << sched.dump() << '\n';
+  out << json_line(sched) << '\n';
   for (const GoroP& p : s.ps) {
-    nlohmann::json j{{"kind", "p"}, {"id", p.id}, {"status", pstatus_name(p.status)}, {"m", id_json(p.m_id)},
+    nlohmann::json j{{"type", "p"}, {"pid", s.pid}, {"id", p.id}, {"status", pstatus_name(p.status)}, {"m", id_json(p.m_id)},
                      {"runq", p.runq_len}, {"runnext", goid_json(p.runnext_goid)}, {"schedtick", p.schedtick},
                      {"syscalltick", p.syscalltick}, {"switches", p.switches}, {"gs_created", p.gs_created},
                      {"steals", p.steals}};
     if (const double r = p_rate(p, v, dt); r >= 0) j["switches_per_s"] = r;
-    out << j.dump() << '\n';
+    out << json_line(j) << '\n';
   }
   for (const GoroM& m : s.ms)
-    out << nlohmann::json{{"kind", "m"}, {"id", m.id}, {"tid", m.tid}, {"tid_alive", m.tid_alive},
-                          {"p", id_json(m.p_id)}, {"state", m_state(m)}, {"spinning", m.spinning},
-                          {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"g", goid_json(m.cur_goid)}}
-                .dump()
+    out << json_line({{"type", "m"}, {"pid", s.pid}, {"id", m.id}, {"tid", m.tid}, {"tid_alive", m.tid_alive},
+                      {"p", id_json(m.p_id)}, {"state", m_state(m)}, {"spinning", m.spinning},
+                      {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"g", goid_json(m.cur_goid)}})
         << '\n';
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
@@ -215,7 +215,7 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     if (g.main) flags.push_back("main");
     if (g.system) flags.push_back("system");
     if (g.long_running) flags.push_back("long-running");
-    nlohmann::json j{{"kind", "g"}, {"goid", g.goid}, {"state", gstate_name(g.state)},
+    nlohmann::json j{{"type", "g"}, {"pid", s.pid}, {"goid", g.goid}, {"state", gstate_name(g.state)},
                      {"wait_reason", g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : ""},
                      {"wait_ns", g.wait_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
                      {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
@@ -226,7 +226,7 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
       j["pc"] = hex(g.pc);
       j["fp"] = hex(g.fp);
     }
-    out << j.dump() << '\n';
+    out << json_line(j) << '\n';
   }
 }
 

@@ -35,8 +35,8 @@ SchedSummary sched_summary(const GoroSnapshot& s, uint64_t now_unix_ns);
 // print_gmp_text() writes the SCHED line, then the P, M and G tables.
 void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v);
 
-// print_gmp_json() writes one NDJSON object with "kind":"sched", then one per P, M and G
-// ("kind":"p"/"m"/"g").
+// print_gmp_json() writes one NDJSON object with "type":"sched", then one per P, M and G
+// ("type":"p"/"m"/"g"), each with the process's "pid".
 void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v);
 
 }  // namespace ts::tools

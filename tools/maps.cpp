@@ -4,28 +4,30 @@
 #include "model/error.h"
 #include "procfs/maps_reader.h"
 #include "registry.h"
+#include "sys/pid.h"
 
 namespace ts::tools {
 
 namespace {
 
 struct MapsOptions {
-  int pid = 0;
+  std::string pid;  // as given; parsed by sys::parse_pid
   bool json = false;
 };
 
 Runner setup_maps(CLI::App& app) {
   auto opt = std::make_shared<MapsOptions>();
-  app.add_option("pid", opt->pid, "process to show")->required();
+  app.add_option("PID", opt->pid, "the process to show")->required();
   app.add_flag("--json", opt->json, "NDJSON: one object per segment, then one summary object");
   app.footer("See taskscope-maps(1). Needs ptrace access to PID (root, CAP_SYS_PTRACE, or the same user).");
   return [opt](Context& ctx) {
+    const int32_t pid = sys::parse_pid(opt->pid, "PID");
     VmStatus denied;
     ProcessMaps pm;
     try {
-      pm = read_process_maps(opt->pid, &denied);
+      pm = read_process_maps(pid, &denied);
     } catch (const Error&) {
-      if (!denied.lines.empty()) print_vm_status(opt->pid, denied, opt->json, ctx.out);
+      if (!denied.lines.empty()) print_vm_status(pid, denied, opt->json, ctx.out);
       throw;
     }
     if (opt->json) print_maps_json(pm, ctx.out);

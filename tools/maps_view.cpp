@@ -7,9 +7,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "format/ndjson.h"
 #include "format/table.h"
 #include "format/units.h"
 #include "model/memory_summary.h"
+#include "sys/text.h"
 
 namespace ts::tools {
 
@@ -50,7 +52,7 @@ std::string size_lines(const SizeTotals& t, const std::string& filename) {
   char buf[160];
   std::snprintf(buf, sizeof buf, "%7" PRIu64 "\t%7" PRIu64 "\t%7" PRIu64 "\t%7" PRIu64 "\t%7" PRIx64 "\t", t.text, t.data,
                 t.bss, t.dec(), t.dec());
-  return "   text\t   data\t    bss\t    dec\t    hex\tfilename\n" + std::string(buf) + filename + "\n";
+  return "   text\t   data\t    bss\t    dec\t    hex\tfilename\n" + std::string(buf) + sys::printable(filename) + "\n";
 }
 
 void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
@@ -105,7 +107,7 @@ void print_maps_text(const ProcessMaps& pm, std::ostream& out) {
   if (!sum.libraries.empty()) {
     out << "shared libraries: " << sum.libraries.size() << " (";
     for (size_t i = 0; i < sum.libraries.size(); ++i)
-      out << (i ? ", " : "") << sum.libraries[i].name << ' ' << human_bytes(sum.libraries[i].size) << " rss "
+      out << (i ? ", " : "") << sys::printable(sum.libraries[i].name) << ' ' << human_bytes(sum.libraries[i].size) << " rss "
           << opt_bytes(sum.libraries[i].rss);
     out << ")\n";
   }
@@ -125,7 +127,7 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
                         {"pss", opt_json(s.pss_bytes)}};
     if (!s.library.empty()) j["library"] = s.library;
     if (s.tid) j["tid"] = s.tid;
-    out << j.dump() << '\n';
+    out << json_line(j) << '\n';
   }
   const MapsSummary sum = summarize(c);
   nlohmann::json j = {{"type", "summary"}, {"pid", pm.pid}, {"comm", pm.comm}, {"exe", c.exe_path},
@@ -165,18 +167,18 @@ void print_maps_json(const ProcessMaps& pm, std::ostream& out) {
     j["rollup"] = {{"rss", opt_json(pm.rollup->rss)}, {"pss", opt_json(pm.rollup->pss)}, {"pss_anon", opt_json(pm.rollup->pss_anon)},
                    {"pss_file", opt_json(pm.rollup->pss_file)}, {"swap", opt_json(pm.rollup->swap)}};
   j["notes"] = c.notes;
-  out << j.dump() << '\n';
+  out << json_line(j) << '\n';
 }
 
 void print_notes(const ProcessMaps& pm, std::ostream& err) {
-  for (const std::string& n : pm.map.notes) err << "note: " << n << '\n';
+  for (const std::string& n : pm.map.notes) err << "note: " << sys::printable(n) << '\n';
 }
 
 void print_vm_status(int32_t pid, const VmStatus& st, bool json, std::ostream& out) {
   if (json) {
     nlohmann::json vm = nlohmann::json::object();
     for (const auto& [k, v] : st.lines) vm[k] = v;
-    out << nlohmann::json{{"type", "status"}, {"pid", pid}, {"vm", vm}}.dump() << '\n';
+    out << json_line(nlohmann::json{{"type", "status"}, {"pid", pid}, {"vm", vm}}) << '\n';
     return;
   }
   if (st.lines.empty()) return;

@@ -1,10 +1,10 @@
 // ps.cpp: `taskscope ps`, the process table (or, with -L, every LWP).
 #include <algorithm>
-#include <tuple>
 
 #include "model/error.h"
 #include "registry.h"
 #include "sources/make_source.h"
+#include "sys/pid.h"
 #include "task_columns.h"
 
 namespace ts::tools {
@@ -14,44 +14,28 @@ namespace {
 // PsOptions is the parsed command line of `taskscope ps`.
 struct PsOptions {
   bool lwp = false;
-  std::string pids;
+  std::vector<std::string> pids;  // each -p value, as given
   std::string sort = "pid";
   bool json = false;
   std::string source = "auto";
 };
 
-// SortKey is one --sort key: biggest first for counters, oldest/lowest first for pid and start.
-struct SortKey {
-  const char* id;
-  Field needs;
-  bool descending;
-  uint64_t (*key)(const Row&);
-};
+// kLwpIds are the columns of `ps -L`; without -L the per-task ones (TID, NAME) are left out.
+const std::vector<std::string_view> kLwpIds{"pid",  "tid", "ppid",  "user",   "state", "time", "ni",   "pri",
+                                            "cls",  "nlwp", "rss", "nvcsw", "nivcsw", "start", "name", "cmd"};
 
-const SortKey kSortKeys[] = {
-    {"pid", Field::Ids, false, [](const Row&) -> uint64_t { return 0; }},
-    {"cpu", Field::Times, true,
-     [](const Row& r) -> uint64_t {
-       return r.whole_process ? r.proc->utime_ns + r.proc->stime_ns : r.task->utime_ns + r.task->stime_ns;
-     }},
-    {"rss", Field::Memory, true, [](const Row& r) -> uint64_t { return r.proc->rss_bytes; }},
-    {"vcsw", Field::Switches, true,
-     [](const Row& r) -> uint64_t { return r.whole_process ? r.proc->total_nvcsw() : r.task->nvcsw; }},
-    {"nvcsw", Field::Switches, true,
-     [](const Row& r) -> uint64_t { return r.whole_process ? r.proc->total_nivcsw() : r.task->nivcsw; }},
-    {"nlwp", Field::Ids, true, [](const Row& r) -> uint64_t { return static_cast<uint64_t>(r.proc->nlwp); }},
-    {"start", Field::Times, false, [](const Row& r) -> uint64_t { return r.task->start_ns; }},
-};
-
-const SortKey& sort_key(const std::string& id) {
-  for (const SortKey& k : kSortKeys)
-    if (id == k.id) return k;
-  throw Error("--sort: unknown key '" + id + "'", 2);
+std::vector<std::string_view> text_ids(bool lwp) {
+  std::vector<std::string_view> ids = kLwpIds;
+  if (!lwp) std::erase_if(ids, [](std::string_view id) { return id == "tid" || id == "name"; });
+  return ids;
 }
 
-std::vector<std::string> sort_key_ids() {
-  std::vector<std::string> ids;
-  for (const SortKey& k : kSortKeys) ids.push_back(k.id);
+// json_ids() are the text columns plus what a program wants and a person does not: the numeric
+// uid, and the task name also for process rows.
+std::vector<std::string_view> json_ids(bool lwp) {
+  std::vector<std::string_view> ids = text_ids(lwp);
+  ids.insert(std::find(ids.begin(), ids.end(), "user"), "uid");
+  if (!lwp) ids.insert(ids.end() - 1, "name");
   return ids;
 }
 
@@ -62,15 +46,12 @@ std::string missing_message(const std::vector<int32_t>& missing) {
 }
 
 int run_ps(const PsOptions& o, Context& ctx) {
-  std::vector<std::string_view> ids{"pid", "tid", "ppid", "user", "state", "time", "ni", "pri",
-                                    "cls", "nlwp", "rss", "vcsw", "nvcsw", "start", "cmd"};
-  if (!o.lwp) ids.erase(ids.begin() + 1);
-  const auto cols = columns(ids);
-  const SortKey& key = sort_key(o.sort);
+  const auto cols = columns(o.json ? json_ids(o.lwp) : text_ids(o.lwp));
+  const ColumnSpec& by = column(o.sort);
 
   Request req;
-  req.fields = fields_for(cols) | key.needs;
-  if (!o.pids.empty()) req.pids = parse_pid_list(o.pids, "-p");
+  req.fields = fields_for(cols) | by.needs;
+  if (!o.pids.empty()) req.pids = sys::parse_pid_list(o.pids, "-p");
   auto source = open_source(o.source, ctx.err);
   const Snapshot snap = source->snapshot(req);
   for (const std::string& note : snap.notes) ctx.err << "taskscope: " << note << '\n';
@@ -80,13 +61,9 @@ int run_ps(const PsOptions& o, Context& ctx) {
     if (!snap.find(pid) && std::find(missing.begin(), missing.end(), pid) == missing.end()) missing.push_back(pid);
 
   std::vector<Row> rows = o.lwp ? task_rows(snap) : process_rows(snap);
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    const uint64_t ka = key.key(a), kb = key.key(b);
-    if (ka != kb) return key.descending ? ka > kb : ka < kb;
-    return std::tie(a.proc->pid, a.task->tid) < std::tie(b.proc->pid, b.task->tid);
-  });
+  sort_rows(rows, by);
   const RenderEnv env = render_env(snap);
-  if (o.json) print_ndjson(ctx.out, cols, rows, env);
+  if (o.json) print_ndjson(ctx.out, o.lwp ? "thread" : "process", cols, rows, env);
   else if (!rows.empty() || missing.empty()) print_table(ctx.out, cols, rows, env);
   if (!missing.empty()) throw Error(missing_message(missing));
   return 0;
@@ -94,12 +71,20 @@ int run_ps(const PsOptions& o, Context& ctx) {
 
 Runner setup_ps(CLI::App& app) {
   auto o = std::make_shared<PsOptions>();
-  app.add_flag("-L,--threads", o->lwp, "one row per LWP (thread) instead of per process");
-  app.add_option("-p,--pid", o->pids, "only these processes (comma-separated pids)");
-  app.add_option("--sort", o->sort, "order rows by KEY: pid, cpu, rss, vcsw, nvcsw, nlwp, start")
-      ->check(CLI::IsMember(sort_key_ids()));
+  const std::vector<std::string> keys = sort_ids(columns(kLwpIds));
+  std::string key_list;
+  for (const std::string& k : keys) key_list += (key_list.empty() ? "" : ", ") + k;
+  app.add_flag("-L,--threads", o->lwp, "one row per LWP (thread), with its own name, instead of per process");
+  app.add_option("-p,--pid", o->pids, "only these processes: pids separated by commas or blanks; may be repeated")
+      ->option_text("PID,...")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--sort", o->sort, "order rows by the column KEY: " + key_list)
+      ->option_text("KEY")
+      ->check(CLI::IsMember(keys));
   app.add_flag("--json", o->json, "one JSON object per row (NDJSON), raw units (ns, bytes)");
   app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
+      ->option_text("SOURCE")
       ->check(CLI::IsMember({"auto", "proc", "bpf"}));
   return [o](Context& ctx) { return run_ps(*o, ctx); };
 }

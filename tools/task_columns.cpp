@@ -1,12 +1,12 @@
 // task_columns.cpp: the column table shared by ps and threads, and table/NDJSON printing.
 #include "task_columns.h"
 
-#include <time.h>
+#include <algorithm>
+#include <tuple>
 
-#include <charconv>
-
+#include "format/ndjson.h"
 #include "format/units.h"
-#include "model/error.h"
+#include "sys/clock.h"
 
 namespace ts::tools {
 
@@ -17,8 +17,9 @@ using json = nlohmann::json;
 uint64_t cpu_ns(const Row& r) {
   return r.whole_process ? r.proc->utime_ns + r.proc->stime_ns : r.task->utime_ns + r.task->stime_ns;
 }
-uint64_t vcsw(const Row& r) { return r.whole_process ? r.proc->total_nvcsw() : r.task->nvcsw; }
-uint64_t nvcsw(const Row& r) { return r.whole_process ? r.proc->total_nivcsw() : r.task->nivcsw; }
+// nvcsw() and nivcsw() are the kernel's names: voluntary and involuntary context switches.
+uint64_t nvcsw(const Row& r) { return r.whole_process ? r.proc->total_nvcsw() : r.task->nvcsw; }
+uint64_t nivcsw(const Row& r) { return r.whole_process ? r.proc->total_nivcsw() : r.task->nivcsw; }
 std::string command(const Row& r) {
   if (!r.proc->cmdline.empty()) return r.proc->cmdline;
   return "[" + r.proc->comm + "]";  // kernel threads and zombies have no arguments, as in ps
@@ -26,69 +27,96 @@ std::string command(const Row& r) {
 std::string num(int64_t v) { return std::to_string(v); }
 // tick_duration() prints a tick-granular CPU time; zero is "0", not a falsely precise "0ns".
 std::string tick_duration(uint64_t ns) { return ns ? short_duration(ns) : "0"; }
+int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
+
+constexpr bool kAsc = false, kDesc = true;
 
 // The column table. Order here is irrelevant; each view lists the ids it shows.
 const ColumnSpec kColumns[] = {
     {"pid", "PID", Align::Right, Field::Ids, "pid",
      [](const Row& r, const RenderEnv&) { return num(r.proc->pid); },
-     [](const Row& r, const RenderEnv&) { return json(r.proc->pid); }},
+     [](const Row& r, const RenderEnv&) { return json(r.proc->pid); },
+     {[](const Row& r) -> int64_t { return r.proc->pid; }, kAsc}},
     {"tid", "TID", Align::Right, Field::Ids, "tid",
      [](const Row& r, const RenderEnv&) { return num(r.task->tid); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->tid); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->tid); },
+     {[](const Row& r) -> int64_t { return r.task->tid; }, kAsc}},
     {"leader", "L", Align::Left, Field::Ids, "leader",
      [](const Row& r, const RenderEnv&) { return std::string(r.task->is_leader() ? "*" : ""); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->is_leader()); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->is_leader()); },
+     {}},
     {"ppid", "PPID", Align::Right, Field::Ids, "ppid",
      [](const Row& r, const RenderEnv&) { return num(r.proc->ppid); },
-     [](const Row& r, const RenderEnv&) { return json(r.proc->ppid); }},
+     [](const Row& r, const RenderEnv&) { return json(r.proc->ppid); },
+     {[](const Row& r) -> int64_t { return r.proc->ppid; }, kAsc}},
     {"user", "USER", Align::Left, Field::User, "user",
      [](const Row& r, const RenderEnv&) { return r.proc->user; },
-     [](const Row& r, const RenderEnv&) { return json(r.proc->user); }},
+     [](const Row& r, const RenderEnv&) { return json(r.proc->user); },
+     {[](const Row& r) -> int64_t { return r.proc->uid; }, kAsc}},
+    {"uid", "UID", Align::Right, Field::User, "uid",
+     [](const Row& r, const RenderEnv&) { return num(r.proc->uid); },
+     [](const Row& r, const RenderEnv&) { return json(r.proc->uid); },
+     {[](const Row& r) -> int64_t { return r.proc->uid; }, kAsc}},
     {"state", "S", Align::Left, Field::State, "state",
      [](const Row& r, const RenderEnv&) { return std::string(1, r.task->state); },
-     [](const Row& r, const RenderEnv&) { return json(std::string(1, r.task->state)); }},
+     [](const Row& r, const RenderEnv&) { return json(std::string(1, r.task->state)); },
+     {}},
     {"name", "NAME", Align::Left, Field::Ids, "comm",
      [](const Row& r, const RenderEnv&) { return r.task->comm; },
-     [](const Row& r, const RenderEnv&) { return json(r.task->comm); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->comm); },
+     {}},
     {"cpu", "CPU", Align::Right, Field::State, "last_cpu",
      [](const Row& r, const RenderEnv&) { return num(r.task->cpu); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->cpu); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->cpu); },
+     {[](const Row& r) -> int64_t { return r.task->cpu; }, kAsc}},
     {"time", "TIME", Align::Right, Field::Times, "cpu_ns",
      [](const Row& r, const RenderEnv&) { return cpu_time(cpu_ns(r)); },
-     [](const Row& r, const RenderEnv&) { return json(cpu_ns(r)); }},
+     [](const Row& r, const RenderEnv&) { return json(cpu_ns(r)); },
+     {[](const Row& r) -> int64_t { return i64(cpu_ns(r)); }, kDesc}},
     {"utime", "UTIME", Align::Right, Field::Times, "utime_ns",
      [](const Row& r, const RenderEnv&) { return tick_duration(r.task->utime_ns); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->utime_ns); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->utime_ns); },
+     {[](const Row& r) -> int64_t { return i64(r.task->utime_ns); }, kDesc}},
     {"systime", "STIME", Align::Right, Field::Times, "stime_ns",
      [](const Row& r, const RenderEnv&) { return tick_duration(r.task->stime_ns); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->stime_ns); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->stime_ns); },
+     {[](const Row& r) -> int64_t { return i64(r.task->stime_ns); }, kDesc}},
     {"ni", "NI", Align::Right, Field::Sched, "nice",
      [](const Row& r, const RenderEnv&) { return num(r.task->nice); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->nice); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->nice); },
+     {[](const Row& r) -> int64_t { return r.task->nice; }, kAsc}},
     {"pri", "PRI", Align::Right, Field::Sched, "prio",
      [](const Row& r, const RenderEnv&) { return num(r.task->prio); },
-     [](const Row& r, const RenderEnv&) { return json(r.task->prio); }},
+     [](const Row& r, const RenderEnv&) { return json(r.task->prio); },
+     {[](const Row& r) -> int64_t { return r.task->prio; }, kAsc}},
     {"cls", "CLS", Align::Left, Field::Sched, "policy",
      [](const Row& r, const RenderEnv&) { return std::string(policy_name(r.task->policy)); },
-     [](const Row& r, const RenderEnv&) { return json(policy_name(r.task->policy)); }},
+     [](const Row& r, const RenderEnv&) { return json(policy_name(r.task->policy)); },
+     {}},
     {"nlwp", "NLWP", Align::Right, Field::Ids, "nlwp",
      [](const Row& r, const RenderEnv&) { return num(r.proc->nlwp); },
-     [](const Row& r, const RenderEnv&) { return json(r.proc->nlwp); }},
+     [](const Row& r, const RenderEnv&) { return json(r.proc->nlwp); },
+     {[](const Row& r) -> int64_t { return r.proc->nlwp; }, kDesc}},
     {"rss", "RSS", Align::Right, Field::Memory, "rss_bytes",
      [](const Row& r, const RenderEnv&) { return kib(r.proc->rss_bytes); },
-     [](const Row& r, const RenderEnv&) { return json(r.proc->rss_bytes); }},
-    {"vcsw", "VCSW", Align::Right, Field::Switches, "voluntary_ctxt_switches",
-     [](const Row& r, const RenderEnv&) { return std::to_string(vcsw(r)); },
-     [](const Row& r, const RenderEnv&) { return json(vcsw(r)); }},
-    {"nvcsw", "NVCSW", Align::Right, Field::Switches, "nonvoluntary_ctxt_switches",
+     [](const Row& r, const RenderEnv&) { return json(r.proc->rss_bytes); },
+     {[](const Row& r) -> int64_t { return i64(r.proc->rss_bytes); }, kDesc}},
+    {"nvcsw", "NVCSW", Align::Right, Field::Switches, "nvcsw",
      [](const Row& r, const RenderEnv&) { return std::to_string(nvcsw(r)); },
-     [](const Row& r, const RenderEnv&) { return json(nvcsw(r)); }},
+     [](const Row& r, const RenderEnv&) { return json(nvcsw(r)); },
+     {[](const Row& r) -> int64_t { return i64(nvcsw(r)); }, kDesc}},
+    {"nivcsw", "NIVCSW", Align::Right, Field::Switches, "nivcsw",
+     [](const Row& r, const RenderEnv&) { return std::to_string(nivcsw(r)); },
+     [](const Row& r, const RenderEnv&) { return json(nivcsw(r)); },
+     {[](const Row& r) -> int64_t { return i64(nivcsw(r)); }, kDesc}},
     {"start", "STIME", Align::Right, Field::Times, "start_unix_ns",
      [](const Row& r, const RenderEnv& e) { return start_time(r.task->start_ns, e.boot_unix_ns, e.now_unix_ns); },
-     [](const Row& r, const RenderEnv& e) { return json(e.boot_unix_ns + r.task->start_ns); }},
+     [](const Row& r, const RenderEnv& e) { return json(e.boot_unix_ns + r.task->start_ns); },
+     {[](const Row& r) -> int64_t { return i64(r.task->start_ns); }, kAsc}},
     {"cmd", "CMD", Align::Left, Field::Cmdline, "cmd",
      [](const Row& r, const RenderEnv&) { return command(r); },
-     [](const Row& r, const RenderEnv&) { return json(command(r)); }},
+     [](const Row& r, const RenderEnv&) { return json(command(r)); },
+     {}},
 };
 
 }  // namespace
@@ -103,6 +131,13 @@ std::vector<const ColumnSpec*> columns(const std::vector<std::string_view>& ids)
   std::vector<const ColumnSpec*> out;
   for (std::string_view id : ids) out.push_back(&column(id));
   return out;
+}
+
+std::vector<std::string> sort_ids(const std::vector<const ColumnSpec*>& cols) {
+  std::vector<std::string> ids;
+  for (const ColumnSpec* c : cols)
+    if (c->sort.key) ids.push_back(c->id);
+  return ids;
 }
 
 Fields fields_for(const std::vector<const ColumnSpec*>& cols) {
@@ -130,6 +165,16 @@ std::vector<Row> task_rows(const Snapshot& snap) {
   return rows;
 }
 
+void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
+  const SortKey& k = by.sort;
+  if (!k.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
+    const int64_t ka = k.key(a), kb = k.key(b);
+    if (ka != kb) return k.descending ? ka > kb : ka < kb;
+    return std::tie(a.proc->pid, a.task->tid) < std::tie(b.proc->pid, b.task->tid);
+  });
+}
+
 void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,
                  const RenderEnv& env) {
   std::vector<Column> heads;
@@ -144,37 +189,16 @@ void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, 
   table.print(out);
 }
 
-void print_ndjson(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,
-                  const RenderEnv& env) {
+void print_ndjson(std::ostream& out, const char* type, const std::vector<const ColumnSpec*>& cols,
+                  const std::vector<Row>& rows, const RenderEnv& env) {
   for (const Row& r : rows) {
     json obj = json::object();
+    obj["type"] = type;
     for (const ColumnSpec* c : cols) obj[c->key] = c->value(r, env);
-    // Invalid UTF-8 in a task name or command line must not abort the stream.
-    out << obj.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    out << json_line(obj) << '\n';
   }
 }
 
-RenderEnv render_env(const Snapshot& snap) {
-  struct timespec ts {};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return RenderEnv{snap.boot_time_unix_ns,
-                   static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec)};
-}
-
-std::vector<int32_t> parse_pid_list(const std::string& text, const std::string& flag) {
-  std::vector<int32_t> pids;
-  size_t at = 0;
-  while (at <= text.size()) {
-    const size_t comma = std::min(text.find(',', at), text.size());
-    const std::string item = text.substr(at, comma - at);
-    int32_t v = 0;
-    auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
-    if (item.empty() || ec != std::errc() || ptr != item.data() + item.size() || v <= 0)
-      throw Error(flag + ": '" + item + "' is not a pid (expected positive numbers separated by commas)", 2);
-    pids.push_back(v);
-    at = comma + 1;
-  }
-  return pids;
-}
+RenderEnv render_env(const Snapshot& snap) { return RenderEnv{snap.boot_time_unix_ns, sys::realtime_ns()}; }
 
 }  // namespace ts::tools

@@ -2,6 +2,8 @@
 #include "model/error.h"
 #include "registry.h"
 #include "sources/make_source.h"
+#include "sys/pid.h"
+#include "sys/text.h"
 #include "task_columns.h"
 
 namespace ts::tools {
@@ -10,34 +12,35 @@ namespace {
 
 // ThreadsOptions is the parsed command line of `taskscope threads`.
 struct ThreadsOptions {
-  int32_t pid = 0;
+  std::string pid;  // as given; parsed by sys::parse_pid
   bool json = false;
   std::string source = "auto";
 };
 
 // header() is the line above the table: "pid 1234 (comm): 5 threads, leader 1234".
 std::string header(const Process& p) {
-  std::string s = "pid " + std::to_string(p.pid) + " (" + p.comm + "): " + std::to_string(p.tasks.size()) +
+  std::string s = "pid " + std::to_string(p.pid) + " (" + sys::printable(p.comm) + "): " + std::to_string(p.tasks.size()) +
                   (p.tasks.size() == 1 ? " thread" : " threads");
   s += p.leader() ? ", leader " + std::to_string(p.pid) : ", leader has exited";
   return s;
 }
 
 int run_threads(const ThreadsOptions& o, Context& ctx) {
-  if (o.pid <= 0) throw Error("PID: " + std::to_string(o.pid) + " is not a pid (expected a positive number)", 2);
-  const auto cols = columns({"leader", "tid", "name", "state", "cpu", "utime", "systime", "vcsw", "nvcsw", "cls", "pri"});
+  const int32_t pid = sys::parse_pid(o.pid, "PID");
+  const auto cols =
+      columns({"leader", "tid", "name", "state", "cpu", "utime", "systime", "nvcsw", "nivcsw", "cls", "pri"});
   Request req;
   req.fields = fields_for(cols);
-  req.pids = {o.pid};
+  req.pids = {pid};
   auto source = open_source(o.source, ctx.err);
   const Snapshot snap = source->snapshot(req);
-  const Process* p = snap.find(o.pid);
+  const Process* p = snap.find(pid);
   if (!p) {
-    const int32_t tgid = process_of(o.pid);
-    if (tgid > 0 && tgid != o.pid)
-      throw Error("pid " + std::to_string(o.pid) + " is a thread of process " + std::to_string(tgid) +
+    const int32_t tgid = process_of(pid);
+    if (tgid > 0 && tgid != pid)
+      throw Error("pid " + std::to_string(pid) + " is a thread of process " + std::to_string(tgid) +
                   "; try: taskscope threads " + std::to_string(tgid));
-    throw Error("no process with pid " + std::to_string(o.pid));
+    throw Error("no process with pid " + std::to_string(pid));
   }
   std::vector<Row> rows;
   for (const Task& t : p->tasks) rows.push_back(Row{p, &t, false});
@@ -45,7 +48,7 @@ int run_threads(const ThreadsOptions& o, Context& ctx) {
   if (o.json) {
     auto json_cols = cols;
     json_cols.insert(json_cols.begin(), &column("pid"));
-    print_ndjson(ctx.out, json_cols, rows, env);
+    print_ndjson(ctx.out, "thread", json_cols, rows, env);
   } else {
     ctx.out << header(*p) << '\n';
     print_table(ctx.out, cols, rows, env);
@@ -58,6 +61,7 @@ Runner setup_threads(CLI::App& app) {
   app.add_option("PID", o->pid, "the process whose threads to list")->required();
   app.add_flag("--json", o->json, "one JSON object per thread (NDJSON), raw units (ns)");
   app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
+      ->option_text("SOURCE")
       ->check(CLI::IsMember({"auto", "proc", "bpf"}));
   return [o](Context& ctx) { return run_threads(*o, ctx); };
 }

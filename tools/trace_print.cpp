@@ -6,6 +6,7 @@
 
 #include "format/clone_flags.h"
 #include "format/units.h"
+#include "sys/text.h"
 
 namespace ts::tools {
 
@@ -45,17 +46,15 @@ std::string flags_with_signal(const CloneEvent& e) {
   return s;
 }
 
-std::string joined_argv(const ExecEvent& e) {
-  std::string s;
-  for (const std::string& a : e.argv) {
-    if (!s.empty()) s += ' ';
-    s += a;
-  }
-  if (e.argv_truncated) s += " ...";
-  return s;
-}
+// printable() is sys::printable() of a C string, for the snprintf formats below.
+std::string printable(const std::string& s) { return sys::printable(s); }
 
-json header_json(const char* kind, const EventHeader& h) { return json{{"event", kind}, {"ts_ns", h.ts_ns}, {"cpu", h.cpu}}; }
+std::string joined_argv(const ExecEvent& e) { return sys::join_argv(e.argv) + (e.argv_truncated ? " ..." : ""); }
+
+// header_json() starts every event's object: its type, when and where, and the task it is about.
+json header_json(const char* type, const EventHeader& h, int32_t pid, int32_t tid, const std::string& comm) {
+  return json{{"type", type}, {"ts_ns", h.ts_ns}, {"cpu", h.cpu}, {"pid", pid}, {"tid", tid}, {"comm", comm}};
+}
 
 }  // namespace
 
@@ -78,32 +77,30 @@ json event_json(const Event& ev) {
   return std::visit(
       Overloaded{
           [](const CloneEvent& e) {
-            json j = header_json("clone", e.hdr);
-            j.update({{"parent_pid", e.parent_pid}, {"parent_tid", e.parent_tid}, {"parent_comm", e.parent_comm},
-                      {"child_pid", e.child_pid}, {"child_tid", e.child_tid}, {"flags", clone_flag_names(e.flags)},
+            json j = header_json("clone", e.hdr, e.parent_pid, e.parent_tid, e.parent_comm);
+            j.update({{"child_pid", e.child_pid}, {"child_tid", e.child_tid}, {"flags", clone_flag_names(e.flags)},
                       {"flags_raw", e.flags}, {"exit_signal", e.exit_signal > 0 ? json(signal_name(e.exit_signal)) : json(nullptr)},
                       {"kernel_thread", e.kernel_thread}, {"verdict", clone_verdict(e.flags, e.kernel_thread)}});
             return j;
           },
           [](const ExecEvent& e) {
-            json j = header_json("exec", e.hdr);
-            j.update({{"pid", e.pid}, {"tid", e.tid}, {"old_tid", e.old_tid ? json(e.old_tid) : json(nullptr)}, {"comm", e.comm}, {"filename", e.filename},
+            json j = header_json("exec", e.hdr, e.pid, e.tid, e.comm);
+            j.update({{"old_tid", e.old_tid ? json(e.old_tid) : json(nullptr)}, {"filename", e.filename},
                       {"argv", e.argv}, {"argv_truncated", e.argv_truncated}});
             return j;
           },
           [](const ExitEvent& e) {
-            json j = header_json("exit", e.hdr);
-            j.update({{"pid", e.pid}, {"tid", e.tid}, {"comm", e.comm}, {"scope", e.group_dead ? "process" : "thread"},
+            json j = header_json("exit", e.hdr, e.pid, e.tid, e.comm);
+            j.update({{"scope", e.group_dead ? "process" : "thread"},
                       {"exit_code", e.signal() ? json(nullptr) : json(e.status())},
                       {"signal", e.signal() ? json(signal_name(e.signal())) : json(nullptr)},
                       {"core_dumped", e.core_dumped()}, {"lifetime_ns", e.lifetime_ns}, {"cpu_ns", e.cpu_ns}});
             return j;
           },
           [](const SwitchEvent& e) {
-            json j = header_json("switch", e.hdr);
-            j.update({{"prev_pid", e.prev_pid}, {"prev_tid", e.prev_tid}, {"prev_comm", e.prev_comm},
-                      {"prev_state", e.voluntary ? "blocked" : "preempted"}, {"prev_state_raw", e.prev_state},
-                      {"prev_oncpu_ns", ns_or_null(e.prev_oncpu_ns)}, {"next_pid", e.next_pid}, {"next_tid", e.next_tid},
+            json j = header_json("switch", e.hdr, e.prev_pid, e.prev_tid, e.prev_comm);
+            j.update({{"reason", e.voluntary ? "blocked" : "preempted"}, {"task_state", e.prev_state},
+                      {"oncpu_ns", ns_or_null(e.prev_oncpu_ns)}, {"next_pid", e.next_pid}, {"next_tid", e.next_tid},
                       {"next_comm", e.next_comm}, {"next_offcpu_ns", ns_or_null(e.next_offcpu_ns)}});
             return j;
           },
@@ -153,13 +150,15 @@ std::string event_text(const Event& ev, uint64_t t0) {
       ev);
 }
 
-std::string printable(const std::string& s) {
-  std::string out = s;
-  for (char& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
+json end_json(const TraceEnd& e) {
+  return json{{"type", "end"},
+              {"pid", e.pid ? json(e.pid) : json(nullptr)},
+              {"mode", trace_mode_name(e.mode)},
+              {e.summary ? "threads" : "events", e.count},
+              {"lost", e.lost},
+              {"unread", e.unread},
+              {"attach", e.attach},
+              {"duration_ns", e.duration_ns}};
 }
-
-std::string json_line(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 }  // namespace ts::tools

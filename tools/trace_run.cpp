@@ -1,6 +1,6 @@
 // trace_run.cpp: the run loop of `taskscope trace`: checks, the tracer, timed draining, the end.
 #include <signal.h>
-#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <csignal>
@@ -10,10 +10,14 @@
 #include "bpf/bpf_common.h"
 #include "bpf/proc_tracer.h"
 #include "bpf/sched_tracer.h"
-#include "model/error.h"
+#include "format/ndjson.h"
 #include "sources/make_source.h"
-#include "trace.h"
 #include "format/units.h"
+#include "model/error.h"
+#include "output.h"
+#include "sys/clock.h"
+#include "sys/pid.h"
+#include "trace.h"
 #include "trace_summary.h"
 
 namespace ts::tools {
@@ -56,12 +60,6 @@ class StopSignals {
   struct sigaction old_int_ {}, old_term_ {};
 };
 
-uint64_t mono_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
-}
-
 void check_target(const bpf::TraceFilter& f) {
   if (f.pid < 0) throw Error("-p " + std::to_string(f.pid) + ": a pid is a positive number", 2);
   if (f.tid < 0) throw Error("-t " + std::to_string(f.tid) + ": a tid is a positive number", 2);
@@ -75,6 +73,12 @@ void check_target(const bpf::TraceFilter& f) {
   }
   if (f.tid > 0 && process_of(f.tid) == 0)
     throw Error("-t " + std::to_string(f.tid) + ": no such thread (see taskscope ps -L)");
+  if (f.pid > 0 && f.tid > 0) {
+    const int32_t tgid = process_of(f.tid);
+    if (tgid > 0 && tgid != f.pid)
+      throw Error("-t " + std::to_string(f.tid) + " is not a thread of process " + std::to_string(f.pid) +
+                  " (it is one of process " + std::to_string(tgid) + "): nothing would be traced", 2);
+  }
 }
 
 // Tracer is what the loop needs from either tracer.
@@ -127,15 +131,15 @@ std::string target_text(const bpf::TraceFilter& f, TraceMode mode) {
 
 int run_trace(Context& ctx, const TraceOptions& o) {
   const uint64_t duration = o.duration.empty() ? 0 : parse_duration_ns(o.duration);
-  if (o.summary && o.mode != TraceMode::Sched) throw Error("--summary is for trace sched only", 2);
+  check_trace_options(o);
   check_target(o.filter);
   const bpf::Support support = bpf::probe_support();
   if (!support.usable) throw Error(support.why);
 
   StopSignals signals;
-  const uint64_t t0 = mono_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
+  const uint64_t t0 = sys::monotonic_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
   Tracer tracer = make_tracer(o);
-  const uint64_t deadline = duration ? mono_ns() + duration : 0;
+  const uint64_t deadline = duration ? sys::monotonic_ns() + duration : 0;
   ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
           << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
           << (duration ? "" : "; Ctrl-C to end") << ".\n";
@@ -151,7 +155,7 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   };
   for (;;) {
     if (g_stop) break;
-    const uint64_t now = mono_ns();
+    const uint64_t now = sys::monotonic_ns();
     if (deadline && now >= deadline) break;
     // Wait up to one round for an early wakeup, then read for at most one round more, never
     // past the deadline: a busy target fills the ring faster than events can be printed, and
@@ -161,11 +165,11 @@ int run_trace(Context& ctx, const TraceOptions& o) {
     const uint64_t until = deadline ? std::min(deadline, waited + round_ns) : waited + round_ns;
     const int wait_ms = static_cast<int>((waited - now + 999999) / 1000000);
     tracer.drain(wait_ms, sink, {until, &g_stop});
-    ctx.out.flush();
+    check_output(ctx.out);
   }
   // Stop the programs, read what arrived since the last round (within a bound), count the rest.
   tracer.detach();
-  tracer.drain(0, sink, {mono_ns() + kFinalMs * 1000000ull, nullptr});
+  tracer.drain(0, sink, {sys::monotonic_ns() + kFinalMs * 1000000ull, nullptr});
   const uint64_t unread = tracer.discard();
 
   const uint64_t lost = tracer.lost();
@@ -179,11 +183,10 @@ int run_trace(Context& ctx, const TraceOptions& o) {
       print_sched_hists(ctx.out, stats, o.top);
     }
   }
-  const uint64_t elapsed = mono_ns() - t0;
+  const uint64_t elapsed = sys::monotonic_ns() - t0;
   if (o.json) {
-    ctx.out << json_line({{"event", "end"}, {"mode", trace_mode_name(o.mode)}, {o.summary ? "threads" : "events", events},
-                          {"lost", lost}, {"unread", unread}, {"attach", bpf::attach_kind_name(tracer.kind)},
-                          {"duration_ns", elapsed}})
+    ctx.out << json_line(end_json({o.mode, o.summary, o.filter.pid, events, lost, unread,
+                                   bpf::attach_kind_name(tracer.kind), elapsed}))
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "

@@ -8,13 +8,13 @@
 
 #include "format/table.h"
 #include "format/units.h"
-#include "trace_print.h"
+#include "sys/text.h"
 
 namespace ts::tools {
 
 namespace {
 
-uint64_t switches(const ThreadSchedStats& s) { return s.voluntary + s.involuntary; }
+uint64_t switches(const ThreadSchedStats& s) { return s.nvcsw + s.nivcsw; }
 
 void busiest_first(std::vector<ThreadSchedStats>& v) {
   std::stable_sort(v.begin(), v.end(), [](const auto& a, const auto& b) { return switches(a) > switches(b); });
@@ -42,11 +42,11 @@ uint64_t hist_mean_ns(const Log2Hist& h) {
 
 void print_sched_table(std::ostream& out, std::vector<ThreadSchedStats> stats) {
   busiest_first(stats);
-  Table t({{"PID"}, {"TID"}, {"COMM", Align::Left}, {"VOLUNTARY"}, {"INVOLUNTARY"}, {"ON-CPU(avg)"},
-           {"OFF-CPU(avg)"}, {"RUNQ(avg)"}});
+  Table t({{"PID"}, {"TID"}, {"COMM", Align::Left}, {"NVCSW"}, {"NIVCSW"}, {"ON-CPU(avg)"}, {"OFF-CPU(avg)"},
+           {"RUNQ(avg)"}});
   for (const auto& s : stats)
-    t.add({std::to_string(s.pid), std::to_string(s.tid), printable(s.comm), std::to_string(s.voluntary),
-           std::to_string(s.involuntary), mean_text(s.oncpu), mean_text(s.offcpu), mean_text(s.runq)});
+    t.add({std::to_string(s.pid), std::to_string(s.tid), s.comm, std::to_string(s.nvcsw), std::to_string(s.nivcsw),
+           mean_text(s.oncpu), mean_text(s.offcpu), mean_text(s.runq)});
   t.print(out);
 }
 
@@ -79,8 +79,8 @@ void print_sched_hists(std::ostream& out, std::vector<ThreadSchedStats> stats, s
   busiest_first(stats);
   for (size_t i = 0; i < stats.size() && i < top; ++i) {
     const auto& s = stats[i];
-    out << "\ntid " << s.tid << " (" << printable(s.comm) << ", pid " << s.pid << "): " << s.voluntary << " voluntary, "
-        << s.involuntary << " involuntary\n";
+    out << "\ntid " << s.tid << " (" << sys::printable(s.comm) << ", pid " << s.pid << "): nvcsw " << s.nvcsw
+        << " (voluntary), nivcsw " << s.nivcsw << " (involuntary)\n";
     print_log2_hist(out, s.oncpu, "on-CPU time per run");
     print_log2_hist(out, s.offcpu, "off-CPU time per pause");
     print_log2_hist(out, s.runq, "run-queue latency (wakeup or preemption -> running)");
@@ -88,8 +88,8 @@ void print_sched_hists(std::ostream& out, std::vector<ThreadSchedStats> stats, s
 }
 
 nlohmann::json thread_stats_json(const ThreadSchedStats& s) {
-  return {{"event", "thread_sched"}, {"pid", s.pid}, {"tid", s.tid}, {"comm", s.comm},
-          {"voluntary", s.voluntary}, {"involuntary", s.involuntary}, {"oncpu_log2_ns", s.oncpu.slots},
+  return {{"type", "thread_sched"}, {"pid", s.pid}, {"tid", s.tid}, {"comm", s.comm},
+          {"nvcsw", s.nvcsw}, {"nivcsw", s.nivcsw}, {"oncpu_log2_ns", s.oncpu.slots},
           {"offcpu_log2_ns", s.offcpu.slots}, {"runq_log2_ns", s.runq.slots}};
 }
 

@@ -9,8 +9,8 @@
 
 namespace ts::tools {
 
-// print_sched_table() prints one row per thread: PID, TID, COMM, voluntary and involuntary
-// switches, and the mean on-CPU, off-CPU and run-queue times; busiest (most switches) first.
+// print_sched_table() prints one row per thread: PID, TID, COMM, NVCSW and NIVCSW (voluntary and
+// involuntary switches), and the mean on-CPU, off-CPU and run-queue times; busiest (most switches) first.
 void print_sched_table(std::ostream& out, std::vector<ThreadSchedStats> stats);
 
 // print_log2_hist() prints a histogram as bcc's tools do: one line per power-of-two bucket, from

@@ -2,7 +2,6 @@
 #include "bpf/bpf_source.h"
 
 #include <pwd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,25 +10,12 @@
 
 #include "bpf/bpf_common.h"
 #include "model/error.h"
+#include "sys/clock.h"
+#include "sys/text.h"
 
 namespace ts::bpf {
 
 namespace {
-
-uint64_t clock_ns(clockid_t id) {
-  timespec ts{};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-// join_argv() turns a raw argv (NUL-separated) into the command line as /proc/PID/cmdline
-// readers show it: arguments joined by spaces, trailing NULs dropped.
-std::string join_argv(std::string_view raw) {
-  while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
-  std::string s(raw);
-  std::replace(s.begin(), s.end(), '\0', ' ');
-  return s;
-}
 
 // kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
 // must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
@@ -38,7 +24,7 @@ std::optional<std::string> kernel_cmdline(const task_rec& r) {
   if (!(r.have & TASK_REC_HAVE_ARGV) || (r.have & TASK_REC_ARGV_PARTIAL)) return std::nullopt;
   const std::string_view raw = record_argv(r);
   if (!raw.empty() && raw.back() != '\0') return std::nullopt;
-  return join_argv(raw);
+  return sys::join_argv(raw);
 }
 
 // GroupAcc gathers what a thread group's records say about the group as a whole.
@@ -47,12 +33,6 @@ struct GroupAcc {
   const task_rec* leader = nullptr;          // the leader's record (carries signal totals)
   const task_rec* mm = nullptr;              // first record with an mm
 };
-
-// leader_first() orders a group's tasks: the leader, then by tid (the model's contract).
-bool leader_first(int32_t pid, const Task& a, const Task& b) {
-  if ((a.tid == pid) != (b.tid == pid)) return a.tid == pid;
-  return a.tid < b.tid;
-}
 
 }  // namespace
 
@@ -154,8 +134,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
       if (k) p.cmdline = std::move(*k);
       else cmdline_wanted_.push_back(p.pid);
     }
-    auto by = [pid = p.pid](const Task& a, const Task& b) { return leader_first(pid, a, b); };
-    if (!std::is_sorted(p.tasks.begin(), p.tasks.end(), by)) std::sort(p.tasks.begin(), p.tasks.end(), by);
+    p.sort_tasks();
     // The leader's name, or the first thread's when the leader was not seen (filtered, or a race).
     p.comm = p.tasks.front().comm;
   }
@@ -163,8 +142,8 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
 
 Snapshot BpfSource::snapshot(const Request& req) {
   Snapshot s;
-  s.taken_ns = clock_ns(CLOCK_MONOTONIC);
-  s.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+  s.taken_ns = sys::monotonic_ns();
+  s.boot_time_unix_ns = sys::boot_time_unix_ns();
   s.source = "bpf";
   have_schedinfo_ = true;
   seen_.clear();

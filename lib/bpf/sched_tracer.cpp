@@ -151,8 +151,8 @@ std::vector<ThreadSchedStats> SchedTracer::summary() {
     t.pid = static_cast<int32_t>(s.pid);
     t.tid = static_cast<int32_t>(tid);
     t.comm.assign(s.comm, strnlen(s.comm, sizeof s.comm));
-    t.voluntary = s.voluntary;
-    t.involuntary = s.involuntary;
+    t.nvcsw = s.voluntary;
+    t.nivcsw = s.involuntary;
     t.oncpu = to_hist(s.oncpu);
     t.offcpu = to_hist(s.offcpu);
     t.runq = to_hist(s.runq);

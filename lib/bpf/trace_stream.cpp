@@ -4,7 +4,6 @@
 #include <bpf/libbpf.h>
 #include <linux/types.h>
 
-#include <time.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -12,6 +11,7 @@
 
 #include "../../bpf/trace_sched.h"
 #include "model/error.h"
+#include "sys/clock.h"
 
 namespace ts::bpf {
 
@@ -142,12 +142,6 @@ RingReader::~RingReader() { ring_buffer__free(rb_); }
 
 namespace {
 
-uint64_t mono_ns() {
-  timespec t{};
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return static_cast<uint64_t>(t.tv_sec) * 1000000000u + static_cast<uint64_t>(t.tv_nsec);
-}
-
 // kStopDrain is what on_record() returns to make libbpf stop consuming: the record it was called
 // for counts as consumed, the next ones stay in the ring.
 constexpr int kStopDrain = -1;
@@ -156,7 +150,7 @@ constexpr int kStopDrain = -1;
 
 bool RingReader::spent() {
   if (!spent_)
-    spent_ = (budget_.stop && *budget_.stop) || (budget_.until_ns && mono_ns() >= budget_.until_ns);
+    spent_ = (budget_.stop && *budget_.stop) || (budget_.until_ns && sys::monotonic_ns() >= budget_.until_ns);
   return spent_;
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "sys/text.h"
+
 namespace ts {
 
 namespace {
@@ -15,6 +17,15 @@ size_t display_width(const std::string& s) {
 }
 
 }  // namespace
+
+Table::Table(std::vector<Column> cols) : cols_(std::move(cols)) {
+  for (Column& c : cols_) c.title = sys::printable(c.title);
+}
+
+void Table::add(std::vector<std::string> row) {
+  for (std::string& cell : row) cell = sys::printable(cell);
+  rows_.push_back(std::move(row));
+}
 
 void Table::print(std::ostream& out) const {
   const size_t ncols = cols_.size();

@@ -16,14 +16,17 @@ struct Column {
   Align align = Align::Right;
 };
 
-// Table collects rows of cells and prints them aligned under a header.
+// Table collects rows of cells and prints them aligned under a header. It is where the text views
+// write what other processes named (argv, thread names, file names, symbols): every cell and
+// title goes through sys::printable() as it is added, so no cell can move the cursor or start a
+// line of its own, and widths are those of what is printed.
 class Table {
  public:
   // Table() makes a table with these columns.
-  explicit Table(std::vector<Column> cols) : cols_(std::move(cols)) {}
+  explicit Table(std::vector<Column> cols);
   // add() appends a row; it must have exactly one cell per column (extra cells are dropped,
-  // missing ones print empty).
-  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+  // missing ones print empty). Cells are stored escaped (sys::printable).
+  void add(std::vector<std::string> row);
   // size() is the number of rows added.
   size_t size() const { return rows_.size(); }
   // print() writes the header and every row, columns separated by two spaces (one before the last).

@@ -4,23 +4,21 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "goro/introspect_abi.h"
 #include "model/error.h"
+#include "sys/clock.h"
+#include "sys/pid.h"
 
 namespace ts::goro {
 namespace {
-
-bool pid_alive(int32_t pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
 // process_start_unix_ns() is when pid started (wall clock), from /proc/PID/stat field 22 and the
 // boot time; 0 when unreadable.
@@ -35,12 +33,7 @@ uint64_t process_start_unix_ns(int32_t pid) {
   for (int i = 3; i <= 22 && rest >> field; ++i)
     if (i == 22) {
       const uint64_t ticks = std::strtoull(field.c_str(), nullptr, 10);
-      const long hz = sysconf(_SC_CLK_TCK);
-      timespec real{}, boot{};
-      clock_gettime(CLOCK_REALTIME, &real);
-      clock_gettime(CLOCK_BOOTTIME, &boot);
-      const int64_t boot_unix = (real.tv_sec - boot.tv_sec) * 1000000000ll + (real.tv_nsec - boot.tv_nsec);
-      return static_cast<uint64_t>(boot_unix) + ticks * (1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100));
+      return sys::boot_time_unix_ns() + ticks * sys::ns_per_clock_tick();
     }
   return 0;
 }
@@ -61,7 +54,7 @@ std::string segment_path(int32_t pid) { return "/dev/shm" GORO_ABI_SHM_PREFIX + 
 
 GoroSnapshot read_goro(int32_t pid, const ParseOptions& opt) {
   const std::string pid_s = std::to_string(pid);
-  if (pid <= 0 || !pid_alive(pid)) throw Error("no process with pid " + pid_s);
+  if (!sys::pid_alive(pid)) throw Error("no process with pid " + pid_s);
   const std::string path = segment_path(pid);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
@@ -85,7 +78,7 @@ GoroSnapshot read_goro(int32_t pid, const ParseOptions& opt) {
   ParseOptions o = opt;
   o.expect_pid = pid;
   GoroSnapshot s = read_segment_fd(fd, o, path);
-  if (!pid_alive(pid)) throw Error("no process with pid " + pid_s + " (it exited while being read)");
+  if (!sys::pid_alive(pid)) throw Error("no process with pid " + pid_s + " (it exited while being read)");
   const uint64_t started = process_start_unix_ns(pid);
   // One second of slack: boot time derived from two clocks is only that precise.
   if (started && s.start_unix_ns && started > s.start_unix_ns + 1000000000ull)

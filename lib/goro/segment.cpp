@@ -14,15 +14,10 @@
 #include "goro/bus_guard.h"
 #include "goro/introspect_abi.h"
 #include "model/error.h"
+#include "sys/clock.h"
 
 namespace ts::goro {
 namespace {
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -199,7 +194,7 @@ GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& 
 
 GoroSnapshot parse_segment(std::span<const std::byte> seg, const ParseOptions& opt, const std::string& what) {
   GoroSnapshot s;
-  s.taken_ns = opt.now_ns ? opt.now_ns : monotonic_ns();
+  s.taken_ns = opt.now_ns ? opt.now_ns : sys::monotonic_ns();
   if (reinterpret_cast<uintptr_t>(seg.data()) % 8 != 0) fail(what, "segment is not 8-byte aligned in memory");
   if (seg.size() < sizeof(goro_abi_desc))
     fail(what, "too small for a goro segment (" + std::to_string(seg.size()) + " bytes): is the runtime still starting?");

@@ -89,8 +89,8 @@ struct ThreadSchedStats {
   int32_t pid = 0;
   int32_t tid = 0;
   std::string comm;
-  uint64_t voluntary = 0;   // switches out because it blocked
-  uint64_t involuntary = 0; // switches out because it was preempted
+  uint64_t nvcsw = 0;       // voluntary switches: out because it blocked (as Task::nvcsw)
+  uint64_t nivcsw = 0;      // involuntary switches: out because it was preempted (as Task::nivcsw)
   Log2Hist oncpu;           // ns on CPU per run
   Log2Hist offcpu;          // ns off CPU per pause
   Log2Hist runq;            // ns from wakeup (or preemption) to running

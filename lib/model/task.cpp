@@ -1,6 +1,8 @@
 // task.cpp: names for states and policies, and Process's aggregates.
 #include "model/task.h"
 
+#include <algorithm>
+
 namespace ts {
 
 const char* policy_name(SchedPolicy p) {
@@ -55,6 +57,14 @@ uint64_t Process::total_cpu_ns() const {
   uint64_t n = 0;
   for (const Task& t : tasks) n += t.utime_ns + t.stime_ns;
   return n;
+}
+
+void Process::sort_tasks() {
+  const auto leader_first = [pid = pid](const Task& a, const Task& b) {
+    if ((a.tid == pid) != (b.tid == pid)) return a.tid == pid;
+    return a.tid < b.tid;
+  };
+  if (!std::is_sorted(tasks.begin(), tasks.end(), leader_first)) std::sort(tasks.begin(), tasks.end(), leader_first);
 }
 
 }  // namespace ts

@@ -74,6 +74,9 @@ struct Process {
   uint64_t total_nivcsw() const;
   // total_cpu_ns() sums utime+stime over every thread.
   uint64_t total_cpu_ns() const;
+  // sort_tasks() puts `tasks` in the model's order: the leader first when present, then by tid.
+  // Every source calls it once its tasks are in.
+  void sort_tasks();
 };
 
 }  // namespace ts

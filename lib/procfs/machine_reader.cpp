@@ -4,11 +4,11 @@
 #include <libproc2/meminfo.h>
 #include <libproc2/misc.h>
 #include <libproc2/stat.h>
-#include <time.h>
 
 #include <cstring>
 
 #include "model/error.h"
+#include "sys/clock.h"
 
 namespace ts::procfs {
 
@@ -25,12 +25,6 @@ CpuTicks ticks_of(const stat_stack* s) {
   uint64_t* dst[] = {&t.user, &t.nice, &t.system, &t.idle, &t.iowait, &t.irq, &t.softirq, &t.steal, &t.guest, &t.guest_nice};
   for (int i = 1; i < kNumTic; i++) *dst[i - 1] = s->head[i].result.ull_int;
   return t;
-}
-
-uint64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
 }  // namespace
@@ -50,7 +44,7 @@ MachineReader::~MachineReader() {
 
 MachineSample MachineReader::read() {
   MachineSample m;
-  m.taken_ns = monotonic_ns();
+  m.taken_ns = sys::monotonic_ns();
   stat_reaped* r = procps_stat_reap(stat_, STAT_REAP_CPUS_ONLY, kTicItems, kNumTic);
   if (!r) throw Error("cannot read /proc/stat: " + std::string(strerror(errno)));
   m.all = ticks_of(r->summary);

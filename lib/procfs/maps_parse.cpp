@@ -9,6 +9,23 @@ namespace {
 
 constexpr std::string_view kDeleted = " (deleted)";
 
+// unescape_path() undoes the one escape the kernel applies to a path in maps (seq_file_path with
+// "\n"): a newline is written as the four characters \012. Nothing else is escaped, so a name that
+// itself holds the text \012 cannot be told apart; it reads as a newline too.
+std::string unescape_path(std::string_view p) {
+  std::string out;
+  out.reserve(p.size());
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p.compare(i, 4, "\\012") == 0) {
+      out += '\n';
+      i += 3;
+    } else {
+      out += p[i];
+    }
+  }
+  return out;
+}
+
 // Cursor walks a line; every take_* returns false instead of running off the end.
 struct Cursor {
   std::string_view s;
@@ -59,7 +76,7 @@ std::optional<MemorySegment> parse_maps_line(std::string_view line) {
   if (c.i < line.size() && line[c.i] != ' ') return std::nullopt;
   c.skip_spaces();
   m.perms = std::string(perms);
-  m.path = std::string(line.substr(c.i));
+  m.path = unescape_path(line.substr(c.i));
   return m;
 }
 

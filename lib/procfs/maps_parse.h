@@ -11,7 +11,8 @@ namespace ts {
 
 // parse_maps_line() parses one line of /proc/PID/maps ("START-END PERMS OFFSET DEV INODE [PATH]").
 // The pathname is everything after the inode and its padding, so it may hold spaces; a trailing
-// " (deleted)" is kept as the kernel wrote it. Returns nullopt for a malformed line (the text is
+// " (deleted)" is kept as the kernel wrote it; the kernel's "\012" for a newline in a file name
+// becomes the newline again (the path is the file's real name, for JSON and for opening it). Returns nullopt for a malformed line (the text is
 // untrusted: a torn read or a future format must not crash us). kind is left as Other.
 std::optional<MemorySegment> parse_maps_line(std::string_view line);
 

@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <libproc2/pids.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +22,7 @@
 
 #include "model/error.h"
 #include "procfs/proc_text.h"
+#include "sys/clock.h"
 
 namespace ts {
 
@@ -30,12 +30,6 @@ namespace {
 
 constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
 constexpr int kSelectMax = 255;              // libproc2's limit on pids per select
-
-uint64_t clock_ns(clockid_t id) {
-  struct timespec ts {};
-  clock_gettime(id, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
 
 // Items is the item list of one libproc2 table; add() returns where the item's value will be.
 class Items {
@@ -126,18 +120,14 @@ class TaskDir {
 
 class ProcSource final : public Source {
  public:
-  ProcSource() {
-    const long hz = sysconf(_SC_CLK_TCK);
-    ns_per_tick_ = 1000000000ull / static_cast<uint64_t>(hz > 0 ? hz : 100);
-  }
+  ProcSource() = default;
 
   std::string name() const override { return "proc"; }
 
   Snapshot snapshot(const Request& req) override {
     Snapshot snap;
-    snap.taken_ns = clock_ns(CLOCK_MONOTONIC);
-    // Boot instant from the clocks themselves: exact to the ns, where /proc/stat's btime is whole seconds.
-    snap.boot_time_unix_ns = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_BOOTTIME);
+    snap.taken_ns = sys::monotonic_ns();
+    snap.boot_time_unix_ns = sys::boot_time_unix_ns();
     snap.source = name();
     // Run-queue delay (schedstats) is a BPF field: /proc does not fill it.
     snap.fields = (req.fields | Field::Ids) & ~static_cast<Fields>(Field::Delay);
@@ -155,12 +145,7 @@ class ProcSource final : public Source {
 
     // A process whose threads all vanished (or that appeared after the thread pass) is gone.
     std::erase_if(snap.processes, [](const Process& p) { return p.tasks.empty(); });
-    for (Process& p : snap.processes) {
-      std::sort(p.tasks.begin(), p.tasks.end(), [](const Task& a, const Task& b) {
-        if (a.is_leader() != b.is_leader()) return a.is_leader();
-        return a.tid < b.tid;
-      });
-    }
+    for (Process& p : snap.processes) p.sort_tasks();
     return snap;
   }
 
@@ -177,8 +162,8 @@ class ProcSource final : public Source {
     // stat's rss is the per-mm counters' central count, behind by up to a batch per CPU.
     const int i_rss = mem ? it.add(PIDS_VM_RSS) : -1, i_vsz = mem ? it.add(PIDS_VSIZE_BYTES) : -1;
     const int i_uid = user ? it.add(PIDS_ID_EUID) : -1, i_user = user ? it.add(PIDS_ID_EUSER) : -1;
-    const int i_argv = cmdline ? it.add(PIDS_CMDLINE_V) : -1;
     Table table(it);
+    TaskDir dir;
     table.each(pids, false, [&](pids_stack* stack) {
       // A listed pid that is really a thread id is not a process: /proc/TID is hidden but readable.
       if (VAL(i_pid, s_int) != VAL(i_tgid, s_int)) return;
@@ -187,7 +172,7 @@ class ProcSource final : public Source {
       Process p;
       p.pid = VAL(i_pid, s_int);
       p.ppid = VAL(i_ppid, s_int);
-      p.comm = VAL(i_cmd, str) ? VAL(i_cmd, str) : "";
+      p.comm = comm_of(VAL(i_cmd, str), dir, p.pid, p.pid);
       p.kthread = kthread;
       p.nlwp = VAL(i_nlwp, s_int);
       if (times) {
@@ -202,7 +187,8 @@ class ProcSource final : public Source {
         p.uid = VAL(i_uid, u_int);
         p.user = VAL(i_user, str) ? VAL(i_user, str) : std::to_string(p.uid);
       }
-      if (cmdline && !kthread) p.cmdline = join_argv(VAL(i_argv, strv));
+      // Not libproc2's PIDS_CMDLINE_V: it turns a newline in an argument into a space.
+      if (cmdline && !kthread) p.cmdline = procfs::read_cmdline(p.pid);
       snap.processes.push_back(std::move(p));
     });
     std::sort(snap.processes.begin(), snap.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
@@ -235,7 +221,7 @@ class ProcSource final : public Source {
       t.tid = VAL(i_tid, s_int);
       t.tgid = VAL(i_tgid, s_int);
       t.ppid = VAL(i_ppid, s_int);
-      t.comm = VAL(i_cmd, str) ? VAL(i_cmd, str) : "";
+      t.comm = comm_of(VAL(i_cmd, str), dir, t.tgid, t.tid);
       t.kthread = (VAL(i_flags, ul_int) & kPfKthread) != 0;
       if (state) {
         t.state = static_cast<char>(VAL(i_state, s_ch));
@@ -267,11 +253,22 @@ class ProcSource final : public Source {
         const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
         if (n < 0) return;  // exited since its stat was read
         const procfs::Switches s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
-        t.nvcsw = s.voluntary;
-        t.nivcsw = s.involuntary;
+        t.nvcsw = s.nvcsw;
+        t.nivcsw = s.nivcsw;
       }
       snap.processes[at->second].tasks.push_back(std::move(t));
     });
+  }
+
+  // comm_of() is a task's name: libproc2's (PIDS_CMD), unless it holds a '.', which is how
+  // libproc2 shows every byte that is not printable ASCII; then the kernel's own bytes from
+  // /proc/TGID/task/TID/comm, so that an escape, a newline or UTF-8 in a name is the same from
+  // either source. Only names with a dot cost that read.
+  static std::string comm_of(const char* shown, TaskDir& dir, int32_t tgid, int32_t tid) {
+    if (!shown) return {};
+    std::string exact;
+    if (std::strchr(shown, '.') && procfs::read_comm_at(dir.of(tgid), tid, exact)) return exact;
+    return shown;
   }
 
   void read_layouts(Snapshot& snap) {
@@ -292,16 +289,7 @@ class ProcSource final : public Source {
     }
   }
 
-  static std::string join_argv(char** argv) {
-    std::string out;
-    for (char** a = argv; a && *a; ++a) {
-      if (!out.empty()) out += ' ';
-      out += *a;
-    }
-    return out;
-  }
-
-  uint64_t ns_per_tick_ = 10000000;
+  const uint64_t ns_per_tick_ = sys::ns_per_clock_tick();
 };
 
 #undef VAL

@@ -7,7 +7,10 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <algorithm>
 #include <charconv>
+
+#include "sys/text.h"
 
 namespace ts::procfs {
 
@@ -88,8 +91,8 @@ bool value_after(std::string_view text, std::string_view key, uint64_t& v) {
 
 Switches parse_status_switches(std::string_view text) {
   Switches s;
-  const bool v = value_after(text, "voluntary_ctxt_switches:", s.voluntary);
-  const bool n = value_after(text, "nonvoluntary_ctxt_switches:", s.involuntary);
+  const bool v = value_after(text, "voluntary_ctxt_switches:", s.nvcsw);
+  const bool n = value_after(text, "nonvoluntary_ctxt_switches:", s.nivcsw);
   s.found = v && n;
   return s;
 }
@@ -127,6 +130,40 @@ int32_t tgid_of(int32_t tid) {
   uint64_t tgid = 0;
   if (!value_after(std::string_view(buf, static_cast<size_t>(n)), "Tgid:", tgid) || tgid > INT32_MAX) return 0;
   return static_cast<int32_t>(tgid);
+}
+
+bool read_comm_at(int task_dirfd, int32_t tid, std::string& out) {
+  char path[32], buf[64];
+  std::snprintf(path, sizeof path, "%d/comm", tid);
+  const ssize_t n = read_small_at(task_dirfd, path, buf, sizeof buf);
+  if (n <= 0) return false;
+  size_t len = static_cast<size_t>(n);
+  if (buf[len - 1] == '\n') --len;  // the one newline the kernel adds
+  out.assign(buf, len);
+  return true;
+}
+
+std::string read_cmdline(int32_t pid) {
+  constexpr size_t kMax = 64u << 10;
+  char path[32];
+  std::snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return {};
+  std::string s(4096, '\0');
+  size_t have = 0;
+  for (;;) {
+    if (have == s.size()) {
+      if (s.size() >= kMax) break;
+      s.resize(std::min(kMax, s.size() * 2));
+    }
+    const ssize_t n = read(fd, s.data() + have, s.size() - have);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    have += static_cast<size_t>(n);
+  }
+  close(fd);
+  s.resize(have);
+  return sys::join_argv(std::string_view(s));
 }
 
 }  // namespace ts::procfs

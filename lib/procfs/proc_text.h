@@ -35,8 +35,8 @@ bool parse_stat(std::string_view text, StatLine& out);
 
 // Switches is what /proc/PID/task/TID/status says about context switches.
 struct Switches {
-  uint64_t voluntary = 0;     // voluntary_ctxt_switches
-  uint64_t involuntary = 0;   // nonvoluntary_ctxt_switches
+  uint64_t nvcsw = 0;         // voluntary_ctxt_switches
+  uint64_t nivcsw = 0;        // nonvoluntary_ctxt_switches
   bool found = false;         // both lines were present
 };
 
@@ -60,5 +60,15 @@ namespace ts::procfs {
 // tgid_of() returns the thread group of task `tid` from /proc/TID/status (a thread id is a
 // hidden but valid /proc entry), or 0 when there is no such task.
 int32_t tgid_of(int32_t tid);
+
+// read_comm_at() reads task `tid`'s name, byte for byte, from "TID/comm" relative to `task_dirfd`
+// (/proc/TGID/task), without the newline the kernel adds. False when it cannot (the task is gone).
+bool read_comm_at(int task_dirfd, int32_t tid, std::string& out);
+
+// read_cmdline() is /proc/PID/cmdline with its arguments joined by spaces (sys::join_argv), byte
+// for byte: a newline or an escape in an argument stays what it is (libproc2's PIDS_CMDLINE_V
+// turns a newline into a space). Empty when the process has no arguments (a kernel thread, a
+// zombie) or is gone. Bounded: at most 64 KiB are read.
+std::string read_cmdline(int32_t pid);
 
 }  // namespace ts::procfs

@@ -130,10 +130,10 @@ TEST_CASE("in a pid namespace ps lists each task once with the namespace's pids,
   std::set<int> thread_tids, child_pids, parents;
   size_t n_clones = 0;
   for (const json& c : clones) {
-    if (c.value("event", "") != "clone") continue;
+    if (c.value("type", "") != "clone") continue;
     ++n_clones;
-    parents.insert(c["parent_pid"].get<int>());
-    if (c["parent_pid"] != zoo_pid) continue;
+    parents.insert(c["pid"].get<int>());  // the creator
+    if (c["pid"] != zoo_pid) continue;
     if (c["child_pid"] == zoo_pid) thread_tids.insert(c["child_tid"].get<int>());
     else child_pids.insert(c["child_pid"].get<int>());
   }
@@ -142,7 +142,7 @@ TEST_CASE("in a pid namespace ps lists each task once with the namespace's pids,
   REQUIRE(thread_tids.size() == 1);
   bool thread_exit = false, child_exit = false;
   for (const json& e : exits) {
-    if (e.value("event", "") != "exit") continue;
+    if (e.value("type", "") != "exit") continue;
     if (e["pid"] == zoo_pid && thread_tids.count(e["tid"].get<int>())) thread_exit = true;
     if (e["exit_code"].is_number() && e["exit_code"] == zoo["fork_exit_code"])
       child_exit = child_pids.count(e["pid"].get<int>()) == 1;

@@ -89,7 +89,7 @@ json end_line(const std::string& out) {
   const auto ls = test::lines(out);
   if (ls.empty()) return nullptr;
   const json j = json::parse(ls.back(), nullptr, false);
-  return j.is_object() && j.value("event", "") == "end" ? j : json(nullptr);
+  return j.is_object() && j.value("type", "") == "end" ? j : json(nullptr);
 }
 
 bool tracing(const std::string&, const std::string& err) { return err.find("Tracing") != std::string::npos; }

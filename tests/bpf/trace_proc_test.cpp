@@ -215,12 +215,12 @@ TEST_CASE("taskscope trace clone --json with a duration reports clone_zoo's clon
     lines.push_back(json::parse(t.out.substr(start, nl - start)));
   REQUIRE(!lines.empty());
   const json end = lines.back();
-  CHECK(end["event"] == "end");
+  CHECK(end["type"] == "end");
   CHECK(end["lost"] == 0);
   std::set<std::string> verdicts;
   for (size_t i = 0; i + 1 < lines.size(); ++i) {
-    CHECK(lines[i]["event"] == "clone");
-    if (lines[i]["parent_pid"] == pid) verdicts.insert(lines[i]["verdict"].get<std::string>());
+    CHECK(lines[i]["type"] == "clone");
+    if (lines[i]["pid"] == pid) verdicts.insert(lines[i]["verdict"].get<std::string>());
   }
   CHECK(verdicts.count("process"));
   CHECK(verdicts.count("thread"));

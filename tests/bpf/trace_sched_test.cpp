@@ -122,15 +122,15 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
     REQUIRE(by_tid.count(p.tids[i]));
     const auto& t = by_tid[p.tids[i]];
     CHECK(t.comm == "pingpong");
-    check_exact(t.voluntary, after[i].voluntary - p.before[i].voluntary, "voluntary");
-    check_exact(t.involuntary, after[i].involuntary - p.before[i].involuntary, "involuntary");
-    CHECK(t.voluntary + t.involuntary >= kRounds);  // each thread leaves the CPU at least once a round
+    check_exact(t.nvcsw, after[i].voluntary - p.before[i].voluntary, "voluntary");
+    check_exact(t.nivcsw, after[i].involuntary - p.before[i].involuntary, "involuntary");
+    CHECK(t.nvcsw + t.nivcsw >= kRounds);  // each thread leaves the CPU at least once a round
     // Every switch out has an on-CPU time (from the thread's sched_info.last_arrival): exact.
     // Every switch in has a run-queue wait (from its last_queued), and every switch in but the
     // first follows a switch out seen, with an off-CPU time. Each thread starts and ends asleep,
     // so it is switched in as often as out; but /proc shows S as soon as a thread sets its sleep
     // state, before it leaves the CPU, so tracing may begin with that one switch out.
-    const uint64_t switches = t.voluntary + t.involuntary;
+    const uint64_t switches = t.nvcsw + t.nivcsw;
     CHECK(t.oncpu.total() == switches);
     CHECK(t.runq.total() <= switches);
     CHECK(t.runq.total() + 1 >= switches);
@@ -199,7 +199,7 @@ TEST_CASE("trace sched --summary keeps threads that exit while traced, exactly",
   for (const auto& t : stats) {
     INFO("tid " << t.tid);
     CHECK(t.pid == churn.pid());
-    CHECK(t.oncpu.total() == t.voluntary + t.involuntary);  // every switch out has its on-CPU time
+    CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);  // every switch out has its on-CPU time
   }
   // Not asserted: lost() == 0. An exited thread's statistics (1 KiB) wait in an 8 MiB ring for
   // the reader; thread_churn on a loaded machine has outrun a starved reader (counted in lost()).
@@ -214,7 +214,8 @@ TEST_CASE("taskscope trace sched --summary --json ends with the lost count", "[t
   REQUIRE(r.status == 0);
   const auto last_nl = r.out.rfind('\n', r.out.size() - 2);
   const json end = json::parse(r.out.substr(last_nl == std::string::npos ? 0 : last_nl + 1));
-  CHECK(end["event"] == "end");
+  CHECK(end["type"] == "end");
+  CHECK(end["pid"] == getpid());
   CHECK(end["mode"] == "sched");
   CHECK(end["lost"] == 0);
 }

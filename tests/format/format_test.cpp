@@ -3,19 +3,28 @@
 
 #include <sstream>
 
+#include "format/ndjson.h"
 #include "format/table.h"
 #include "format/units.h"
 
 using namespace ts;
 
-TEST_CASE("Table aligns columns and never pads the last one") {
-  Table t({{"PID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
-  t.add({"1", "init", "/sbin/init splash"});
-  t.add({"12345", "kworker/0:1", ""});
+namespace {
+
+// printed() is what a table of ID, NAME and CMD columns with these rows prints.
+std::string printed(const std::vector<std::vector<std::string>>& rows) {
+  Table t({{"ID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
+  for (const auto& r : rows) t.add(r);
   std::ostringstream out;
   t.print(out);
-  CHECK(out.str() ==
-        "  PID NAME        CMD\n"
+  return out.str();
+}
+
+}  // namespace
+
+TEST_CASE("Table aligns columns and never pads the last one") {
+  CHECK(printed({{"1", "init", "/sbin/init splash"}, {"12345", "kworker/0:1", ""}}) ==
+        "   ID NAME        CMD\n"
         "    1 init        /sbin/init splash\n"
         "12345 kworker/0:1\n");
 }
@@ -33,4 +42,17 @@ TEST_CASE("units") {
   CHECK(short_duration(12345) == "12.3us");
   CHECK(short_duration(4560000) == "4.56ms");
   CHECK(hex(255) == "0xff");
+}
+
+TEST_CASE("Table escapes what other processes named, and aligns what it prints") {
+  CHECK(printed({{"7", "\x1b[2Jx", "a\nFAKE ROW"}, {"12", "ok", "b"}}) ==
+        "ID NAME     CMD\n"
+        " 7 \\x1b[2Jx a\\x0aFAKE ROW\n"
+        "12 ok       b\n");
+}
+
+TEST_CASE("json_line keeps control characters exact and replaces invalid UTF-8") {
+  const nlohmann::json j{{"cmd", "a\x1b[31m\nb"}, {"bad", "x\xffy"}};
+  CHECK(json_line(j) == "{\"bad\":\"x\xef\xbf\xbdy\",\"cmd\":\"a\\u001b[31m\\nb\"}");
+  CHECK(nlohmann::json::parse(json_line(j))["cmd"] == "a\x1b[31m\nb");
 }

@@ -74,3 +74,23 @@ TEST_CASE("Snapshot::find and Process aggregates") {
   CHECK(p.total_nivcsw() == 6);
   CHECK(p.total_cpu_ns() == 30);
 }
+
+TEST_CASE("Process::sort_tasks puts the leader first, then orders by tid") {
+  Process p;
+  p.pid = 50;
+  for (int32_t tid : {70, 50, 60, 55}) {
+    Task t;
+    t.tid = tid;
+    t.tgid = 50;
+    p.tasks.push_back(t);
+  }
+  p.sort_tasks();
+  std::vector<int32_t> order;
+  for (const Task& t : p.tasks) order.push_back(t.tid);
+  CHECK(order == std::vector<int32_t>{50, 55, 60, 70});
+  p.tasks.erase(p.tasks.begin());  // the leader exited
+  std::swap(p.tasks[0], p.tasks[2]);
+  p.sort_tasks();
+  CHECK(p.tasks.front().tid == 55);
+  CHECK(p.tasks.back().tid == 70);
+}

@@ -63,6 +63,13 @@ TEST_CASE("parse_maps keeps spaces and (deleted) in pathnames and skips malforme
   CHECK_FALSE(is_pseudo_path("/x[y]"));
 }
 
+TEST_CASE("parse_maps_line turns the kernel's \\012 back into the newline of the real file name", "[maps][parse]") {
+  const auto m = parse_maps_line("7f0000000000-7f0000001000 r--s 00000000 fe:00 42    /tmp/evil\x1b[7m\\012name (deleted)");
+  REQUIRE(m);
+  CHECK(m->path == "/tmp/evil\x1b[7m\nname (deleted)");
+  CHECK(mapping_file(m->path) == "/tmp/evil\x1b[7m\nname");
+}
+
 TEST_CASE("parse_maps_line rejects truncated and inverted lines", "[maps][parse]") {
   CHECK_FALSE(parse_maps_line(""));
   CHECK_FALSE(parse_maps_line("7f00-"));

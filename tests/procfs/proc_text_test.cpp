@@ -1,6 +1,8 @@
 // proc_text_test.cpp: our /proc parsers on saved text, including hostile task names.
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <string>
@@ -100,20 +102,20 @@ TEST_CASE("parse_status_switches finds both lines, and only at line starts") {
       "Cpus_allowed_list:\t0-1\nvoluntary_ctxt_switches:\t157\nnonvoluntary_ctxt_switches:\t9\n";
   const Switches s = parse_status_switches(status);
   CHECK(s.found);
-  CHECK(s.voluntary == 157);
-  CHECK(s.involuntary == 9);
+  CHECK(s.nvcsw == 157);
+  CHECK(s.nivcsw == 9);
 }
 
 TEST_CASE("parse_status_switches with lines missing degrades, never guesses") {
   const Switches none = parse_status_switches("Name:\tx\nState:\tZ (zombie)\n");
   CHECK_FALSE(none.found);
-  CHECK(none.voluntary == 0);
-  CHECK(none.involuntary == 0);
+  CHECK(none.nvcsw == 0);
+  CHECK(none.nivcsw == 0);
   // Only the non-voluntary line: the voluntary key must not match inside "nonvoluntary_...".
   const Switches half = parse_status_switches("Name:\tx\nnonvoluntary_ctxt_switches:\t4\n");
   CHECK_FALSE(half.found);
-  CHECK(half.voluntary == 0);
-  CHECK(half.involuntary == 4);
+  CHECK(half.nvcsw == 0);
+  CHECK(half.nivcsw == 4);
   // A cut file: the number is missing.
   CHECK_FALSE(parse_status_switches("voluntary_ctxt_switches:\t").found);
 }
@@ -132,4 +134,21 @@ TEST_CASE("tgid_of maps a thread id to its process") {
   CHECK(tgid_of(getpid()) == getpid());
   CHECK(tgid_of(0) == 0);
   CHECK(tgid_of(-1) == 0);
+}
+
+TEST_CASE("read_comm_at and read_cmdline keep a task's own bytes", "[procfs]") {
+  std::string before;
+  const int dir = open(("/proc/" + std::to_string(getpid()) + "/task").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(dir >= 0);
+  REQUIRE(read_comm_at(dir, getpid(), before));
+  const char odd[] = "a\nb\x1b.c";
+  REQUIRE(prctl(PR_SET_NAME, odd) == 0);
+  std::string name;
+  CHECK(read_comm_at(dir, getpid(), name));
+  CHECK(name == odd);
+  prctl(PR_SET_NAME, before.c_str());
+  CHECK_FALSE(read_comm_at(dir, 999999999, name));
+  close(dir);
+  CHECK(read_cmdline(getpid()).find("unit_tests") != std::string::npos);
+  CHECK(read_cmdline(999999999).empty());
 }

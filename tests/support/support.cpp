@@ -137,4 +137,13 @@ int Fixture::stop() {
 
 Fixture::~Fixture() { stop(); }
 
+int raw_control(const std::string& text, char allowed) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n' && c != static_cast<unsigned char>(allowed)) || c == 0x7f) return c;
+    if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) < 0xa0) return 0x80;
+  }
+  return -1;
+}
+
 }  // namespace ts::test

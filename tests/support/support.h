@@ -60,6 +60,11 @@ std::vector<std::string> lines(const std::string& text);
 // words() splits a line at runs of white space (how tables' columns are read back).
 std::vector<std::string> words(const std::string& line);
 
+// raw_control() is the first byte of `text` a terminal would act on rather than show: a C0 control
+// other than a newline and `allowed`, DEL, or a C1 control's UTF-8 form (reported as 0x80); -1 when
+// there is none. What the escape tests assert text output never holds.
+int raw_control(const std::string& text, char allowed = '\n');
+
 // bpf_required() is true when TASKSCOPE_REQUIRE_BPF=1 is set (as CI does).
 bool bpf_required();
 

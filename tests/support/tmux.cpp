@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <stdexcept>
 #include <thread>
 
@@ -105,9 +106,10 @@ bool TmuxSession::alive() {
 }
 
 int TmuxSession::exit_status() {
+  // tmux marks the pane dead a moment before it records the status: -1 until both are there.
   const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}"});
-  if (l.empty() || l[0].rfind("1:", 0) != 0) return -1;
-  return std::stoi(l[0].substr(2));
+  if (l.empty() || l[0].rfind("1:", 0) != 0 || l[0].size() < 3) return -1;
+  return std::atoi(l[0].c_str() + 2);
 }
 
 int TmuxSession::pid() {

@@ -45,7 +45,7 @@ std::string kind_of(const json& facts, const json& goid) {
 std::map<uint64_t, std::string> reasons(const std::vector<json>& objs) {
   std::map<uint64_t, std::string> r;
   for (const json& o : objs)
-    if (o["kind"] == "g") r[o["goid"].get<uint64_t>()] = o["wait_reason"].get<std::string>();
+    if (o["type"] == "g") r[o["goid"].get<uint64_t>()] = o["wait_reason"].get<std::string>();
   return r;
 }
 
@@ -77,7 +77,7 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
   }
   REQUIRE(!objs.empty());
   const json& sched = objs.front();
-  CHECK(sched["kind"] == "sched");
+  CHECK(sched["type"] == "sched");
   CHECK(sched["pid"] == pid);
   CHECK(sched["gomaxprocs"] == facts["gomaxprocs"]);
   CHECK(sched["torn"] == 0);
@@ -87,8 +87,8 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
   const std::set<int> tids = task_ids(pid);
   std::set<int> m_tids;
   for (const json& o : objs) {
-    if (o["kind"] == "p") ++ps;
-    if (o["kind"] == "m") {
+    if (o["type"] == "p") ++ps;
+    if (o["type"] == "m") {
       INFO("M " << o.dump());
       CHECK(tids.count(o["tid"].get<int>()) == 1);
       CHECK(o["tid_alive"] == true);
@@ -109,7 +109,7 @@ TEST_CASE("taskscope gmp reports a goro program's Ps, its Ms' kernel tids and it
     }
   }
   for (const json& o : objs)
-    if (o["kind"] == "g" && o["goid"] != facts["main_goid"]) {
+    if (o["type"] == "g" && o["goid"] != facts["main_goid"]) {
       INFO("G " << o.dump());
       CHECK(o["parent"] == facts["main_goid"]);
       CHECK(o["state"] == "waiting");

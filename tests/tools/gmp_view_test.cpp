@@ -115,24 +115,28 @@ TEST_CASE("taskscope gmp --json reports every P, M and G of a published segment"
   const auto objs = ndjson(r.out);
   REQUIRE(objs.size() == 1 + 2 + 2 + 3);  // dead G 3 hidden
   const auto& sched = objs[0];
-  CHECK(sched["kind"] == "sched");
+  CHECK(sched["type"] == "sched");
   CHECK(sched["gomaxprocs"] == 2);
   CHECK(sched["idleprocs"] == 1);
   CHECK(sched["threads"] == 2);
   CHECK(sched["idlethreads"] == 1);
   CHECK(sched["runqueue"] == 1);
-  CHECK(sched["runq"] == nlohmann::json::array({3, 0}));
+  CHECK(sched["runqs"] == nlohmann::json::array({3, 0}));
   CHECK(sched["uptime_ms"].get<uint64_t>() < 60000);
-  CHECK(objs[1]["kind"] == "p");
+  CHECK(objs[1]["type"] == "p");
+  CHECK(objs[1]["pid"] == getpid());
+  CHECK(objs[1]["runq"] == 3);
   CHECK(objs[1]["status"] == "running");
   CHECK(objs[1]["m"] == 0);
   CHECK(objs[2]["m"].is_null());
-  CHECK(objs[3]["kind"] == "m");
+  CHECK(objs[3]["type"] == "m");
+  CHECK(objs[3]["pid"] == getpid());
   CHECK(objs[3]["tid"] == getpid());
   CHECK(objs[3]["tid_alive"] == true);
   CHECK(objs[4]["state"] == "parked");
   const auto& g2 = objs[6];
-  CHECK(g2["kind"] == "g");
+  CHECK(g2["type"] == "g");
+  CHECK(g2["pid"] == getpid());
   CHECK(g2["goid"] == 2);
   CHECK(g2["state"] == "waiting");
   CHECK(g2["wait_reason"] == "sleep");
@@ -169,7 +173,7 @@ TEST_CASE("taskscope gmp -i shows switch rates between frames", "[gmp]") {
   const auto objs = ndjson(r.out);
   REQUIRE(objs.size() == 2 * 8);
   CHECK_FALSE(objs[0].contains("switches_per_s"));
-  CHECK(objs[8]["kind"] == "sched");
+  CHECK(objs[8]["type"] == "sched");
   CHECK(objs[8]["switches_per_s"] == 0.0);  // the counters of a static segment do not move
 }
 
@@ -190,4 +194,22 @@ TEST_CASE("taskscope gmp errors name the pid and what to do", "[gmp]") {
   const auto help = test::run({test::taskscope_bin(), "gmp", "--help"});
   CHECK(help.status == 0);
   CHECK_THAT(help.out, Catch::Contains("--json"));
+}
+
+TEST_CASE("taskscope gmp shows symbol names escaped: the target's debug info is untrusted", "[gmp][escape]") {
+  SegmentBuilder b = published_sample(0x1234);
+  Published pub(b);
+  const GoroSnapshot s = goro::read_goro(getpid());
+  tools::GmpView v;
+  v.symbolize = [](uint64_t pc, bool) {
+    sym::Site site;
+    site.pc = pc;
+    site.function = "evil\x1b[2J\nfn";
+    return site;
+  };
+  std::ostringstream out;
+  tools::print_gmp_text(out, s, v);
+  INFO(out.str());
+  CHECK(out.str().find('\x1b') == std::string::npos);
+  CHECK(out.str().find("evil\\x1b[2J\\x0afn") != std::string::npos);
 }

@@ -3,6 +3,8 @@
 
 #include <pwd.h>
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -27,7 +29,7 @@ TEST_CASE("ps -p shows one row for the process, with its thread count and summed
   const auto ls = lines(r.out);
   REQUIRE(ls.size() == 2);
   CHECK(words(ls[0]) == std::vector<std::string>{"PID", "PPID", "USER", "S", "TIME", "NI", "PRI", "CLS", "NLWP", "RSS",
-                                                 "VCSW", "NVCSW", "STIME", "CMD"});
+                                                 "NVCSW", "NIVCSW", "STIME", "CMD"});
   const auto w = words(ls[1]);
   REQUIRE(w.size() == 15);  // CMD is the fixture's path and its argument
   CHECK(w[0] == pid);
@@ -55,8 +57,9 @@ TEST_CASE("ps -L --json: one object per LWP, whose switches add up to the proces
     CHECK(j["policy"] == "TS");
     CHECK(j["rss_bytes"].get<uint64_t>() > 0);
     CHECK(j["user"] == "root");
-    CHECK(j.contains("voluntary_ctxt_switches"));
-    CHECK(j.contains("nonvoluntary_ctxt_switches"));
+    CHECK(j["type"] == "thread");
+    CHECK(j.contains("nvcsw"));
+    CHECK(j.contains("nivcsw"));
     CHECK(j["start_unix_ns"].get<uint64_t>() > 1600000000ull * 1000000000ull);
     CHECK(j.contains("cpu_ns"));
     tids.insert(j["tid"].get<int>());
@@ -95,7 +98,7 @@ TEST_CASE("ps usage errors exit 2", "[ps]") {
   CHECK(run({taskscope_bin(), "ps", "--bogus"}).status == 2);
   const auto p = run({taskscope_bin(), "ps", "-p", "12,x"});
   CHECK(p.status == 2);
-  CHECK(p.err == "taskscope: -p: 'x' is not a pid (expected positive numbers separated by commas)\n");
+  CHECK(p.err == "taskscope: -p: 'x' is not a pid (expected positive decimal pids separated by commas or blanks)\n");
   CHECK(run({taskscope_bin(), "ps", "--source", "kernel"}).status == 2);
   const auto h = run({taskscope_bin(), "ps", "--help"});
   CHECK(h.status == 0);
@@ -128,5 +131,30 @@ TEST_CASE("ps USER is the effective user, as ps shows it, from either source", "
     if (std::string(source) == "bpf") TS_BPF_GATE(r.status == 0, r.err);
     REQUIRE(r.status == 0);
     CHECK(json::parse(r.out)["user"] == want);
+  }
+}
+
+TEST_CASE("ps -L shows each LWP's own name beside its process's command line", "[ps]") {
+  ts::test::Fixture fx("named_threads", {"3"});
+  const json facts = json::parse(fx.facts());
+  const std::string pid = std::to_string(fx.pid());
+  for (const char* source : {"proc", "bpf"}) {
+    INFO("source " << source);
+    const auto r = run({taskscope_bin(), "ps", "-L", "-p", pid, "--source", source});
+    if (std::string(source) == "bpf") TS_BPF_GATE(r.status == 0, r.err);
+    REQUIRE(r.status == 0);
+    const auto ls = lines(r.out);
+    REQUIRE(ls.size() == 5);
+    const auto head = words(ls[0]);
+    const auto name_col = std::find(head.begin(), head.end(), "NAME") - head.begin();
+    REQUIRE(name_col < static_cast<long>(head.size()));
+    std::map<std::string, std::string> name_of;  // tid -> NAME cell
+    for (size_t i = 1; i < ls.size(); ++i) {
+      const auto w = words(ls[i]);
+      REQUIRE(w.size() > static_cast<size_t>(name_col));
+      name_of[w[1]] = w[name_col];
+    }
+    CHECK(name_of[pid] == "named_threads");
+    for (const json& t : facts["threads"]) CHECK(name_of[std::to_string(t["tid"].get<int>())] == t["name"]);
   }
 }

@@ -64,7 +64,7 @@ TEST_CASE("threads --json: one object per thread with the fixture's names", "[th
     CHECK(j["last_cpu"].get<int>() >= 0);
     CHECK(j.contains("utime_ns"));
     CHECK(j.contains("stime_ns"));
-    CHECK(j["voluntary_ctxt_switches"].get<uint64_t>() + j["nonvoluntary_ctxt_switches"].get<uint64_t>() > 0);
+    CHECK(j["nvcsw"].get<uint64_t>() + j["nivcsw"].get<uint64_t>() > 0);
   }
 }
 

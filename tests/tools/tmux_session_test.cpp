@@ -19,7 +19,8 @@ TEST_CASE("TmuxSession sends keys, reads the screen, resizes and sees the exit s
   REQUIRE(s.wait_for_text("10 40"));  // stty size: rows cols
   s.resize(30, 8);
   s.send("Enter");
-  REQUIRE(s.wait_for([&](const std::string&) { return !s.alive(); }));
+  REQUIRE(s.wait_for([&](const std::string&) { return s.exit_status() != -1; }));
+  CHECK_FALSE(s.alive());
   CHECK(s.exit_status() == 3);
   CHECK(s.screen().size() == 8);
 }
