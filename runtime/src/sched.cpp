@@ -2,9 +2,9 @@
 //
 // Design (also in runtime/HACKING.md)
 // ===================================
-// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own small stack (16 KiB by
-// default), a state ("runnable", "running", "waiting", ...) and, while parked, its saved registers
-// on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
+// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (256 KiB of
+// address space by default, of which it pays only the pages it touches), a state ("runnable",
+// "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
 // scheduler loop. A P is the right to run Gs: GORO_MAXPROCS of them, each with a local run queue
 // (a 256-slot ring plus `runnext`), a pool of dead Gs with warm stacks, and a goid cache. An M must
 // hold a P to run Gs; an M in a blocking syscall gives its P up (or sysmon takes it) so that at
@@ -36,8 +36,9 @@
 //   when nothing is at hand does the G switch to g0 to steal, poll or sleep, never blocking on a
 //   G's stack.
 // - Stacks do not grow (C++ frames cannot be moved), so each G gets a fixed stack from a reserved
-//   arena, with a guard below it and a SIGSEGV handler that names the overflowing G. The G
-//   struct lives at the top of its stack: one allocation per G, pooled per P with a warm stack.
+//   arena, with a 64 KiB guard gap below it and a SIGSEGV handler that names the overflowing G.
+//   The G struct lives at the top of its stack: one allocation per G, pooled per P with a warm
+//   stack; a G that went deep gives its deep pages back when it exits (stack.cpp).
 // - Timers live in one global heap under a mutex (timer.cpp), not per P: timers are rare next to
 //   switches here, and one heap makes timer_del from any thread simple. The cost is one lock per
 //   timer operation.
@@ -511,6 +512,7 @@ void after_switch(M* m) {
       __tsan_destroy_fiber(prev->ctx.tsan_fiber);
       prev->ctx.tsan_fiber = nullptr;
 #endif
+      stack_release(prev);  // its deep pages, if it went deep (we are off its stack now)
       gfput(m->p, prev);
       break;
     }
