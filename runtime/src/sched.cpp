@@ -69,6 +69,7 @@
 #define GORO_TSAN 1
 #endif
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GORO_ASAN 1
 #endif
@@ -511,6 +512,12 @@ void after_switch(M* m) {
 #if GORO_TSAN
       __tsan_destroy_fiber(prev->ctx.tsan_fiber);
       prev->ctx.tsan_fiber = nullptr;
+#endif
+#if GORO_ASAN
+      // Its frames live at the last switch never returned, so their redzones are still poisoned;
+      // the next G on this stack lays its frames out differently.
+      __asan_unpoison_memory_region(static_cast<char*>(prev->ctx.sp) - 128,
+                                    prev->ctx.stack_hi - (uintptr_t(prev->ctx.sp) - 128));
 #endif
       stack_release(prev);  // its deep pages, if it went deep (we are off its stack now)
       gfput(m->p, prev);
