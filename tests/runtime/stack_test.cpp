@@ -72,8 +72,10 @@ TEST_CASE("a frame larger than the stack dies naming its goroutine, never clashe
 // The same frames that fit the default stack return normally and leave the parked neighbour alone.
 TEST_CASE("frames of 36, 40 and 64 KiB fit the default stack", "[goro][stack]") {
   int kib = GENERATE(36, 40, 64);
-  auto r = ts::test::run({ts::test::fixture_path("goro_overflow_frame"), std::to_string(kib)});
-  INFO(kib << " KiB\nstdout " << r.out << "stderr " << r.err);
+  std::string procs = GENERATE("1", "2", "4", "8");
+  auto r = ts::test::run({"/usr/bin/env", "GORO_MAXPROCS=" + procs, ts::test::fixture_path("goro_overflow_frame"),
+                          std::to_string(kib)});
+  INFO(kib << " KiB, " << procs << " Ps\nstdout " << r.out << "stderr " << r.err);
   CHECK(r.status == 0);
   CHECK(r.out.find("{\"returned\":true,\"neighbour_intact\":true}") != std::string::npos);
 }
