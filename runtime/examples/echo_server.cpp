@@ -39,7 +39,7 @@ struct Conns {
 };
 
 // serve() echoes everything it reads back to the client until the client closes or shutdown
-// closes the connection. The buffer is on the heap; it would fit a G's stack too (256 KiB by
+// closes the connection. The buffer is on the heap; it would fit a G's stack too (128 KiB by
 // default, GORO_STACK_SIZE).
 void serve(Conns& conns, goro::net::conn c) {
   {

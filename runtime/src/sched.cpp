@@ -2,7 +2,7 @@
 //
 // Design (also in runtime/HACKING.md)
 // ===================================
-// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (256 KiB of
+// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (128 KiB of
 // address space by default, of which it pays only the pages it touches), a state ("runnable",
 // "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
 // scheduler loop. A P is the right to run Gs: GORO_MAXPROCS of them, each with a local run queue

@@ -8,7 +8,7 @@
 //   }
 //
 // Knobs (read once at run()): GORO_MAXPROCS (number of Ps; default: CPUs in the process's affinity
-// mask), GORO_STACK_SIZE (bytes per G stack, rounded up to pages; default 256 KiB, 512 KiB under
+// mask), GORO_STACK_SIZE (bytes per G stack, rounded up to pages; default 128 KiB, 512 KiB under
 // the sanitizers), GORO_DEBUG=schedtrace=MS,scheddetail=1 (Go's scheduler trace on stderr).
 // Scheduling is cooperative: a G runs until it yields, parks (channel, mutex, sleep, IO) or exits.
 //
