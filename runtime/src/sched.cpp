@@ -4,11 +4,12 @@
 // ===================================
 // G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (128 KiB of
 // address space by default, of which it pays only the pages it touches), a state ("runnable",
-// "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
-// scheduler loop. A P is the right to run Gs: GORO_MAXPROCS of them, each with a local run queue
-// (a 256-slot ring plus `runnext`), a pool of dead Gs with warm stacks, and a goid cache. An M must
-// hold a P to run Gs; an M in a blocking syscall gives its P up (or sysmon takes it) so that at
-// most GORO_MAXPROCS Ms run Gs while any number may sit in syscalls.
+// "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an
+// OS thread; it runs Gs, or, on its own thread stack ("g0"), the scheduler loop. A P is the right
+// to run Gs: GORO_MAXPROCS of them, each with a local run queue (a 256-slot ring plus `runnext`), a
+// pool of dead Gs with warm stacks, and a goid cache. An M must hold a P to run Gs; an M in a
+// blocking syscall gives its P up (or sysmon takes it) so that at most GORO_MAXPROCS Ms run Gs
+// while any number may sit in syscalls.
 //
 // Go's algorithm, kept:
 // - runqput: a readied or new G goes to runnext (it inherits the time slice; the previous runnext
