@@ -381,10 +381,15 @@ static uint64_t env_u64(const char* name, uint64_t def, uint64_t lo, uint64_t hi
   return v;
 }
 
+// The default stack is 128 KiB of address space (Boost.Context's and Seastar's default), of
+// which a parked G touches one page; what a G touches below the top 32 KiB is given back when it
+// exits (stack.cpp). Room for ordinary C++: iostreams, std::regex on a few hundred characters, a
+// 32 KiB buffer, a library callback. Twice that cost 0.5 s more to park 1M Gs and 260 bytes more
+// page tables per G (a wider slot): see HACKING.md, "Fixed stacks".
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr uint64_t kDefaultStack = 128 << 10;  // sanitizers' redzones and shadow frames are large
+constexpr uint64_t kDefaultStack = 512 << 10;  // sanitizers' redzones and shadow frames are large
 #else
-constexpr uint64_t kDefaultStack = 16 << 10;
+constexpr uint64_t kDefaultStack = 128 << 10;
 #endif
 
 static void main_tramp(void* arg) { (*static_cast<std::function<void()>*>(arg))(); }

@@ -2,13 +2,14 @@
 //
 // Design (also in runtime/HACKING.md)
 // ===================================
-// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own small stack (16 KiB by
-// default), a state ("runnable", "running", "waiting", ...) and, while parked, its saved registers
-// on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
-// scheduler loop. A P is the right to run Gs: GORO_MAXPROCS of them, each with a local run queue
-// (a 256-slot ring plus `runnext`), a pool of dead Gs with warm stacks, and a goid cache. An M must
-// hold a P to run Gs; an M in a blocking syscall gives its P up (or sysmon takes it) so that at
-// most GORO_MAXPROCS Ms run Gs while any number may sit in syscalls.
+// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (128 KiB of
+// address space by default, of which it pays only the pages it touches), a state ("runnable",
+// "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an
+// OS thread; it runs Gs, or, on its own thread stack ("g0"), the scheduler loop. A P is the right
+// to run Gs: GORO_MAXPROCS of them, each with a local run queue (a 256-slot ring plus `runnext`), a
+// pool of dead Gs with warm stacks, and a goid cache. An M must hold a P to run Gs; an M in a
+// blocking syscall gives its P up (or sysmon takes it) so that at most GORO_MAXPROCS Ms run Gs
+// while any number may sit in syscalls.
 //
 // Go's algorithm, kept:
 // - runqput: a readied or new G goes to runnext (it inherits the time slice; the previous runnext
@@ -36,8 +37,9 @@
 //   when nothing is at hand does the G switch to g0 to steal, poll or sleep, never blocking on a
 //   G's stack.
 // - Stacks do not grow (C++ frames cannot be moved), so each G gets a fixed stack from a reserved
-//   arena, with a guard below it and a SIGSEGV handler that names the overflowing G. The G
-//   struct lives at the top of its stack: one allocation per G, pooled per P with a warm stack.
+//   arena, with a 64 KiB guard gap below it and a SIGSEGV handler that names the overflowing G.
+//   The G struct lives at the top of its stack: one allocation per G, pooled per P with a warm
+//   stack; a G that went deep gives its deep pages back when it exits (stack.cpp).
 // - Timers live in one global heap under a mutex (timer.cpp), not per P: timers are rare next to
 //   switches here, and one heap makes timer_del from any thread simple. The cost is one lock per
 //   timer operation.
@@ -68,6 +70,7 @@
 #define GORO_TSAN 1
 #endif
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GORO_ASAN 1
 #endif
@@ -511,6 +514,13 @@ void after_switch(M* m) {
       __tsan_destroy_fiber(prev->ctx.tsan_fiber);
       prev->ctx.tsan_fiber = nullptr;
 #endif
+#if GORO_ASAN
+      // Its frames live at the last switch never returned, so their redzones are still poisoned;
+      // the next G on this stack lays its frames out differently.
+      __asan_unpoison_memory_region(static_cast<char*>(prev->ctx.sp) - 128,
+                                    prev->ctx.stack_hi - (uintptr_t(prev->ctx.sp) - 128));
+#endif
+      stack_release(prev);  // its deep pages, if it went deep (we are off its stack now)
       gfput(m->p, prev);
       break;
     }

@@ -49,6 +49,7 @@ struct G {
   uintptr_t create_pc = 0, start_pc = 0;
   std::atomic<uint32_t> flags{0};   // GORO_GF_*; sysmon ORs LONG_RUNNING in
   uint32_t slot = 0;                // stack slot and G table index
+  uintptr_t band = 0;               // the zero band below which this stack is untouched (stack.cpp); 0: none
   goro_g_rec* rec = nullptr;        // published record (introspect.cpp)
 };
 static_assert(offsetof(G, ctx) == 0, "a G* is its Ctx* for the switch");
@@ -194,8 +195,9 @@ void run_timers(int64_t now);       // fire every timer due at `now`
 bool timers_pending();
 // Stacks (stack.cpp).
 struct StackInfo {
-  uintptr_t arena_lo, arena_hi;
+  uintptr_t arena_lo, arena_hi;      // the reservation (read-write only as far as slots were carved)
   size_t slot_size, guard_size, stack_size;
+  size_t keep_size;                  // top of a stack a finished G keeps; 0: stacks too small to trim
   uint32_t nslots, guard_kind;
 };
 const StackInfo& stack_info();
@@ -204,6 +206,9 @@ void stack_init(size_t stack_size);
 // in), each with a dead G at its top, linked through G::link; *count of them. nullptr when full.
 G* stack_carve(uint32_t* count);
 G* slot_g(uint32_t idx);            // the G at the top of stack slot idx
+// stack_release() gives back the pages below the top keep_size of a dead G's stack when the G went
+// that deep (its band is no longer zero). Call it off that stack, before the G is reused.
+void stack_release(G* g);
 uint32_t stack_slots_used();
 void sigaltstack_setup(M* m);
 void sigaltstack_teardown(M* m);

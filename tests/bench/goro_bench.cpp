@@ -6,10 +6,14 @@
 //   chan round trip  unbuffered ping-pong between 2 Gs on 1 P
 //   spawn+run+exit   a G that only signals a wait_group, spawned in batches of 1024
 //   parked G RSS     VmRSS growth per G parked on a channel (GORO_BENCH_PARKED Gs, default 1M)
+//   parked G PTE     VmPTE growth per parked G: the page tables under its stack slot (and guard)
 //   park time        wall time to spawn those Gs and have every one parked, beside the floor any
 //                    runtime with a private stack page per G pays: one first touch of a fresh page
 //                    per G (page faults are ~10x dearer in some VMs than on bare metal)
-// GORO_BENCH_ONLY=yield|chan|spawn|park runs only that figure and no anchors (for perf record).
+//   deep G RSS kept  VmRSS growth per G left after 64 Gs each recursed ~170 KiB deep (700 frames of
+//                    ~250 bytes; less when the stack is smaller) and then finished
+// GORO_BENCH_ONLY=yield|chan|spawn|park|deep runs only that figure and no anchors (for perf record).
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 #include <string>
 
 #include "goro/chan.h"
+#include "goro/introspect_abi.h"
 #include "goro/runtime.h"
 #include "goro/wait_group.h"
 
@@ -43,11 +48,24 @@ double best_ns(int rounds, F&& f) {
   return best;
 }
 
-double rss_bytes() {
+// status_bytes() is a "Vm...:" line of /proc/self/status in bytes ("VmRSS:", "VmPTE:").
+double status_bytes(const std::string& key) {
   std::ifstream f("/proc/self/status");
   for (std::string line; std::getline(f, line);)
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) * 1024;
+    if (line.rfind(key, 0) == 0) return std::strtod(line.c_str() + key.size(), nullptr) * 1024;
   return 0;
+}
+double rss_bytes() { return status_bytes("VmRSS:"); }
+
+// own_desc() is this process's published goro descriptor (zeros outside run() or when unpublished).
+goro_abi_desc own_desc() {
+  goro_abi_desc d{};
+  const std::string path = "/dev/shm" GORO_ABI_SHM_PREFIX + std::to_string(getpid());
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return d;
+  if (pread(fd, &d, sizeof d, 0) != ssize_t(sizeof d)) d = goro_abi_desc{};
+  close(fd);
+  return d;
 }
 
 double yield_ns(int n) {
@@ -97,7 +115,7 @@ double spawn_ns(int n) {
 }
 
 struct Parked {
-  double ms = 0, bytes_per_g = 0;
+  double ms = 0, bytes_per_g = 0, pte_per_g = 0;
 };
 
 Parked parked(int n) {
@@ -105,7 +123,7 @@ Parked parked(int n) {
   goro::chan<int> block;
   goro::wait_group wg;
   wg.add(n);
-  const double before = rss_bytes();
+  const double before = rss_bytes(), pte_before = status_bytes("VmPTE:");
   const auto t0 = Clock::now();
   for (int i = 0; i < n; ++i)
     goro::go([&wg, block]() mutable {
@@ -116,8 +134,51 @@ Parked parked(int n) {
   goro::yield();  // the last ones reach recv()
   r.ms = since_ns(t0) / 1e6;
   r.bytes_per_g = (rss_bytes() - before) / n;
+  r.pte_per_g = (status_bytes("VmPTE:") - pte_before) / n;
   block.close();
   return r;
+}
+
+// deep() recurses n frames of about 250 bytes (the same shape as goanchor's deep), waits at the
+// bottom until `release` closes, and returns.
+__attribute__((noinline)) int deep(int n, goro::wait_group& arrived, goro::chan<int>& release) {
+  volatile char pad[200];
+  pad[n % 200] = char(n);
+  if (n == 0) {
+    arrived.done();
+    release.recv();
+    return pad[0];
+  }
+  return deep(n - 1, arrived, release) + pad[n % 200];
+}
+
+// deep_kept() is the VmRSS growth per G that stays after 64 Gs each recursed `levels` frames deep
+// (all at the bottom at once, so they hold 64 different stacks) and then finished.
+double deep_kept(int levels) {
+  constexpr int kGs = 64;
+  goro::wait_group arrived, done;
+  goro::chan<int> release;
+  arrived.add(kGs);
+  done.add(kGs);
+  const double before = rss_bytes();
+  for (int i = 0; i < kGs; ++i)
+    goro::go([&, levels] {
+      deep(levels, arrived, release);
+      done.done();
+    });
+  arrived.wait();
+  release.close();
+  done.wait();
+  goro::sleep_for(std::chrono::milliseconds(1));  // every one has exited, not only signalled
+  return (rss_bytes() - before) / kGs;
+}
+
+// deep_levels() is how many ~250-byte frames deep_kept() recurses: 700 (about 170 KiB), fewer when
+// the runtime's stack is smaller (GORO_STACK_SIZE), leaving it a quarter free.
+int deep_levels() {
+  const goro_abi_desc d = own_desc();
+  if (!d.stack_size) return 0;
+  return std::min<int>(700, int(d.stack_size * 3 / 4 / 256));
 }
 
 // first_touch_ns() is the cost of faulting in one fresh page every `stride` bytes (a parked G's
@@ -174,7 +235,9 @@ int main() {
   setenv("GORO_MAXPROCS", "1", 1);  // the single-P figures, like GOMAXPROCS=1
   const char* env_n = std::getenv("GORO_BENCH_PARKED");
   const int parked_n = env_n && std::atoi(env_n) > 0 ? std::atoi(env_n) : 1000000;
-  double y = 0, c = 0, s = 0;
+  double y = 0, c = 0, s = 0, kept = 0;
+  int levels = 0;
+  uint64_t slot = 0, stack_kib = 0;
   Parked pk;
   if (const char* only = std::getenv("GORO_BENCH_ONLY")) {
     const std::string o = only;
@@ -182,8 +245,11 @@ int main() {
       if (o == "yield") std::printf("yield ns/switch %.1f\n", yield_ns(1000000));
       else if (o == "chan") std::printf("chan round trip ns %.1f\n", chan_ns(500000));
       else if (o == "spawn") std::printf("spawn+run+exit ns %.1f\n", spawn_ns(200000));
-      else if (o == "park") pk = parked(parked_n), std::printf("park %d Gs ms %.1f, %.0f B/G\n", parked_n, pk.ms, pk.bytes_per_g);
-      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn or park)\n", only);
+      else if (o == "park")
+        pk = parked(parked_n), std::printf("park %d Gs ms %.1f, %.0f B/G RSS, %.0f B/G page tables\n", parked_n, pk.ms,
+                                           pk.bytes_per_g, pk.pte_per_g);
+      else if (o == "deep") std::printf("deep G RSS kept bytes %.0f (%d frames)\n", deep_kept(deep_levels()), deep_levels());
+      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn, park or deep)\n", only);
     });
     return 0;
   }
@@ -191,8 +257,14 @@ int main() {
     y = yield_ns(1000000);
     c = chan_ns(500000);
     s = spawn_ns(200000);
+    levels = deep_levels();
+    kept = deep_kept(levels);
   });
-  goro::run([&] { pk = parked(parked_n); });
+  goro::run([&] {
+    const goro_abi_desc d = own_desc();
+    slot = d.slot_size, stack_kib = d.stack_size >> 10;
+    pk = parked(parked_n);
+  });
 
   const std::string dir = exe_dir();
   const std::string go = dir + "/../go/goanchor";
@@ -201,6 +273,7 @@ int main() {
     for (const char* b : {"yield", "chan", "spawn"})
       for (auto& [k, v] : anchors("GOMAXPROCS=1 '" + go + "' " + b)) g[k] = v;
     for (auto& [k, v] : anchors("GOMAXPROCS=1 '" + go + "' parked " + std::to_string(parked_n))) g[k] = v;
+    for (auto& [k, v] : anchors("GOMAXPROCS=1 '" + go + "' deep " + std::to_string(levels))) g[k] = v;
   }
   const std::string boost = dir + "/boost_fiber_bench";
   const auto bf = executable(boost) ? anchors("'" + boost + "' --json") : std::map<std::string, double>{};
@@ -214,13 +287,21 @@ int main() {
               cell(bf, "spawn", s).c_str(), "<= 50");
   std::printf("%-28s %10.0f  %-20s %-20s %s\n", "parked G RSS bytes", pk.bytes_per_g,
               cell(g, "parked_rss", pk.bytes_per_g).c_str(), "-", "<= 4608");
+  std::printf("%-28s %10.0f  %-20s %-20s %s\n", "parked G page-table bytes", pk.pte_per_g,
+              cell(g, "parked_pte", pk.pte_per_g).c_str(), "-", "-");
   char park_label[64];
   std::snprintf(park_label, sizeof park_label, "park %d Gs ms", parked_n);
   std::printf("%-28s %10.1f  %-20s %-20s %s\n", park_label, pk.ms, cell(g, "park_time", pk.ms).c_str(), "-",
               parked_n == 1000000 ? "< 1000" : "(goal is for 1M)");
-  const double touch = first_touch_ns(std::min(parked_n, 100000), 32 << 10);
-  std::printf("page first-touch floor: %.0f ns per fresh page (one per 32 KiB, like goro's slots); parking costs %.0f "
-              "ns per G = %.2fx that\n", touch, pk.ms * 1e6 / parked_n, touch > 0 ? pk.ms * 1e6 / parked_n / touch : 0.0);
+  std::printf("%-28s %10.0f  %-20s %-20s %s\n", "deep G RSS kept bytes", kept, cell(g, "deep_kept", kept).c_str(), "-",
+              "<= 40960");
+  std::printf("(deep: 64 Gs, %d frames of ~250 bytes each, finished; goro stack %u KiB, slot %llu KiB)\n", levels,
+              unsigned(stack_kib), (unsigned long long)(slot >> 10));
+  if (!slot) slot = 32 << 10;
+  const double touch = first_touch_ns(std::min(parked_n, 100000), slot);
+  std::printf("page first-touch floor: %.0f ns per fresh page (one per %llu KiB, like goro's slots); parking costs %.0f "
+              "ns per G = %.2fx that\n", touch, (unsigned long long)(slot >> 10), pk.ms * 1e6 / parked_n,
+              touch > 0 ? pk.ms * 1e6 / parked_n / touch : 0.0);
   if (bf.count("context") && bf.at("context") > 0)
     std::printf("boost.context raw switch: %.1f ns; goro's yield costs %.2fx a raw switch (it also runs the scheduler)\n",
                 bf.at("context"), y / bf.at("context"));

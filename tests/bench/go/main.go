@@ -1,5 +1,5 @@
 // goanchor: Go 1.19 programs equivalent to goro_bench's measurements, run as anchors in the same
-// `make bench` run. Usage: goanchor yield|chan|spawn|parked [N]. Prints one JSON line per figure:
+// `make bench` run. Usage: goanchor yield|chan|spawn|parked|deep [N]. Prints one JSON line per figure:
 // {"bench":"...","value":...,"unit":"..."}. Run with GOMAXPROCS=1 like the goro side's single P.
 package main
 
@@ -85,7 +85,10 @@ func spawn(n int) {
 	emit("spawn", float64(d.Nanoseconds())/float64(n), "ns/goroutine")
 }
 
-func rssBytes() float64 {
+func rssBytes() float64 { return statusBytes("VmRSS:") }
+
+// statusBytes is a "Vm...:" line of /proc/self/status in bytes.
+func statusBytes(key string) float64 {
 	f, err := os.Open("/proc/self/status")
 	if err != nil {
 		return 0
@@ -93,7 +96,7 @@ func rssBytes() float64 {
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	for s.Scan() {
-		if strings.HasPrefix(s.Text(), "VmRSS:") {
+		if strings.HasPrefix(s.Text(), key) {
 			kb, _ := strconv.ParseFloat(strings.Fields(s.Text())[1], 64)
 			return kb * 1024
 		}
@@ -105,7 +108,7 @@ func parked(n int) {
 	block := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(n)
-	before := rssBytes()
+	before, pteBefore := rssBytes(), statusBytes("VmPTE:")
 	start := time.Now()
 	for i := 0; i < n; i++ {
 		go func() { wg.Done(); <-block }()
@@ -116,12 +119,47 @@ func parked(n int) {
 	after := rssBytes()
 	emit("park_time", el.Seconds()*1e3, "ms")
 	emit("parked_rss", (after-before)/float64(n), "bytes/G")
+	emit("parked_pte", (statusBytes("VmPTE:")-pteBefore)/float64(n), "bytes/G")
 	close(block)
+}
+
+// deepRec recurses n frames of about 250 bytes (goro_bench's deep), waits at the bottom until
+// release closes, and returns.
+//
+//go:noinline
+func deepRec(n int, arrived *sync.WaitGroup, release chan struct{}) int {
+	var pad [200]byte
+	pad[n%200] = byte(n)
+	if n == 0 {
+		arrived.Done()
+		<-release
+		return int(pad[0])
+	}
+	return deepRec(n-1, arrived, release) + int(pad[n%200])
+}
+
+// deep is the RSS growth per goroutine left after 64 goroutines each recursed `levels` frames deep
+// (all at the bottom at once) and then finished: what their grown stacks leave behind.
+func deep(levels int) {
+	const gs = 64
+	var arrived, done sync.WaitGroup
+	release := make(chan struct{})
+	arrived.Add(gs)
+	done.Add(gs)
+	before := rssBytes()
+	for i := 0; i < gs; i++ {
+		go func() { deepRec(levels, &arrived, release); done.Done() }()
+	}
+	arrived.Wait()
+	close(release)
+	done.Wait()
+	time.Sleep(time.Millisecond)
+	emit("deep_kept", (rssBytes()-before)/gs, "bytes/G")
 }
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: goanchor yield|chan|spawn|parked [N]")
+		fmt.Fprintln(os.Stderr, "usage: goanchor yield|chan|spawn|parked|deep [N]")
 		os.Exit(2)
 	}
 	n := 0
@@ -143,6 +181,8 @@ func main() {
 		spawn(pick(200000))
 	case "parked":
 		parked(pick(1000000))
+	case "deep":
+		deep(pick(700))
 	default:
 		fmt.Fprintln(os.Stderr, "goanchor: unknown benchmark", os.Args[1])
 		os.Exit(2)
