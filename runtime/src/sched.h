@@ -74,8 +74,9 @@ struct M {
   // The switch-away bookkeeping, read by after_switch() in the context switched to.
   G* prev = nullptr;
   After after = After::None;
-  void (*unlock)(void*) = nullptr;
+  void (*unlock)(void*) = nullptr;  // set by park(), cleared once called: while set, no timer fires here
   void* unlock_arg = nullptr;
+  bool timers_deferred = false;     // due timers seen while unlock was pending: after_switch fires them
   uint64_t rnd = 0;                 // xorshift state for steal order
   std::atomic<uint32_t> in_syscall{0};
   std::atomic<uint32_t> exited{0};  // its thread left mstart (store-release, run() joins it)

@@ -4,7 +4,8 @@
 // heap lets timer_del run from any thread without chasing a timer across Ps. next_when mirrors
 // the heap top so the scheduler's checks cost one relaxed load when no timer is due.
 // fire() runs with the lock dropped, on whichever scheduler thread noticed the deadline (an M in
-// findrunnable, the poller M, or sysmon). While it runs, the thread's fire slot names the timer,
+// findrunnable or after a switch, the poller M, or sysmon), and never while a G parking on that
+// thread still holds its wait-queue lock (a fire may send into that very channel). While it runs, the thread's fire slot names the timer,
 // so timer_del can wait for it; a one-shot timer is never touched after its fire() returns (the
 // sleeping G may already have freed it).
 #include <sched.h>
@@ -125,6 +126,9 @@ bool timer_del(Timer* t) {
 
 void run_timers(int64_t now) {
   if (my_slot < 0) fatal("run_timers: not on a scheduler thread");
+  // A fire may take any wait-queue lock (a channel send): never while a parking G on this M still
+  // holds one (see next_fast), or the fire spins on its own thread's lock.
+  if (M* m = getm(); m && m->unlock) fatal("run_timers: a parking goroutine on this thread still holds its wait lock");
   std::atomic<Timer*>& slot = fire_slots[my_slot];
   for (;;) {
     Timer* t;
