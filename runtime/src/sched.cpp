@@ -144,13 +144,14 @@ static inline void pub_g_running(G* g, M* m) {
 static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   goro_g_rec& r = *g->rec;
   const uint64_t* fr = static_cast<const uint64_t*>(g->ctx.sp);
+  const uint32_t flags = long_running_end(g);
   uint32_t s = rec_open(r.seq);
   st(r.state, state);
   st(r.m_id, int32_t(-1));
   st(r.wait_reason, reason);
   st(r.wait_since_ns, state == GORO_G_WAITING ? uint64_t(coarse_now.load(std::memory_order_relaxed)) : uint64_t(0));
   st(r.sp, uint64_t(uintptr_t(fr))), st(r.pc, fr[kFrameRet]), st(r.fp, fr[kFrameRbp]);
-  st(r.flags, g->flags.load(std::memory_order_relaxed));
+  st(r.flags, flags);
   rec_close(r.seq, s);
 }
 
