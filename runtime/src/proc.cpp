@@ -264,7 +264,7 @@ void block_idle(M* m) {
   M* none = nullptr;
   m->wake.store(0, std::memory_order_relaxed);
   if ((tn || io) && sched.poller.compare_exchange_strong(none, m)) {
-    tn = timer_next();  // after publishing ourselves: timer_add sees us and wakes us if earlier
+    tn = timer_next_sc();  // after publishing ourselves (seq_cst): a new top either shows here or wakes us
     sched.poll_until.store(tn);
     int64_t timeout = tn ? std::max<int64_t>(0, tn - nanotime()) : -1;
     pub_m_parked(m, 1);  // readers see it asleep, and no longer spinning, while it polls

@@ -207,6 +207,7 @@ uint32_t live_threads();
 // Timers (timer.cpp).
 void timer_thread_slot(uint32_t slot);  // this thread's fire slot: M id, or kMaxM for sysmon
 int64_t timer_next();              // earliest deadline, 0 when no timer is armed
+int64_t timer_next_sc();           // the same, seq_cst: for a poller that just published itself
 void run_timers(int64_t now);       // fire every timer due at `now`
 bool timers_pending();
 // Stacks (stack.cpp).

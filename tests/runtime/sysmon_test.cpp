@@ -2,7 +2,6 @@
 // syscall whose P was handed off) costs no sysmon wakeups once it has settled. Counted with
 // sysmon's own tick counter, sampled from a plain thread while the Gs sleep, not with CPU time, so
 // the assertion does not depend on how loaded the machine is.
-#include <time.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -10,6 +9,7 @@
 #include <thread>
 
 #include "goro/chan.h"
+#include "goro/detail/park.h"
 #include "goro/syscall.h"
 #include "leak_check.h"
 
@@ -101,16 +101,10 @@ struct HogFacts {
   bool main_flagged = true;        // the parked main G's record carried the flag
 };
 
-int64_t mono_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 // spin_until_flagged() spins (no scheduling point) until sysmon flags the calling G, at most 10 s.
 bool spin_until_flagged(goro_g_rec* at_flag) {
-  const int64_t give_up = mono_ns() + 10'000'000'000;
-  while (mono_ns() < give_up) {
+  const int64_t give_up = goro::detail::nanotime() + 10'000'000'000;
+  while (goro::detail::nanotime() < give_up) {
     goro_g_rec r = goro::test::self_record();
     if (r.flags & GORO_GF_LONG_RUNNING) {
       *at_flag = r;
@@ -130,14 +124,14 @@ TEST_CASE("a G holding its P > 10 ms is flagged long-running while it runs, and 
     goro::go([&] {
       goro_g_rec at{};
       f.flagged = spin_until_flagged(&at);
-      const int64_t flagged_at = mono_ns();
+      const int64_t flagged_at = goro::detail::nanotime();
       f.flagged_running = at.state == GORO_G_RUNNING;
       f.held_ms_at_flag = (flagged_at - int64_t(at.run_since_ns)) / 1'000'000;
       goro::sleep_for(std::chrono::milliseconds(1));  // a scheduling point: no longer a hog
       f.flag_after_yield = goro::test::self_record().flags & GORO_GF_LONG_RUNNING;
       f.flagged_again = spin_until_flagged(&at);
       goro::syscall([] { return usleep(30'000); });  // lets go of its P for 30 ms
-      const int64_t back = mono_ns();
+      const int64_t back = goro::detail::nanotime();
       const goro_g_rec after = goro::test::self_record();
       f.flag_after_syscall = after.flags & GORO_GF_LONG_RUNNING;
       f.run_since_lag_ms = (back - int64_t(after.run_since_ns)) / 1'000'000;

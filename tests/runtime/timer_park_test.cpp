@@ -113,6 +113,44 @@ TEST_CASE("mutex: a due timer unlocking the mutex its G blocks on", "[goro][time
 
 namespace {
 
+// fire_slow_tick is a periodic timer's fire that takes 1 ms (busy), then sends a tick: the timer is
+// off the heap, firing, long enough for an idle M to become the poller meanwhile.
+void fire_slow_tick(goro::detail::Timer* t) {
+  const int64_t until = goro::detail::nanotime() + 1'000'000;
+  while (goro::detail::nanotime() < until) {
+  }
+  static_cast<goro::chan<int>*>(t->arg)->try_send(1);
+}
+
+}  // namespace
+
+TEST_CASE("a ticker re-armed while the poller sleeps toward a later timer still ticks", "[goro][time][hang]") {
+  int procs = GORO_PROCS();
+  int ticks = 0;
+  run_procs(procs, [&] {
+    // The poller sleeps until the earliest timer it saw: while the ticker fires it saw only this
+    // far one. Re-arming the ticker must wake it, as a timer_add does; else (every other M idle,
+    // sysmon deferring to the poller) the next tick waited an hour.
+    goro::detail::Timer far{};
+    far.when_ns = goro::detail::nanotime() + int64_t(3600) * 1'000'000'000;
+    far.fire = [](goro::detail::Timer*) {};
+    goro::detail::timer_add(&far);
+    goro::chan<int> c(1);
+    goro::detail::Timer tick{};
+    tick.when_ns = goro::detail::nanotime() + 200'000;
+    tick.period_ns = 200'000;
+    tick.fire = &fire_slow_tick;
+    tick.arg = &c;
+    goro::detail::timer_add(&tick);
+    for (; ticks < 100; ++ticks) c.recv();
+    goro::detail::timer_del(&tick);
+    goro::detail::timer_del(&far);
+  });
+  CHECK(ticks == 100);
+}
+
+namespace {
+
 // Stress is what the stress test's workers count; asserted after run() returns.
 struct Stress {
   std::atomic<int> zero{0}, tiny_timer{0}, tiny_value{0}, long_deleted{0}, long_not_deleted{0};
