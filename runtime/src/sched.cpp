@@ -68,6 +68,7 @@
 #define GORO_TSAN 1
 #endif
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GORO_ASAN 1
 #endif
@@ -512,6 +513,12 @@ void after_switch(M* m) {
 #if GORO_TSAN
       __tsan_destroy_fiber(prev->ctx.tsan_fiber);
       prev->ctx.tsan_fiber = nullptr;
+#endif
+#if GORO_ASAN
+      // Its last frames (g_exit_to_scheduler down to the switch) never return, so their redzones
+      // stay poisoned; the next G on this stack tripped on them (a false stack-buffer-overflow
+      // on a local of its own that ASan could not even describe).
+      __asan_unpoison_memory_region(prev->ctx.sp, prev->ctx.stack_hi - uintptr_t(prev->ctx.sp));
 #endif
       gfput(m->p, prev);
       break;
