@@ -485,8 +485,14 @@ void after_switch(M* m) {
       pub_g_stopped(prev, GORO_G_WAITING, prev->wait_reason);
       // store-release: the context is saved; pairs with ready()'s load-acquire.
       prev->status.store(GORO_G_WAITING, std::memory_order_release);
-      if (m->unlock) m->unlock(m->unlock_arg);
-      m->unlock = nullptr;  // the parked G's wait lock is released: timers may fire on this M again
+      if (m->unlock) {
+        m->unlock(m->unlock_arg);
+        m->unlock = nullptr;  // the parked G's wait lock is released: timers may fire on this M again
+        if (m->timers_deferred) {  // next_fast found timers due while the lock was held
+          m->timers_deferred = false;
+          run_timers(nanotime());
+        }
+      }
       break;
     }
     case After::Yield:
@@ -525,10 +531,6 @@ void after_switch(M* m) {
     }
     case After::None:
       break;
-  }
-  if (m->timers_deferred) {  // next_fast found timers due while the parked G still held its lock
-    m->timers_deferred = false;
-    run_timers(nanotime());
   }
 }
 
