@@ -336,11 +336,15 @@ void exitsyscall() {
     if (p->status.compare_exchange_strong(s, GORO_P_RUNNING, std::memory_order_acquire)) {
       m->p = p;
       p->m.store(m, std::memory_order_relaxed);
+      // Go's exitsyscall bumps syscalltick too: sysmon's run key must move now, or a P retaken
+      // mid-call (and the same run key seen since) makes the G a hog the moment it is back.
+      p->syscalltick.fetch_add(1, std::memory_order_relaxed);
       pub_p(p);
       got = true;
     } else {
       std::lock_guard<std::mutex> l(sched.lock);
       if (P* np = pidleget_locked()) {
+        np->syscalltick.fetch_add(1, std::memory_order_relaxed);  // a new run key, as above
         acquirep(m, np);
         got = true;
       }

@@ -145,7 +145,10 @@ TEST_CASE("a G holding its P > 10 ms is flagged long-running while it runs, and 
   CHECK(f.held_ms_at_flag >= 9);  // 10 ms by sysmon's clock; run_since_ns is up to 1 ms stale
   CHECK_FALSE(f.flag_after_yield);
   CHECK(f.flagged_again);
-  CHECK_FALSE(f.flag_after_syscall);
+  // Back from the call it has held its P only since then: flagged only if the OS kept its thread
+  // off the CPU 10 ms after that (a loaded machine), never for the time it spent in the call.
+  INFO("held its P " << f.run_since_lag_ms << " ms after the call");
+  CHECK((!f.flag_after_syscall || f.run_since_lag_ms >= 9));
   CHECK(f.run_since_lag_ms >= 0);
   CHECK(f.run_since_lag_ms < 25);  // since it got its P back, not since before the 30 ms call
   CHECK_FALSE(f.main_flagged);
