@@ -58,6 +58,9 @@ inline goro_g_rec self_record() {
   }
 }
 
+// mutex_can_spin() is whether a G contending for a goro::mutex would busy-wait in spin round iter.
+inline bool mutex_can_spin(int iter) { return detail::sync_can_spin(iter); }
+
 // sysmon_ticks() is how many times sysmon has woken since run() started (its published counter).
 inline uint64_t sysmon_ticks() { return __atomic_load_n(&detail::seg.desc->sysmon_ticks, __ATOMIC_RELAXED); }
 

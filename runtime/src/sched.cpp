@@ -589,6 +589,15 @@ G* current_g() {
   M* m = getm();
   return m ? m->curg.load(std::memory_order_relaxed) : nullptr;
 }
+bool sync_can_spin(int iter) {
+  static const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (iter >= 4 || ncpu <= 1) return false;
+  // Relaxed loads: a hint, as Go's (another P runs Gs: not every P is idle or spinning but ours).
+  if (sched.gomaxprocs <= sched.npidle.load(std::memory_order_relaxed) + sched.nmspinning.load(std::memory_order_relaxed) + 1)
+    return false;
+  M* m = getm();
+  return m && m->p && runqempty(m->p);
+}
 uint64_t goid(const G* g) { return g->goid.load(std::memory_order_relaxed); }
 void* g_wait_slot(G* g) { return &g->wait_slot; }
 
