@@ -21,6 +21,11 @@ const char* wait_reason_name(WaitReason r) {
   return goro_wait_reason_name(static_cast<uint32_t>(r));  // the enums agree (static_asserts in gmp.h)
 }
 
+std::string g_wait_text(const GoroG& g) {
+  if (g.state != GState::Waiting) return {};
+  return g.wait_text.empty() ? wait_reason_name(g.wait_reason) : g.wait_text;
+}
+
 const char* pstatus_name(PStatus s) {
   switch (s) {
     case PStatus::Idle: return "idle";
