@@ -62,8 +62,8 @@ LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lstdc++
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
-  libncurses-dev tmux
-BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
+  libncurses-dev tmux golang-go
+BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -87,7 +87,10 @@ GORO_A := $(BUILD)/lib/libgoro.a
 BIN := $(BUILD)/bin/taskscope
 UNIT_TESTS := $(BUILD)/bin/unit_tests
 RT_TESTS := $(BUILD)/bin/runtime_tests
-FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f))))
+# Go fixtures: tests/fixtures/go_<name>/ (a main package), built by the go tool, also stripped (-s -w).
+GO_FIXTURE_DIRS := $(sort $(patsubst %/main.go,%,$(wildcard tests/fixtures/go_*/main.go)))
+GO_FIXTURES := $(foreach d,$(GO_FIXTURE_DIRS),$(BUILD)/fixtures/$(notdir $(d)) $(BUILD)/fixtures/$(notdir $(d))_stripped)
+FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f)))) $(GO_FIXTURES)
 BENCHES := $(foreach f,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(f))))
 EXAMPLES := $(foreach f,$(EXAMPLE_SRCS),$(BUILD)/examples/$(basename $(notdir $(f))))
 
@@ -208,6 +211,14 @@ $(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A)
 # Fixtures are standalone programs; goro_*.cpp fixtures link the goro runtime.
 $(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A) $(BASE_A)) $(LDLIBS)
+
+# Offline, as tests/bench/go-anchors: no module download, the build cache under build/.
+GO_ENV := GOCACHE=$(abspath build/go/cache) GOPATH=$(abspath build/go/path) GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on
+$(BUILD)/fixtures/go_%: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -o $(abspath $@) .
+
+$(BUILD)/fixtures/go_%_stripped: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -ldflags='-s -w' -o $(abspath $@) .
 
 $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(BASE_A) $(LDLIBS)

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -27,7 +28,14 @@ constexpr uint64_t kMaxPs = 1024;        // _MaxGomaxprocs
 constexpr uint64_t kMaxMs = 100'000;     // allm walk bound (sched.mnext when known)
 constexpr int kGRetries = 2;             // re-reads of a G that looks impossible
 
-std::string exe_path(int32_t pid) { return "/proc/" + std::to_string(pid) + "/exe"; }
+// open_exe() opens pid's executable; a process gone meanwhile (or a zombie: no exe) is Gone.
+std::unique_ptr<GoBinary> open_exe(int32_t pid) {
+  try {
+    return std::make_unique<GoBinary>("/proc/" + std::to_string(pid) + "/exe");
+  } catch (const Gone&) {
+    throw Gone("no process with pid " + std::to_string(pid) + " (it exited)");
+  }
+}
 
 // load_bias() is where pid's executable was loaded relative to its link-time addresses: 0 for a
 // fixed-address (ET_EXEC) binary, AT_PHDR minus the program headers' link address for a PIE.
@@ -255,7 +263,7 @@ Try read_once(Reader& r, int32_t pid) {
 bool is_go_program(int32_t pid) {
   if (!sys::pid_alive(pid)) throw Gone("no process with pid " + std::to_string(pid));
   try {
-    return GoBinary(exe_path(pid)).is_go();
+    return open_exe(pid)->is_go();
   } catch (const Gone&) {
     throw;
   } catch (const Error&) {
@@ -266,7 +274,8 @@ bool is_go_program(int32_t pid) {
 GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt) {
   const std::string pid_s = std::to_string(pid);
   if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s);
-  const GoBinary bin(exe_path(pid));
+  const std::unique_ptr<GoBinary> exe = open_exe(pid);
+  const GoBinary& bin = *exe;
   if (!bin.is_go()) throw Error("pid " + pid_s + " is not a Go program");
   const GoOffsets o = load_offsets(bin, pid);
   const uint64_t bias = load_bias(bin, pid);
