@@ -103,8 +103,10 @@ Field GoLayout::field(std::string_view type, std::string_view path) const {
   }
   const int tag = dwarf_tag(&cur);
   int size = dwarf_bytesize(&cur);
-  if (tag == DW_TAG_pointer_type && size <= 0) size = 8;
-  if (tag != DW_TAG_base_type && tag != DW_TAG_pointer_type) return f;
+  // Go describes a func value (a pointer to its closure) as a DW_TAG_subroutine_type of size 8.
+  const bool pointer = tag == DW_TAG_pointer_type || tag == DW_TAG_subroutine_type;
+  if (pointer && size <= 0) size = 8;
+  if (tag != DW_TAG_base_type && !pointer) return f;
   if (size != 1 && size != 2 && size != 4 && size != 8) return f;
   Dwarf_Attribute a;
   Dwarf_Word enc = 0;

@@ -163,14 +163,15 @@ Try read_once(Reader& r, int32_t pid) {
   valid.reserve(gptrs.size());
   for (uint64_t p : gptrs)
     if (p && p % 8 == 0) valid.push_back(p);
-  std::vector<uint8_t> recs(valid.size() * o.g_span);
-  const std::vector<bool> ok = mem.read_many(valid, o.g_span, recs.data());
+  // Not zeroed first: read_many() writes every byte (zeros where a record could not be read).
+  const auto recs = std::make_unique_for_overwrite<uint8_t[]>(valid.size() * o.g_span);
+  const std::vector<bool> ok = mem.read_many(valid, o.g_span, recs.get());
   std::unordered_map<uint64_t, size_t> g_index;  // g address -> index in s.gs
   std::vector<uint64_t> g_maddr;                  // each G's g.m, joined to an M id below
   s.gs.reserve(valid.size());
   g_maddr.reserve(valid.size());
   for (size_t i = 0; i < valid.size(); ++i) {
-    uint8_t* rec = recs.data() + i * o.g_span;
+    uint8_t* rec = recs.get() + i * o.g_span;
     GoroG g;
     bool good = ok[i] && r.decode_g(rec, goidgen, &g);
     for (int k = 0; !good && k < kGRetries; ++k)  // a torn record: read it again

@@ -56,7 +56,6 @@ bool RemoteMemory::read(uint64_t addr, void* out, size_t len) const {
 
 std::vector<bool> RemoteMemory::read_many(const std::vector<uint64_t>& addrs, size_t len, uint8_t* out) const {
   std::vector<bool> ok(addrs.size(), false);
-  std::memset(out, 0, addrs.size() * len);
   // Only ranges that pass readable() are asked for; a short result means "up to the first range
   // that failed" (the target unmapped it meanwhile): that record is lost, the rest is asked again.
   std::vector<size_t> idx;
@@ -75,9 +74,10 @@ std::vector<bool> RemoteMemory::read_many(const std::vector<uint64_t>& addrs, si
     const ssize_t got = readv(l.data(), r.data(), n);
     const size_t whole = got > 0 ? static_cast<size_t>(got) / len : 0;
     for (size_t k = 0; k < whole; ++k) ok[idx[pos + k]] = true;
-    if (whole < n) std::memset(out + idx[pos + whole] * len, 0, len);  // a partly copied record
     pos += whole + (whole < n ? 1 : 0);
   }
+  for (size_t i = 0; i < addrs.size(); ++i)
+    if (!ok[i]) std::memset(out + i * len, 0, len);  // unreadable, or copied only in part
   return ok;
 }
 

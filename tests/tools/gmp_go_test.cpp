@@ -87,17 +87,19 @@ void check_facts(const json& facts, const std::vector<json>& objs) {
 
   // Ms join LWPs by m.procid: each M's tid is a thread of the process; the running G's M holds a P.
   const std::set<int> tids = task_ids(facts["pid"]);
-  size_t ps = 0, ms = 0;
+  size_t ps = 0, ms = 0, sysmons = 0;
   for (const json& o : objs) {
     if (o["type"] == "p") ++ps;
     if (o["type"] != "m") continue;
     ++ms;
+    sysmons += o["sysmon"] == true;
     INFO("M " << o.dump());
     CHECK(tids.count(o["tid"].get<int>()) == 1);
     if (o["g"] == facts["spinning"][0]) CHECK(!o["p"].is_null());
   }
   CHECK(ps == facts["gomaxprocs"].get<size_t>());
   CHECK(ms == tids.size());  // the program starts no thread the runtime does not know as an M
+  CHECK(sysmons == 1);       // m.mstartfn is runtime.sysmon on exactly one M
 }
 
 }  // namespace
