@@ -137,7 +137,7 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
   bool first = true;
   for (auto [st, n] : by_state) out << (first ? "" : ", ") << n << ' ' << gstate_name(st), first = false;
   out << ")";
-  if (s.runtime == "goro" || s.stack_size) out << ", stack " << human_bytes(s.stack_size) << ", sysmon ticks " << s.sysmon_ticks;
+  if (s.runtime.empty() || s.runtime == "goro") out << ", stack " << human_bytes(s.stack_size) << ", sysmon ticks " << s.sysmon_ticks;
   else out << ", " << s.runtime << " (read from its memory while it runs: a best-effort snapshot)";
   if (v.prev) {
     const double dt = seconds_between(*v.prev, s);
