@@ -154,11 +154,6 @@ Try read_once(Reader& r, int32_t pid) {
   if (glen > kMaxGs) throw Error("pid " + std::to_string(pid) + ": runtime.allglen reads " + std::to_string(glen) + ", not a plausible count");
   std::vector<uint64_t> gptrs(glen);
   if (glen && !mem.read(garr, gptrs.data(), glen * 8)) t.moved = true;
-  std::vector<uint8_t> sched(o.s_span);
-  mem.read(o.sched + r.bias, sched.data(), sched.size());
-  const uint64_t goidgen = field_value(sched.data(), o.s_goidgen);
-  s.global_runq_len = std::min<uint64_t>(field_value(sched.data(), o.s_runqsize), kMaxGs);
-
   std::vector<uint64_t> valid;
   valid.reserve(gptrs.size());
   for (uint64_t p : gptrs)
@@ -166,6 +161,11 @@ Try read_once(Reader& r, int32_t pid) {
   // Not zeroed first: read_many() writes every byte (zeros where a record could not be read).
   const auto recs = std::make_unique_for_overwrite<uint8_t[]>(valid.size() * o.g_span);
   const std::vector<bool> ok = mem.read_many(valid, o.g_span, recs.get());
+  // sched after the Gs: a dead G reused meanwhile has a new goid, below goidgen only when read now.
+  std::vector<uint8_t> sched(o.s_span);
+  mem.read(o.sched + r.bias, sched.data(), sched.size());
+  const uint64_t goidgen = field_value(sched.data(), o.s_goidgen);
+  s.global_runq_len = std::min<uint64_t>(field_value(sched.data(), o.s_runqsize), kMaxGs);
   std::unordered_map<uint64_t, size_t> g_index;  // g address -> index in s.gs
   std::vector<uint64_t> g_maddr;                  // each G's g.m, joined to an M id below
   s.gs.reserve(valid.size());
