@@ -16,7 +16,7 @@ struct BenchCli {
 
 Runner setup_bench(CLI::App& app) {
   auto c = std::make_shared<BenchCli>();
-  app.add_flag("--quick", c->o.quick, "a few seconds instead of up to 30: fewer and shorter rounds");
+  app.add_flag("--quick", c->o.quick, "fewer and shorter rounds: about a second instead of several");
   app.add_flag("--json", c->json, "NDJSON: one bench_env object, then one bench_row object per row");
   app.add_option("--only", c->o.only, "only these rows: process, exec, thread, goro, go (commas or repeats)")
       ->option_text("ROW,...")

@@ -86,7 +86,7 @@ int switch_probe(ProbeIo& io, const Plan& plan) {
 
 int parked_gs(ProbeIo& io, int n) {
   run_goro(1, [&] {
-    io.report({});
+    io.report(nlohmann::json::object());
     if (!io.wait_go()) return;
     ::goro::chan<int> never;
     ::goro::wait_group wg;
@@ -111,7 +111,7 @@ CostRow measure_goro_row(const Plan& plan, Observer& obs) {
   row.title = "goro G";
   row.seed_create = "small";
   row.seed_switch = "very small";
-  row.create_how = "::goro::go+run+exit";
+  row.create_how = "goro::go+run+exit";
   Probe create = Probe::fork_fn(plan.create_cpus, [&](ProbeIo& io) {
     std::vector<double> ns;
     run_goro(plan.create_cpus.size(), [&] { ns = timed_rounds(plan.rounds, plan.g_batch, [&] { spawn_exit(plan.g_batch); }); });

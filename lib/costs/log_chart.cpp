@@ -14,7 +14,8 @@ const char* const kEighths[] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u2
 }  // namespace
 
 void print_log_chart(std::ostream& out, const std::string& title, const std::vector<Bar>& bars,
-                     const std::function<std::string(double)>& unit, int per_decade) {
+                     const std::function<std::string(double)>& unit, const std::function<std::string(int)>& axis,
+                     int per_decade) {
   double lo = 0, hi = 0;
   bool any = false;
   size_t label_w = 0;
@@ -30,21 +31,18 @@ void print_log_chart(std::ostream& out, const std::string& title, const std::vec
   if (!any) return;
   const int d0 = int(std::floor(lo)), d1 = std::max(int(std::ceil(hi)), d0 + 1);
   // The axis: each power of ten's label starts where its bar length ends.
-  std::string axis(label_w + 2, ' ');
+  std::string line(label_w + 2, ' ');
   for (int d = d0; d <= d1; ++d) {
-    const std::string l = unit(std::pow(10.0, d));
+    const std::string l = axis(d);
     const size_t at = label_w + 2 + size_t((d - d0) * per_decade);
-    if (axis.size() > at) continue;
-    axis.resize(at, ' ');
-    axis += l;
+    if (line.size() > at) continue;
+    line.resize(at, ' ');
+    line += l;
   }
-  out << axis << '\n';
+  out << line << '\n';
   for (const Bar& b : bars) {
+    if (b.value <= 0) continue;
     out << b.label << std::string(label_w - b.label.size() + 2, ' ');
-    if (b.value <= 0) {
-      out << "-\n";
-      continue;
-    }
     // A bar reaches from the axis's first power of ten to the value; at least one eighth.
     const int eighths = std::max(1, int(std::lround((std::log10(b.value) - d0) * per_decade * 8)));
     for (int i = 0; i < eighths / 8; ++i) out << kEighths[8];

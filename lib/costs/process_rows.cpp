@@ -121,7 +121,7 @@ CostRow measure_fork_row(const Plan& plan, Observer& obs) {
 
   row.memory_how = "a forked copy of taskscope, waiting";
   Probe idle = Probe::fork_fn({}, [](ProbeIo& io) {
-    io.report({});
+    io.report(nlohmann::json::object());
     io.wait_go();
     return 0;
   });

@@ -1,6 +1,7 @@
 // report.cpp: the bench table, its notes and charts, and its NDJSON.
 #include "costs/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -21,6 +22,21 @@ std::string ns_text(double ns) {
     return b;
   }
   return short_duration(uint64_t(std::llround(ns)));
+}
+
+// ns_axis() and bytes_axis() label the power of ten d: "100ns", "1us"; "1kB", "10MB".
+std::string ns_axis(int d) {
+  static const char* const kUnits[] = {"ns", "us", "ms", "s"};
+  if (d < 0) return "-";
+  const int u = std::min(d / 3, 3);
+  return std::string(size_t(1), '1') + std::string(size_t(d - 3 * u), '0') + kUnits[u];
+}
+
+std::string bytes_axis(int d) {
+  static const char* const kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+  if (d < 0) return "-";
+  const int u = std::min(d / 3, 4);
+  return std::string(size_t(1), '1') + std::string(size_t(d - 3 * u), '0') + kUnits[u];
 }
 
 std::string pct(const Spread& s) {
@@ -75,9 +91,11 @@ void print_how(std::ostream& out, const std::vector<CostRow>& rows) {
     out << "; memory " << r.memory_how << " (" << r.rss_units << (r.rss_units == 1 ? " unit" : " units")
         << "); reserved " << r.reserved_how << '\n';
   }
-  out << "  NVCSW/NIVCSW: the kernel's voluntary/involuntary switch counts of the switching tasks, read from\n"
-         "  outside around the test (the bench's own waits subtracted). Two tasks ping-ponging on one CPU\n"
-         "  cost the kernel one switch each way; goroutines switch without it.\n";
+  out << "  KERNEL V+I: the voluntary+involuntary switches the kernel counted for the switching tasks, read\n"
+         "  from outside (/proc) around the test, the bench's own waits subtracted. Two processes or threads\n"
+         "  ping-ponging on one CPU cost the kernel one switch each way: a block, or a preemption when the\n"
+         "  wakeup runs the partner first. Goroutines switch in user space: no voluntary switch at all; the\n"
+         "  involuntary ones are other tasks (or the runtime's monitor) taking the CPU.\n";
 }
 
 }  // namespace
@@ -86,13 +104,12 @@ void print_bench_table(std::ostream& out, const BenchResult& r) {
   print_env(out, r.env);
   for (const std::string& n : r.env.notes) out << "  note: " << n << '\n';
   const double c_create = cheapest(r.rows, &CostRow::create_ns), c_switch = cheapest(r.rows, &CostRow::switch_ns);
-  Table t({{"UNIT", Align::Left}, {"CREATE"}, {"±"}, {"SWITCH"}, {"±"}, {"ROUNDTRIP"}, {"SWITCHES"}, {"NVCSW"},
-           {"NIVCSW"}, {"RSS/UNIT"}, {"RESERVED"}, {"SEEDS SAY", Align::Left}, {"MEASURED", Align::Left}});
+  Table t({{"UNIT", Align::Left}, {"CREATE"}, {"±"}, {"SWITCH"}, {"±"}, {"ROUNDTRIP"}, {"SWITCHES"}, {"KERNEL V+I"}, {"RSS/UNIT"}, {"RESERVED"}, {"SEEDS SAY", Align::Left}, {"MEASURED", Align::Left}});
   for (const CostRow& row : r.rows) {
     const bool sw = row.switch_ns.valid();
     t.add({row.title, fig(row.create_ns), pct(row.create_ns), fig(row.switch_ns), pct(row.switch_ns),
            fig(row.roundtrip_ns), sw ? std::to_string(row.switches) : "-",
-           row.kernel_watched ? std::to_string(row.nvcsw) : "-", row.kernel_watched ? std::to_string(row.nivcsw) : "-",
+           row.kernel_watched ? std::to_string(row.nvcsw) + "+" + std::to_string(row.nivcsw) : "-",
            bytes_text(double(row.rss_bytes)), bytes_text(double(row.reserved_bytes)),
            row.seed_create + (sw ? " / " + row.seed_switch : ""),
            ratio(row.create_ns, c_create) + (sw ? " / " + ratio(row.switch_ns, c_switch) : "")});
@@ -107,11 +124,11 @@ void print_bench_table(std::ostream& out, const BenchResult& r) {
     mem.push_back({row.title, double(row.rss_bytes)});
   }
   out << '\n';
-  print_log_chart(out, "create, ns per unit (log scale)", create, ns_text);
+  print_log_chart(out, "create, ns per unit (log scale)", create, ns_text, ns_axis);
   out << '\n';
-  print_log_chart(out, "switch, ns per switch (log scale)", sw, ns_text);
+  print_log_chart(out, "switch, ns per switch (log scale)", sw, ns_text, ns_axis);
   out << '\n';
-  print_log_chart(out, "memory, RSS bytes per idle unit (log scale)", mem, bytes_text);
+  print_log_chart(out, "memory, RSS bytes per idle unit (log scale)", mem, bytes_text, bytes_axis);
 }
 
 void print_bench_json(std::ostream& out, const BenchResult& r) {

@@ -40,14 +40,14 @@ struct CostRow {
 
 // Plan is how much each measurement does; quick() is a fraction of full().
 struct Plan {
-  int rounds = 7;             // measured rounds per figure; one warm-up round more is discarded
-  int fork_batch = 200;       // processes forked per round
-  int exec_batch = 100;       // processes vfork+exec'd per round
-  int thread_batch = 500;     // threads created per round
-  int g_batch = 20000;        // goroutines spawned per round (1000 in flight at most)
-  int trips = 5000;           // process and thread ping-pong round trips per round
-  int yields = 100000;        // yields per goroutine per round
-  int chan_trips = 50000;     // channel round trips per round
+  int rounds = 9;             // measured rounds per figure; one warm-up round more is discarded
+  int fork_batch = 500;       // processes forked per round
+  int exec_batch = 300;       // processes vfork+exec'd per round
+  int thread_batch = 2000;     // threads created per round
+  int g_batch = 50000;        // goroutines spawned per round (1000 in flight at most)
+  int trips = 20000;           // process and thread ping-pong round trips per round
+  int yields = 200000;        // yields per goroutine per round
+  int chan_trips = 100000;     // channel round trips per round
   int park_threads = 128;     // idle threads whose RSS is averaged
   int park_gs = 4096;         // idle goroutines whose RSS is averaged
   std::vector<int> create_cpus;  // CPUs the create rounds may use (--cpus)

@@ -91,7 +91,7 @@ int futex_pingpong(ProbeIo& io, int rounds, int trips) {
 int parked_threads(ProbeIo& io, int n) {
   int p[2];
   if (pipe(p) != 0) throw Error("bench: cannot create a pipe");
-  io.report({});
+  io.report(nlohmann::json::object());
   if (!io.wait_go()) return 1;
   std::vector<pthread_t> threads(static_cast<size_t>(n));
   auto park = [](void* fd) -> void* {
