@@ -113,12 +113,7 @@ std::string go_program(const std::string& go, std::ostream& note) {
 }
 
 CostRow measure_go_row(const Plan& plan, Observer& obs, const std::string& program) {
-  CostRow row;
-  row.id = row.kind = "go";
-  row.title = "Go goroutine";
-  row.seed_create = "small";
-  row.seed_switch = "very small";
-  row.create_how = "go func()+run+exit";
+  CostRow row = make_row("go", "go", "Go goroutine", "small", "very small", "go func()+run+exit");
   const std::string rounds = std::to_string(plan.rounds);
   const std::string procs = "GOMAXPROCS=" + std::to_string(plan.create_cpus.size());
   Probe create = Probe::exec(plan.create_cpus, {program, "create", rounds, std::to_string(plan.g_batch)}, {procs});

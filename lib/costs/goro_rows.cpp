@@ -106,12 +106,7 @@ int parked_gs(ProbeIo& io, int n) {
 }  // namespace
 
 CostRow measure_goro_row(const Plan& plan, Observer& obs) {
-  CostRow row;
-  row.id = row.kind = "goro";
-  row.title = "goro G";
-  row.seed_create = "small";
-  row.seed_switch = "very small";
-  row.create_how = "goro::go+run+exit";
+  CostRow row = make_row("goro", "goro", "goro G", "small", "very small", "goro::go+run+exit");
   Probe create = Probe::fork_fn(plan.create_cpus, [&](ProbeIo& io) {
     std::vector<double> ns;
     run_goro(plan.create_cpus.size(), [&] { ns = timed_rounds(plan.rounds, plan.g_batch, [&] { spawn_exit(plan.g_batch); }); });

@@ -3,6 +3,18 @@
 
 namespace ts::costs {
 
+CostRow make_row(const char* id, const char* kind, const char* title, const char* seed_create,
+                 const char* seed_switch, const char* create_how) {
+  CostRow row;
+  row.id = id;
+  row.kind = kind;
+  row.title = title;
+  row.seed_create = seed_create;
+  row.seed_switch = seed_switch;
+  row.create_how = create_how;
+  return row;
+}
+
 Plan Plan::full() { return Plan{}; }
 
 Plan Plan::quick() {

@@ -78,6 +78,16 @@ bool pin_self(const std::vector<int>& cpus) {
   return sched_setaffinity(0, sizeof set, &set) == 0;
 }
 
+Probe Probe::adopt(pid_t pid, const int report[2], const int control[2]) {
+  close(report[1]);
+  close(control[0]);
+  Probe pr;
+  pr.pid_ = pid;
+  pr.report_fd_ = report[0];
+  pr.control_fd_ = control[1];
+  return pr;
+}
+
 Probe Probe::fork_fn(const std::vector<int>& cpus, std::function<int(ProbeIo&)> fn) {
   Pipes p = make_pipes();
   const pid_t pid = fork();
@@ -95,13 +105,7 @@ Probe Probe::fork_fn(const std::vector<int>& cpus, std::function<int(ProbeIo&)> 
     }
     _exit(rc);  // never the parent's atexit handlers or its buffered output
   }
-  close(p.report[1]);
-  close(p.control[0]);
-  Probe pr;
-  pr.pid_ = pid;
-  pr.report_fd_ = p.report[0];
-  pr.control_fd_ = p.control[1];
-  return pr;
+  return adopt(pid, p.report, p.control);
 }
 
 Probe Probe::exec(const std::vector<int>& cpus, const std::vector<std::string>& argv,
@@ -127,13 +131,7 @@ Probe Probe::exec(const std::vector<int>& cpus, const std::vector<std::string>& 
     execve(args[0], args.data(), envp.data());
     _exit(127);
   }
-  close(p.report[1]);
-  close(p.control[0]);
-  Probe pr;
-  pr.pid_ = pid;
-  pr.report_fd_ = p.report[0];
-  pr.control_fd_ = p.control[1];
-  return pr;
+  return adopt(pid, p.report, p.control);
 }
 
 Probe::Probe(Probe&& o) noexcept

@@ -56,6 +56,8 @@ class Probe {
 
  private:
   Probe() = default;
+  // adopt() is the parent's side of a started child: it keeps the ends it uses, closes the others.
+  static Probe adopt(pid_t pid, const int report[2], const int control[2]);
   pid_t pid_ = -1;
   int report_fd_ = -1;   // read end of the child's reports
   int control_fd_ = -1;  // write end of the child's control pipe

@@ -100,20 +100,10 @@ uint64_t stack_limit() {
 }
 
 CostRow measure_fork_row(const Plan& plan, Observer& obs) {
-  CostRow row;
-  row.id = "process";
-  row.kind = "process";
-  row.title = "process fork";
-  row.seed_create = row.seed_switch = "big";
-  row.create_how = "fork+exit+wait";
-  Probe create = Probe::fork_fn(plan.create_cpus, [&](ProbeIo& io) {
-    io.report({{"create_ns", timed_rounds(plan.rounds, plan.fork_batch, [&] {
-                  for (int i = 0; i < plan.fork_batch; ++i) fork_exit_wait();
-                })}});
-    return 0;
+  CostRow row = make_row("process", "process", "process fork", "big", "big", "fork+exit+wait");
+  row.create_ns = measure_create(plan.create_cpus, plan.rounds, plan.fork_batch, "fork", [&] {
+    for (int i = 0; i < plan.fork_batch; ++i) fork_exit_wait();
   });
-  row.create_ns = spread_of(create.next("fork", 300000).at("create_ns").get<std::vector<double>>());
-  create.finish();
 
   row.switch_how = row.roundtrip_how = "pipe";
   Probe sw = Probe::fork_fn({plan.switch_cpu}, [&](ProbeIo& io) { return pipe_pingpong(io, plan.rounds, plan.trips); });
@@ -136,23 +126,13 @@ CostRow measure_exec_row(const Plan& plan, Observer& obs) {
   const std::string helper = exec_helper_path();
   if (access(helper.c_str(), X_OK) != 0)
     throw Error("bench: the exec row's helper " + helper + " is missing (build it with make, or use --only to skip exec)");
-  CostRow row;
-  row.id = "exec";
-  row.kind = "process";
-  row.title = "process exec";
-  row.seed_create = row.seed_switch = "big";
-  row.create_how = "vfork+exec(static)+wait";
-  Probe create = Probe::fork_fn(plan.create_cpus, [&](ProbeIo& io) {
-    std::string path = helper;
-    char* argv[] = {path.data(), nullptr};
-    if (vfork_exec_wait(argv) != 0) throw Error("bench: " + helper + " did not run");
-    io.report({{"create_ns", timed_rounds(plan.rounds, plan.exec_batch, [&] {
-                  for (int i = 0; i < plan.exec_batch; ++i) vfork_exec_wait(argv);
-                })}});
-    return 0;
+  CostRow row = make_row("exec", "process", "process exec", "big", "big", "vfork+exec(static)+wait");
+  std::string path = helper;
+  char* argv[] = {path.data(), nullptr};
+  row.create_ns = measure_create(plan.create_cpus, plan.rounds, plan.exec_batch, "vfork+exec", [&] {
+    for (int i = 0; i < plan.exec_batch; ++i)
+      if (vfork_exec_wait(argv) != 0) throw Error(helper + " did not run");
   });
-  row.create_ns = spread_of(create.next("vfork+exec", 300000).at("create_ns").get<std::vector<double>>());
-  create.finish();
 
   row.memory_how = "the static helper, waiting";
   Probe idle = Probe::exec({}, {helper, "wait"});

@@ -38,6 +38,10 @@ struct CostRow {
   std::string seed_switch;  // "big", "medium", "very small"
 };
 
+// make_row() starts a row with its names, the seeds' words and how units are created.
+CostRow make_row(const char* id, const char* kind, const char* title, const char* seed_create,
+                 const char* seed_switch, const char* create_how);
+
 // Plan is how much each measurement does; quick() is a fraction of full().
 struct Plan {
   int rounds = 9;             // measured rounds per figure; one warm-up round more is discarded

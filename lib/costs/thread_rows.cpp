@@ -119,20 +119,10 @@ int parked_threads(ProbeIo& io, int n) {
 }  // namespace
 
 CostRow measure_thread_row(const Plan& plan, Observer& obs) {
-  CostRow row;
-  row.id = "thread";
-  row.kind = "thread";
-  row.title = "thread";
-  row.seed_create = row.seed_switch = "medium";
-  row.create_how = "pthread_create+join";
-  Probe create = Probe::fork_fn(plan.create_cpus, [&](ProbeIo& io) {
-    io.report({{"create_ns", timed_rounds(plan.rounds, plan.thread_batch, [&] {
-                  for (int i = 0; i < plan.thread_batch; ++i) create_join();
-                })}});
-    return 0;
+  CostRow row = make_row("thread", "thread", "thread", "medium", "medium", "pthread_create+join");
+  row.create_ns = measure_create(plan.create_cpus, plan.rounds, plan.thread_batch, "pthread_create", [&] {
+    for (int i = 0; i < plan.thread_batch; ++i) create_join();
   });
-  row.create_ns = spread_of(create.next("pthread_create", 300000).at("create_ns").get<std::vector<double>>());
-  create.finish();
 
   row.switch_how = row.roundtrip_how = "futex";
   Probe sw = Probe::fork_fn({plan.switch_cpu}, [&](ProbeIo& io) { return futex_pingpong(io, plan.rounds, plan.trips); });

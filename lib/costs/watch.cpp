@@ -28,6 +28,17 @@ void all_asleep(Observer& obs, const Tasks& tasks) {
 
 }  // namespace
 
+Spread measure_create(const std::vector<int>& cpus, int rounds, int units, const std::string& what,
+                      const std::function<void()>& body) {
+  Probe p = Probe::fork_fn(cpus, [&](ProbeIo& io) {
+    io.report({{"create_ns", timed_rounds(rounds, units, body)}});
+    return 0;
+  });
+  const Spread s = spread_of(p.next(what, 300000).at("create_ns").get<std::vector<double>>());
+  p.finish();
+  return s;
+}
+
 Watched watch_switches(Probe& p, Observer& obs, const std::string& what, uint64_t handshake) {
   const nlohmann::json hello = p.next(what);
   Tasks tasks;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,11 @@ struct Watched {
   nlohmann::json result;  // the probe's second report
   Switches delta;         // over the watched tasks, the protocol's own waits subtracted
 };
+
+// measure_create() forks a probe pinned to `cpus` that times `body` (which creates `units`
+// units) over timed_rounds() and returns the per-unit Spread; `what` names it in errors.
+Spread measure_create(const std::vector<int>& cpus, int rounds, int units, const std::string& what,
+                      const std::function<void()>& body);
 
 // watch_switches() runs a switch test. The probe's protocol: report {"tasks":[[pid,tid],...]}
 // (the tasks that will switch), wait for go, switch, report its result, then block (each task in
