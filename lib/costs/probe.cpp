@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -175,8 +176,18 @@ nlohmann::json Probe::next(const std::string& what, int timeout_ms) {
 }
 
 void Probe::go() {
+  // A child that died already must not kill us with SIGPIPE: the write fails (EPIPE) with the
+  // signal blocked, the pending signal is taken back, and next() then reports the child's end.
+  sigset_t pipe_set, old;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
   const char c = 'g';
-  write_all(control_fd_, &c, 1);
+  if (!write_all(control_fd_, &c, 1) && errno == EPIPE) {
+    const timespec now{0, 0};
+    sigtimedwait(&pipe_set, nullptr, &now);
+  }
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
 }
 
 int Probe::finish() {
