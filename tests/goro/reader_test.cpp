@@ -11,6 +11,7 @@
 #include "goro/reader.h"
 #include "goro/segment.h"
 #include "model/error.h"
+#include "../support/support.h"
 #include "segment_builder.h"
 
 using namespace ts;
@@ -230,9 +231,11 @@ TEST_CASE("read_goro names a missing process and a process without goro state", 
   REQUIRE(child > 0);
   waitpid(child, nullptr, 0);
   CHECK_THROWS_WITH(goro::read_goro(child), "no process with pid " + std::to_string(child));
-  const pid_t parent = getppid();
-  CHECK_THROWS_WITH(goro::read_goro(parent), "pid " + std::to_string(parent) + " publishes no goro state (/dev/shm/goro." +
-                                                 std::to_string(parent) + " not found): is it a goro program?");
+  test::Fixture plain("segments");  // a C program: no goro state
+  test::forget_stale_goro_segment(plain.pid());
+  const pid_t other = plain.pid();
+  CHECK_THROWS_WITH(goro::read_goro(other), "pid " + std::to_string(other) + " publishes no goro state (/dev/shm/goro." +
+                                                std::to_string(other) + " not found): is it a goro program?");
 }
 
 TEST_CASE("read_goro reads a segment published under /dev/shm and joins M tids to /proc", "[goro]") {

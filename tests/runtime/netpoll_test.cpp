@@ -1,5 +1,6 @@
 // netpoll_test.cpp: the netpoller through goro::net: echo over loopback with concurrent clients,
 // a G blocked in IO wait does not stall the others, close wakes blocked readers, errors.
+#include <chrono>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -116,7 +117,12 @@ TEST_CASE("netpoll: a G blocked in IO wait does not stall other Gs, even with 1 
       });
     }
     for (int g = 0; g < 4; ++g) work += *sums.recv();
-    has_waiters_while_blocked = goro::detail::netpoll_has_waiters();
+    // The reader may still be queued on another P (or mid-park) when the others finish: give it
+    // until it parks in IO wait, which it must do eventually (it never gets a byte).
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!(has_waiters_while_blocked = goro::detail::netpoll_has_waiters()) &&
+           std::chrono::steady_clock::now() < give_up)
+      goro::sleep_for(std::chrono::milliseconds(1));
     server.close();  // wakes the reader
     reader_done.recv();
   });

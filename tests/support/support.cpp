@@ -147,6 +147,8 @@ int Fixture::stop() {
 
 Fixture::~Fixture() { stop(); }
 
+void forget_stale_goro_segment(pid_t pid) { unlink(("/dev/shm/goro." + std::to_string(pid)).c_str()); }
+
 int raw_control(const std::string& text, char allowed) {
   for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);

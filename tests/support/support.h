@@ -57,6 +57,11 @@ class Fixture {
   int status_ = -1;
 };
 
+// forget_stale_goro_segment() removes /dev/shm/goro.PID. Call it only for a running fixture that
+// links no goro: a segment by that name can then only be left by an earlier goro process that died
+// by SIGKILL with the same pid, and tests expecting "publishes no goro state" must not see it.
+void forget_stale_goro_segment(pid_t pid);
+
 // lines() splits a program's output into its lines, without the newlines.
 std::vector<std::string> lines(const std::string& text);
 
