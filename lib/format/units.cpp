@@ -32,6 +32,24 @@ std::string cpu_time(uint64_t ns) {
   return buf;
 }
 
+std::string cpu_time_plus(uint64_t ns) {
+  const uint64_t cs = ns / 10000000;  // hundredths of a second
+  const uint64_t s = cs / 100, h = s / 3600;
+  char buf[48];
+  if (h == 0) std::snprintf(buf, sizeof buf, "%" PRIu64 ":%02" PRIu64 ".%02" PRIu64, s / 60, s % 60, cs % 100);
+  else if (h < 100) std::snprintf(buf, sizeof buf, "%" PRIu64 "h%02" PRIu64 ":%02" PRIu64, h, s / 60 % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%" PRIu64 "h", h);
+  return buf;
+}
+
+std::string per_second(double r) {
+  char buf[32];
+  if (r >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", r / 1e6);
+  else if (r >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", r / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f", r < 0 ? 0 : r);
+  return buf;
+}
+
 std::string short_duration(uint64_t ns) {
   char buf[48];
   if (ns < 1000) std::snprintf(buf, sizeof buf, "%" PRIu64 "ns", ns);

@@ -14,6 +14,13 @@ std::string kib(uint64_t bytes);
 // cpu_time() prints CPU time as ps's TIME column: "[DD-]HH:MM:SS".
 std::string cpu_time(uint64_t ns);
 
+// cpu_time_plus() prints CPU time as htop's TIME+ column: "M:SS.cc" (hundredths) under an hour,
+// "HhMM:SS" under 100 hours, then "Hh" alone.
+std::string cpu_time_plus(uint64_t ns);
+
+// per_second() prints a rate: "0", "7", "950", "12.3k", "4.5M" (no unit; the column says "/s").
+std::string per_second(double rate);
+
 // short_duration() prints a duration with a unit that fits: "850ns", "12.3us", "4.56ms", "1.20s", "3m05s".
 std::string short_duration(uint64_t ns);
 

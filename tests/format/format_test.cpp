@@ -44,6 +44,17 @@ TEST_CASE("units") {
   CHECK(hex(255) == "0xff");
 }
 
+TEST_CASE("htop's TIME+ and rates as top prints them") {
+  CHECK(cpu_time_plus(0) == "0:00.00");
+  CHECK(cpu_time_plus(83'450'000'000ull) == "1:23.45");
+  CHECK(cpu_time_plus(3'723'000'000'000ull) == "1h02:03");
+  CHECK(cpu_time_plus(360'000'000'000'000ull) == "100h");
+  CHECK(per_second(0) == "0");
+  CHECK(per_second(7.4) == "7");
+  CHECK(per_second(12345) == "12.3k");
+  CHECK(per_second(4.5e6) == "4.5M");
+}
+
 TEST_CASE("Table escapes what other processes named, and aligns what it prints") {
   CHECK(printed({{"7", "\x1b[2Jx", "a\nFAKE ROW"}, {"12", "ok", "b"}}) ==
         "ID NAME     CMD\n"
