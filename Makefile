@@ -54,7 +54,7 @@ CPPFLAGS := -Ilib -Itools -Iruntime/include -I$(GEN) -MMD -MP \
 CXXFLAGS := -std=c++20 $(OPT) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lncursesw -ltinfo -lstdc++
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
