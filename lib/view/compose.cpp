@@ -211,7 +211,8 @@ Screen compose(const Frame& f, TopState& st, const TopInputs& in, const ScreenOp
   const int body_y = static_cast<int>(s.lines.size());
   const int body_h = body_end - body_y;
 
-  table = build_table(f, st, in.labels ? *in.labels : GoroLabels{});
+  static const GoroLabels kNoLabels;  // (a conditional with a temporary would copy: rows point into it)
+  table = build_table(f, st, in.labels ? *in.labels : kNoLabels);
   std::vector<Line> body;
   pane_lines = 0;
   const bool menu = st.prompt == Prompt::Signal || st.prompt == Prompt::SortMenu;

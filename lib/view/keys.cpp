@@ -28,7 +28,7 @@ constexpr KeyHelp kKeys[] = {
     {"Enter", "detail: the process's threads, memory segments and events"},
     {"e", "events: clone, exec and exit as they happen, with the clone's verdict"},
     {"g", "G/M/P: the goro runtime of the selected (or first) goro process"},
-    {"a", "layout: table first (htop) or graphs first (gotop)"},
+    {"a F2", "layout: table first (htop) or graphs first (gotop)"},
     {"Esc", "back to the table; close a prompt or menu"},
     {"? F1 h", "this help"},
     {"q F10", "quit"},
@@ -252,7 +252,7 @@ Effect apply_key(TopState& st, const Key& key, const KeyContext& ctx) {
     st.message = st.paused ? "paused: the frame on screen stays (p resumes)" : "";
     return {EffectKind::Pause, {}, st.paused ? 1 : 0};
   }
-  if (c == 'a') {
+  if (c == 'a' || f == 2) {
     st.layout = st.layout == Layout::TableFirst ? Layout::GraphFirst : Layout::TableFirst;
     return {};
   }

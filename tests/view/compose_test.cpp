@@ -143,3 +143,18 @@ TEST_CASE("the graph-first layout charts CPU per core from the history, and it r
   CHECK(all(busy).find("CPU0 100.0%") != std::string::npos);
   CHECK(braille_dots(all(busy)) > idle + 30);
 }
+
+TEST_CASE("an M's LWP row shows the goro label it is given, in its own colour", "[top][screen]") {
+  FrameBuilder b = hostile();
+  const GoroLabels labels{{21, "M3 \u2192 G1234 worker()"}};
+  TopState st;
+  st.mode = TableMode::Threads;
+  TopInputs in;
+  in.labels = &labels;
+  const Screen s = shown(b.f, st, 200, 40, true, in);
+  bool found = false;
+  for (const Line& l : s.lines)
+    for (const Span& sp : l.spans)
+      if (sp.text.find("M3 \u2192 G1234 worker()") != std::string::npos) found = sp.style == Style::Goro;
+  CHECK(found);
+}

@@ -42,11 +42,13 @@ TEST_CASE("each goro M is joined to its LWP row, which shows the M and the G it 
     CHECK(j.lwp->tgid == pid);
     REQUIRE(labels.count(j.m->tid) == 1);
     const std::string& l = labels.at(j.m->tid);
+    INFO(l);
     CHECK(l.rfind("M" + std::to_string(j.m->id), 0) == 0);
     if (j.m->cur_goid == main_goid) {
       main_shown = true;
       CHECK(l.find("\u2192 G" + std::to_string(main_goid)) != std::string::npos);
-      CHECK(l.find("main::") != std::string::npos);  // the G's function, named from the binary's symbols
+      CHECK(l.find("goro::detail::main_tramp()") != std::string::npos);  // its function, from the binary's symbols
+      CHECK(l.find("(syscall)") != std::string::npos);  // it sits in read(2) of stdin
     }
   }
   CHECK(main_shown);  // the main G sits in a read() of stdin on its M

@@ -9,6 +9,7 @@
 #include "top.h"
 #include "view/compose.h"
 #include "view/header.h"
+#include "view/symbol_cache.h"
 
 namespace ts::tools::top {
 
@@ -77,6 +78,8 @@ int run_batch(const TopOptions& o, Context& ctx) {
   collector.start();
   const std::string source = collector.source_name();
   view::TopState st = initial_state(o);
+  view::SymbolCache symbols;
+  const view::SymbolizeFn symbolize = [&](int32_t pid, uint64_t pc) { return symbols.name(pid, pc); };
   // The first pass has no rates: a second one shortly after gives the first frame its CPU% and
   // switch rates, as top's first batch frame has.
   auto first = next_frame(collector);
@@ -85,7 +88,8 @@ int run_batch(const TopOptions& o, Context& ctx) {
   for (int n = 0; o.frames == 0 || n < o.frames; ++n) {
     auto f = next_frame(collector);
     if (!f) break;
-    const view::GoroLabels labels = view::goro_labels(*f, {}, true);
+    symbols.retain(*f);
+    const view::GoroLabels labels = view::goro_labels(*f, symbolize, true);
     view::TableView v = view::build_table(*f, st, labels);
     if (o.json) {
       print_json(ctx.out, n + 1, *f, v, labels, source);

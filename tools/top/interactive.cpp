@@ -82,9 +82,16 @@ void load_maps(view::DetailMaps& m, int32_t pid) {
 }  // namespace
 
 int run_interactive(const TopOptions& o, Context&) {
-  view::Collector collector(collector_config(o));
   install_stop_signals();
-  Terminal term;
+  Terminal term;  // first: the screen says "reading tasks" while the sources and tracers load
+  {
+    view::Screen s;
+    s.opt = term.options();
+    s.lines.resize(static_cast<size_t>(std::max(s.opt.height, 1)));
+    s.lines[0].add("taskscope top: starting (loading the task source and the event tracers)...", view::Style::Title);
+    term.draw(s);
+  }
+  view::Collector collector(collector_config(o));
   collector.start();
   const std::string source = collector.source_name();
 
