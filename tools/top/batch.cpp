@@ -1,10 +1,12 @@
 // batch.cpp: `taskscope top -b`: frames as text (header, then the whole table) or as NDJSON.
 #include <poll.h>
 
+#include <algorithm>
 #include <climits>
 #include <thread>
 
 #include "format/ndjson.h"
+#include "model/error.h"
 #include "output.h"
 #include "top.h"
 #include "view/compose.h"
@@ -74,7 +76,8 @@ void print_json(std::ostream& out, int frame, const view::Frame& f, const view::
 }  // namespace
 
 int run_batch(const TopOptions& o, Context& ctx) {
-  view::Collector collector(collector_config(o));
+  const view::CollectorConfig cfg = collector_config(o);
+  view::Collector collector(cfg);
   collector.start();
   const std::string source = collector.source_name();
   view::TopState st = initial_state(o);
@@ -83,6 +86,17 @@ int run_batch(const TopOptions& o, Context& ctx) {
   // The first pass has no rates: a second one shortly after gives the first frame its CPU% and
   // switch rates, as top's first batch frame has.
   auto first = next_frame(collector);
+  if (first) {
+    // -p names processes that do not exist: said once; when none does there is nothing to show.
+    std::vector<int32_t> missing;
+    for (int32_t pid : cfg.pids)
+      if (!first->snap.find(pid) && std::find(missing.begin(), missing.end(), pid) == missing.end()) missing.push_back(pid);
+    std::string list;
+    for (int32_t pid : missing) list += (list.empty() ? "" : ", ") + std::to_string(pid);
+    const std::string msg = std::string(missing.size() == 1 ? "no process with pid " : "no process with pids ") + list;
+    if (!missing.empty() && missing.size() == cfg.pids.size()) throw Error(msg);
+    if (!missing.empty()) ctx.err << "taskscope: " << msg << '\n';
+  }
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   collector.refresh();
   for (int n = 0; o.frames == 0 || n < o.frames; ++n) {
