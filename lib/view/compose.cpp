@@ -15,7 +15,7 @@ namespace {
 // kWidth is each column's minimum width, so columns stay put as values change.
 int min_width(std::string_view id) {
   static const std::pair<std::string_view, int> w[] = {
-      {"pid", 7},      {"tid", 7},     {"user", 9},      {"pri", 3},       {"ni", 3},      {"virt", 5},
+      {"pid", 5},      {"tid", 5},     {"user", 8},      {"pri", 3},       {"ni", 3},      {"virt", 5},
       {"res", 5},      {"state", 1},   {"pcpu", 5},      {"pmem", 5},      {"timeplus", 9}, {"nlwp", 4},
       {"nvcsw_ps", 7}, {"nivcsw_ps", 8}, {"delay", 6}};
   for (const auto& [k, v] : w)

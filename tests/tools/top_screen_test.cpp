@@ -81,7 +81,9 @@ TEST_CASE("top -H shows a process's threads by their own names; the filter and s
   REQUIRE(s.wait_for_text("pid " + pid + " (named_threads)", kLong));
   s.send("Escape");
   s.send("q");
-  REQUIRE(s.wait_for([&](const std::string&) { return s.exit_status() != -1; }, kLong));
+  const bool ended = s.wait_for([&](const std::string&) { return s.exit_status() != -1; }, kLong);
+  INFO("alive " << s.alive() << " pid " << s.pid() << "\n" << s.text());
+  REQUIRE(ended);
   CHECK(s.exit_status() == 0);
 }
 
@@ -94,9 +96,13 @@ TEST_CASE("top's sort menu and I change the order of the rows", "[top][tmux]") {
   const std::string hi = lo == pa ? pb : pa;
   TmuxSession s(top_argv({"-p", pa + "," + pb}), 140, 30, kUtf8);
   auto order = [&](const std::string& t) {
-    const size_t x = t.find("\n" + std::string(7 - lo.size(), ' ') + lo + " ");
-    const size_t y = t.find("\n" + std::string(7 - hi.size(), ' ') + hi + " ");
-    return x == std::string::npos || y == std::string::npos ? 0 : x < y ? 1 : -1;
+    // Where each pid's row starts (the PID column is right-aligned).
+    auto at = [&](const std::string& pid) {
+      std::smatch m;
+      return std::regex_search(t, m, std::regex("\n *" + pid + " ")) ? m.position(0) : -1;
+    };
+    const long x = at(lo), y = at(hi);
+    return x < 0 || y < 0 ? 0 : x < y ? 1 : -1;
   };
   REQUIRE(s.wait_for([&](const std::string& t) { return order(t) != 0; }, kLong));
   s.send("F6");
@@ -222,7 +228,9 @@ TEST_CASE("top shrinks to 20x5 and grows back without losing its state", "[top][
   s.resize(120, 30);
   REQUIRE(s.wait_for([](const std::string& t) { return t.find("worker-1") != std::string::npos && t.find("Load average") != std::string::npos; }, kLong));
   s.send("q");
-  REQUIRE(s.wait_for([&](const std::string&) { return s.exit_status() != -1; }, kLong));
+  const bool ended = s.wait_for([&](const std::string&) { return s.exit_status() != -1; }, kLong);
+  INFO(s.text());
+  REQUIRE(ended);
   CHECK(s.exit_status() == 0);
 }
 
