@@ -49,10 +49,13 @@ ifneq ($(SANFLAGS),)
   WARN += -Wno-maybe-uninitialized
 endif
 OPT := -O2 -g -fno-omit-frame-pointer
-CPPFLAGS := -Ilib -Itools -Iruntime/include -I$(GEN) -MMD -MP \
-  -DTS_BUILD_DIR='"$(abspath $(BUILD))"'
-CXXFLAGS := -std=c++20 $(OPT) $(WARN) -pthread $(SANFLAGS)
-CFLAGS := -std=gnu11 $(OPT) $(WARN) -pthread $(SANFLAGS)
+# Frames larger than a page probe each page as they grow, so no frame can jump a goroutine's stack
+# guard into a neighbour's stack (runtime/HACKING.md, "Fixed stacks").
+HARDEN := -fstack-clash-protection
+DEPFLAGS := -MMD -MP -DTS_BUILD_DIR='"$(abspath $(BUILD))"'
+CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
+CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
+CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
 LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lncursesw -ltinfo -lstdc++
 
@@ -63,6 +66,7 @@ DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann
 BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
 
 # ---- sources ---------------------------------------------------------------------------------------
+BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
 LIB_SRCS := $(sort $(shell find lib -name '*.cpp'))
 TOOL_SRCS := $(sort $(filter-out tools/main.cpp,$(shell find tools -name '*.cpp')))
 RT_SRCS := $(sort $(wildcard runtime/src/*.cpp runtime/src/*.S))
@@ -76,6 +80,7 @@ EXAMPLE_SRCS := $(sort $(wildcard runtime/examples/*.cpp))
 
 obj = $(patsubst %,$(BUILD)/obj/%.o,$(basename $(1)))
 SKELS := $(BPF_SRCS:bpf/%.bpf.c=$(GEN)/%.skel.h)
+BASE_A := $(BUILD)/lib/libtsbase.a
 LIB_A := $(BUILD)/lib/libtaskscope.a
 TOOLS_A := $(BUILD)/lib/libtstools.a
 GORO_A := $(BUILD)/lib/libgoro.a
@@ -174,6 +179,14 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/obj/%.o: %.S
 	$(call say,AS,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(SANFLAGS) -c $< -o $@
 
+# The floors see only what lies below them: base/ sees itself, runtime/ sees base/ and its own
+# headers, so an #include from lib/ in either fails to build (runtime/HACKING.md, docs/ARCHITECTURE.md).
+$(call obj,$(BASE_SRCS)): CPPFLAGS := -Ibase $(DEPFLAGS)
+$(call obj,$(RT_SRCS)): CPPFLAGS := -Ibase -Iruntime/include $(DEPFLAGS)
+# This fixture shows what the guard alone catches in code built without stack-clash probes.
+$(BUILD)/obj/tests/fixtures/goro_overflow_noprobe.o: CXXFLAGS += -fno-stack-clash-protection
+
+$(BASE_A): $(call obj,$(BASE_SRCS))
 $(LIB_A): $(call obj,$(LIB_SRCS))
 $(TOOLS_A): $(call obj,$(TOOL_SRCS))
 $(GORO_A): $(call obj,$(RT_SRCS))
@@ -181,26 +194,26 @@ $(BUILD)/lib/%.a:
 	$(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 
 # Subcommands register themselves from static objects, so the tools archive is linked whole.
-$(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(LDLIBS)
+$(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(BASE_A) $(LDLIBS)
 
-$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A)
+$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) \
-	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(LDLIBS)
+	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(BASE_A) $(LDLIBS)
 
 # The runtime tests link only the runtime: they are what the TSan and ASan builds cover.
-$(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(LDLIBS)
+$(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A) $(LDLIBS)
 
 # Fixtures are standalone programs; goro_*.cpp fixtures link the goro runtime.
-$(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A)) $(LDLIBS)
+$(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A) $(BASE_A)) $(LDLIBS)
 
-$(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(LDLIBS)
+$(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(BASE_A) $(LDLIBS)
 
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(LDLIBS) \
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS) \
 	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -39,8 +39,8 @@ struct Conns {
 };
 
 // serve() echoes everything it reads back to the client until the client closes or shutdown
-// closes the connection. The buffer is on the heap: a G's stack is small (16 KiB by default,
-// GORO_STACK_SIZE).
+// closes the connection. The buffer is on the heap; it would fit a G's stack too (128 KiB by
+// default, GORO_STACK_SIZE).
 void serve(Conns& conns, goro::net::conn c) {
   {
     std::lock_guard<goro::mutex> l(conns.mu);

@@ -1,5 +1,4 @@
 // debug.cpp: fatal errors, the goroutine dump, deadlock detection and GORO_DEBUG=schedtrace.
-#include <elfutils/libdwfl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,9 +7,9 @@
 
 #include <string>
 
+#include "dwarf/symbolizer.h"
 #include "introspect.h"
 #include "sched.h"
-#include "sym/inline_chain.h"
 
 namespace goro::detail {
 
@@ -39,77 +38,34 @@ static const char* state_name(uint32_t state, uint32_t reason) {
   _exit(2);
 }
 
-// Symbolizer names code addresses of this process for the dump, with libdwfl over /proc/self/maps
-// (ELF symbols, so static functions too, which dladdr misses; DWARF lines and inline chains where
-// the binary has them). Falls back to raw addresses.
-class Symbolizer {
- public:
-  Symbolizer() {
-    static char* debuginfo_path = nullptr;
-    static const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr,
-                                             &debuginfo_path};
-    dwfl_ = dwfl_begin(&callbacks);
-    if (dwfl_ && (dwfl_linux_proc_report(dwfl_, getpid()) != 0 || dwfl_report_end(dwfl_, nullptr, nullptr) != 0)) {
-      dwfl_end(dwfl_);
-      dwfl_ = nullptr;
-    }
-  }
-  ~Symbolizer() {
-    if (dwfl_) dwfl_end(dwfl_);
-  }
-  Symbolizer(const Symbolizer&) = delete;
-  Symbolizer& operator=(const Symbolizer&) = delete;
+static std::string hex(uintptr_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "0x%lx", (unsigned long)v);
+  return buf;
+}
 
-  // function() is the demangled function holding pc, or its address in hex.
-  std::string function(uintptr_t pc) {
-    GElf_Off off = 0;
-    GElf_Sym sym;
-    Dwfl_Module* mod = dwfl_ && pc ? dwfl_addrmodule(dwfl_, pc) : nullptr;
-    const char* name = mod ? dwfl_module_addrinfo(mod, pc, &off, &sym, nullptr, nullptr, nullptr) : nullptr;
-    return name ? ts::sym::detail::demangle(name) : hex(pc);
-  }
+// function() is the demangled function holding pc, or its address in hex (ELF symbols, so static
+// functions too, which dladdr misses).
+static std::string function(const ts::dwarf::Symbolizer& syms, uintptr_t pc) {
+  const ts::dwarf::Site s = syms.lookup(pc);
+  return s.function.empty() ? hex(pc) : s.function;
+}
 
-  // call_site() describes the call before return address ret as Go's traceback does: the calling
-  // function, then "\t file:line +0xoff" of the innermost inline level outside goro's headers.
-  std::string call_site(uintptr_t ret) {
-    std::string fn = function(ret);
-    Dwfl_Module* mod = dwfl_ && ret ? dwfl_addrmodule(dwfl_, ret) : nullptr;
-    if (!mod) return fn + "\n";
-    const uintptr_t at = ret - 1;
-    std::string file;
-    int line = 0;
-    if (Dwfl_Line* l = dwfl_module_getsrc(mod, at))
-      if (const char* f = dwfl_lineinfo(l, nullptr, &line, nullptr, nullptr, nullptr)) file = f;
-    Dwarf_Addr bias = 0;
-    Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
-    const std::vector<ts::sym::Frame> chain = ts::sym::inline_chain(cu, bias, at, file, line);
-    for (size_t i = 0; i < chain.size(); i++)
-      if (chain[i].line > 0 && chain[i].file.find("include/goro/") == std::string::npos) {
-        file = chain[i].file;
-        line = chain[i].line;
-        // An inlined caller's own qualified name (DWARF may only know "operator()"), else the symbol's.
-        if (i + 1 < chain.size() && chain[i].function.find("::") != std::string::npos) fn = chain[i].function;
-        break;
-      }
-    GElf_Off off = 0;
-    GElf_Sym sym;
-    dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr);
-    if (file.empty() || line <= 0 || file.find("include/goro/") != std::string::npos) return fn + "\n";
-    return fn + "\n\t" + file + ":" + std::to_string(line) + " +" + hex(off + 1) + "\n";
-  }
-
- private:
-  static std::string hex(uintptr_t v) {
-    char buf[24];
-    snprintf(buf, sizeof buf, "0x%lx", (unsigned long)v);
-    return buf;
-  }
-  Dwfl* dwfl_ = nullptr;
-};
+// call_site() describes the call before return address ret as Go's traceback does: the calling
+// function, then "\t file:line +0xoff" of the innermost inline level outside goro's headers.
+static std::string call_site(const ts::dwarf::Symbolizer& syms, uintptr_t ret) {
+  const ts::dwarf::Site s = syms.lookup(ret, true);
+  if (s.function.empty()) return hex(ret) + "\n";
+  const ts::dwarf::Frame f = ts::dwarf::user_frame(s, "include/goro/");
+  // An inlined caller's own qualified name (DWARF may only know "operator()"), else the symbol's.
+  const std::string& fn = f.function.find("::") != std::string::npos ? f.function : s.function;
+  if (f.file.empty() || f.line <= 0) return fn + "\n";
+  return fn + "\n\t" + f.file + ":" + std::to_string(f.line) + " +" + hex(s.offset) + "\n";
+}
 
 // start_function() names a G's function: the F of the goro::detail::g_trampoline<F> it starts in.
-static std::string start_function(Symbolizer& s, uintptr_t start_pc) {
-  std::string f = s.function(start_pc);
+static std::string start_function(const ts::dwarf::Symbolizer& syms, uintptr_t start_pc) {
+  std::string f = function(syms, start_pc);
   const std::string tramp = "goro::detail::g_trampoline<";
   size_t at = f.find(tramp), end = f.rfind(">(");
   if (at != std::string::npos && end != std::string::npos && end > at + tramp.size())
@@ -119,7 +75,7 @@ static std::string start_function(Symbolizer& s, uintptr_t start_pc) {
 
 // dump_on_this_stack() is dump_goroutines() on the calling thread's stack.
 static void dump_on_this_stack(int fd) {
-  Symbolizer syms;
+  const ts::dwarf::Symbolizer syms(getpid());
   std::string out;
   uint32_t n = stack_slots_used();
   if (n > stack_info().nslots) n = stack_info().nslots;
@@ -134,7 +90,7 @@ static void dump_on_this_stack(int fd) {
     out += start_function(syms, g->start_pc) + "\n";
     if (g->parent) {
       snprintf(line, sizeof line, "created by goroutine %llu at ", (unsigned long long)g->parent);
-      out += line + syms.call_site(g->create_pc);
+      out += line + call_site(syms, g->create_pc);
     }
     out += "\n";
   }
@@ -161,8 +117,8 @@ void dump_goroutines(int fd) {
 }
 
 void checkdead_locked() {
-  // Ms not idle, besides the caller (about to idle): running Gs, in syscalls, or polling.
-  uint32_t running = sched.mcount.load() - sched.nmidle - 1;
+  // Ms not idle, besides the caller (about to idle) and sysmon: running Gs, in syscalls, or polling.
+  uint32_t running = sched.mcount.load() - sched.nmidle - sched.nmsys - 1;
   if (running > 0 || sched.shutdown.load() || sched.nsyscall.load()) return;
   // Order matters: a timer leaves the heap only after sysmon counted itself in nexternal.
   if (timers_pending() || sched.nexternal.load() || netpoll_has_waiters()) return;
@@ -229,11 +185,21 @@ void schedtrace(bool detail) {
     nmidle = sched.nmidle;
   }
   uint32_t np = sched.gomaxprocs;
-  std::string out;
+  std::string out, hogs;
   char line[256];
-  // threads counts sysmon too, as Go's does.
+  // Gs sysmon flagged as holding their P > 10 ms (sysmon's own data: we run on sysmon).
+  int64_t now = nanotime();
+  for (uint32_t i = 0; i < np; i++) {
+    const P* p = &sched.allp[i];
+    if (!p->sm_hog) continue;
+    snprintf(line, sizeof line, "  long-running G%llu on P%u for %lldms: no scheduling point (goro never preempts)\n",
+             (unsigned long long)p->sm_hog->goid.load(std::memory_order_relaxed), i,
+             (long long)((now - p->sm_run_when) / 1'000'000));
+    hogs += line;
+  }
+  // threads is Go's mcount(): every M, sysmon's included (it has an M record, listed below).
   snprintf(line, sizeof line, "SCHED %lldms: gomaxprocs=%u idleprocs=%u threads=%u spinningthreads=%u idlethreads=%u runqueue=%u",
-           (long long)ms, np, sched.npidle.load(), sched.mcount.load() + 1, sched.nmspinning.load(), nmidle,
+           (long long)ms, np, sched.npidle.load(), sched.mcount.load(), sched.nmspinning.load(), nmidle,
            sched.runqsize.load());
   out += line;
   goro_p_rec pr[64];
@@ -246,11 +212,11 @@ void schedtrace(bool detail) {
       snprintf(line, sizeof line, "%s%u", i ? " " : "", runqlen(&sched.allp[i]));
       out += line;
     }
-    out += "]\n";
+    out += "]\n" + hogs;
     fputs(out.c_str(), stderr);
     return;
   }
-  out += "\n";
+  out += "\n" + hogs;
   for (uint32_t i = 0; i < shown; i++) {
     snprintf(line, sizeof line, "  P%u: status=%u schedtick=%llu syscalltick=%llu m=%d runqsize=%u gfreecnt=%u\n", i,
              pr[i].status, (unsigned long long)pr[i].schedtick, (unsigned long long)pr[i].syscalltick, pr[i].m_id,

@@ -2,13 +2,14 @@
 //
 // Design (also in runtime/HACKING.md)
 // ===================================
-// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own small stack (16 KiB by
-// default), a state ("runnable", "running", "waiting", ...) and, while parked, its saved registers
-// on its own stack. An M is an OS thread; it runs Gs, or, on its own thread stack ("g0"), the
-// scheduler loop. A P is the right to run Gs: GORO_MAXPROCS of them, each with a local run queue
-// (a 256-slot ring plus `runnext`), a pool of dead Gs with warm stacks, and a goid cache. An M must
-// hold a P to run Gs; an M in a blocking syscall gives its P up (or sysmon takes it) so that at
-// most GORO_MAXPROCS Ms run Gs while any number may sit in syscalls.
+// G, M, P are Go's. A G is a goroutine: a stackful coroutine with its own fixed stack (128 KiB of
+// address space by default, of which it pays only the pages it touches), a state ("runnable",
+// "running", "waiting", ...) and, while parked, its saved registers on its own stack. An M is an
+// OS thread; it runs Gs, or, on its own thread stack ("g0"), the scheduler loop. A P is the right
+// to run Gs: GORO_MAXPROCS of them, each with a local run queue (a 256-slot ring plus `runnext`), a
+// pool of dead Gs with warm stacks, and a goid cache. An M must hold a P to run Gs; an M in a
+// blocking syscall gives its P up (or sysmon takes it) so that at most GORO_MAXPROCS Ms run Gs
+// while any number may sit in syscalls.
 //
 // Go's algorithm, kept:
 // - runqput: a readied or new G goes to runnext (it inherits the time slice; the previous runnext
@@ -36,8 +37,9 @@
 //   when nothing is at hand does the G switch to g0 to steal, poll or sleep, never blocking on a
 //   G's stack.
 // - Stacks do not grow (C++ frames cannot be moved), so each G gets a fixed stack from a reserved
-//   arena, with a guard below it and a SIGSEGV handler that names the overflowing G. The G
-//   struct lives at the top of its stack: one allocation per G, pooled per P with a warm stack.
+//   arena, with a 64 KiB guard gap below it and a SIGSEGV handler that names the overflowing G.
+//   The G struct lives at the top of its stack: one allocation per G, pooled per P with a warm
+//   stack; a G that went deep gives its deep pages back when it exits (stack.cpp).
 // - Timers live in one global heap under a mutex (timer.cpp), not per P: timers are rare next to
 //   switches here, and one heap makes timer_del from any thread simple. The cost is one lock per
 //   timer operation.
@@ -68,6 +70,7 @@
 #define GORO_TSAN 1
 #endif
 #if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #define GORO_ASAN 1
 #endif
@@ -144,13 +147,14 @@ static inline void pub_g_running(G* g, M* m) {
 static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   goro_g_rec& r = *g->rec;
   const uint64_t* fr = static_cast<const uint64_t*>(g->ctx.sp);
+  const uint32_t flags = long_running_end(g);
   uint32_t s = rec_open(r.seq);
   st(r.state, state);
   st(r.m_id, int32_t(-1));
   st(r.wait_reason, reason);
   st(r.wait_since_ns, state == GORO_G_WAITING ? uint64_t(coarse_now.load(std::memory_order_relaxed)) : uint64_t(0));
   st(r.sp, uint64_t(uintptr_t(fr))), st(r.pc, fr[kFrameRet]), st(r.fp, fr[kFrameRbp]);
-  st(r.flags, g->flags.load(std::memory_order_relaxed));
+  st(r.flags, flags);
   rec_close(r.seq, s);
 }
 
@@ -483,7 +487,14 @@ void after_switch(M* m) {
       pub_g_stopped(prev, GORO_G_WAITING, prev->wait_reason);
       // store-release: the context is saved; pairs with ready()'s load-acquire.
       prev->status.store(GORO_G_WAITING, std::memory_order_release);
-      if (m->unlock) m->unlock(m->unlock_arg);
+      if (m->unlock) {
+        m->unlock(m->unlock_arg);
+        m->unlock = nullptr;  // the parked G's wait lock is released: timers may fire on this M again
+        if (m->timers_deferred) {  // next_fast found timers due while the lock was held
+          m->timers_deferred = false;
+          run_timers(nanotime());
+        }
+      }
       break;
     }
     case After::Yield:
@@ -511,6 +522,13 @@ void after_switch(M* m) {
       __tsan_destroy_fiber(prev->ctx.tsan_fiber);
       prev->ctx.tsan_fiber = nullptr;
 #endif
+#if GORO_ASAN
+      // Its frames live at the last switch never returned, so their redzones are still poisoned;
+      // the next G on this stack lays its frames out differently.
+      __asan_unpoison_memory_region(static_cast<char*>(prev->ctx.sp) - 128,
+                                    prev->ctx.stack_hi - (uintptr_t(prev->ctx.sp) - 128));
+#endif
+      stack_release(prev);  // its deep pages, if it went deep (we are off its stack now)
       gfput(m->p, prev);
       break;
     }
@@ -521,13 +539,21 @@ void after_switch(M* m) {
 
 // next_fast() is the next G for p if one is at hand without stealing or blocking: the global queue
 // every 61 ticks (and due timers), runnext, the ring, the global queue.
-static G* next_fast(P* p) {
+// Due timers never fire while m->unlock is pending: a G parking in park() still holds the lock of
+// its wait queue (a channel's, a select's channels, a mutex's or cond's sema, a poll descriptor)
+// until after_switch calls the unlock, and a timer's fire may take that very lock (after() and
+// ticker send into a channel): firing here spun forever on our own lock (issue 9). They are left to
+// after_switch, which fires them once the lock is released, before anything else runs on this M.
+static G* next_fast(M* m, P* p) {
   uint64_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
   p->schedtick.store(tick, std::memory_order_relaxed);
   if (tick % 61 == 0) {
     pub_p(p);
     int64_t tn = timer_next();
-    if (tn && tn <= nanotime()) run_timers(nanotime());
+    if (tn && tn <= nanotime()) {
+      if (m->unlock) m->timers_deferred = true;
+      else run_timers(nanotime());
+    }
     if (G* g = globrunqget(p, 1)) return g;
   }
   if (G* g = runqget(p)) return g;
@@ -538,7 +564,7 @@ static G* next_fast(P* p) {
 // may_stay (yield), returns at once when nothing else is runnable.
 static void switch_away(M* m, G* g, After after, bool may_stay) {
   P* p = m->p;
-  G* next = sched.shutdown.load(std::memory_order_relaxed) ? nullptr : next_fast(p);
+  G* next = sched.shutdown.load(std::memory_order_relaxed) ? nullptr : next_fast(m, p);
   if (!next && may_stay) return;
   m->prev = g;
   m->after = after;
@@ -562,6 +588,15 @@ void switch_to_g0(M* m, G* g) {
 G* current_g() {
   M* m = getm();
   return m ? m->curg.load(std::memory_order_relaxed) : nullptr;
+}
+bool sync_can_spin(int iter) {
+  static const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (iter >= 4 || ncpu <= 1) return false;
+  // Relaxed loads: a hint, as Go's (another P runs Gs: not every P is idle or spinning but ours).
+  if (sched.gomaxprocs <= sched.npidle.load(std::memory_order_relaxed) + sched.nmspinning.load(std::memory_order_relaxed) + 1)
+    return false;
+  M* m = getm();
+  return m && m->p && runqempty(m->p);
 }
 uint64_t goid(const G* g) { return g->goid.load(std::memory_order_relaxed); }
 void* g_wait_slot(G* g) { return &g->wait_slot; }
@@ -663,7 +698,7 @@ static G* findrunnable(M* m) {
     }
     int64_t tn = timer_next();
     if (tn && tn <= nanotime()) run_timers(nanotime());
-    if (G* g = next_fast(p)) {
+    if (G* g = next_fast(m, p)) {
       if (m->spinning) reset_spinning(m);
       return g;
     }

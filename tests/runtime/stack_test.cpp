@@ -1,9 +1,13 @@
-// stack_test.cpp: arena stacks: overflow dies with a clear message, stacks are reused warm,
-// guards are installed the cheap way on this kernel, GORO_STACK_SIZE is honoured.
+// stack_test.cpp: arena stacks: overflow dies with a clear message naming the G that overflowed,
+// whether by deep recursion or by one frame far larger than the stack; no frame clashes silently
+// with a neighbour's stack; stacks are reused warm; guards are installed the cheap way on this
+// kernel; the arena holds a million default stacks; GORO_STACK_SIZE is honoured.
+#include <signal.h>
 #include <sys/utsname.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "leak_check.h"
@@ -25,6 +29,55 @@ TEST_CASE("a stack overflow dies naming the goroutine and its stack", "[goro][st
   CHECK(id == 2);
   CHECK(hi > lo);
   CHECK(hi - lo <= 1u << 20);
+}
+
+// One frame larger than the room left: goroutine 2's function has a 36, 40, 64 KiB or 1 MiB local
+// array and writes only its first bytes, while goroutine 1 (the slot below) is parked. It must die
+// by SIGSEGV naming goroutine 2 and its stack, never return (before the guard was widened and the
+// code built with -fstack-clash-protection, 36 and 40 KiB returned after writing over goroutine 1's
+// stack, and 64 KiB named goroutine 1). goro_overflow_noprobe is built without stack-clash probes:
+// the 64 KiB guard gap alone catches frames up to its width.
+TEST_CASE("a frame larger than the stack dies naming its goroutine, never clashes silently", "[goro][stack]") {
+  auto [fixture, stack, kib] = GENERATE(table<std::string, std::string, int>({
+      {"goro_overflow_frame", "16384", 36},
+      {"goro_overflow_frame", "16384", 40},
+      {"goro_overflow_frame", "16384", 64},
+      {"goro_overflow_frame", "16384", 1024},
+      {"goro_overflow_frame", "", 1024},  // the default stack
+      {"goro_overflow_noprobe", "16384", 36},
+      {"goro_overflow_noprobe", "16384", 40},
+      {"goro_overflow_noprobe", "16384", 64},
+  }));
+  std::string procs = GENERATE("1", "2", "4", "8");
+  std::vector<std::string> argv = {"/usr/bin/env", "GORO_MAXPROCS=" + procs};
+  if (!stack.empty()) argv.push_back("GORO_STACK_SIZE=" + stack);
+  argv.push_back(ts::test::fixture_path(fixture));
+  argv.push_back(std::to_string(kib));
+  auto r = ts::test::run(argv);
+  INFO(fixture << " GORO_STACK_SIZE=" << stack << " frame " << kib << " KiB, " << procs << " Ps\nstdout " << r.out
+                << "stderr " << r.err);
+  CHECK(r.status == 128 + SIGSEGV);
+  CHECK(r.out.find("returned") == std::string::npos);
+  const auto facts = nlohmann::json::parse(r.out.substr(0, r.out.find('\n')));
+  CHECK(facts.at("culprit") == 2);
+  const auto at = r.err.find("goro: stack overflow in goroutine ");
+  REQUIRE(at != std::string::npos);
+  unsigned long long id = 0, lo = 0, hi = 0;
+  REQUIRE(sscanf(r.err.c_str() + at, "goro: stack overflow in goroutine %llu (stack [0x%llx,0x%llx))", &id, &lo, &hi) == 3);
+  CHECK(id == 2);
+  CHECK(lo == facts.at("stack")[0].get<unsigned long long>());
+  CHECK(hi == facts.at("stack")[1].get<unsigned long long>());
+}
+
+// The same frames that fit the default stack return normally and leave the parked neighbour alone.
+TEST_CASE("frames of 36, 40 and 64 KiB fit the default stack", "[goro][stack]") {
+  int kib = GENERATE(36, 40, 64);
+  std::string procs = GENERATE("1", "2", "4", "8");
+  auto r = ts::test::run({"/usr/bin/env", "GORO_MAXPROCS=" + procs, ts::test::fixture_path("goro_overflow_frame"),
+                          std::to_string(kib)});
+  INFO(kib << " KiB, " << procs << " Ps\nstdout " << r.out << "stderr " << r.err);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("{\"returned\":true,\"neighbour_intact\":true}") != std::string::npos);
 }
 
 TEST_CASE("stacks are pooled and reused warm", "[goro][stack]") {
@@ -73,6 +126,25 @@ TEST_CASE("guards use MADV_GUARD_INSTALL where the kernel has it; GORO_STACK_SIZ
   else CHECK(guard_kind == 1u);
   CHECK(stack_size == 65536u);
   CHECK(hi - lo <= 65536u);
-  CHECK(hi - lo >= 65536u - 1024u);  // the G struct sits at the top
+  CHECK(hi - lo >= 65536u - 4096u);  // the G struct sits at the top (at one of 16 offsets)
+  REQUIRE_NO_LEAKS(r);
+}
+
+// The arena's published shape: [guard | stack] slots, a guard a frame of ordinary size cannot step
+// over, and room for at least a million default stacks (the G table is sized per slot).
+TEST_CASE("the arena holds a million default stacks behind 64 KiB guards", "[goro][stack]") {
+  goro_abi_desc d{};
+  auto r = run_checked(1, [&] {  // the static fields only: sysmon writes its counters meanwhile
+    const goro_abi_desc& s = *goro::detail::seg.desc;
+    d.guard_size = s.guard_size, d.slot_size = s.slot_size, d.stack_size = s.stack_size;
+    d.arena_lo = s.arena_lo, d.arena_hi = s.arena_hi, d.g_cap = s.g_cap;
+  });
+  CHECK(d.guard_size >= 64u << 10);
+  CHECK(d.slot_size == d.stack_size + d.guard_size);
+  CHECK(d.slot_size / 4096 % 2 == 1);  // an odd page stride spreads the slots over the cache sets
+  CHECK(d.arena_hi - d.arena_lo >= uint64_t(d.g_cap) * d.slot_size);
+#if !defined(__SANITIZE_THREAD__)  // TSan keeps the arena small (it allows 8128 fibers anyway)
+  CHECK(d.g_cap >= 1u << 20);
+#endif
   REQUIRE_NO_LEAKS(r);
 }

@@ -8,9 +8,18 @@
 //   }
 //
 // Knobs (read once at run()): GORO_MAXPROCS (number of Ps; default: CPUs in the process's affinity
-// mask), GORO_STACK_SIZE (bytes per G stack, rounded up to pages; default 16 KiB),
-// GORO_DEBUG=schedtrace=MS,scheddetail=1 (Go's scheduler trace on stderr).
+// mask), GORO_STACK_SIZE (bytes per G stack, rounded up to pages; default 128 KiB, 512 KiB under
+// the sanitizers), GORO_DEBUG=schedtrace=MS,scheddetail=1 (Go's scheduler trace on stderr).
 // Scheduling is cooperative: a G runs until it yields, parks (channel, mutex, sleep, IO) or exits.
+//
+// Stacks. A G's stack is fixed (C++ frames cannot be moved): GORO_STACK_SIZE of address space, of
+// which a G pays only the pages it touches (a parked G typically one); what it touched below its
+// top 32 KiB is given back when it finishes (runtime/HACKING.md says how). Below every stack lies a 64 KiB guard gap. A G that
+// runs off its stack dies with "goro: stack overflow in goroutine N (stack [lo,hi))" and never
+// writes into another G's stack, provided no frame (locals, alloca, a variable-length array)
+// larger than 64 KiB runs on a G without stack-clash probes: build code that may have such
+// frames with -fstack-clash-protection (g++ and clang++), as goro itself is built. Without
+// probes, such a frame can step over the gap into the stack below, silently.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>

@@ -1,0 +1,147 @@
+// symbolizer.cpp: libdwfl-backed symbolization of addresses in a live process, with DWARF inline
+// chains (which inlined calls an address lies in, and the source line executing in each).
+#include "dwarf/symbolizer.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+
+#include <cstdlib>
+#include <memory>
+
+namespace ts::dwarf {
+namespace {
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+std::string die_name(Dwarf_Die* die) {
+  Dwarf_Attribute attr;
+  for (int at : {DW_AT_linkage_name, DW_AT_MIPS_linkage_name, DW_AT_name})
+    if (dwarf_attr_integrate(die, at, &attr))
+      if (const char* n = dwarf_formstring(&attr)) return demangle(n);
+  return "";
+}
+
+// find_scopes() appends the subprogram and inlined-subroutine DIEs holding `pc`, outermost first.
+// Unlike dwarf_getscopes() it also looks inside functions that do not hold pc: GCC nests the
+// out-of-line body of a local class's member (a lambda's operator()) inside the enclosing
+// function's DIE, where dwarf_getscopes() never finds it.
+bool find_scopes(Dwarf_Die* parent, Dwarf_Addr pc, std::vector<Dwarf_Die>& out, int depth = 0) {
+  Dwarf_Die child;
+  if (depth > 64 || dwarf_child(parent, &child) != 0) return false;
+  do {
+    const int tag = dwarf_tag(&child);
+    const bool code = tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine || tag == DW_TAG_lexical_block;
+    if (code && dwarf_haspc(&child, pc) == 1) {
+      if (tag != DW_TAG_lexical_block) out.push_back(child);
+      find_scopes(&child, pc, out, depth + 1);
+      return true;
+    }
+    const bool may_nest = tag == DW_TAG_subprogram || tag == DW_TAG_lexical_block || tag == DW_TAG_namespace ||
+                          tag == DW_TAG_class_type || tag == DW_TAG_structure_type || tag == DW_TAG_union_type;
+    if (may_nest && find_scopes(&child, pc, out, depth + 1)) return true;
+  } while (dwarf_siblingof(&child, &child) == 0);
+  return false;
+}
+
+// inline_chain() is the chain at `at` (a module address; `bias` from dwfl_module_addrdie), innermost
+// (the inlined code, at file:line from the line table) first, the out-of-line function last.
+// Empty without debug information.
+std::vector<Frame> inline_chain(Dwarf_Die* cu, Dwarf_Addr bias, Dwarf_Addr at, const std::string& file, int line) {
+  std::vector<Frame> frames;
+  if (!cu) return frames;
+  std::vector<Dwarf_Die> scopes;
+  find_scopes(cu, at - bias, scopes);
+  Dwarf_Files* files = nullptr;
+  size_t nfiles = 0;
+  const bool have_files = dwarf_getsrcfiles(cu, &files, &nfiles) == 0;
+  Frame loc{"", file, line};
+  for (size_t i = scopes.size(); i-- > 0;) {
+    const int tag = dwarf_tag(&scopes[i]);
+    loc.function = die_name(&scopes[i]);
+    frames.push_back(loc);
+    if (tag == DW_TAG_subprogram) break;
+    Dwarf_Attribute attr;
+    Dwarf_Word file_idx = 0, call_line = 0;
+    loc = Frame{};
+    if (dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_line, &attr), &call_line) == 0)
+      loc.line = static_cast<int>(call_line);
+    if (have_files && dwarf_formudata(dwarf_attr(&scopes[i], DW_AT_call_file, &attr), &file_idx) == 0 &&
+        file_idx < nfiles)
+      if (const char* f = dwarf_filesrc(files, file_idx, nullptr, nullptr)) loc.file = f;
+  }
+  return frames;
+}
+
+}  // namespace
+
+std::string demangle(const char* name) {
+  int status = 0;
+  std::unique_ptr<char, decltype(&std::free)> d(abi::__cxa_demangle(name, nullptr, nullptr, &status), &std::free);
+  return status == 0 && d ? std::string(d.get()) : std::string(name);
+}
+
+Frame user_frame(const Site& s, std::string_view skip) {
+  if (!skip.empty())
+    for (const Frame& f : s.frames)
+      if (f.file.find(skip) == std::string::npos && f.line > 0) return f;
+  // No inline chain (GCC does not always describe always_inline calls): the line is in a skipped
+  // header, but the out-of-line function around it is the caller's own.
+  if (!skip.empty() && s.file.find(skip) != std::string::npos) return Frame{s.function, "", 0};
+  return Frame{s.function, s.file, s.line};
+}
+
+Symbolizer::Symbolizer(int32_t pid) {
+  static char* debuginfo_path = nullptr;
+  static const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr,
+                                           &debuginfo_path};
+  Dwfl* d = dwfl_begin(&callbacks);
+  if (!d) return;
+  if (dwfl_linux_proc_report(d, pid) != 0 || dwfl_report_end(d, nullptr, nullptr) != 0) {
+    dwfl_end(d);
+    return;
+  }
+  dwfl_ = d;
+}
+
+Symbolizer::~Symbolizer() {
+  if (dwfl_) dwfl_end(dwfl_);
+}
+
+Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
+  Site s;
+  s.pc = pc;
+  Dwfl_Module* mod = dwfl_ && pc ? dwfl_addrmodule(dwfl_, pc) : nullptr;
+  if (!mod) return s;
+  const uint64_t at = return_address ? pc - 1 : pc;
+  Dwarf_Addr start = 0;
+  if (const char* m = dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr)) {
+    s.module = base_name(m);
+    s.offset = pc - start;
+  }
+  GElf_Off off = 0;
+  GElf_Sym sym;
+  if (const char* name = dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr)) {
+    s.function = demangle(name);
+    s.offset = pc - (at - off);
+  }
+  if (Dwfl_Line* line = dwfl_module_getsrc(mod, at)) {
+    int lineno = 0;
+    if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      s.file = file;
+      s.line = lineno;
+    }
+  }
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+  s.frames = inline_chain(cu, bias, at, s.file, s.line);
+  // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
+  if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;
+  return s;
+}
+
+}  // namespace ts::dwarf

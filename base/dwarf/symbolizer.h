@@ -1,0 +1,66 @@
+// symbolizer.h: code addresses of a live process -> function, file:line and inline chain, with
+// libdwfl over /proc/PID/maps and the mapped ELF files and their debug information.
+// This is the one home of that piece: the goro runtime's goroutine dump (runtime/src/debug.cpp) and
+// taskscope's ProcSymbols (lib/sym) both build on it. It sits below both and includes nothing from
+// lib/ or runtime/ (base/ is the floor; see docs/ARCHITECTURE.md).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct Dwfl;
+
+namespace ts::dwarf {
+
+// Frame is one level of a site's inline chain: a function and the source line inside it.
+struct Frame {
+  std::string function;       // demangled name
+  std::string file;           // source file as in DWARF
+  int line = 0;
+};
+
+// Site is where a code address lies. Empty strings / 0 when unknown.
+struct Site {
+  uint64_t pc = 0;            // the address asked about
+  std::string module;         // file name of the ELF mapping it ("taskscope", "libc.so.6")
+  std::string function;       // demangled function name (the ELF symbol: qualified)
+  uint64_t offset = 0;        // pc - function start
+  std::string file;           // source file (full path as in DWARF)
+  int line = 0;               // source line
+  std::vector<Frame> frames;  // inline chain from DWARF: innermost (== file:line) first, the
+                              // out-of-line function last (named by its symbol); empty without
+                              // debug information
+};
+
+// demangle() is the demangled form of a C++ symbol name, or the name itself when it is not one.
+std::string demangle(const char* name);
+
+// user_frame() is the innermost frame whose file does not contain `skip` (e.g. "include/goro/", so
+// a call through an inlined goro::go reports the line that called it). Without such a frame it is
+// the out-of-line function alone (no file/line) when the site's own line is in a skipped file, else
+// the site's own function/file/line.
+Frame user_frame(const Site& s, std::string_view skip);
+
+// Symbolizer looks addresses up in one process's modules. Not thread-safe; no cache (callers that
+// ask about the same address often keep their own, as ts::sym::ProcSymbols does).
+// Reading another process's maps needs the same rights as reading /proc/PID/maps.
+class Symbolizer {
+ public:
+  // Symbolizer() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
+  explicit Symbolizer(int32_t pid);
+  ~Symbolizer();
+  Symbolizer(const Symbolizer&) = delete;
+  Symbolizer& operator=(const Symbolizer&) = delete;
+
+  // lookup() describes `pc`. For a return address (the instruction after a call) pass
+  // return_address = true so the line looked up is the call's, not the next statement's.
+  Site lookup(uint64_t pc, bool return_address = false) const;
+  // ok() tells whether the process's modules could be read at all.
+  bool ok() const { return dwfl_ != nullptr; }
+
+ private:
+  Dwfl* dwfl_ = nullptr;
+};
+
+}  // namespace ts::dwarf
