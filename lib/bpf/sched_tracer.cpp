@@ -115,6 +115,10 @@ SchedTracer::~SchedTracer() {
   }
 }
 
+int SchedTracer::fd() const {
+  return impl_->reader ? impl_->reader->epoll_fd() : ring_buffer__epoll_fd(impl_->exits.get());
+}
+
 AttachKind SchedTracer::attach_kind() const { return impl_->kind; }
 
 std::vector<ProgramCost> SchedTracer::costs() const { return program_costs(impl_->skel->obj); }
