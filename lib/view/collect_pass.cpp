@@ -21,7 +21,7 @@ constexpr uint64_t kGatherNs = 20'000'000;
 }  // namespace
 
 CollectPass::CollectPass(std::unique_ptr<Source> source, std::unique_ptr<bpf::EventTracer> tracer, PassSetup setup)
-    : source_(std::move(source)), events_(std::move(tracer), setup.pids), setup_(std::move(setup)) {
+    : source_(std::move(source)), setup_(std::move(setup)), events_(std::move(tracer), setup_.pids) {
   try {
     machine_ = std::make_unique<procfs::MachineReader>();
   } catch (const Error& e) {
@@ -32,6 +32,12 @@ CollectPass::CollectPass(std::unique_ptr<Source> source, std::unique_ptr<bpf::Ev
 CollectPass::~CollectPass() = default;
 
 void CollectPass::gather() { events_.gather(kGatherNs); }
+
+void CollectPass::set_events(std::unique_ptr<bpf::EventTracer> tracer, std::string note) {
+  events_ = EventGather(std::move(tracer), setup_.pids);
+  setup_.events_coming = false;
+  if (!note.empty()) setup_.notes.push_back(std::move(note));
+}
 
 void CollectPass::add_notes(Frame& f, Fields asked, std::vector<std::string>&& more) const {
   f.notes = setup_.notes;
@@ -70,7 +76,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   events_.gather(kGatherNs);
   EventBatch batch = events_.take();
   f->events = std::move(batch.events);
-  f->events_on = events_.on();
+  f->events_on = events_.on() || setup_.events_coming;
   f->events_lost = events_.lost();
 
   const Frame* prev = last_.get();

@@ -21,6 +21,8 @@ struct PassSetup {
   std::vector<int32_t> pids;       // only these processes; empty: all
   bool goro = true;                // read goro runtimes
   std::vector<std::string> notes;  // said in every frame (a source fallback, what privileges hide)
+  bool events_coming = false;      // a tracer is being loaded (set_events() will bring it): frames
+                                   // say events_on until then
 };
 
 // CollectPass owns the source, the machine reader and the event tracer, and remembers the last
@@ -38,6 +40,9 @@ class CollectPass {
   // that fails as a whole gives a frame with no tasks and a note saying why; the next pass
   // computes its rates from the last good one. Never throws for a task that vanished.
   std::shared_ptr<Frame> run(Fields fields);
+  // set_events() starts reading events from `tracer` (null: none) from the next pass on, with
+  // `note` said in every later frame (why there are none, when empty-handed).
+  void set_events(std::unique_ptr<bpf::EventTracer> tracer, std::string note);
   // gather() reads the events waiting in the tracer (within a bound) so that a burst does not
   // fill its ring between passes; they go into the next frame.
   void gather();
@@ -54,8 +59,8 @@ class CollectPass {
   std::unique_ptr<Source> source_;
   std::unique_ptr<procfs::MachineReader> machine_;  // null when /proc/stat could not be opened
   std::string machine_error_;
-  EventGather events_;
   PassSetup setup_;
+  EventGather events_;
   uint64_t seq_ = 0;
   std::shared_ptr<const Frame> last_;  // the last pass whose snapshot succeeded
 };

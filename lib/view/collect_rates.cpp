@@ -1,47 +1,15 @@
-// collect_rates.cpp: run-queue delay rates, per-process sums and dying tasks, by one merge walk
-// over two sorted snapshots.
+// collect_rates.cpp: run-queue delay rates, per-process sums and dying tasks (match_tasks(): one
+// merge walk over two sorted snapshots).
 #include "view/collect_rates.h"
 
-#include <limits>
-
 namespace ts::view {
-
-namespace {
-
-// order() is a task's place in its process: the leader first, then the others by tid.
-int64_t order(const Task& t) { return t.is_leader() ? std::numeric_limits<int64_t>::min() : t.tid; }
-
-// same_task() tells whether two tasks with the same tid are one task (a reused tid starts later).
-bool same_task(const Task& a, const Task& b) { return a.start_ns == b.start_ns; }
-
-// walk() merges `prev` and `cur` (both sorted as Snapshot promises) and calls both(p, a, b) for a
-// task in both, gone(p, a) for a task of prev's process p that cur no longer has.
-template <class Both, class Gone>
-void walk(const Snapshot& prev, const Snapshot& cur, Both both, Gone gone) {
-  auto q = cur.processes.begin();
-  for (const Process& p : prev.processes) {
-    while (q != cur.processes.end() && q->pid < p.pid) ++q;
-    if (q == cur.processes.end() || q->pid != p.pid) {
-      for (const Task& a : p.tasks) gone(p, a);
-      continue;
-    }
-    auto b = q->tasks.begin();
-    for (const Task& a : p.tasks) {
-      while (b != q->tasks.end() && order(*b) < order(a)) ++b;
-      if (b != q->tasks.end() && b->tid == a.tid && same_task(a, *b)) both(p, a, *b);
-      else gone(p, a);
-    }
-  }
-}
-
-}  // namespace
 
 DelayRates run_delay_rates(const Snapshot& prev, const Snapshot& cur) {
   DelayRates out;
   if (!has(prev.fields, Field::Delay) || !has(cur.fields, Field::Delay) || cur.taken_ns <= prev.taken_ns) return out;
   const double ms = static_cast<double>(cur.taken_ns - prev.taken_ns) / 1e6;
   out.reserve(cur.task_count());
-  walk(
+  match_tasks(
       prev, cur,
       [&](const Process&, const Task& a, const Task& b) {
         if (b.run_delay_ns >= a.run_delay_ns)
@@ -73,7 +41,7 @@ std::unordered_map<int32_t, ProcessRate> process_rates(const Snapshot& snap, con
 std::vector<Process> dying(const Snapshot& prev, const Snapshot& cur) {
   std::vector<Process> out;
   const Process* open = nullptr;  // prev's process whose copy is out.back()
-  walk(
+  match_tasks(
       prev, cur, [](const Process&, const Task&, const Task&) {},
       [&](const Process& p, const Task& t) {
         if (open != &p) {

@@ -27,8 +27,7 @@ std::unordered_map<int32_t, ProcessRate> process_rates(const Snapshot& snap, con
 
 // dying() lists the tasks of `prev` that `cur` no longer has (a tid gone, or reused by a task that
 // started later), grouped by process in pid order: each Process is prev's with only its ended
-// tasks. Linear in the number of tasks, no lookups: both snapshots are sorted (by pid, then each
-// process's leader first and the other threads by tid).
+// tasks. Linear in the number of tasks (match_tasks()).
 std::vector<Process> dying(const Snapshot& prev, const Snapshot& cur);
 
 }  // namespace ts::view

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -87,6 +88,32 @@ uint64_t carry_over(const Frame& skipped, Frame& f) {
   return dropped;
 }
 
+// LoadedTracer is the event tracer once loaded, or why there is none.
+struct LoadedTracer {
+  std::unique_ptr<bpf::EventTracer> tracer;
+  std::string note;
+};
+
+// load_tracer() loads the clone/exec/exit tracer when BPF is usable; otherwise (or when it fails)
+// the note says why (empty when unprivileged: the privilege note says it).
+LoadedTracer load_tracer(bool events, std::vector<int32_t> pids) {
+  LoadedTracer out;
+  if (!events) return out;
+  const bpf::Support s = bpf::probe_support();
+  if (!s.usable) {
+    if (s.privileged) out.note = "no clone/exec/exit events: " + s.why;
+    return out;
+  }
+  bpf::TraceFilter filter;
+  if (pids.size() == 1) filter.pid = pids.front();  // the kernel filters, and follows its children
+  try {
+    out.tracer = std::make_unique<bpf::ProcTracer>(filter, bpf::ProcEvents{true, true, true});
+  } catch (const std::exception& e) {
+    out.note = std::string("no clone/exec/exit events: ") + e.what();
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Collector::Impl {
@@ -96,6 +123,9 @@ struct Collector::Impl {
   int wake_fd = -1;   // wakes the thread (a setting changed, stop)
   std::thread thread;
   uint64_t carried_lost = 0;  // events dropped when skipped frames were merged (thread only)
+  // The event tracer, loading beside the first pass (its programs take tens of ms to verify, and
+  // the first frame does not wait for them: it has no events to show anyway). Thread only.
+  std::future<LoadedTracer> tracer;
 
   std::mutex mu;  // guards what follows
   std::shared_ptr<const Frame> mailbox;
@@ -151,6 +181,10 @@ struct Collector::Impl {
       if (!paused_now && (refresh_now || last_pass == 0 || now >= last_pass + delay_ns)) {
         last_pass = now;
         publish(pass->run(want));
+        if (tracer.valid()) {
+          LoadedTracer t = tracer.get();
+          pass->set_events(std::move(t.tracer), std::move(t.note));
+        }
         now = sys::monotonic_ns();
       }
       // Wait for the next pass, a setting, or a burst of events. Paused, the thread still wakes
@@ -173,40 +207,18 @@ struct Collector::Impl {
   void wake() { signal_fd(wake_fd); }
 };
 
-namespace {
-
-// open_tracer() loads the clone/exec/exit tracer when BPF is usable; otherwise (or when it fails)
-// returns null and says why in `note` (empty when unprivileged: the privilege note says it).
-std::unique_ptr<bpf::EventTracer> open_tracer(const CollectorConfig& cfg, std::string& note) {
-  if (!cfg.events) return nullptr;
-  const bpf::Support s = bpf::probe_support();
-  if (!s.usable) {
-    if (s.privileged) note = "no clone/exec/exit events: " + s.why;
-    return nullptr;
-  }
-  bpf::TraceFilter filter;
-  if (cfg.pids.size() == 1) filter.pid = cfg.pids.front();  // the kernel filters, and follows its children
-  try {
-    return std::make_unique<bpf::ProcTracer>(filter, bpf::ProcEvents{true, true, true});
-  } catch (const Error& e) {
-    note = std::string("no clone/exec/exit events: ") + e.what();
-    return nullptr;
-  }
-}
-
-}  // namespace
-
 Collector::Collector(CollectorConfig cfg) : impl_(std::make_unique<Impl>()) {
-  std::string fallback, tracer_note;
+  std::string fallback;
   std::unique_ptr<Source> source = make_source(parse_source_kind(cfg.source), &fallback);
-  std::unique_ptr<bpf::EventTracer> tracer = open_tracer(cfg, tracer_note);
-  PassSetup setup{cfg.pids, cfg.goro, {}};
-  for (const std::string& n : {fallback, tracer_note, privilege_note(bpf::probe_support())})
+  const bpf::Support support = bpf::probe_support();
+  PassSetup setup{cfg.pids, cfg.goro, {}, cfg.events && support.usable};
+  for (const std::string& n : {fallback, privilege_note(support)})
     if (!n.empty()) setup.notes.push_back(n);
   impl_->source_name = source->name();
-  impl_->pass = std::make_unique<CollectPass>(std::move(source), std::move(tracer), std::move(setup));
+  impl_->pass = std::make_unique<CollectPass>(std::move(source), nullptr, std::move(setup));
   impl_->fields = cfg.fields;
   impl_->delay = cfg.delay;
+  if (cfg.events) impl_->tracer = std::async(std::launch::async, load_tracer, true, cfg.pids);
 }
 
 Collector::Collector(CollectorConfig cfg, std::unique_ptr<Source> source, std::unique_ptr<bpf::EventTracer> tracer)
