@@ -40,7 +40,7 @@ GoroRead read_goros(const Snapshot& snap, const std::vector<int32_t>& with_segme
     if (!snap.find(pid)) continue;  // not shown, or a stale segment of a process long gone
     try {
       out.by_pid.emplace(pid, goro::read_goro(pid));
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {  // ts::Error, or a hostile segment's bad_alloc
       if (++failed <= kMaxGoroNotes) out.notes.push_back(std::string("goro: ") + e.what());
     }
   }

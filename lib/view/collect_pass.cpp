@@ -59,7 +59,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   std::vector<std::string> notes;  // this pass's, beside the snapshot's
   try {
     f->snap = source_->snapshot(req);
-  } catch (const Error& e) {
+  } catch (const std::exception& e) {  // ts::Error: the source failed as a whole
     ok = false;
     f->snap.taken_ns = t0;
     f->snap.source = source_->name();
@@ -69,7 +69,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   if (machine_) {
     try {
       f->machine = machine_->read();
-    } catch (const Error& e) {
+    } catch (const std::exception& e) {
       notes.push_back(std::string("cannot read the machine counters: ") + e.what());
     }
   }

@@ -96,9 +96,8 @@ struct LoadedTracer {
 
 // load_tracer() loads the clone/exec/exit tracer when BPF is usable; otherwise (or when it fails)
 // the note says why (empty when unprivileged: the privilege note says it).
-LoadedTracer load_tracer(bool events, std::vector<int32_t> pids) {
+LoadedTracer load_tracer(std::vector<int32_t> pids) {
   LoadedTracer out;
-  if (!events) return out;
   const bpf::Support s = bpf::probe_support();
   if (!s.usable) {
     if (s.privileged) out.note = "no clone/exec/exit events: " + s.why;
@@ -218,7 +217,7 @@ Collector::Collector(CollectorConfig cfg) : impl_(std::make_unique<Impl>()) {
   impl_->pass = std::make_unique<CollectPass>(std::move(source), nullptr, std::move(setup));
   impl_->fields = cfg.fields;
   impl_->delay = cfg.delay;
-  if (cfg.events) impl_->tracer = std::async(std::launch::async, load_tracer, true, cfg.pids);
+  if (cfg.events) impl_->tracer = std::async(std::launch::async, load_tracer, cfg.pids);
 }
 
 Collector::Collector(CollectorConfig cfg, std::unique_ptr<Source> source, std::unique_ptr<bpf::EventTracer> tracer)
