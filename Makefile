@@ -217,7 +217,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
 
 # top_cost drives top and htop in tmux sessions: it links the tests' support (Fixture, TmuxSession).
-$(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(LDLIBS)
+$(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
