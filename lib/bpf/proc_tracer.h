@@ -27,22 +27,15 @@ class ProcTracer final : public EventTracer {
   ProcTracer(const ProcTracer&) = delete;
   ProcTracer& operator=(const ProcTracer&) = delete;
 
-  // fd() is readable when the kernel woke the reader (EventTracer::fd()).
+  // fd(), drain(), lost(), detach(), discard(), attach_kind() and costs() do what EventTracer
+  // says; lost() counts the events dropped because the ring buffer was full.
   int fd() const override;
-  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
-  std::vector<ProgramCost> costs() const override;
-  // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
-  AttachKind attach_kind() const override;
-  // drain() waits up to `timeout_ms` (0: not at all), then hands the waiting events to `sink`
-  // until none is left or `budget` is spent (RingReader::drain()).
   size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {}) override;
-  // detach() stops the programs: no new event enters the ring once it returns (but for one a
-  // program on another CPU is writing). drain() still reads what is there.
-  void detach() override;
-  // discard() drops the events left in the ring unread and returns how many (after detach()).
-  uint64_t discard() override;
-  // lost() counts events dropped because the ring buffer was full.
   uint64_t lost() const override;
+  void detach() override;
+  uint64_t discard() override;
+  AttachKind attach_kind() const override;
+  std::vector<ProgramCost> costs() const override;
 
  private:
   struct Impl;

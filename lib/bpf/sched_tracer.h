@@ -28,12 +28,10 @@ class SchedTracer final : public EventTracer {
   SchedTracer(const SchedTracer&) = delete;
   SchedTracer& operator=(const SchedTracer&) = delete;
 
-  // fd() is readable when the kernel woke the reader (EventTracer::fd()), in either mode.
+  // fd(), attach_kind() and costs() do what EventTracer says, in either mode.
   int fd() const override;
-  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
-  std::vector<ProgramCost> costs() const override;
-  // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
   AttachKind attach_kind() const override;
+  std::vector<ProgramCost> costs() const override;
   // drain() waits up to `timeout_ms`, then hands the waiting SwitchEvents to `sink` until none is
   // left or `budget` is spent (Stream mode, RingReader::drain()); in Summary mode it collects the
   // statistics of threads that exited, and returns 0.
