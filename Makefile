@@ -63,7 +63,7 @@ LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lncursesw -ltinfo -lstdc++
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
   libncurses-dev tmux
-BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
+BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace htop
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -215,5 +215,9 @@ $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS) \
 	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
+
+# top_cost drives top and htop in tmux sessions: it links the tests' support (Fixture, TmuxSession).
+$(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
