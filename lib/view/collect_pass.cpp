@@ -76,7 +76,8 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   events_.gather(kGatherNs);
   EventBatch batch = events_.take();
   f->events = std::move(batch.events);
-  f->events_on = events_.on() || setup_.events_coming;
+  f->events_on = events_.on();
+  f->events_starting = !f->events_on && setup_.events_coming;
   f->events_lost = events_.lost();
 
   const Frame* prev = last_.get();

@@ -22,7 +22,7 @@ struct PassSetup {
   bool goro = true;                // read goro runtimes
   std::vector<std::string> notes;  // said in every frame (a source fallback, what privileges hide)
   bool events_coming = false;      // a tracer is being loaded (set_events() will bring it): frames
-                                   // say events_on until then
+                                   // say events_starting until then
 };
 
 // CollectPass owns the source, the machine reader and the event tracer, and remembers the last

@@ -179,11 +179,8 @@ struct Collector::Impl {
       uint64_t now = sys::monotonic_ns();
       if (!paused_now && (refresh_now || last_pass == 0 || now >= last_pass + delay_ns)) {
         last_pass = now;
+        adopt_tracer();
         publish(pass->run(want));
-        if (tracer.valid()) {
-          LoadedTracer t = tracer.get();
-          pass->set_events(std::move(t.tracer), std::move(t.note));
-        }
         now = sys::monotonic_ns();
       }
       // Wait for the next pass, a setting, or a burst of events. Paused, the thread still wakes
@@ -201,6 +198,15 @@ struct Collector::Impl {
         pass->gather();
       }
     }
+  }
+
+  // adopt_tracer() hands the event tracer to the pass once it is loaded. No pass waits for it: a
+  // loaded machine can take seconds to verify its programs, and frames keep coming meanwhile
+  // (saying events_starting); what it traced before its first pass waits in its ring.
+  void adopt_tracer() {
+    if (!tracer.valid() || tracer.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    LoadedTracer t = tracer.get();
+    pass->set_events(std::move(t.tracer), std::move(t.note));
   }
 
   void wake() { signal_fd(wake_fd); }

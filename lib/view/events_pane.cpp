@@ -64,6 +64,7 @@ void EventLog::add(const Frame& f) {
   if (f.seq != 0 && f.seq == last_seq_) return;
   last_seq_ = f.seq;
   on_ = f.events_on;
+  starting_ = f.events_starting;
   lost_ = f.events_lost;
   for (const Event& e : f.events) {
     EventLine l;
@@ -95,7 +96,9 @@ std::vector<Line> events_pane_lines(const EventLog& log, uint64_t wall_offset_ns
   std::vector<Line> out;
   Line title;
   title.add("Events", Style::Title);
-  if (!log.on()) {
+  if (log.starting()) {
+    title.add("  (starting the clone/exec/exit tracer...)", Style::Dim);
+  } else if (!log.on()) {
     title.add("  (off: clone/exec/exit tracing needs BPF: run as root, or with CAP_BPF and CAP_PERFMON)", Style::Warning);
   } else {
     title.add("  " + std::to_string(log.seen()) + " seen, " + std::to_string(log.lines().size()) + " kept", Style::Dim);

@@ -35,12 +35,13 @@ class EventLog {
   std::vector<const EventLine*> of(int32_t pid) const;
   uint64_t lost() const { return lost_; }   // events the kernel dropped (ring full)
   bool on() const { return on_; }           // the tracers run
+  bool starting() const { return starting_; }  // the tracers are still loading
   uint64_t seen() const { return seen_; }   // events taken since start
 
  private:
   size_t cap_;
   uint64_t last_seq_ = 0, lost_ = 0, seen_ = 0;
-  bool on_ = false;
+  bool on_ = false, starting_ = false;
   std::deque<EventLine> lines_;
 };
 

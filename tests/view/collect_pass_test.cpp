@@ -187,6 +187,21 @@ TEST_CASE("Events since the last pass, clones counted per second by verdict, los
   CHECK(g->threads_ps == 0);
 }
 
+TEST_CASE("While the tracer loads, frames say events_starting, not events_on; set_events() turns it on",
+          "[collector]") {
+  view::PassSetup setup;
+  setup.events_coming = true;
+  auto pass = make_pass(two_passes, setup, nullptr);
+  const auto first = pass->run(kAllFields);
+  CHECK(first->events_starting);
+  CHECK_FALSE(first->events_on);  // nothing is traced yet: the header shows forks/s, not clones/s
+  pass->set_events(std::make_unique<FakeTracer>([](int) { return std::vector<Event>{make_clone(100, 700, true)}; }), "");
+  const auto f = pass->run(kAllFields);
+  CHECK(f->events_on);
+  CHECK_FALSE(f->events_starting);
+  CHECK(f->events.size() == 1);
+}
+
 TEST_CASE("EventGather keeps the newest events up to its cap and counts the rest as lost", "[collector]") {
   auto tracer = std::make_unique<FakeTracer>([](int) {
     std::vector<Event> evs;

@@ -5,6 +5,7 @@
 #include "../support/support.h"
 #include "frames.h"
 #include "view/compose.h"
+#include "view/events_pane.h"
 
 using namespace ts;
 using namespace ts::view;
@@ -157,4 +158,38 @@ TEST_CASE("an M's LWP row shows the goro label it is given, in its own colour", 
     for (const Span& sp : l.spans)
       if (sp.text.find("M3 \u2192 G1234 worker()") != std::string::npos) found = sp.style == Style::Goro;
   CHECK(found);
+}
+
+TEST_CASE("The events pane says the tracer is starting until it runs, then counts what it saw", "[top][screen]") {
+  EventLog log;
+  Frame starting;
+  starting.seq = 1;
+  starting.events_starting = true;
+  log.add(starting);
+  const std::string title = events_pane_lines(log, 0, true).front().text();
+  CHECK(title.find("starting the clone/exec/exit tracer") != std::string::npos);
+  CHECK(title.find("seen,") == std::string::npos);  // screen tests wait for "seen," to know events flow
+  CHECK(title.find("off:") == std::string::npos);
+
+  Frame on;
+  on.seq = 2;
+  on.events_on = true;
+  CloneEvent c;
+  c.parent_pid = c.parent_tid = 40;
+  c.parent_comm = "zoo";
+  c.child_pid = 40;
+  c.child_tid = 41;
+  c.flags = 0x10f00;  // CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD
+  on.events.push_back(c);
+  log.add(on);
+  const auto lines = events_pane_lines(log, 0, true);
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0].text().find("1 seen, 1 kept") != std::string::npos);
+  CHECK(lines[1].text().find("40 (zoo) -> 40/41  thread") != std::string::npos);
+
+  Frame off;
+  off.seq = 3;
+  EventLog none;
+  none.add(off);
+  CHECK(events_pane_lines(none, 0, true).front().text().find("off:") != std::string::npos);
 }
