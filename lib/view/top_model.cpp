@@ -73,6 +73,12 @@ std::vector<std::string_view> top_column_ids(TableMode mode, bool delay) {
   return ids;
 }
 
+Fields top_fields(const TopState& st, bool delay) {
+  Fields f = fields_for(columns(top_column_ids(st.mode, delay))) | Field::State;
+  if (const ColumnSpec* by = find_column(st.sort); by && by->sort.key) f = f | by->needs;
+  return f;
+}
+
 GoroLabels goro_labels(const Frame& f, const SymbolizeFn& symbolize, bool utf8) {
   GoroLabels out;
   const char* arrow = utf8 ? " \u2192 " : " -> ";

@@ -175,3 +175,20 @@ TEST_CASE("the view scrolls to keep the selection shown; with follow it keeps it
   CHECK(v.selected == 4);
   CHECK(st.scroll == 0);
 }
+
+TEST_CASE("the collector is asked for what the table shows: DELAY only when shown, never the layout", "[top]") {
+  TopState st;
+  const Fields shown = top_fields(st, false);
+  for (Field f : {Field::Ids, Field::State, Field::Times, Field::Sched, Field::Switches, Field::Memory, Field::User,
+                  Field::Cmdline})
+    CHECK(has(shown, f));
+  CHECK_FALSE(has(shown, Field::Delay));   // no DELAY column on a /proc source
+  CHECK_FALSE(has(shown, Field::Layout));  // no column shows the code/data addresses
+  CHECK(has(top_fields(st, true), Field::Delay));
+  // Every field asked is one a shown column needs (or the header's task states).
+  Fields need = static_cast<Fields>(Field::State);
+  for (const ColumnSpec* c : columns(top_column_ids(st.mode, false))) need = need | c->needs;
+  CHECK(shown == need);
+  st.mode = TableMode::Threads;
+  CHECK(top_fields(st, false) == need);  // TID costs no read of its own
+}

@@ -91,8 +91,10 @@ int run_interactive(const TopOptions& o, Context&) {
     s.lines[0].add("taskscope top: starting (loading the task source and the event tracers)...", view::Style::Title);
     term.draw(s);
   }
-  view::Collector collector(collector_config(o));
+  const view::CollectorConfig cfg = collector_config(o);
+  view::Collector collector(cfg);
   collector.start();
+  Fields asked = cfg.fields;  // follows what the screen shows
   const std::string source = collector.source_name();
 
   view::TopState st = initial_state(o);
@@ -176,6 +178,11 @@ int run_interactive(const TopOptions& o, Context&) {
         case view::EffectKind::Quit: case view::EffectKind::None: break;
       }
       if (st.quit) break;
+    }
+    if (const Fields want = view::top_fields(st, o.source != "proc"); want != asked) {
+      asked = want;
+      collector.set_fields(want);
+      collector.refresh();  // the newly shown column gets its data now, not a delay later
     }
     if (dirty && !st.quit) redraw();
   }
