@@ -2,6 +2,10 @@
 // kernel thread is an LWP row of the process, and that row shows the M and the G it runs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
@@ -25,8 +29,18 @@ TEST_CASE("each goro M is joined to its LWP row, which shows the M and the G it 
   auto src = make_proc_source();
   Request req;
   req.pids = {pid};
+  // The fixture prints its facts just before its main G enters read(2): read the segment until
+  // that G's M says so (a loaded machine may not have got there yet).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  for (;;) {
+    f.goro[pid] = goro::read_goro(pid);
+    const auto& ms = f.goro[pid].ms;
+    if (std::any_of(ms.begin(), ms.end(), [&](const GoroM& m) { return m.cur_goid == main_goid && m.in_syscall; }) ||
+        std::chrono::steady_clock::now() > deadline)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   f.snap = src->snapshot(req);
-  f.goro[pid] = goro::read_goro(pid);
   const GoroSnapshot& g = f.goro[pid];
   REQUIRE(!g.ms.empty());
   const Process* p = f.snap.find(pid);
