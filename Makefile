@@ -122,8 +122,8 @@ bench-deps: deps
 	$(call install_pkgs,$(BENCH_PKGS))
 
 # ---- the main job, tests, benchmarks -----------------------------------------------------------------
-# run starts the main job: the thread table (taskscope top once the viewer exists).
-RUN_ARGS ?= ps -L
+# run starts the main job: the live viewer, taskscope top (one text frame when not on a terminal).
+RUN_ARGS ?= top
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) $(RUN_ARGS)
