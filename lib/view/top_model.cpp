@@ -39,7 +39,7 @@ RowRate process_rate(const Frame& f, const Process& p) {
     r.cpu_pct = it->second.cpu_pct;
     r.nvcsw_ps = it->second.nvcsw_ps;
     r.nivcsw_ps = it->second.nivcsw_ps;
-    r.delay_known = delay_shown(f);
+    r.delay_known = has(f.snap.fields, Field::Delay);  // not a sum over nothing
     r.run_delay_ms_ps = it->second.run_delay_ms_ps;
   }
   return r;

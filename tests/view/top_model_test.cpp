@@ -2,6 +2,8 @@
 // tree, thread mode, dying rows, and a selection that stays on its pid/tid.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include "frames.h"
 #include "view/top_model.h"
 
@@ -191,4 +193,16 @@ TEST_CASE("the collector is asked for what the table shows: DELAY only when show
   CHECK(shown == need);
   st.mode = TableMode::Threads;
   CHECK(top_fields(st, false) == need);  // TID costs no read of its own
+}
+
+TEST_CASE("a process row's DELAY is unknown, not 0.0, when the snapshot has no run-queue delay", "[top]") {
+  // The BPF source drops Field::Delay from a snapshot that also holds processes read from /proc:
+  // the column stays (the source is bpf) but no row may claim a delay of 0.
+  FrameBuilder b = three();
+  b.f.snap.source = "bpf";
+  TopState st;
+  const TableView v = build_table(b.f, st);
+  REQUIRE(!v.rows.empty());
+  REQUIRE(std::find(v.cols.begin(), v.cols.end(), &column("delay")) != v.cols.end());
+  for (const DisplayRow& r : v.rows) CHECK(column("delay").text(r.row, v.env) == "-");
 }
