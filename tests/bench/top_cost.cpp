@@ -28,6 +28,7 @@
 #include "model/error.h"
 #include "sys/clock.h"
 #include "view/collector.h"
+#include "view/top_model.h"
 
 namespace {
 
@@ -38,9 +39,6 @@ constexpr int kMeasureS = 24;
 constexpr int kWarmupS = 3;
 constexpr int kWidth = 200, kHeight = 50;
 
-// What top shows in thread mode with its default columns (and run-queue delay with BPF).
-constexpr ts::Fields kTopFields = ts::Field::Ids | ts::Field::State | ts::Field::Times | ts::Field::Sched |
-                                  ts::Field::Switches | ts::Field::Memory | ts::Field::User | ts::Field::Cmdline;
 
 double cpu_s_self() {
   rusage u{};
@@ -72,7 +70,9 @@ ts::view::CollectorConfig config(const std::string& source, std::chrono::millise
   ts::view::CollectorConfig c;
   c.source = source;
   c.delay = delay;
-  c.fields = kTopFields | (source == "bpf" ? static_cast<ts::Fields>(ts::Field::Delay) : 0);
+  ts::view::TopState st;  // what top -H shows (and run-queue delay with BPF)
+  st.mode = ts::view::TableMode::Threads;
+  c.fields = ts::view::top_fields(st, source == "bpf");
   return c;
 }
 
