@@ -2,10 +2,24 @@
 #include "format/units.h"
 
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 
 namespace ts {
+
+std::string strprintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  va_list again;
+  va_copy(again, ap);
+  const int n = std::vsnprintf(nullptr, 0, fmt, ap);
+  va_end(ap);
+  std::string s(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  std::vsnprintf(s.data(), s.size() + 1, fmt, again);
+  va_end(again);
+  return s;
+}
 
 std::string human_bytes(uint64_t bytes) {
   static const char* const units[] = {"", "K", "M", "G", "T", "P"};

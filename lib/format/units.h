@@ -5,6 +5,9 @@
 
 namespace ts {
 
+// strprintf() is printf into a std::string (any length).
+std::string strprintf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
 // human_bytes() prints a size with a binary unit, three significant digits: "812", "4.0K", "12.5M", "1.9G".
 std::string human_bytes(uint64_t bytes);
 

@@ -11,11 +11,6 @@ namespace ts::view {
 
 namespace {
 
-std::string fmt(const char* f, auto... args) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, f, args...);
-  return buf;
-}
 
 const char* m_state(const GoroM& m) {
   if (m.in_syscall) return "syscall";
@@ -76,7 +71,7 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
   if (it == f.goro.end()) {
     out.push_back(heading("G/M/P"));
     Line l;
-    l.add(fmt("pid %d publishes no goro state (no /dev/shm/goro.%d, or it ended)", pid, pid), Style::Warning);
+    l.add(strprintf("pid %d publishes no goro state (no /dev/shm/goro.%d, or it ended)", pid, pid), Style::Warning);
     out.push_back(std::move(l));
     return out;
   }
@@ -91,35 +86,35 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
       rate = ", " + per_second(static_cast<double>(switches - prev_switches) * 1e9 / static_cast<double>(g.taken_ns - prev->taken_ns)) +
              " G switches/s";
   }
-  out.push_back(heading(safe_text(fmt("G/M/P of pid %d (%s): gomaxprocs %u, %zu Ms, %zu Gs, global runq %llu%s", pid,
+  out.push_back(heading(safe_text(strprintf("G/M/P of pid %d (%s): gomaxprocs %u, %zu Ms, %zu Gs, global runq %llu%s", pid,
                                       p ? p->comm.c_str() : "?", g.gomaxprocs, g.ms.size(), g.gs.size(),
                                       static_cast<unsigned long long>(g.global_runq_len), rate.c_str()),
                                   utf8)));
-  if (g.torn) out.push_back(Line{{Span{fmt("%u records torn (skipped)", g.torn), Style::Warning}}, Style::Normal});
+  if (g.torn) out.push_back(Line{{Span{strprintf("%u records torn (skipped)", g.torn), Style::Warning}}, Style::Normal});
 
-  out.push_back(header(fmt("%-4s %-8s %-4s %6s %8s %12s", "P", "STATUS", "M", "RUNQ", "RUNNEXT", "SWITCHES")));
+  out.push_back(header(strprintf("%-4s %-8s %-4s %6s %8s %12s", "P", "STATUS", "M", "RUNQ", "RUNNEXT", "SWITCHES")));
   for (const GoroP& q : g.ps) {
     if (q.id >= g.gomaxprocs) continue;
     Line l;
-    l.add(fmt("P%-3u %-8s %-4s %6u %8s %12llu", q.id, pstatus_name(q.status), id_or_dash(q.m_id).c_str(), q.runq_len,
+    l.add(strprintf("P%-3u %-8s %-4s %6u %8s %12llu", q.id, pstatus_name(q.status), id_or_dash(q.m_id).c_str(), q.runq_len,
               q.runnext_goid ? std::to_string(q.runnext_goid).c_str() : "-", static_cast<unsigned long long>(q.switches)));
     out.push_back(std::move(l));
   }
 
   const char* arrow = utf8 ? "\u2192" : "->";
   out.push_back(Line{});
-  out.push_back(header(fmt("%-4s %-8s %-16s %-9s %-3s %-8s %6s %8s %9s  %s", "M", "LWP", "THREAD", "STATE", "P", "G", "CPU%",
+  out.push_back(header(strprintf("%-4s %-8s %-16s %-9s %-3s %-8s %6s %8s %9s  %s", "M", "LWP", "THREAD", "STATE", "P", "G", "CPU%",
                            "NVCSW/s", "NIVCSW/s", "FUNCTION")));
   for (const MJoin& j : join_ms(f, g)) {
     Line l;
-    l.add(fmt("M%-3u ", j.m->id), Style::Goro);
-    l.add(fmt("%-8s ", j.lwp ? std::to_string(j.m->tid).c_str() : (std::to_string(j.m->tid) + "?").c_str()));
+    l.add(strprintf("M%-3u ", j.m->id), Style::Goro);
+    l.add(strprintf("%-8s ", j.lwp ? std::to_string(j.m->tid).c_str() : (std::to_string(j.m->tid) + "?").c_str()));
     l.add(fit(safe_text(j.lwp ? j.lwp->comm : "(gone)", utf8), 16) + " ");
-    l.add(fmt("%-9s %-3s ", m_state(*j.m), j.m->p_id >= 0 ? ("P" + std::to_string(j.m->p_id)).c_str() : "-"));
+    l.add(strprintf("%-9s %-3s ", m_state(*j.m), j.m->p_id >= 0 ? ("P" + std::to_string(j.m->p_id)).c_str() : "-"));
     l.add(fit(j.m->cur_goid ? std::string(arrow) + "G" + std::to_string(j.m->cur_goid) : "-", 8) + " ", Style::Goro);
-    l.add(j.rate.known ? fmt("%6.1f %8s %9s", j.rate.cpu_pct, per_second(j.rate.nvcsw_ps).c_str(),
+    l.add(j.rate.known ? strprintf("%6.1f %8s %9s", j.rate.cpu_pct, per_second(j.rate.nvcsw_ps).c_str(),
                              per_second(j.rate.nivcsw_ps).c_str())
-                       : fmt("%6s %8s %9s", "-", "-", "-"));
+                       : strprintf("%6s %8s %9s", "-", "-", "-"));
     l.add("  " + safe_text(fn_of(symbolize, pid, j.g), utf8));
     out.push_back(std::move(l));
   }
@@ -134,7 +129,7 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
   }
   out.push_back(Line{});
   out.push_back(heading("Gs by state"));
-  for (const auto& [k, n] : by) out.push_back(Line{{Span{fmt("  %6zu  %s", n, k.c_str())}}, Style::Normal});
+  for (const auto& [k, n] : by) out.push_back(Line{{Span{strprintf("  %6zu  %s", n, k.c_str())}}, Style::Normal});
 
   std::vector<const GoroG*> waiting;
   for (const GoroG& x : g.gs)
@@ -142,9 +137,9 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
   std::stable_sort(waiting.begin(), waiting.end(), [](const GoroG* a, const GoroG* b) { return a->wait_ns > b->wait_ns; });
   if (waiting.size() > 10) waiting.resize(10);
   out.push_back(Line{});
-  out.push_back(header(fmt("%-8s %-18s %10s  %s", "G", "WAITING ON", "FOR", "FUNCTION")));
+  out.push_back(header(strprintf("%-8s %-18s %10s  %s", "G", "WAITING ON", "FOR", "FUNCTION")));
   for (const GoroG* x : waiting)
-    out.push_back(Line{{Span{fmt("G%-7llu %-18s %10s  ", static_cast<unsigned long long>(x->goid), wait_reason_name(x->wait_reason),
+    out.push_back(Line{{Span{strprintf("G%-7llu %-18s %10s  ", static_cast<unsigned long long>(x->goid), wait_reason_name(x->wait_reason),
                                  short_duration(x->wait_ns).c_str())},
                         Span{safe_text(fn_of(symbolize, pid, x), utf8)}},
                        Style::Normal});

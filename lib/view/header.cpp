@@ -12,17 +12,12 @@ namespace ts::view {
 
 namespace {
 
-std::string fmt(const char* f, auto... args) {
-  char buf[128];
-  std::snprintf(buf, sizeof buf, f, args...);
-  return buf;
-}
 
 std::string uptime_text(double s) {
   const uint64_t t = static_cast<uint64_t>(s);
   const uint64_t days = t / 86400;
-  std::string out = days ? fmt("%" PRIu64 " day%s, ", days, days == 1 ? "" : "s") : "";
-  return out + fmt("%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, t / 3600 % 24, t / 60 % 60, t % 60);
+  std::string out = days ? strprintf("%" PRIu64 " day%s, ", days, days == 1 ? "" : "s") : "";
+  return out + strprintf("%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, t / 3600 % 24, t / 60 % 60, t % 60);
 }
 
 Line cpu_meter(const std::string& label, const CpuShare& c, int width) {
@@ -30,7 +25,7 @@ Line cpu_meter(const std::string& label, const CpuShare& c, int width) {
                              {c.system / 100, Style::MeterSystem},   {c.irq / 100, Style::MeterIrq},
                              {c.softirq / 100, Style::MeterSoftirq}, {c.steal / 100, Style::MeterSteal},
                              {c.guest / 100, Style::MeterGuest}};
-  return meter_line(label, parts, fmt("%.1f%%", c.busy()), width);
+  return meter_line(label, parts, strprintf("%.1f%%", c.busy()), width);
 }
 
 std::vector<Line> left_block(const Frame& f, int width) {
@@ -76,7 +71,7 @@ std::vector<Line> right_block(const Frame& f) {
   tasks.add(std::to_string(t.running), Style::Value).add(" running");
   out.push_back(std::move(tasks));
   Line load;
-  load.add("Load average: ", Style::Label).add(fmt("%.2f %.2f %.2f", f.machine.load1, f.machine.load5, f.machine.load15), Style::Value);
+  load.add("Load average: ", Style::Label).add(strprintf("%.2f %.2f %.2f", f.machine.load1, f.machine.load5, f.machine.load15), Style::Value);
   out.push_back(std::move(load));
   Line up;
   up.add("Uptime: ", Style::Label).add(uptime_text(f.machine.uptime_s), Style::Value);
@@ -178,20 +173,20 @@ std::vector<Line> graph_lines(const Frame& f, const TopHistory& h, int width, in
     const int n = static_cast<int>(cores.size());
     for (int i = 0; i < n; ++i) {
       const int w = width / n - (i + 1 < n ? 1 : 0);
-      blocks.push_back(chart_lines(fmt("CPU%d %.1f%%", r.cpu_ids[size_t(i)], r.cpus[size_t(i)].busy()), cores[size_t(i)],
+      blocks.push_back(chart_lines(strprintf("CPU%d %.1f%%", r.cpu_ids[size_t(i)], r.cpus[size_t(i)].busy()), cores[size_t(i)],
                                    100, w, cpu_h, utf8));
       widths.push_back(width / n);
     }
   } else {
-    blocks.push_back(chart_lines(fmt("CPU %.1f%%", r.all.busy()), h.cpu_all(), 100, width, cpu_h, utf8));
+    blocks.push_back(chart_lines(strprintf("CPU %.1f%%", r.all.busy()), h.cpu_all(), 100, width, cpu_h, utf8));
     widths.push_back(width);
   }
   out = beside(blocks, widths);
   if (low_h > 0) {
     const int w4 = width / 4;
     const std::string pid_title =
-        h.pid() ? fmt("pid %d CPU %.1f%%", h.pid(), h.proc_cpu().back()) : std::string("selected: none");
-    auto low = beside({chart_lines(fmt("Mem %.1f%%", h.mem_used_pct().back()), h.mem_used_pct(), 100, w4 - 1, low_h, utf8,
+        h.pid() ? strprintf("pid %d CPU %.1f%%", h.pid(), h.proc_cpu().back()) : std::string("selected: none");
+    auto low = beside({chart_lines(strprintf("Mem %.1f%%", h.mem_used_pct().back()), h.mem_used_pct(), 100, w4 - 1, low_h, utf8,
                                    Style::ChartAlt),
                        chart_lines("Ctxt/s " + per_second(h.ctxt_ps().back()), h.ctxt_ps(), 0, w4 - 1, low_h, utf8),
                        chart_lines("Clones/s " + per_second(h.clones_ps().back()), h.clones_ps(), 0, w4 - 1, low_h, utf8,

@@ -17,14 +17,19 @@ bool delay_shown(const Frame& f) { return has(f.snap.fields, Field::Delay) || f.
 
 namespace {
 
+// known_rate() is a RowRate with the CPU and switch rates of `x` (a TaskRate or a ProcessRate).
+RowRate known_rate(const auto& x) {
+  RowRate r;
+  r.known = true;
+  r.cpu_pct = x.cpu_pct;
+  r.nvcsw_ps = x.nvcsw_ps;
+  r.nivcsw_ps = x.nivcsw_ps;
+  return r;
+}
+
 RowRate task_rate(const Frame& f, const Task& t) {
   RowRate r;
-  if (auto it = f.rates.find(t.tid); it != f.rates.end()) {
-    r.known = true;
-    r.cpu_pct = it->second.cpu_pct;
-    r.nvcsw_ps = it->second.nvcsw_ps;
-    r.nivcsw_ps = it->second.nivcsw_ps;
-  }
+  if (auto it = f.rates.find(t.tid); it != f.rates.end()) r = known_rate(it->second);
   if (auto it = f.run_delay_ms_ps.find(t.tid); it != f.run_delay_ms_ps.end()) {
     r.delay_known = true;
     r.run_delay_ms_ps = it->second;
@@ -35,10 +40,7 @@ RowRate task_rate(const Frame& f, const Task& t) {
 RowRate process_rate(const Frame& f, const Process& p) {
   RowRate r;
   if (auto it = f.process_rates.find(p.pid); it != f.process_rates.end()) {
-    r.known = true;
-    r.cpu_pct = it->second.cpu_pct;
-    r.nvcsw_ps = it->second.nvcsw_ps;
-    r.nivcsw_ps = it->second.nivcsw_ps;
+    r = known_rate(it->second);
     r.delay_known = has(f.snap.fields, Field::Delay);  // not a sum over nothing
     r.run_delay_ms_ps = it->second.run_delay_ms_ps;
   }

@@ -44,6 +44,12 @@ TEST_CASE("units") {
   CHECK(hex(255) == "0xff");
 }
 
+TEST_CASE("strprintf formats into a string of any length") {
+  CHECK(strprintf("%d %s %.1f%%", 42, "cpu", 12.34) == "42 cpu 12.3%");
+  CHECK(strprintf("%s", std::string(1000, 'x').c_str()).size() == 1000);  // no fixed buffer
+  CHECK(strprintf("%s", "").empty());
+}
+
 TEST_CASE("htop's TIME+ and rates as top prints them") {
   CHECK(cpu_time_plus(0) == "0:00.00");
   CHECK(cpu_time_plus(83'450'000'000ull) == "1:23.45");
