@@ -23,6 +23,11 @@ int min_width(std::string_view id) {
   return 1;
 }
 
+// kMinCommand is the room COMMAND keeps: on a narrower screen the columns of kDropOrder go first,
+// in that order (htop's 80 columns then show PID USER RES S CPU% NVCSW/s NIVCSW/s DELAY COMMAND).
+constexpr int kMinCommand = 24;
+constexpr std::string_view kDropOrder[] = {"pri", "virt", "nlwp", "ni", "pmem", "timeplus", "user", "delay", "nivcsw_ps", "res"};
+
 struct FKey {
   int n;
   const char* label;
@@ -98,13 +103,13 @@ std::string tree_prefix(const DisplayRow& r, bool utf8) {
 }
 
 // row_line() is one table row.
-Line row_line(const DisplayRow& d, const TableView& v, const std::vector<int>& widths, bool selected, int width,
-              bool utf8) {
+Line row_line(const DisplayRow& d, const TableView& v, const std::vector<size_t>& shown, const std::vector<int>& widths,
+              bool selected, int width, bool utf8) {
   Line l;
   const Style base = selected ? Style::Selected : d.tagged ? Style::Tagged : d.row.dying ? Style::Dying : Style::Normal;
-  for (size_t c = 0; c < v.cols.size(); ++c) {
+  for (size_t c : shown) {
     const ColumnSpec* col = v.cols[c];
-    if (c) l.add(" ", base);
+    if (c != shown.front()) l.add(" ", base);
     if (std::string_view(col->id) == "command") {
       l.add(tree_prefix(d, utf8), selected ? base : Style::Dim);
       const std::string name = d.row.whole_process ? col->text(d.row, v.env) : d.row.task->comm;
@@ -133,16 +138,34 @@ std::vector<Line> table_lines(const TableView& v, const TopState& st, size_t fir
       for (size_t i = first; i < end; ++i) w = std::max(w, cell_width(safe_text(v.cols[c]->text(v.rows[i].row, v.env), utf8)));
     widths[c] = w;
   }
+  // The columns that fit beside kMinCommand cells of COMMAND, judged by their minimum widths
+  // only: what is shown decides what is read, so it must not depend on the values read.
+  std::vector<size_t> shown;
+  int used = 0;
+  auto least = [&](size_t c) { return std::max(cell_width(v.cols[c]->title), min_width(v.cols[c]->id)) + 1; };
+  for (size_t c = 0; c < v.cols.size(); ++c) {
+    shown.push_back(c);
+    if (std::string_view(v.cols[c]->id) != "command") used += least(c);
+  }
+  for (std::string_view id : kDropOrder) {
+    if (used + kMinCommand <= width) break;
+    for (size_t k = 0; k < shown.size(); ++k)
+      if (v.cols[shown[k]]->id == id) {
+        used -= least(shown[k]);
+        shown.erase(shown.begin() + static_cast<long>(k));
+        break;
+      }
+  }
   Line h;
   int x = 0;
   if (geo) {
     geo->column_ids.clear();
     geo->column_x.clear();
   }
-  for (size_t c = 0; c < v.cols.size(); ++c) {
+  for (size_t c : shown) {
     const ColumnSpec* col = v.cols[c];
-    if (c) h.add(" ", Style::Header), ++x;
-    const bool last = c + 1 == v.cols.size();
+    if (c != shown.front()) h.add(" ", Style::Header), ++x;
+    const bool last = c == shown.back();
     const bool sorted = st.sort == col->id;
     std::string title = col->title;
     if (sorted) title += st.sort_reversed ? (utf8 ? "\u25b2" : "^") : (utf8 ? "\u25bc" : "v");
@@ -159,7 +182,7 @@ std::vector<Line> table_lines(const TableView& v, const TopState& st, size_t fir
   clip(h, width);
   out.push_back(std::move(h));
   for (size_t i = first; i < end; ++i)
-    out.push_back(row_line(v.rows[i], v, widths, static_cast<int>(i) == v.selected, width, utf8));
+    out.push_back(row_line(v.rows[i], v, shown, widths, static_cast<int>(i) == v.selected, width, utf8));
   return out;
 }
 

@@ -35,8 +35,10 @@ Screen compose(const Frame& f, TopState& st, const TopInputs& in, const ScreenOp
                int& pane_lines);
 
 // table_lines() is the table (column titles, then rows [first, first+count)) `width` cells wide;
-// columns keep fixed widths so they do not jump between frames, COMMAND takes the rest. `geo`, when
-// given, receives the titles' x ranges. What batch mode prints (with every row, width unbounded).
+// columns keep fixed widths so they do not jump between frames, COMMAND takes the rest. When the
+// width leaves COMMAND less than 24 cells, the least useful columns are left out (PRI, VIRT, NLWP,
+// NI, MEM%, TIME+, USER, DELAY, NIVCSW/s, RES, in that order). `geo`, when given, receives the
+// shown columns and their titles' x ranges. What batch mode prints (every row, width unbounded).
 std::vector<Line> table_lines(const TableView& v, const TopState& st, size_t first, size_t count, int width, bool utf8,
                               Geometry* geo = nullptr);
 

@@ -75,11 +75,13 @@ std::vector<std::string_view> top_column_ids(TableMode mode, bool delay) {
   return ids;
 }
 
-Fields top_fields(const TopState& st, bool delay) {
-  Fields f = fields_for(columns(top_column_ids(st.mode, delay))) | Field::State;
+Fields top_fields(const std::vector<std::string_view>& shown, const TopState& st) {
+  Fields f = fields_for(columns(shown)) | Field::State;
   if (const ColumnSpec* by = find_column(st.sort); by && by->sort.key) f = f | by->needs;
   return f;
 }
+
+Fields top_fields(const TopState& st, bool delay) { return top_fields(top_column_ids(st.mode, delay), st); }
 
 GoroLabels goro_labels(const Frame& f, const SymbolizeFn& symbolize, bool utf8) {
   GoroLabels out;

@@ -46,9 +46,11 @@ using SymbolizeFn = std::function<std::string(int32_t pid, uint64_t pc)>;
 // run-queue delay), COMMAND.
 std::vector<std::string_view> top_column_ids(TableMode mode, bool delay);
 
-// top_fields() is what the collector must read for what the screen shows with state `st`: the
-// union of the Fields of the table's columns (top_column_ids(st.mode, delay)) and of its sort
-// column, with the task states the header counts. A column not shown costs no read.
+// top_fields() is what the collector must read for what the screen shows: the union of the Fields
+// of the `shown` columns (ids) and of st's sort column, with the task states the header counts. A
+// column not shown costs no read.
+Fields top_fields(const std::vector<std::string_view>& shown, const TopState& st);
+// top_fields() for every column of the table (top_column_ids(st.mode, delay)), before any is drawn.
 Fields top_fields(const TopState& st, bool delay);
 
 // delay_shown() tells whether the frame's source measures run-queue delay (the DELAY column).

@@ -229,7 +229,7 @@ TEST_CASE("top shrinks to 20x5 and grows back without losing its state", "[top][
   REQUIRE(s.wait_for([](const std::string& t) { return t.find("worker-1") != std::string::npos && t.find("Load average") != std::string::npos; }, kLong));
   s.send("q");
   const bool ended = s.wait_for([&](const std::string&) { return s.exit_status() != -1; }, kLong);
-  INFO(s.text());
+  INFO("alive " << s.alive() << " pid " << s.pid() << "\n" << s.text());
   REQUIRE(ended);
   CHECK(s.exit_status() == 0);
 }

@@ -193,3 +193,28 @@ TEST_CASE("The events pane says the tracer is starting until it runs, then count
   none.add(off);
   CHECK(events_pane_lines(none, 0, true).front().text().find("off:") != std::string::npos);
 }
+
+TEST_CASE("an 80-column screen leaves the least useful columns out so COMMAND shows, and they are not read",
+          "[top][screen]") {
+  FrameBuilder b;
+  Process p = proc(4242, 1, "server", {task(4242, 4242, "server")});
+  p.cmdline = "/usr/sbin/server -l 80";  // 22 cells: fits the 24 COMMAND keeps
+  b.add(p);
+  b.f.snap.source = "bpf";
+  b.f.snap.fields = kAllFields;
+  TopState st;
+  const Screen narrow = shown(b.f, st, 80, 24, true);
+  const std::string t = all(narrow);
+  INFO(t);
+  CHECK(t.find(" /usr/sbin/server -l 80\n") != std::string::npos);
+  const std::vector<std::string> ids = narrow.geo.column_ids;
+  CHECK(ids == std::vector<std::string>{"pid", "user", "res", "state", "pcpu", "nvcsw_ps", "nivcsw_ps", "delay", "command"});
+  const std::vector<std::string_view> v(ids.begin(), ids.end());
+  CHECK_FALSE(has(top_fields(v, st), Field::Sched));  // PRI and NI are not shown: not read
+  CHECK(has(top_fields(v, st), Field::Delay));
+
+  const Screen wide = shown(b.f, st, 200, 24, true);
+  CHECK(wide.geo.column_ids.size() == top_column_ids(st.mode, true).size());  // all of them
+  CHECK(has(top_fields(std::vector<std::string_view>(wide.geo.column_ids.begin(), wide.geo.column_ids.end()), st),
+            Field::Sched));
+}

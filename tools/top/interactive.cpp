@@ -179,12 +179,20 @@ int run_interactive(const TopOptions& o, Context&) {
       }
       if (st.quit) break;
     }
-    if (const Fields want = view::top_fields(st, o.source != "proc"); want != asked) {
-      asked = want;
-      collector.set_fields(want);
-      collector.refresh();  // the newly shown column gets its data now, not a delay later
-    }
     if (dirty && !st.quit) redraw();
+    // The collector reads what the table shows now (a narrow screen leaves columns out); while
+    // another pane is open it keeps reading what it did. A /proc source that fell back from auto is
+    // still asked for DELAY, which costs it nothing, so that the header says it cannot give it.
+    if (!st.quit && st.pane == view::Pane::Table && !screen.geo.column_ids.empty()) {
+      const std::vector<std::string_view> shown(screen.geo.column_ids.begin(), screen.geo.column_ids.end());
+      Fields want = view::top_fields(shown, st);
+      if (o.source == "auto" && source == "proc") want = want | Field::Delay;
+      if (want != asked) {
+        asked = want;
+        collector.set_fields(want);
+        collector.refresh();  // a column shown again gets its data now, not a delay later
+      }
+    }
   }
   if (stop_sig) {
     // The terminal is restored by ~Terminal before the signal ends the process as it would have.
