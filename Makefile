@@ -57,13 +57,13 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lncursesw -ltinfo -lstdc++
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
   libncurses-dev tmux golang-go
-BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace
+BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -129,8 +129,8 @@ bench-deps: deps
 	$(call install_pkgs,$(BENCH_PKGS))
 
 # ---- the main job, tests, benchmarks -----------------------------------------------------------------
-# run starts the main job: the thread table (taskscope top once the viewer exists).
-RUN_ARGS ?= ps -L
+# run starts the main job: the live viewer, taskscope top (one text frame when not on a terminal).
+RUN_ARGS ?= top
 run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) $(RUN_ARGS)
@@ -240,5 +240,9 @@ $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS) \
 	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
+
+# top_cost drives top and htop in tmux sessions: it links the tests' support (Fixture, TmuxSession).
+$(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

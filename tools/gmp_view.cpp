@@ -8,6 +8,7 @@
 #include "format/ndjson.h"
 #include "format/table.h"
 #include "format/units.h"
+#include "sym/goro_names.h"
 
 namespace ts::tools {
 namespace {
@@ -52,14 +53,7 @@ double p_rate(const GoroP& p, const GmpView& v, double dt) {
   return -1;
 }
 
-std::string rate_text(double r) {
-  if (r < 0) return "-";
-  char buf[32];
-  if (r >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", r / 1e6);
-  else if (r >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", r / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f", r);
-  return buf;
-}
+std::string rate_text(double r) { return r < 0 ? "-" : per_second(r); }
 
 sym::Site site(const GmpView& v, uint64_t pc, bool ret) {
   if (!pc || !v.symbolize) {
@@ -73,22 +67,8 @@ sym::Site site(const GmpView& v, uint64_t pc, bool ret) {
 // kRuntimeHeaders: frames inlined from goro's own headers (goro::go) are not the creation site.
 constexpr std::string_view kRuntimeHeaders = "include/goro/";
 
-// start_name() names a G's function: goro starts every G in goro::detail::g_trampoline<Fn>, so
-// the user's function is the template argument.
-std::string start_name(const sym::Site& s) {
-  if (s.function.empty()) return sym::describe(s);
-  const std::string& f = s.function;
-  const auto t = f.find("g_trampoline<");
-  if (t != std::string::npos) {
-    const auto open = t + std::string_view("g_trampoline<").size();
-    int depth = 1;
-    for (size_t i = open; i < f.size(); ++i) {
-      if (f[i] == '<') ++depth;
-      else if (f[i] == '>' && --depth == 0) return f.substr(open, i - open);
-    }
-  }
-  return sym::short_function(f);
-}
+// start_name() names a G's function (the user's function inside goro's g_trampoline<Fn>).
+std::string start_name(const sym::Site& s) { return sym::g_function_name(s); }
 
 nlohmann::json site_json(const sym::Site& s, std::string_view skip = {}) {
   if (!s.pc) return nullptr;

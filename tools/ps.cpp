@@ -5,11 +5,25 @@
 #include "registry.h"
 #include "sources/make_source.h"
 #include "sys/pid.h"
-#include "task_columns.h"
+#include "view/columns.h"
 
 namespace ts::tools {
 
 namespace {
+
+using view::column;
+using view::columns;
+using view::fields_for;
+using view::print_ndjson;
+using view::print_table;
+using view::render_env;
+using view::Row;
+using view::RenderEnv;
+using view::ColumnSpec;
+using view::sort_rows;
+using view::sort_ids;
+using view::task_rows;
+using view::process_rows;
 
 // PsOptions is the parsed command line of `taskscope ps`.
 struct PsOptions {

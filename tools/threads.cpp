@@ -4,11 +4,20 @@
 #include "sources/make_source.h"
 #include "sys/pid.h"
 #include "sys/text.h"
-#include "task_columns.h"
+#include "view/columns.h"
 
 namespace ts::tools {
 
 namespace {
+
+using view::column;
+using view::columns;
+using view::fields_for;
+using view::print_ndjson;
+using view::print_table;
+using view::render_env;
+using view::Row;
+using view::RenderEnv;
 
 // ThreadsOptions is the parsed command line of `taskscope threads`.
 struct ThreadsOptions {
@@ -43,7 +52,7 @@ int run_threads(const ThreadsOptions& o, Context& ctx) {
     throw Error("no process with pid " + std::to_string(pid));
   }
   std::vector<Row> rows;
-  for (const Task& t : p->tasks) rows.push_back(Row{p, &t, false});
+  for (const Task& t : p->tasks) rows.push_back(view::make_row(p, &t));
   const RenderEnv env = render_env(snap);
   if (o.json) {
     auto json_cols = cols;

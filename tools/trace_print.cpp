@@ -21,18 +21,12 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
-std::string fmt(const char* f, auto... args) {
-  const int n = std::snprintf(nullptr, 0, f, args...);
-  std::string s(n > 0 ? static_cast<size_t>(n) : 0, '\0');
-  std::snprintf(s.data(), s.size() + 1, f, args...);
-  return s;
-}
 
 
 
 std::string rel_time(uint64_t ts, uint64_t t0) {
   const uint64_t d = ts > t0 ? ts - t0 : 0;
-  return fmt("%" PRIu64 ".%06" PRIu64, d / 1000000000, d / 1000 % 1000000);
+  return strprintf("%" PRIu64 ".%06" PRIu64, d / 1000000000, d / 1000 % 1000000);
 }
 
 // duration_or_dash() shows 0 (unknown: the task was last seen before tracing) as "-".
@@ -111,13 +105,13 @@ json event_json(const Event& ev) {
 std::string text_header(TraceMode mode) {
   switch (mode) {
     case TraceMode::Clone:
-      return fmt("%-11s %-16s %7s %7s %7s %7s  %-25s %s", "TIME(s)", "PCOMM", "PID", "TID", "CPID", "CTID", "VERDICT", "FLAGS");
+      return strprintf("%-11s %-16s %7s %7s %7s %7s  %-25s %s", "TIME(s)", "PCOMM", "PID", "TID", "CPID", "CTID", "VERDICT", "FLAGS");
     case TraceMode::Exec:
-      return fmt("%-11s %7s %7s %-16s %-24s %s", "TIME(s)", "PID", "OLDTID", "COMM", "FILENAME", "ARGS");
+      return strprintf("%-11s %7s %7s %-16s %-24s %s", "TIME(s)", "PID", "OLDTID", "COMM", "FILENAME", "ARGS");
     case TraceMode::Exit:
-      return fmt("%-11s %7s %7s %-16s %-7s %-22s %9s %9s", "TIME(s)", "PID", "TID", "COMM", "WHAT", "STATUS", "LIFETIME", "CPU");
+      return strprintf("%-11s %7s %7s %-16s %-7s %-22s %9s %9s", "TIME(s)", "PID", "TID", "COMM", "WHAT", "STATUS", "LIFETIME", "CPU");
     case TraceMode::Sched:
-      return fmt("%-11s %3s %7s %-16s %-9s %8s %7s %-16s %8s", "TIME(s)", "CPU", "PREV", "PREV-COMM", "STATE", "ON-CPU",
+      return strprintf("%-11s %3s %7s %-16s %-9s %8s %7s %-16s %8s", "TIME(s)", "CPU", "PREV", "PREV-COMM", "STATE", "ON-CPU",
                  "NEXT", "NEXT-COMM", "OFF-CPU");
   }
   return {};
@@ -127,22 +121,22 @@ std::string event_text(const Event& ev, uint64_t t0) {
   return std::visit(
       Overloaded{
           [&](const CloneEvent& e) {
-            return fmt("%-11s %-16s %7d %7d %7d %7d  %-25s %s", rel_time(e.hdr.ts_ns, t0).c_str(), printable(e.parent_comm).c_str(),
+            return strprintf("%-11s %-16s %7d %7d %7d %7d  %-25s %s", rel_time(e.hdr.ts_ns, t0).c_str(), printable(e.parent_comm).c_str(),
                        e.parent_pid, e.parent_tid, e.child_pid, e.child_tid,
                        clone_verdict(e.flags, e.kernel_thread).c_str(), flags_with_signal(e).c_str());
           },
           [&](const ExecEvent& e) {
             const std::string old = e.old_tid == 0 ? "?" : e.old_tid != e.tid ? std::to_string(e.old_tid) : "-";
-            return fmt("%-11s %7d %7s %-16s %-24s %s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, old.c_str(), printable(e.comm).c_str(),
+            return strprintf("%-11s %7d %7s %-16s %-24s %s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, old.c_str(), printable(e.comm).c_str(),
                        printable(e.filename).c_str(), printable(joined_argv(e)).c_str());
           },
           [&](const ExitEvent& e) {
-            return fmt("%-11s %7d %7d %-16s %-7s %-22s %9s %9s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, e.tid,
+            return strprintf("%-11s %7d %7d %-16s %-7s %-22s %9s %9s", rel_time(e.hdr.ts_ns, t0).c_str(), e.pid, e.tid,
                        printable(e.comm).c_str(), e.group_dead ? "process" : "thread", exit_status_text(e).c_str(),
                        short_duration(e.lifetime_ns).c_str(), short_duration(e.cpu_ns).c_str());
           },
           [&](const SwitchEvent& e) {
-            return fmt("%-11s %3d %7d %-16s %-9s %8s %7d %-16s %8s", rel_time(e.hdr.ts_ns, t0).c_str(), e.hdr.cpu, e.prev_tid,
+            return strprintf("%-11s %3d %7d %-16s %-9s %8s %7d %-16s %8s", rel_time(e.hdr.ts_ns, t0).c_str(), e.hdr.cpu, e.prev_tid,
                        printable(e.prev_comm).c_str(), e.voluntary ? "blocked" : "preempted", duration_or_dash(e.prev_oncpu_ns).c_str(),
                        e.next_tid, printable(e.next_comm).c_str(), duration_or_dash(e.next_offcpu_ns).c_str());
           },

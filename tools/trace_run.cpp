@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <csignal>
-#include <functional>
 #include <memory>
 
 #include "bpf/bpf_common.h"
+#include "bpf/event_tracer.h"
 #include "bpf/proc_tracer.h"
 #include "bpf/sched_tracer.h"
 #include "format/ndjson.h"
@@ -81,41 +81,26 @@ void check_target(const bpf::TraceFilter& f) {
   }
 }
 
-// Tracer is what the loop needs from either tracer.
+// Tracer is the tracer the options ask for, and the sched tracer again when it is one (its
+// --summary is read at the end).
 struct Tracer {
-  std::function<size_t(int, const bpf::EventSink&, const bpf::DrainBudget&)> drain;
-  std::function<void()> detach;
-  std::function<uint64_t()> discard;
-  std::function<uint64_t()> lost;
-  bpf::AttachKind kind;
-  std::shared_ptr<void> owner;
-  std::shared_ptr<bpf::SchedTracer> sched;  // set for sched
+  std::unique_ptr<bpf::EventTracer> events;
+  bpf::SchedTracer* sched = nullptr;
 };
 
 Tracer make_tracer(const TraceOptions& o) {
   Tracer t;
   if (o.mode == TraceMode::Sched) {
-    auto s = std::make_shared<bpf::SchedTracer>(o.filter, o.summary ? bpf::SchedMode::Summary : bpf::SchedMode::Stream);
-    t.drain = [s](int ms, const bpf::EventSink& sink, const bpf::DrainBudget& b) { return s->drain(ms, sink, b); };
-    t.detach = [s] { s->detach(); };
-    t.discard = [s] { return s->discard(); };
-    t.lost = [s] { return s->lost(); };
-    t.kind = s->attach_kind();
-    t.sched = s;
-    t.owner = s;
+    auto s = std::make_unique<bpf::SchedTracer>(o.filter, o.summary ? bpf::SchedMode::Summary : bpf::SchedMode::Stream);
+    t.sched = s.get();
+    t.events = std::move(s);
     return t;
   }
   bpf::ProcEvents ev;
   ev.clone = o.mode == TraceMode::Clone;
   ev.exec = o.mode == TraceMode::Exec;
   ev.exit = o.mode == TraceMode::Exit;
-  auto p = std::make_shared<bpf::ProcTracer>(o.filter, ev);
-  t.drain = [p](int ms, const bpf::EventSink& sink, const bpf::DrainBudget& b) { return p->drain(ms, sink, b); };
-  t.detach = [p] { p->detach(); };
-  t.discard = [p] { return p->discard(); };
-  t.lost = [p] { return p->lost(); };
-  t.kind = p->attach_kind();
-  t.owner = p;
+  t.events = std::make_unique<bpf::ProcTracer>(o.filter, ev);
   return t;
 }
 
@@ -138,10 +123,11 @@ int run_trace(Context& ctx, const TraceOptions& o) {
 
   StopSignals signals;
   const uint64_t t0 = sys::monotonic_ns();  // TIME(s) counts from here: events can come as soon as a program attaches
-  Tracer tracer = make_tracer(o);
+  const Tracer made = make_tracer(o);
+  bpf::EventTracer& tracer = *made.events;
   const uint64_t deadline = duration ? sys::monotonic_ns() + duration : 0;
   ctx.err << "Tracing " << trace_mode_name(o.mode) << (o.summary ? " (summary)" : "") << " of" << target_text(o.filter, o.mode)
-          << " with " << bpf::attach_kind_name(tracer.kind) << "/ programs"
+          << " with " << bpf::attach_kind_name(tracer.attach_kind()) << "/ programs"
           << (duration ? "" : "; Ctrl-C to end") << ".\n";
   ctx.err.flush();
 
@@ -173,8 +159,8 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   const uint64_t unread = tracer.discard();
 
   const uint64_t lost = tracer.lost();
-  if (tracer.sched && o.summary) {
-    const auto stats = tracer.sched->summary();
+  if (made.sched && o.summary) {
+    const auto stats = made.sched->summary();
     events = stats.size();
     if (o.json) {
       for (const auto& s : stats) ctx.out << json_line(thread_stats_json(s)) << '\n';
@@ -186,7 +172,7 @@ int run_trace(Context& ctx, const TraceOptions& o) {
   const uint64_t elapsed = sys::monotonic_ns() - t0;
   if (o.json) {
     ctx.out << json_line(end_json({o.mode, o.summary, o.filter.pid, events, lost, unread,
-                                   bpf::attach_kind_name(tracer.kind), elapsed}))
+                                   bpf::attach_kind_name(tracer.attach_kind()), elapsed}))
             << '\n';
   } else {
     ctx.out << "# " << events << (o.summary ? " threads" : " events") << " in " << short_duration(elapsed) << ", "

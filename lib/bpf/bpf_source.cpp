@@ -148,12 +148,15 @@ Snapshot BpfSource::snapshot(const Request& req) {
   have_schedinfo_ = true;
   seen_.clear();
   cmdline_wanted_.clear();
+  tasks_seen_ = 0;
   if (req.pids.empty() || !reader_.per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
     // Kernel threads are read even when not shown: seen_ must know them, or a completion
     // from /proc would read every one of them.
-    build(reader_.read_all(false), sorted, s.processes);
+    const auto recs = reader_.read_all(false);
+    tasks_seen_ = recs.size();
+    build(recs, sorted, s.processes);
   } else {
     std::vector<int32_t> pids = req.pids;
     std::sort(pids.begin(), pids.end());

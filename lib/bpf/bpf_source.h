@@ -38,6 +38,9 @@ class BpfSource : public Source {
   // cmdline_wanted() lists, sorted, the processes of the last snapshot whose command line was
   // asked for and could not be read in the kernel (their cmdline is left empty).
   const std::vector<int32_t>& cmdline_wanted() const { return cmdline_wanted_; }
+  // tasks_seen() counts the records the last snapshot's iterator returned when it read every task
+  // (kernel threads and filtered-out tasks included); 0 after a snapshot of named pids.
+  size_t tasks_seen() const { return tasks_seen_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
@@ -48,6 +51,7 @@ class BpfSource : public Source {
   TaskIterReader reader_;
   std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
+  size_t tasks_seen_ = 0;                // records of the last full pass
   std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;

@@ -37,6 +37,8 @@ ProcTracer::~ProcTracer() {
   }
 }
 
+int ProcTracer::fd() const { return impl_->reader->epoll_fd(); }
+
 AttachKind ProcTracer::attach_kind() const { return impl_->kind; }
 
 std::vector<ProgramCost> ProcTracer::costs() const { return program_costs(impl_->skel->obj); }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "bpf/event_tracer.h"
 #include "bpf/trace_stream.h"
 
 namespace ts::bpf {
@@ -16,30 +17,25 @@ struct ProcEvents {
 };
 
 // ProcTracer traces clone/exec/exit from construction to destruction. Records wait in a ring
-// buffer until drain() reads them.
-class ProcTracer {
+// buffer until drain() reads them (EventTracer).
+class ProcTracer final : public EventTracer {
  public:
   // ProcTracer() loads and attaches the programs for `events`, filtered by `filter`. Requires the
   // privileges probe_support() checks. Throws ts::Error (one line) when it cannot.
   ProcTracer(const TraceFilter& filter, ProcEvents events);
-  ~ProcTracer();
+  ~ProcTracer() override;
   ProcTracer(const ProcTracer&) = delete;
   ProcTracer& operator=(const ProcTracer&) = delete;
 
-  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
-  std::vector<ProgramCost> costs() const;
-  // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
-  AttachKind attach_kind() const;
-  // drain() waits up to `timeout_ms` (0: not at all), then hands the waiting events to `sink`
-  // until none is left or `budget` is spent (RingReader::drain()).
-  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {});
-  // detach() stops the programs: no new event enters the ring once it returns (but for one a
-  // program on another CPU is writing). drain() still reads what is there.
-  void detach();
-  // discard() drops the events left in the ring unread and returns how many (after detach()).
-  uint64_t discard();
-  // lost() counts events dropped because the ring buffer was full.
-  uint64_t lost() const;
+  // fd(), drain(), lost(), detach(), discard(), attach_kind() and costs() do what EventTracer
+  // says; lost() counts the events dropped because the ring buffer was full.
+  int fd() const override;
+  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {}) override;
+  uint64_t lost() const override;
+  void detach() override;
+  uint64_t discard() override;
+  AttachKind attach_kind() const override;
+  std::vector<ProgramCost> costs() const override;
 
  private:
   struct Impl;

@@ -5,13 +5,13 @@
 #include <linux/types.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstring>
 #include <map>
 #include <thread>
 
 #include "../../bpf/trace_sched.h"
 #include "bpf/tracer_load.h"
+#include "sys/pid.h"
 #include "trace_sched.skel.h"
 
 namespace ts::bpf {
@@ -29,16 +29,10 @@ Log2Hist to_hist(const __u64 (&slots)[TS_HIST_SLOTS]) {
   return h;
 }
 
-// live_entries() sizes the summary's map of live threads: twice the threads alive now (the 4th
-// field of /proc/loadavg, "running/total"), at least 4096. A thread that finds no room is counted
-// in lost().
+// live_entries() sizes the summary's map of live threads: twice the threads alive now
+// (sys::task_total()), at least 4096. A thread that finds no room is counted in lost().
 __u32 live_entries() {
-  unsigned running = 0, total = 0;
-  if (FILE* f = std::fopen("/proc/loadavg", "r")) {
-    if (std::fscanf(f, "%*s %*s %*s %u/%u", &running, &total) != 2) total = 0;
-    std::fclose(f);
-  }
-  return std::clamp<__u32>(2 * total, 4096, 1u << 20);
+  return static_cast<__u32>(std::clamp<uint64_t>(2 * sys::task_total(), 4096, 1u << 20));
 }
 
 // add_stats() folds `v` into the statistics of thread `tid` (a tid reused by a new thread after
@@ -113,6 +107,10 @@ SchedTracer::~SchedTracer() {
     impl_->reader.reset();
     impl_->exits.reset();
   }
+}
+
+int SchedTracer::fd() const {
+  return impl_->reader ? impl_->reader->epoll_fd() : ring_buffer__epoll_fd(impl_->exits.get());
 }
 
 AttachKind SchedTracer::attach_kind() const { return impl_->kind; }

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "bpf/event_tracer.h"
 #include "bpf/trace_stream.h"
 #include "model/event.h"
 
@@ -17,34 +18,35 @@ enum class SchedMode {
 };
 
 // SchedTracer traces context switches (sched_switch alone: times come from the scheduler's own
-// sched_info stamps) from construction to destruction.
-class SchedTracer {
+// sched_info stamps) from construction to destruction. An EventTracer: in Summary mode its ring
+// carries only the statistics of threads that exit, which drain() and summary() collect.
+class SchedTracer final : public EventTracer {
  public:
   // SchedTracer() loads and attaches the programs. Throws ts::Error (one line) when it cannot.
   SchedTracer(const TraceFilter& filter, SchedMode mode);
-  ~SchedTracer();
+  ~SchedTracer() override;
   SchedTracer(const SchedTracer&) = delete;
   SchedTracer& operator=(const SchedTracer&) = delete;
 
-  // costs() is what each loaded program has cost so far (zero unless bpf_stats are enabled).
-  std::vector<ProgramCost> costs() const;
-  // attach_kind() is the program type that loaded (tp_btf, or the raw_tp fallback).
-  AttachKind attach_kind() const;
+  // fd(), attach_kind() and costs() do what EventTracer says, in either mode.
+  int fd() const override;
+  AttachKind attach_kind() const override;
+  std::vector<ProgramCost> costs() const override;
   // drain() waits up to `timeout_ms`, then hands the waiting SwitchEvents to `sink` until none is
   // left or `budget` is spent (Stream mode, RingReader::drain()); in Summary mode it collects the
   // statistics of threads that exited, and returns 0.
-  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {});
+  size_t drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget = {}) override;
   // detach() stops the programs: nothing new is recorded once it returns (but for one switch a
   // program on another CPU is recording). drain() and summary() still read what is there.
-  void detach();
+  void detach() override;
   // discard() drops the switch events left in the ring unread (Stream mode) and returns how many.
-  uint64_t discard();
+  uint64_t discard() override;
   // summary() reads the per-thread statistics gathered so far (Summary mode; empty in Stream
   // mode), sorted by tid: the threads alive and those that exited while traced.
   std::vector<ThreadSchedStats> summary();
   // lost() counts switches not recorded: ring buffer full (Stream, or an exited thread's
   // statistics in Summary), or no room for a thread in the summary's map.
-  uint64_t lost() const;
+  uint64_t lost() const override;
 
  private:
   struct Impl;

@@ -140,6 +140,8 @@ RingReader::RingReader(int map_fd) {
 
 RingReader::~RingReader() { ring_buffer__free(rb_); }
 
+int RingReader::epoll_fd() const { return ring_buffer__epoll_fd(rb_); }
+
 namespace {
 
 // kStopDrain is what on_record() returns to make libbpf stop consuming: the record it was called

@@ -105,6 +105,10 @@ class RingReader {
   // Bounded once the producers are detached: the ring holds at most its size.
   uint64_t discard();
 
+  // epoll_fd() is libbpf's epoll descriptor over the ring (ring_buffer__epoll_fd): readable when
+  // the kernel woke the reader.
+  int epoll_fd() const;
+
   // undecodable() counts records that were too short or of an unknown kind.
   uint64_t undecodable() const { return undecodable_; }
 

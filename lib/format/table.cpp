@@ -7,16 +7,11 @@
 
 namespace ts {
 
-namespace {
-
-// display_width() counts UTF-8 code points, a fair width for the names we print.
-size_t display_width(const std::string& s) {
+size_t display_width(std::string_view s) {
   size_t n = 0;
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
-
-}  // namespace
 
 Table::Table(std::vector<Column> cols) : cols_(std::move(cols)) {
   for (Column& c : cols_) c.title = sys::printable(c.title);

@@ -2,9 +2,14 @@
 #pragma once
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ts {
+
+// display_width() is how many terminal cells `s` takes, counted as one per UTF-8 code point: a
+// fair width for the names we print (every table and top's screen count the same way).
+size_t display_width(std::string_view s);
 
 // Align says which side of its column a cell hugs.
 enum class Align { Left, Right };

@@ -2,10 +2,24 @@
 #include "format/units.h"
 
 #include <cinttypes>
+#include <cstdarg>
 #include <cstdio>
 #include <ctime>
 
 namespace ts {
+
+std::string strprintf(const char* fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  va_list again;
+  va_copy(again, ap);
+  const int n = std::vsnprintf(nullptr, 0, fmt, ap);
+  va_end(ap);
+  std::string s(n > 0 ? static_cast<size_t>(n) : 0, '\0');
+  std::vsnprintf(s.data(), s.size() + 1, fmt, again);
+  va_end(again);
+  return s;
+}
 
 std::string human_bytes(uint64_t bytes) {
   static const char* const units[] = {"", "K", "M", "G", "T", "P"};
@@ -29,6 +43,24 @@ std::string cpu_time(uint64_t ns) {
     std::snprintf(buf, sizeof buf, "%" PRIu64 "-%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, days, s / 3600, s / 60 % 60, s % 60);
   else
     std::snprintf(buf, sizeof buf, "%02" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60, s % 60);
+  return buf;
+}
+
+std::string cpu_time_plus(uint64_t ns) {
+  const uint64_t cs = ns / 10000000;  // hundredths of a second
+  const uint64_t s = cs / 100, h = s / 3600;
+  char buf[48];
+  if (h == 0) std::snprintf(buf, sizeof buf, "%" PRIu64 ":%02" PRIu64 ".%02" PRIu64, s / 60, s % 60, cs % 100);
+  else if (h < 100) std::snprintf(buf, sizeof buf, "%" PRIu64 "h%02" PRIu64 ":%02" PRIu64, h, s / 60 % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%" PRIu64 "h", h);
+  return buf;
+}
+
+std::string per_second(double r) {
+  char buf[32];
+  if (r >= 1e6) std::snprintf(buf, sizeof buf, "%.1fM", r / 1e6);
+  else if (r >= 1e4) std::snprintf(buf, sizeof buf, "%.1fk", r / 1e3);
+  else std::snprintf(buf, sizeof buf, "%.0f", r < 0 ? 0 : r);
   return buf;
 }
 

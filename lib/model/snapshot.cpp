@@ -21,26 +21,20 @@ Rates diff(const Snapshot& prev, const Snapshot& cur) {
   Rates out;
   if (cur.taken_ns <= prev.taken_ns) return out;
   const double secs = static_cast<double>(cur.taken_ns - prev.taken_ns) / 1e9;
-  std::unordered_map<int32_t, const Task*> before;
-  before.reserve(prev.task_count());
-  for (const Process& p : prev.processes)
-    for (const Task& t : p.tasks) before.emplace(t.tid, &t);
-  for (const Process& p : cur.processes) {
-    for (const Task& t : p.tasks) {
-      auto it = before.find(t.tid);
-      if (it == before.end()) continue;
-      const Task& b = *it->second;
-      // A reused tid is a different task: never compute a rate across it.
-      if (b.start_ns != t.start_ns) continue;
-      const uint64_t cpu0 = b.utime_ns + b.stime_ns, cpu1 = t.utime_ns + t.stime_ns;
-      if (cpu1 < cpu0 || t.nvcsw < b.nvcsw || t.nivcsw < b.nivcsw) continue;
-      TaskRate r;
-      r.cpu_pct = static_cast<double>(cpu1 - cpu0) / 1e9 / secs * 100.0;
-      r.nvcsw_ps = static_cast<double>(t.nvcsw - b.nvcsw) / secs;
-      r.nivcsw_ps = static_cast<double>(t.nivcsw - b.nivcsw) / secs;
-      out.emplace(t.tid, r);
-    }
-  }
+  out.reserve(cur.task_count());
+  // A reused tid is a different task: match_tasks() never pairs it, so no rate spans it.
+  match_tasks(
+      prev, cur,
+      [&](const Process&, const Task& b, const Task& t) {
+        const uint64_t cpu0 = b.utime_ns + b.stime_ns, cpu1 = t.utime_ns + t.stime_ns;
+        if (cpu1 < cpu0 || t.nvcsw < b.nvcsw || t.nivcsw < b.nivcsw) return;
+        TaskRate r;
+        r.cpu_pct = static_cast<double>(cpu1 - cpu0) / 1e9 / secs * 100.0;
+        r.nvcsw_ps = static_cast<double>(t.nvcsw - b.nvcsw) / secs;
+        r.nivcsw_ps = static_cast<double>(t.nivcsw - b.nivcsw) / secs;
+        out.emplace(t.tid, r);
+      },
+      [](const Process&, const Task&) {});
   return out;
 }
 

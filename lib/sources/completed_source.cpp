@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "procfs/proc_ids.h"
+#include "sys/pid.h"
 
 namespace ts {
 
@@ -37,22 +38,42 @@ void CompletedBpfSource::add_cmdlines(Snapshot& s) {
   }
 }
 
-void CompletedBpfSource::add_hidden(const Request& req, Snapshot& s) {
-  from_proc_.clear();
-  std::vector<int32_t> wanted = req.pids;
-  if (wanted.empty()) {
-    wanted = procfs::proc_tgids();
-  } else {
-    std::sort(wanted.begin(), wanted.end());
-    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
-  }
-  // Keep what the iterator did not return (shown or filtered out).
+std::vector<int32_t> CompletedBpfSource::hidden_groups() {
+  const uint64_t total = sys::task_total();
+  if (listed_ && total != 0 && total == bpf_->tasks_seen() + hidden_tasks_) return hidden_;
+  std::vector<int32_t> wanted = procfs::proc_tgids();
   const std::vector<int32_t>& seen = bpf_->seen();
   std::erase_if(wanted, [&](int32_t pid) { return std::binary_search(seen.begin(), seen.end(), pid); });
-  if (wanted.empty()) return;
-  Request r = req;
-  r.pids = std::move(wanted);
-  Snapshot extra = proc_->snapshot(r);
+  listed_ = true;
+  ++listings_;
+  return wanted;
+}
+
+void CompletedBpfSource::add_hidden(const Request& req, Snapshot& s) {
+  from_proc_.clear();
+  const bool all = req.pids.empty();
+  std::vector<int32_t> wanted;
+  if (all) {
+    wanted = hidden_groups();
+  } else {
+    wanted = req.pids;
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    // Keep what the iterator did not return (shown or filtered out).
+    const std::vector<int32_t>& seen = bpf_->seen();
+    std::erase_if(wanted, [&](int32_t pid) { return std::binary_search(seen.begin(), seen.end(), pid); });
+  }
+  Snapshot extra;
+  if (!wanted.empty()) {
+    Request r = req;
+    r.pids = std::move(wanted);
+    extra = proc_->snapshot(r);
+  }
+  if (all) {  // what the next snapshot's count check compares with
+    hidden_.clear();
+    for (const Process& p : extra.processes) hidden_.push_back(p.pid);
+    hidden_tasks_ = extra.task_count();
+  }
   if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
   for (Process& p : extra.processes) {
     from_proc_.push_back(p.pid);

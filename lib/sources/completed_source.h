@@ -28,17 +28,27 @@ class CompletedBpfSource : public Source {
   // from_proc() lists the thread groups of the last snapshot that the iterator did not return
   // and that were therefore read from /proc.
   const std::vector<int32_t>& from_proc() const { return from_proc_; }
+  // listings() counts the snapshots that listed /proc to find the hidden groups (see add_hidden()).
+  uint64_t listings() const { return listings_; }
 
  private:
   // add_hidden() adds to `s` the thread groups /proc shows (or the request names) that the
-  // iterator did not return.
+  // iterator did not return. Listing /proc walks every task in the kernel (a cost that grows with
+  // threads, not processes), so when the kernel's task count says the iterator and the groups
+  // found hidden last time account for every task, it reads those groups again without listing.
   void add_hidden(const Request& req, Snapshot& s);
+  // hidden_groups() is the thread groups of /proc the iterator did not return (see add_hidden()).
+  std::vector<int32_t> hidden_groups();
   // add_cmdlines() fills the command lines the BPF source could not read.
   void add_cmdlines(Snapshot& s);
 
   std::unique_ptr<bpf::BpfSource> bpf_;
   std::unique_ptr<Source> proc_;
   std::vector<int32_t> from_proc_;
+  bool listed_ = false;              // hidden_ and hidden_tasks_ come from a listing of /proc
+  std::vector<int32_t> hidden_;      // the groups found hidden by the last full snapshot, sorted
+  size_t hidden_tasks_ = 0;          // and how many tasks they had
+  uint64_t listings_ = 0;
 };
 
 }  // namespace ts

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 
 #include "model/error.h"
 
@@ -74,5 +75,14 @@ std::vector<int32_t> parse_pid_list(const std::vector<std::string>& values, std:
 }
 
 bool pid_alive(int32_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
+
+uint64_t task_total() {
+  unsigned long long running = 0, total = 0;
+  FILE* f = std::fopen("/proc/loadavg", "r");
+  if (!f) return 0;
+  if (std::fscanf(f, "%*s %*s %*s %llu/%llu", &running, &total) != 2) total = 0;
+  std::fclose(f);
+  return total;
+}
 
 }  // namespace ts::sys

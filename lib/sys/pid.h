@@ -25,4 +25,9 @@ std::vector<int32_t> parse_pid_list(const std::vector<std::string>& values, std:
 // pid_alive() tells whether a task with this id exists now (kill(pid, 0): EPERM counts as alive).
 bool pid_alive(int32_t pid);
 
+// task_total() is how many tasks (threads, kernel threads and zombies not yet reaped, in every pid
+// namespace) the kernel has now: its nr_threads, the total of /proc/loadavg's "running/total".
+// 0 when it cannot be read.
+uint64_t task_total();
+
 }  // namespace ts::sys

@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "bpf/event_tracer.h"
 #include "model/fields.h"
+#include "model/source.h"
 #include "view/frame.h"
 
 namespace ts::view {
@@ -28,8 +30,13 @@ struct CollectorConfig {
 class Collector {
  public:
   // Collector() opens the source (BPF when `auto` and privileged; a fallback is said in the
-  // frames' notes) and the event tracers. Throws ts::Error when the asked source cannot open.
+  // frames' notes) and the event tracers (they load beside the first pass, which does not wait
+  // for them: events are gathered from the first frame on). Throws ts::Error when the asked
+  // source cannot open.
   explicit Collector(CollectorConfig cfg);
+  // Collector() with a source and an event tracer of the caller's (tests give fakes; a null
+  // tracer means no events); cfg.source and cfg.events are not used.
+  Collector(CollectorConfig cfg, std::unique_ptr<Source> source, std::unique_ptr<bpf::EventTracer> tracer);
   // ~Collector() stops the thread and waits for it (at most one pass).
   ~Collector();
   Collector(const Collector&) = delete;

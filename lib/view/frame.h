@@ -41,7 +41,8 @@ struct Frame {
   std::map<int32_t, GoroSnapshot> goro;  // pid -> the goro runtime state it publishes
   std::vector<Event> events;     // clone/exec/exit events since the previous frame, in order
   uint64_t events_lost = 0;      // events dropped since tracing began (ring buffer full)
-  bool events_on = false;        // the event tracers run (false: no BPF, so no events pane data)
+  bool events_on = false;        // the event tracers run (false: no BPF, or not loaded yet)
+  bool events_starting = false;  // the event tracers are still loading (events_on once they run)
   double clones_ps = 0, threads_ps = 0;  // from events: new processes and new threads per second
   std::vector<std::string> notes;  // what could not be read, for the header (one line each)
   uint64_t collect_ns = 0;       // what this pass cost the collector (wall time)

@@ -44,6 +44,23 @@ TEST_CASE("units") {
   CHECK(hex(255) == "0xff");
 }
 
+TEST_CASE("strprintf formats into a string of any length") {
+  CHECK(strprintf("%d %s %.1f%%", 42, "cpu", 12.34) == "42 cpu 12.3%");
+  CHECK(strprintf("%s", std::string(1000, 'x').c_str()).size() == 1000);  // no fixed buffer
+  CHECK(strprintf("%s", "").empty());
+}
+
+TEST_CASE("htop's TIME+ and rates as top prints them") {
+  CHECK(cpu_time_plus(0) == "0:00.00");
+  CHECK(cpu_time_plus(83'450'000'000ull) == "1:23.45");
+  CHECK(cpu_time_plus(3'723'000'000'000ull) == "1h02:03");
+  CHECK(cpu_time_plus(360'000'000'000'000ull) == "100h");
+  CHECK(per_second(0) == "0");
+  CHECK(per_second(7.4) == "7");
+  CHECK(per_second(12345) == "12.3k");
+  CHECK(per_second(4.5e6) == "4.5M");
+}
+
 TEST_CASE("Table escapes what other processes named, and aligns what it prints") {
   CHECK(printed({{"7", "\x1b[2Jx", "a\nFAKE ROW"}, {"12", "ok", "b"}}) ==
         "ID NAME     CMD\n"

@@ -106,10 +106,16 @@ bool TmuxSession::alive() {
 }
 
 int TmuxSession::exit_status() {
-  // tmux marks the pane dead a moment before it records the status: -1 until both are there.
-  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}"});
-  if (l.empty() || l[0].rfind("1:", 0) != 0 || l[0].size() < 3) return -1;
-  return std::atoi(l[0].c_str() + 2);
+  // tmux marks the pane dead a moment before it records the status: -1 until both are there. A
+  // program killed by a signal has no status but the signal: 128 + it, as a shell says.
+  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"});
+  if (l.empty() || l[0].rfind("1:", 0) != 0) return -1;
+  const std::string rest = l[0].substr(2);
+  const size_t colon = rest.find(':');
+  const std::string status = rest.substr(0, colon), sig = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  if (!status.empty()) return std::atoi(status.c_str());
+  if (!sig.empty()) return 128 + std::atoi(sig.c_str());
+  return -1;
 }
 
 int TmuxSession::pid() {

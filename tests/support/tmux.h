@@ -42,7 +42,8 @@ class TmuxSession {
   void resize(int width, int height);
   // alive() tells whether the program still runs in the pane.
   bool alive();
-  // exit_status() is the program's exit status once it ended and tmux recorded it (-1 before).
+  // exit_status() is the program's exit status once it ended and tmux recorded it (-1 before);
+  // 128 + the signal for a program a signal killed.
   int exit_status();
   // pid() is the program's pid (the pane's process).
   int pid();

@@ -9,6 +9,9 @@
 #include <sstream>
 
 #include "../support/support.h"
+#include "view/columns.h"
+#include "view/keys.h"
+#include "view/top_model.h"
 
 using ts::test::lines;
 using ts::test::run;
@@ -102,7 +105,7 @@ Names help_of(const std::vector<std::string>& args) {
 }  // namespace
 
 TEST_CASE("each man page's OPTIONS are exactly its subcommand's --help options", "[man]") {
-  for (const char* verb : {"ps", "threads", "maps", "gmp", "bench"}) {
+  for (const char* verb : {"top", "ps", "threads", "maps", "gmp", "bench"}) {
     INFO("taskscope-" << verb << ".1");
     const Names help = help_of({verb});
     CHECK(help.count("--help") == 1);
@@ -115,6 +118,41 @@ TEST_CASE("each man page's OPTIONS are exactly its subcommand's --help options",
   }
   CHECK(man_names(slurp(man_dir() / "taskscope-trace.1")) == trace);
   CHECK(man_names(slurp(man_dir() / "taskscope.1")) == help_of({}));
+}
+
+// section_tags() is the plain text of each .TP tag of section `name`.
+Names section_tags(const std::string& page, const std::string& name) {
+  Names tags;
+  bool in = false, tag_next = false;
+  for (const std::string& l : lines(page)) {
+    if (l.rfind(".SH", 0) == 0) {
+      in = l == ".SH " + name;
+      continue;
+    }
+    if (!in) continue;
+    if (l == ".TP") {
+      tag_next = true;
+      continue;
+    }
+    if (tag_next) {
+      std::string t = std::regex_replace(l, std::regex(R"(^\.B )"), "");
+      t = std::regex_replace(t, std::regex(R"(\\e)"), "\\");
+      tags.insert(t);
+    }
+    tag_next = false;
+  }
+  return tags;
+}
+
+TEST_CASE("taskscope-top(1) lists every key the viewer knows and every column it shows", "[man][top]") {
+  const std::string page = slurp(man_dir() / "taskscope-top.1");
+  Names keys;
+  for (const ts::view::KeyHelp& k : ts::view::key_help()) keys.insert(k.keys);
+  CHECK(section_tags(page, "KEYS") == keys);
+  Names titles;
+  for (std::string_view id : ts::view::top_column_ids(ts::view::TableMode::Threads, true))
+    titles.insert(ts::view::column(id).title);
+  CHECK(section_tags(page, "COLUMNS") == titles);
 }
 
 TEST_CASE("man pages refer only to taskscope pages that exist", "[man]") {

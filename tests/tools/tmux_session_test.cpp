@@ -24,3 +24,14 @@ TEST_CASE("TmuxSession sends keys, reads the screen, resizes and sees the exit s
   CHECK(s.exit_status() == 3);
   CHECK(s.screen().size() == 8);
 }
+
+TEST_CASE("TmuxSession sees a program killed by a signal end, as status 128 + the signal", "[tmux]") {
+  // tmux leaves #{pane_dead_status} empty then: a crash on exit once looked like a program that
+  // never ended (a screen test waited its whole timeout for q to end top).
+  REQUIRE(tmux_usable());
+  TmuxSession s({"sh", "-c", "echo up; read x; kill -SEGV $$"}, 40, 10);
+  REQUIRE(s.wait_for_text("up"));
+  s.send("Enter");
+  REQUIRE(s.wait_for([&](const std::string&) { return s.exit_status() != -1; }));
+  CHECK(s.exit_status() == 128 + 11);
+}

@@ -1,14 +1,16 @@
-// task_columns.cpp: the column table shared by ps and threads, and table/NDJSON printing.
-#include "task_columns.h"
+// columns.cpp: the column table shared by ps, threads and top, and table/NDJSON printing.
+#include "view/columns.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <tuple>
 
 #include "format/ndjson.h"
 #include "format/units.h"
 #include "sys/clock.h"
 
-namespace ts::tools {
+namespace ts::view {
 
 namespace {
 
@@ -30,6 +32,26 @@ std::string tick_duration(uint64_t ns) { return ns ? short_duration(ns) : "0"; }
 int64_t i64(uint64_t v) { return static_cast<int64_t>(v); }
 
 constexpr bool kAsc = false, kDesc = true;
+
+// top_command() is top's COMMAND: a process row's command line, a thread row its own name (and the
+// goro M/G it runs, when it is an M).
+std::string top_command(const Row& r) {
+  if (r.whole_process) return command(r);
+  return r.label ? r.task->comm + "  " + *r.label : r.task->comm;
+}
+
+// milli() is a rate as a sort key: thousandths, and -1 when unknown (below every known rate).
+int64_t milli(bool known, double v) { return known ? std::llround(v * 1000) : -1; }
+std::string pct(bool known, double v) {
+  if (!known) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+json known_or_null(bool known, double v) { return known ? json(v) : json(nullptr); }
+double mem_pct(const Row& r, const RenderEnv& e) {
+  return e.mem_total ? 100.0 * static_cast<double>(r.proc->rss_bytes) / static_cast<double>(e.mem_total) : 0;
+}
 
 // The column table. Order here is irrelevant; each view lists the ids it shows.
 const ColumnSpec kColumns[] = {
@@ -60,7 +82,7 @@ const ColumnSpec kColumns[] = {
     {"state", "S", Align::Left, Field::State, "state",
      [](const Row& r, const RenderEnv&) { return std::string(1, r.task->state); },
      [](const Row& r, const RenderEnv&) { return json(std::string(1, r.task->state)); },
-     {}},
+     {[](const Row& r) -> int64_t { return r.task->state; }, kAsc}},
     {"name", "NAME", Align::Left, Field::Ids, "comm",
      [](const Row& r, const RenderEnv&) { return r.task->comm; },
      [](const Row& r, const RenderEnv&) { return json(r.task->comm); },
@@ -117,14 +139,62 @@ const ColumnSpec kColumns[] = {
      [](const Row& r, const RenderEnv&) { return command(r); },
      [](const Row& r, const RenderEnv&) { return json(command(r)); },
      {}},
+    // top's columns: rates since the previous frame, htop's titles and formats.
+    {"pcpu", "CPU%", Align::Right, Field::Times, "cpu_pct",
+     [](const Row& r, const RenderEnv&) { return pct(r.rate.known, r.rate.cpu_pct); },
+     [](const Row& r, const RenderEnv&) { return known_or_null(r.rate.known, r.rate.cpu_pct); },
+     {[](const Row& r) { return milli(r.rate.known, r.rate.cpu_pct); }, kDesc}},
+    {"pmem", "MEM%", Align::Right, Field::Memory, "mem_pct",
+     [](const Row& r, const RenderEnv& e) { return pct(e.mem_total != 0, mem_pct(r, e)); },
+     [](const Row& r, const RenderEnv& e) { return known_or_null(e.mem_total != 0, mem_pct(r, e)); },
+     {[](const Row& r) -> int64_t { return i64(r.proc->rss_bytes); }, kDesc}},
+    {"virt", "VIRT", Align::Right, Field::Memory, "vsize_bytes",
+     [](const Row& r, const RenderEnv&) { return human_bytes(r.proc->vsize_bytes); },
+     [](const Row& r, const RenderEnv&) { return json(r.proc->vsize_bytes); },
+     {[](const Row& r) -> int64_t { return i64(r.proc->vsize_bytes); }, kDesc}},
+    {"res", "RES", Align::Right, Field::Memory, "rss_bytes",
+     [](const Row& r, const RenderEnv&) { return human_bytes(r.proc->rss_bytes); },
+     [](const Row& r, const RenderEnv&) { return json(r.proc->rss_bytes); },
+     {[](const Row& r) -> int64_t { return i64(r.proc->rss_bytes); }, kDesc}},
+    {"timeplus", "TIME+", Align::Right, Field::Times, "cpu_ns",
+     [](const Row& r, const RenderEnv&) { return cpu_time_plus(cpu_ns(r)); },
+     [](const Row& r, const RenderEnv&) { return json(cpu_ns(r)); },
+     {[](const Row& r) -> int64_t { return i64(cpu_ns(r)); }, kDesc}},
+    {"nvcsw_ps", "NVCSW/s", Align::Right, Field::Switches, "nvcsw_ps",
+     [](const Row& r, const RenderEnv&) { return r.rate.known ? per_second(r.rate.nvcsw_ps) : "-"; },
+     [](const Row& r, const RenderEnv&) { return known_or_null(r.rate.known, r.rate.nvcsw_ps); },
+     {[](const Row& r) { return milli(r.rate.known, r.rate.nvcsw_ps); }, kDesc}},
+    {"nivcsw_ps", "NIVCSW/s", Align::Right, Field::Switches, "nivcsw_ps",
+     [](const Row& r, const RenderEnv&) { return r.rate.known ? per_second(r.rate.nivcsw_ps) : "-"; },
+     [](const Row& r, const RenderEnv&) { return known_or_null(r.rate.known, r.rate.nivcsw_ps); },
+     {[](const Row& r) { return milli(r.rate.known, r.rate.nivcsw_ps); }, kDesc}},
+    {"delay", "DELAY", Align::Right, Field::Delay, "run_delay_ms_ps",
+     [](const Row& r, const RenderEnv&) { return pct(r.rate.delay_known, r.rate.run_delay_ms_ps); },
+     [](const Row& r, const RenderEnv&) { return known_or_null(r.rate.delay_known, r.rate.run_delay_ms_ps); },
+     {[](const Row& r) { return milli(r.rate.delay_known, r.rate.run_delay_ms_ps); }, kDesc}},
+    {"command", "COMMAND", Align::Left, Field::Cmdline, "command",
+     [](const Row& r, const RenderEnv&) { return top_command(r); },
+     [](const Row& r, const RenderEnv&) { return json(r.whole_process ? command(r) : r.task->comm); },
+     {}},
 };
 
 }  // namespace
 
-const ColumnSpec& column(std::string_view id) {
+const ColumnSpec* find_column(std::string_view id) {
   for (const ColumnSpec& c : kColumns)
-    if (id == c.id) return c;
+    if (id == c.id) return &c;
+  return nullptr;
+}
+
+const ColumnSpec& column(std::string_view id) {
+  if (const ColumnSpec* c = find_column(id)) return *c;
   throw std::logic_error("no column '" + std::string(id) + "'");
+}
+
+std::vector<const ColumnSpec*> all_columns() {
+  std::vector<const ColumnSpec*> out;
+  for (const ColumnSpec& c : kColumns) out.push_back(&c);
+  return out;
 }
 
 std::vector<const ColumnSpec*> columns(const std::vector<std::string_view>& ids) {
@@ -152,7 +222,7 @@ std::vector<Row> process_rows(const Snapshot& snap) {
   for (const Process& p : snap.processes) {
     if (p.tasks.empty()) continue;
     const Task* t = p.leader();
-    rows.push_back(Row{&p, t ? t : &p.tasks.front(), true});
+    rows.push_back(make_row(&p, t ? t : &p.tasks.front(), true));
   }
   return rows;
 }
@@ -161,18 +231,21 @@ std::vector<Row> task_rows(const Snapshot& snap) {
   std::vector<Row> rows;
   rows.reserve(snap.task_count());
   for (const Process& p : snap.processes)
-    for (const Task& t : p.tasks) rows.push_back(Row{&p, &t, false});
+    for (const Task& t : p.tasks) rows.push_back(make_row(&p, &t));
   return rows;
 }
 
-void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
+bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse) {
   const SortKey& k = by.sort;
   if (!k.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) {
-    const int64_t ka = k.key(a), kb = k.key(b);
-    if (ka != kb) return k.descending ? ka > kb : ka < kb;
-    return std::tie(a.proc->pid, a.task->tid) < std::tie(b.proc->pid, b.task->tid);
-  });
+  const int64_t ka = k.key(a), kb = k.key(b);
+  if (ka != kb) return k.descending != reverse ? ka > kb : ka < kb;
+  return std::tie(a.proc->pid, a.task->tid) < std::tie(b.proc->pid, b.task->tid);
+}
+
+void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
+  if (!by.sort.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
+  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return row_less(a, b, by); });
 }
 
 void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,
@@ -189,16 +262,18 @@ void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, 
   table.print(out);
 }
 
-void print_ndjson(std::ostream& out, const char* type, const std::vector<const ColumnSpec*>& cols,
-                  const std::vector<Row>& rows, const RenderEnv& env) {
-  for (const Row& r : rows) {
-    json obj = json::object();
-    obj["type"] = type;
-    for (const ColumnSpec* c : cols) obj[c->key] = c->value(r, env);
-    out << json_line(obj) << '\n';
-  }
+json row_json(const char* type, const std::vector<const ColumnSpec*>& cols, const Row& r, const RenderEnv& env) {
+  json obj = json::object();
+  obj["type"] = type;
+  for (const ColumnSpec* c : cols) obj[c->key] = c->value(r, env);
+  return obj;
 }
 
-RenderEnv render_env(const Snapshot& snap) { return RenderEnv{snap.boot_time_unix_ns, sys::realtime_ns()}; }
+void print_ndjson(std::ostream& out, const char* type, const std::vector<const ColumnSpec*>& cols,
+                  const std::vector<Row>& rows, const RenderEnv& env) {
+  for (const Row& r : rows) out << json_line(row_json(type, cols, r, env)) << '\n';
+}
 
-}  // namespace ts::tools
+RenderEnv render_env(const Snapshot& snap) { return RenderEnv{snap.boot_time_unix_ns, sys::realtime_ns(), 0}; }
+
+}  // namespace ts::view

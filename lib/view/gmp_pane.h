@@ -1,0 +1,29 @@
+// gmp_pane.h: the G/M/P pane of `taskscope top` (g): a goro process's Ps with their run queues,
+// its Ms joined to their LWP rows (the thread's name and kernel switch rates beside the G it runs:
+// what no other tool shows), its Gs counted by state and wait reason, and the longest-waiting Gs.
+#pragma once
+#include <vector>
+
+#include "view/frame.h"
+#include "view/screen.h"
+#include "view/top_model.h"
+
+namespace ts::view {
+
+// MJoin is one M joined to its LWP.
+struct MJoin {
+  const GoroM* m = nullptr;
+  const Task* lwp = nullptr;    // the M's thread in the frame's snapshot; null when it is gone
+  const GoroG* g = nullptr;     // the G it runs, or null
+  RowRate rate;                 // the LWP's kernel rates (unknown when the frame has none)
+};
+
+// join_ms() joins each M of `g` to its LWP in `f` (by tid, within process g.pid).
+std::vector<MJoin> join_ms(const Frame& f, const GoroSnapshot& g);
+
+// gmp_pane_lines() is the pane for process `pid` of `f` (a line saying so when it publishes no
+// goro state). `prev`: the same process's snapshot one frame earlier (G switches/s), may be null.
+std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot* prev, const SymbolizeFn& symbolize,
+                                 bool utf8);
+
+}  // namespace ts::view
