@@ -34,6 +34,9 @@ class ProcSymbols {
   const Site& lookup(uint64_t pc, bool return_address = false);
   // ok() tells whether the process's modules could be read at all.
   bool ok() const { return symbolizer_.ok(); }
+  // dwfl() is the libdwfl session with pid's modules (nullptr when !ok()), for an unwinder that
+  // reads the same modules (lib/stack). Owned here.
+  Dwfl* dwfl() const { return symbolizer_.dwfl(); }
 
  private:
   dwarf::Symbolizer symbolizer_;
