@@ -88,6 +88,10 @@ BIN := $(BUILD)/bin/taskscope
 UNIT_TESTS := $(BUILD)/bin/unit_tests
 RT_TESTS := $(BUILD)/bin/runtime_tests
 FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f))))
+# taskscope stack's chain fixtures are also built without debug information and as non-PIE.
+FIXTURE_VARIANTS := $(addprefix $(BUILD)/fixtures/,stack_chain_nodebug stack_chain_nopie stack_chain_nopie_nodebug \
+  stack_chain_cpp_nodebug)
+FIXTURES += $(FIXTURE_VARIANTS)
 BENCHES := $(foreach f,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(f))))
 EXAMPLES := $(foreach f,$(EXAMPLE_SRCS),$(BUILD)/examples/$(basename $(notdir $(f))))
 
@@ -208,6 +212,16 @@ $(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A)
 # Fixtures are standalone programs; goro_*.cpp fixtures link the goro runtime.
 $(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A) $(BASE_A)) $(LDLIBS)
+
+VARIANT_FLAGS_nodebug := -g0 -DSTACK_NODEBUG
+VARIANT_FLAGS_nopie := -fno-pie -DSTACK_NOPIE
+VARIANT_FLAGS_nopie_nodebug := -fno-pie -g0 -DSTACK_NODEBUG -DSTACK_NOPIE
+$(BUILD)/obj/variants/stack_chain_%.o: tests/fixtures/stack_chain.c
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(VARIANT_FLAGS_$*) -c $< -o $@
+$(BUILD)/obj/variants/stack_chain_cpp_%.o: tests/fixtures/stack_chain_cpp.cpp
+	$(call say,CXX,$@)mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) $(VARIANT_FLAGS_$*) -c $< -o $@
+$(FIXTURE_VARIANTS): $(BUILD)/fixtures/%: $(BUILD)/obj/variants/%.o
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) $(if $(findstring nopie,$*),-no-pie) -o $@ $< $(LDLIBS)
 
 $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(BASE_A) $(LDLIBS)

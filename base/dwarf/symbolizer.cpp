@@ -230,15 +230,17 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
     s.function = at_sign ? demangle(std::string(name, at_sign).c_str()) : demangle(name);
     s.offset = pc - (at - off);
   }
-  if (Dwfl_Line* line = dwfl_module_getsrc(mod, at)) {
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+  // Only a line of the unit that holds the address: code without debug information (crt1's
+  // _start) is otherwise given the last line of whatever unit precedes it.
+  if (Dwfl_Line* line = cu && dwarf_haspc(cu, at - bias) == 1 ? dwfl_module_getsrc(mod, at) : nullptr) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
       s.file = file;
       s.line = lineno;
     }
   }
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
   s.frames = inline_chain(cu, bias, at, s.file, s.line);
   // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
   if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;

@@ -288,8 +288,8 @@ std::vector<RawThread> list_threads(int32_t pid, const std::vector<int32_t>& onl
   return out;
 }
 
-CaptureStats capture_threads(int32_t pid, std::vector<RawThread*>& threads, const Maps& maps, bool consistent,
-                             bool force_stop) {
+CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& threads, const Maps& maps,
+                             bool consistent, bool force_stop) {
   CaptureStats stats;
   const std::string dir = "/proc/" + std::to_string(pid) + "/task";
   const int task_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -314,7 +314,7 @@ CaptureStats capture_threads(int32_t pid, std::vector<RawThread*>& threads, cons
       }
       if (a.ok && !a.running) {
         if (const MemorySegment* m = maps.find(a.sp))
-          copy_memory(pid, std::max(m->start, a.sp - kRedZone), std::min(m->end, a.sp + kStackCap), t->stack);
+          copy_memory(mem, std::max(m->start, a.sp - kRedZone), std::min(m->end, a.sp + kStackCap), t->stack);
         const SyscallLine b = read_syscall(task_fd, t->tid);
         if (b.ok && b == a) {
           t->regs.set(kDwarfSp, a.sp);
@@ -344,7 +344,7 @@ CaptureStats capture_threads(int32_t pid, std::vector<RawThread*>& threads, cons
       if (ptrace(PTRACE_INTERRUPT, tr.t->tid, nullptr, nullptr) == 0 && wait_stop(tr)) {
         tr.stopped = true;
         mark_stopped(tr, tr.t->state);
-        read_stopped(pid, tr, maps);
+        read_stopped(mem, tr, maps);
       } else {
         tr.t->gone = true;
       }
@@ -367,7 +367,7 @@ CaptureStats capture_threads(int32_t pid, std::vector<RawThread*>& threads, cons
         }
       }
     for (Tracee& tr : to_stop)
-      if (tr.stopped) read_stopped(pid, tr, maps);
+      if (tr.stopped) read_stopped(mem, tr, maps);
     for (Tracee& tr : to_stop) detach(tr);
   }
   for (Tracee& tr : to_stop)

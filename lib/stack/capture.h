@@ -81,11 +81,12 @@ struct CaptureStats {
   uint64_t capture_ns = 0;       // first stop or copy to last detach
 };
 
-// capture_threads() captures the threads (as described at the top). Threads that exit meanwhile
+// capture_threads() captures the threads of pid (as described at the top); `mem` names the
+// process's memory (pid, or a live thread when the leader is a zombie). Threads that exit meanwhile
 // get gone = true. `force_stop`: stop even the blocked ones (used again for threads whose no-stop
 // unwind failed).
-CaptureStats capture_threads(int32_t pid, std::vector<RawThread*>& threads, const Maps& maps, bool consistent,
-                             bool force_stop = false);
+CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& threads, const Maps& maps,
+                             bool consistent, bool force_stop = false);
 
 // copy_memory() copies [lo, hi) of pid into out (as far as it is readable from lo on).
 void copy_memory(int32_t pid, uint64_t lo, uint64_t hi, StackCopy& out);

@@ -158,25 +158,33 @@ Dump take_dump(int32_t pid, const Options& opt) {
     probe_access(pid, raw);
   d.job_stopped = leader.state == 'T';
 
+  // A zombie leader has no address space left: its live threads' ids name the process's memory.
+  int32_t mem = pid;
+  if (leader.state == 'Z')
+    for (const RawThread& t : raw)
+      if (!t.gone && t.state != 'Z' && t.state != 'X') {
+        mem = t.tid;
+        break;
+      }
   std::unique_ptr<sym::ProcSymbols> syms;
   Maps maps;
   if (!kthread) {
-    syms = std::make_unique<sym::ProcSymbols>(pid);  // modules reported while the target runs
-    maps = read_maps(pid);
+    syms = std::make_unique<sym::ProcSymbols>(mem);  // modules reported while the target runs
+    maps = read_maps(mem);
   }
   std::vector<RawThread*> todo;
   for (RawThread& t : raw) todo.push_back(&t);
-  if (!kthread) d.capture_ns = capture_threads(pid, todo, maps, opt.consistent).capture_ns;
+  if (!kthread) d.capture_ns = capture_threads(pid, mem, todo, maps, opt.consistent).capture_ns;
 
   GoroGs goro;
-  if (!kthread && opt.goroutines) goro = read_goro_gs(pid, maps);
+  if (!kthread && opt.goroutines) goro = read_goro_gs(pid, mem, maps);
 
   // Unwind after the target runs again. A thread read without a stop has only sp and pc; when
   // its unwind needed a register that gives (a frame pointer), it is captured again, stopped.
   std::map<int32_t, UnwindResult> unwound;
   std::vector<Unit> units;
   if (syms && syms->dwfl()) {
-    Unwinder uw(syms->dwfl(), pid);
+    Unwinder uw(syms->dwfl(), mem);
     auto unit_of = [](const RawThread& t) {
       return Unit{t.tid, &t.regs, &t.stack, true, false};
     };
@@ -190,7 +198,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
       unwound[t.tid] = std::move(r);
     }
     if (!again.empty()) {
-      const uint64_t more = capture_threads(pid, again, maps, false, true).capture_ns;
+      const uint64_t more = capture_threads(pid, mem, again, maps, false, true).capture_ns;
       d.capture_ns += more;
       for (RawThread* t : again)
         if (!t->gone && t->capture != Capture::None) unwound[t->tid] = uw.unwind(unit_of(*t), opt.max_frames);

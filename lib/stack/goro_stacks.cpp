@@ -59,7 +59,7 @@ std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps
   return "";
 }
 
-GoroGs read_goro_gs(int32_t pid, const Maps& maps) {
+GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
   GoroGs out;
   struct stat st {};
   if (lstat(goro::segment_path(pid).c_str(), &st) != 0) return out;
@@ -84,7 +84,7 @@ GoroGs read_goro_gs(int32_t pid, const Maps& maps) {
     for (ParkedG* p : todo) {
       p->note = check_parked(p->g, out.snap, maps);
       if (!p->note.empty()) continue;
-      copy_memory(pid, p->g.sp, p->g.stack_hi, p->stack);
+      copy_memory(mem, p->g.sp, p->g.stack_hi, p->stack);
       p->parked = load(*p);
     }
     // A G that ran while its stack was copied has a new record: read them all again.

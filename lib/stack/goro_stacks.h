@@ -33,8 +33,9 @@ struct GoroGs {
 // and the maps; "" when it may be unwound, else the reason.
 std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps);
 
-// read_goro_gs() reads pid's goro segment (if any), checks every parked G and copies its stack;
-// a G that ran while being copied is read again (up to 3 rounds), then left with a note.
-GoroGs read_goro_gs(int32_t pid, const Maps& maps);
+// read_goro_gs() reads pid's goro segment (if any), checks every parked G and copies its stack
+// from `mem` (pid, or a live thread of it); a G that ran while being copied is read again (up to
+// 3 rounds), then left with a note.
+GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps);
 
 }  // namespace ts::stack
