@@ -38,12 +38,10 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
     GoroSnapshot s;
     try {
       s = goro::read_goro(pid);
-    } catch (const Error&) {
-      // The target ending a watched run is the run's natural end, not a failure.
-      if (i > 0 && !sys::pid_alive(pid)) {
-        ctx.err << "taskscope: pid " << pid << " exited\n";
-        return 0;
-      }
+    } catch (const goro::Gone&) {
+      // After a first frame the segment vanishing (unlinked on every way out, before the process
+      // is gone or reaped) or the pid going away is the watched program's end: quiet, status 0.
+      if (i > 0) return 0;
       throw;
     }
     if (!symbols) symbols = std::make_unique<sym::ProcSymbols>(pid);

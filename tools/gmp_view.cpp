@@ -17,6 +17,7 @@ bool visible(const GoroG& g, const GmpView& v) {
 }
 
 const char* m_state(const GoroM& m) {
+  if (m.sysmon) return "sysmon";
   if (m.in_syscall) return "syscall";
   if (m.spinning) return "spinning";
   if (m.parked) return "parked";
@@ -32,6 +33,9 @@ std::string flags_text(const GoroG& g) {
   add(g.long_running, "long-running");
   return f.empty() ? "-" : f;
 }
+
+// for_ns() is how long a G has been in its state, where the record says: waiting or running.
+uint64_t for_ns(const GoroG& g) { return g.state == GState::Waiting ? g.wait_ns : g.state == GState::Running ? g.run_ns : 0; }
 
 std::string id_or_dash(int64_t v) { return v < 0 ? "-" : std::to_string(v); }
 std::string goid_or_dash(uint64_t v) { return v ? std::to_string(v) : "-"; }
@@ -141,6 +145,8 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     if (dt > 0 && now_sw >= prev_sw) out << ", " << rate_text(static_cast<double>(now_sw - prev_sw) / dt) << " switches/s";
   }
   if (s.torn) out << ", " << s.torn << " records torn (skipped)";
+  for (const GoroG& g : s.gs)
+    if (g.long_running) out << ", long-running: G" << g.goid << " (" << short_duration(g.run_ns) << ")";
   out << "\n\n";
 
   const double dt = v.prev ? seconds_between(*v.prev, s) : 0;
@@ -168,7 +174,7 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
     gt.add({std::to_string(g.goid), gstate_name(g.state), g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : "",
-            g.wait_ns ? short_duration(g.wait_ns) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
+            for_ns(g) ? short_duration(for_ns(g)) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
             flags_text(g), sym::describe(site(v, g.create_pc, true), kRuntimeHeaders),
             start_name(site(v, g.start_pc, false))});
   }
@@ -184,12 +190,15 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     switches += p.switches;
     if (p.id < s.gomaxprocs) runqs.push_back(p.runq_len);
   }
+  nlohmann::json hogs = nlohmann::json::array();
+  for (const GoroG& g : s.gs)
+    if (g.long_running) hogs.push_back(g.goid);
   nlohmann::json sched{{"type", "sched"}, {"pid", s.pid}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
                        {"gomaxprocs", sum.gomaxprocs}, {"idleprocs", sum.idleprocs}, {"threads", sum.threads},
                        {"spinningthreads", sum.spinningthreads}, {"idlethreads", sum.idlethreads},
                        {"runqueue", sum.runqueue}, {"runqs", runqs}, {"gs", s.gs.size()}, {"g_slots", s.g_slots},
                        {"switches", switches}, {"sysmon_ticks", s.sysmon_ticks}, {"stack_size", s.stack_size},
-                       {"guard_kind", s.guard_kind}, {"torn", s.torn}};
+                       {"guard_kind", s.guard_kind}, {"torn", s.torn}, {"long_running", hogs}};
   if (v.prev && dt > 0) {
     uint64_t prev_sw = 0;
     for (const GoroP& p : v.prev->ps) prev_sw += p.switches;
@@ -207,7 +216,8 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
   for (const GoroM& m : s.ms)
     out << json_line({{"type", "m"}, {"pid", s.pid}, {"id", m.id}, {"tid", m.tid}, {"tid_alive", m.tid_alive},
                       {"p", id_json(m.p_id)}, {"state", m_state(m)}, {"spinning", m.spinning},
-                      {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"g", goid_json(m.cur_goid)}})
+                      {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"sysmon", m.sysmon},
+                      {"g", goid_json(m.cur_goid)}})
         << '\n';
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
@@ -217,7 +227,7 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     if (g.long_running) flags.push_back("long-running");
     nlohmann::json j{{"type", "g"}, {"pid", s.pid}, {"goid", g.goid}, {"state", gstate_name(g.state)},
                      {"wait_reason", g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : ""},
-                     {"wait_ns", g.wait_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
+                     {"wait_ns", g.wait_ns}, {"run_ns", g.run_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
                      {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
                      {"start", site_json(site(v, g.start_pc, false))}, {"start_name", start_name(site(v, g.start_pc, false))},
                      {"stack_lo", hex(g.stack_lo)}, {"stack_hi", hex(g.stack_hi)}, {"flags", flags}};

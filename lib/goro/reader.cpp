@@ -54,15 +54,19 @@ std::string segment_path(int32_t pid) { return "/dev/shm" GORO_ABI_SHM_PREFIX + 
 
 GoroSnapshot read_goro(int32_t pid, const ParseOptions& opt) {
   const std::string pid_s = std::to_string(pid);
-  if (!sys::pid_alive(pid)) throw Error("no process with pid " + pid_s);
+  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s);
   const std::string path = segment_path(pid);
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
     const int e = errno;
     if (e == ENOENT)
-      throw Error("pid " + pid_s + " publishes no goro state (" + path + " not found): is it a goro program?");
-    if (e == EACCES || e == EPERM)
-      throw Error("cannot read " + path + ": permission denied (run as the owner of pid " + pid_s + " or as root)");
+      throw Gone("pid " + pid_s + " publishes no goro state (" + path + " not found): is it a goro program?");
+    if (e == EACCES || e == EPERM) {
+      struct stat proc_st {};
+      const std::string owner = stat(("/proc/" + pid_s).c_str(), &proc_st) == 0 ? " (uid " + std::to_string(proc_st.st_uid) + ")" : "";
+      throw Error("cannot read " + path + ": permission denied (goro segments are readable by their owner only: run as the owner of pid " +
+                  pid_s + owner + " or as root)");
+    }
     if (e == ELOOP) throw Error(path + " is a symbolic link, not a goro segment: refusing to follow it");
     throw Error("cannot open " + path + ": " + std::strerror(e));
   }
@@ -78,7 +82,7 @@ GoroSnapshot read_goro(int32_t pid, const ParseOptions& opt) {
   ParseOptions o = opt;
   o.expect_pid = pid;
   GoroSnapshot s = read_segment_fd(fd, o, path);
-  if (!sys::pid_alive(pid)) throw Error("no process with pid " + pid_s + " (it exited while being read)");
+  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s + " (it exited while being read)");
   const uint64_t started = process_start_unix_ns(pid);
   // One second of slack: boot time derived from two clocks is only that precise.
   if (started && s.start_unix_ns && started > s.start_unix_ns + 1000000000ull)

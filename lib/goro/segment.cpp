@@ -152,7 +152,7 @@ GoroM to_m(const goro_m_rec& r, uint32_t slot, uint32_t p_count, const std::stri
   return GoroM{.id = r.id, .tid = c.in(r.tid, 0, INT32_MAX, "tid"), .tid_alive = true,
                .p_id = c.in(r.p_id, -1, int64_t{p_count} - 1, "p"), .spinning = c.flag(r.spinning, "spinning"),
                .in_syscall = c.flag(r.in_syscall, "in_syscall"), .parked = c.flag(r.parked, "parked"),
-               .cur_goid = r.cur_goid};
+               .sysmon = (r.flags & GORO_MF_SYSMON) != 0, .cur_goid = r.cur_goid};
 }
 
 GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& what) {
@@ -176,6 +176,7 @@ GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& 
   g.wait_since_ns = r.wait_since_ns;
   g.wait_ns = g.state == GState::Waiting && r.wait_since_ns && now > r.wait_since_ns ? now - r.wait_since_ns : 0;
   g.run_since_ns = r.run_since_ns;
+  g.run_ns = g.state == GState::Running && r.run_since_ns && now > r.run_since_ns ? now - r.run_since_ns : 0;
   g.parent_goid = r.parent_goid;
   g.create_pc = r.create_pc;
   g.start_pc = r.start_pc;
@@ -184,7 +185,8 @@ GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& 
   g.sp = r.sp;
   g.pc = r.pc;
   g.fp = r.fp;
-  g.long_running = r.flags & GORO_GF_LONG_RUNNING;
+  // sysmon's set is racy: on a G no longer running the flag is stale (it clears it when it stops).
+  g.long_running = (r.flags & GORO_GF_LONG_RUNNING) && g.state == GState::Running;
   g.main = r.flags & GORO_GF_MAIN;
   g.system = r.flags & GORO_GF_SYSTEM;
   return g;

@@ -49,6 +49,7 @@ struct GoroM {
   bool spinning = false;       // looking for work
   bool in_syscall = false;     // its G is in a blocking system call
   bool parked = false;         // asleep on its futex
+  bool sysmon = false;         // sysmon's thread: never runs Gs nor holds a P (counted in threads=, as Go's)
   uint64_t cur_goid = 0;       // G it runs, 0 when on the scheduler
 };
 
@@ -59,14 +60,15 @@ struct GoroG {
   WaitReason wait_reason = WaitReason::None;  // meaningful when state is Waiting
   uint64_t wait_since_ns = 0;  // CLOCK_MONOTONIC when it parked, 0 when not waiting
   uint64_t wait_ns = 0;        // how long it has waited when the snapshot was taken
-  uint64_t run_since_ns = 0;   // CLOCK_MONOTONIC when it last started running
+  uint64_t run_since_ns = 0;   // CLOCK_MONOTONIC when it last got a P to run on
+  uint64_t run_ns = 0;         // a running G: how long it has held its P when the snapshot was taken
   uint64_t parent_goid = 0;    // G that created it, 0 for the main G
   int32_t m_id = -1;           // M running it, -1 none
   uint64_t create_pc = 0;      // return address in the caller of goro::go (creation site)
   uint64_t start_pc = 0;       // entry of its function
   uint64_t stack_lo = 0, stack_hi = 0;  // usable stack [lo, hi)
   uint64_t sp = 0, pc = 0, fp = 0;      // saved registers while not running
-  bool long_running = false;   // sysmon saw it run > 10 ms without yielding
+  bool long_running = false;   // running, and sysmon saw it hold its P > 10 ms without yielding (a hog)
   bool main = false;           // the function given to goro::run
   bool system = false;         // a runtime-internal G
 };

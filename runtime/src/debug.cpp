@@ -117,8 +117,8 @@ void dump_goroutines(int fd) {
 }
 
 void checkdead_locked() {
-  // Ms not idle, besides the caller (about to idle): running Gs, in syscalls, or polling.
-  uint32_t running = sched.mcount.load() - sched.nmidle - 1;
+  // Ms not idle, besides the caller (about to idle) and sysmon: running Gs, in syscalls, or polling.
+  uint32_t running = sched.mcount.load() - sched.nmidle - sched.nmsys - 1;
   if (running > 0 || sched.shutdown.load() || sched.nsyscall.load()) return;
   // Order matters: a timer leaves the heap only after sysmon counted itself in nexternal.
   if (timers_pending() || sched.nexternal.load() || netpoll_has_waiters()) return;
@@ -185,11 +185,21 @@ void schedtrace(bool detail) {
     nmidle = sched.nmidle;
   }
   uint32_t np = sched.gomaxprocs;
-  std::string out;
+  std::string out, hogs;
   char line[256];
-  // threads counts sysmon too, as Go's does.
+  // Gs sysmon flagged as holding their P > 10 ms (sysmon's own data: we run on sysmon).
+  int64_t now = nanotime();
+  for (uint32_t i = 0; i < np; i++) {
+    const P* p = &sched.allp[i];
+    if (!p->sm_hog) continue;
+    snprintf(line, sizeof line, "  long-running G%llu on P%u for %lldms: no scheduling point (goro never preempts)\n",
+             (unsigned long long)p->sm_hog->goid.load(std::memory_order_relaxed), i,
+             (long long)((now - p->sm_run_when) / 1'000'000));
+    hogs += line;
+  }
+  // threads is Go's mcount(): every M, sysmon's included (it has an M record, listed below).
   snprintf(line, sizeof line, "SCHED %lldms: gomaxprocs=%u idleprocs=%u threads=%u spinningthreads=%u idlethreads=%u runqueue=%u",
-           (long long)ms, np, sched.npidle.load(), sched.mcount.load() + 1, sched.nmspinning.load(), nmidle,
+           (long long)ms, np, sched.npidle.load(), sched.mcount.load(), sched.nmspinning.load(), nmidle,
            sched.runqsize.load());
   out += line;
   goro_p_rec pr[64];
@@ -202,11 +212,11 @@ void schedtrace(bool detail) {
       snprintf(line, sizeof line, "%s%u", i ? " " : "", runqlen(&sched.allp[i]));
       out += line;
     }
-    out += "]\n";
+    out += "]\n" + hogs;
     fputs(out.c_str(), stderr);
     return;
   }
-  out += "\n";
+  out += "\n" + hogs;
   for (uint32_t i = 0; i < shown; i++) {
     snprintf(line, sizeof line, "  P%u: status=%u schedtick=%llu syscalltick=%llu m=%d runqsize=%u gfreecnt=%u\n", i,
              pr[i].status, (unsigned long long)pr[i].schedtick, (unsigned long long)pr[i].syscalltick, pr[i].m_id,

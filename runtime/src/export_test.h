@@ -43,6 +43,24 @@ inline void self_stack(uintptr_t* lo, uintptr_t* hi) {
 // segment_name() is the published segment's shm name ("/goro.<pid>"), empty when not shared.
 inline const char* segment_name() { return detail::seg.shared ? detail::seg.name : ""; }
 
+// self_record() is the calling G's published record, copied under its seq counter as an outside
+// reader would (a torn copy is retried).
+inline goro_g_rec self_record() {
+  const goro_g_rec* src = detail::current_g()->rec;
+  goro_g_rec r{};
+  for (;;) {
+    uint32_t s1 = __atomic_load_n(&src->seq, __ATOMIC_ACQUIRE);
+    auto* from = reinterpret_cast<const uint64_t*>(src);
+    auto* to = reinterpret_cast<uint64_t*>(&r);
+    for (size_t i = 0; i < sizeof r / 8; i++) to[i] = __atomic_load_n(&from[i], __ATOMIC_RELAXED);
+    GORO_SEQ_FENCE(__ATOMIC_ACQUIRE);
+    if (!(s1 & 1) && __atomic_load_n(&src->seq, GORO_SEQ_ORDER) == s1) return r;
+  }
+}
+
+// mutex_can_spin() is whether a G contending for a goro::mutex would busy-wait in spin round iter.
+inline bool mutex_can_spin(int iter) { return detail::sync_can_spin(iter); }
+
 // sysmon_ticks() is how many times sysmon has woken since run() started (its published counter).
 inline uint64_t sysmon_ticks() { return __atomic_load_n(&detail::seg.desc->sysmon_ticks, __ATOMIC_RELAXED); }
 

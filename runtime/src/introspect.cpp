@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -83,9 +84,13 @@ void introspect_open(uint32_t nprocs, uint32_t m_cap, const StackArena& arena) {
   snprintf(seg.name, sizeof seg.name, "%s%d", GORO_ABI_SHM_PREFIX, int(getpid()));
   void* base = MAP_FAILED;
   shm_unlink(seg.name);  // a stale segment of a dead process that had our pid
-  int fd = shm_open(seg.name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  // Owner-only (0600): the records hold code addresses and stack pointers, an ASLR leak to any
+  // other local user. fchmod sets the mode exactly, whatever the umask took away at creation;
+  // readers run as the owner or as root.
+  int fd = shm_open(seg.name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
   if (fd >= 0) {
-    if (ftruncate(fd, off_t(size)) == 0) base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (fchmod(fd, S_IRUSR | S_IWUSR) == 0 && ftruncate(fd, off_t(size)) == 0)
+      base = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (base == MAP_FAILED) shm_unlink(seg.name);
   }

@@ -9,7 +9,6 @@
 
 #include "goro/detail/park.h"
 #include "goro/introspect_abi.h"
-#include "goro/runtime.h"
 #include "sync_fatal.h"
 
 namespace goro {
@@ -17,9 +16,6 @@ namespace goro {
 namespace {
 
 constexpr int64_t kStarvationThresholdNs = 1'000'000;
-
-// can_spin: only with several Ps (the holder runs elsewhere) and only a few times, as Go.
-bool can_spin(int iter) { return iter < 4 && goro::gomaxprocs() > 1; }
 
 void spin() {
   for (int i = 0; i < 30; ++i) {
@@ -45,7 +41,7 @@ void mutex::lock_slow() {
   int32_t old = state_.load(std::memory_order_relaxed);
   for (;;) {
     // Spin while locked in normal mode, telling unlock not to wake anyone (kWoken) meanwhile.
-    if ((old & (kLocked | kStarving)) == kLocked && can_spin(iter)) {
+    if ((old & (kLocked | kStarving)) == kLocked && detail::sync_can_spin(iter)) {
       if (!awoke && (old & kWoken) == 0 && (old >> kWaiterShift) != 0 &&
           state_.compare_exchange_strong(old, old | kWoken, std::memory_order_relaxed)) {
         awoke = true;

@@ -108,12 +108,14 @@ static void g0_setup(M* m) {
 #endif
 }
 
-static M* new_m_struct() {
+M* new_m_struct(bool system) {
   std::lock_guard<std::mutex> l(sched.lock);
   uint32_t id = sched.mcount.load(std::memory_order_relaxed);
   if (id >= kMaxM) fatal("goro: too many threads (1024 Ms): too many goroutines in blocking syscalls");
   M* m = new M();
   m->id = id;
+  m->is_sysmon = system;
+  sched.nmsys += system;
   m->rnd = 0x9E3779B97F4A7C15ull * (id + 1);
   m->rec = &seg.m[id];
   sched.allm[id] = m;
@@ -156,7 +158,7 @@ static void* mstart(void* arg) {
 }
 
 static void newm(P* p, bool spinning) {
-  M* m = new_m_struct();
+  M* m = new_m_struct(false);
   m->nextp = p;
   m->spinning = spinning;
   threads_alive.fetch_add(1);
@@ -262,7 +264,7 @@ void block_idle(M* m) {
   M* none = nullptr;
   m->wake.store(0, std::memory_order_relaxed);
   if ((tn || io) && sched.poller.compare_exchange_strong(none, m)) {
-    tn = timer_next();  // after publishing ourselves: timer_add sees us and wakes us if earlier
+    tn = timer_next_sc();  // after publishing ourselves (seq_cst): a new top either shows here or wakes us
     sched.poll_until.store(tn);
     int64_t timeout = tn ? std::max<int64_t>(0, tn - nanotime()) : -1;
     pub_m_parked(m, 1);  // readers see it asleep, and no longer spinning, while it polls
@@ -334,11 +336,15 @@ void exitsyscall() {
     if (p->status.compare_exchange_strong(s, GORO_P_RUNNING, std::memory_order_acquire)) {
       m->p = p;
       p->m.store(m, std::memory_order_relaxed);
+      // Go's exitsyscall bumps syscalltick too: sysmon's run key must move now, or a P retaken
+      // mid-call (and the same run key seen since) makes the G a hog the moment it is back.
+      p->syscalltick.fetch_add(1, std::memory_order_relaxed);
       pub_p(p);
       got = true;
     } else {
       std::lock_guard<std::mutex> l(sched.lock);
       if (P* np = pidleget_locked()) {
+        np->syscalltick.fetch_add(1, std::memory_order_relaxed);  // a new run key, as above
         acquirep(m, np);
         got = true;
       }
@@ -346,9 +352,12 @@ void exitsyscall() {
   }
   if (got) {
     g->status.store(GORO_G_RUNNING, std::memory_order_relaxed);
+    const uint32_t flags = long_running_end(g);  // it let go of its P for the call
     goro_g_rec& r = *g->rec;
     rec_begin(r.seq);
     st(r.state, uint32_t(GORO_G_RUNNING));
+    st(r.run_since_ns, uint64_t(coarse_now.load(std::memory_order_relaxed)));  // holds a P again from now
+    st(r.flags, flags);
     rec_end(r.seq);
     pub_m(m);
     return;
@@ -429,7 +438,7 @@ int run(std::function<void()> main_fn) {
   }
   overflow_handler_install();
 
-  M* m0 = new_m_struct();
+  M* m0 = new_m_struct(false);
   m0->is_m0 = true;
   m0->tid = pid_t(::syscall(SYS_gettid));
   setm(m0);
@@ -455,7 +464,7 @@ int run(std::function<void()> main_fn) {
   bool detached = false;
   for (uint32_t i = 0; i < sched.mcount.load(); i++) {
     M* m = sched.allm[i];
-    if (m == m0) continue;
+    if (m == m0 || m->is_sysmon) continue;  // sysmon_stop joined sysmon
     for (;;) {
       if (m->exited.load(std::memory_order_acquire)) {
         pthread_join(m->thread, nullptr);
@@ -496,6 +505,7 @@ int run(std::function<void()> main_fn) {
   sched.gfree.clear();
   sched.ngfree.store(0);
   sched.nsyscall.store(0);
+  sched.nmsys = 0;
   sched.gomaxprocs = 0;
   if (detached) unlink_segment_only();
   else introspect_close();

@@ -147,13 +147,14 @@ static inline void pub_g_running(G* g, M* m) {
 static inline void pub_g_stopped(G* g, uint32_t state, uint32_t reason) {
   goro_g_rec& r = *g->rec;
   const uint64_t* fr = static_cast<const uint64_t*>(g->ctx.sp);
+  const uint32_t flags = long_running_end(g);
   uint32_t s = rec_open(r.seq);
   st(r.state, state);
   st(r.m_id, int32_t(-1));
   st(r.wait_reason, reason);
   st(r.wait_since_ns, state == GORO_G_WAITING ? uint64_t(coarse_now.load(std::memory_order_relaxed)) : uint64_t(0));
   st(r.sp, uint64_t(uintptr_t(fr))), st(r.pc, fr[kFrameRet]), st(r.fp, fr[kFrameRbp]);
-  st(r.flags, g->flags.load(std::memory_order_relaxed));
+  st(r.flags, flags);
   rec_close(r.seq, s);
 }
 
@@ -486,7 +487,14 @@ void after_switch(M* m) {
       pub_g_stopped(prev, GORO_G_WAITING, prev->wait_reason);
       // store-release: the context is saved; pairs with ready()'s load-acquire.
       prev->status.store(GORO_G_WAITING, std::memory_order_release);
-      if (m->unlock) m->unlock(m->unlock_arg);
+      if (m->unlock) {
+        m->unlock(m->unlock_arg);
+        m->unlock = nullptr;  // the parked G's wait lock is released: timers may fire on this M again
+        if (m->timers_deferred) {  // next_fast found timers due while the lock was held
+          m->timers_deferred = false;
+          run_timers(nanotime());
+        }
+      }
       break;
     }
     case After::Yield:
@@ -531,13 +539,21 @@ void after_switch(M* m) {
 
 // next_fast() is the next G for p if one is at hand without stealing or blocking: the global queue
 // every 61 ticks (and due timers), runnext, the ring, the global queue.
-static G* next_fast(P* p) {
+// Due timers never fire while m->unlock is pending: a G parking in park() still holds the lock of
+// its wait queue (a channel's, a select's channels, a mutex's or cond's sema, a poll descriptor)
+// until after_switch calls the unlock, and a timer's fire may take that very lock (after() and
+// ticker send into a channel): firing here spun forever on our own lock (issue 9). They are left to
+// after_switch, which fires them once the lock is released, before anything else runs on this M.
+static G* next_fast(M* m, P* p) {
   uint64_t tick = p->schedtick.load(std::memory_order_relaxed) + 1;
   p->schedtick.store(tick, std::memory_order_relaxed);
   if (tick % 61 == 0) {
     pub_p(p);
     int64_t tn = timer_next();
-    if (tn && tn <= nanotime()) run_timers(nanotime());
+    if (tn && tn <= nanotime()) {
+      if (m->unlock) m->timers_deferred = true;
+      else run_timers(nanotime());
+    }
     if (G* g = globrunqget(p, 1)) return g;
   }
   if (G* g = runqget(p)) return g;
@@ -548,7 +564,7 @@ static G* next_fast(P* p) {
 // may_stay (yield), returns at once when nothing else is runnable.
 static void switch_away(M* m, G* g, After after, bool may_stay) {
   P* p = m->p;
-  G* next = sched.shutdown.load(std::memory_order_relaxed) ? nullptr : next_fast(p);
+  G* next = sched.shutdown.load(std::memory_order_relaxed) ? nullptr : next_fast(m, p);
   if (!next && may_stay) return;
   m->prev = g;
   m->after = after;
@@ -572,6 +588,15 @@ void switch_to_g0(M* m, G* g) {
 G* current_g() {
   M* m = getm();
   return m ? m->curg.load(std::memory_order_relaxed) : nullptr;
+}
+bool sync_can_spin(int iter) {
+  static const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+  if (iter >= 4 || ncpu <= 1) return false;
+  // Relaxed loads: a hint, as Go's (another P runs Gs: not every P is idle or spinning but ours).
+  if (sched.gomaxprocs <= sched.npidle.load(std::memory_order_relaxed) + sched.nmspinning.load(std::memory_order_relaxed) + 1)
+    return false;
+  M* m = getm();
+  return m && m->p && runqempty(m->p);
 }
 uint64_t goid(const G* g) { return g->goid.load(std::memory_order_relaxed); }
 void* g_wait_slot(G* g) { return &g->wait_slot; }
@@ -673,7 +698,7 @@ static G* findrunnable(M* m) {
     }
     int64_t tn = timer_next();
     if (tn && tn <= nanotime()) run_timers(nanotime());
-    if (G* g = next_fast(p)) {
+    if (G* g = next_fast(m, p)) {
       if (m->spinning) reset_spinning(m);
       return g;
     }

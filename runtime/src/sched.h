@@ -47,12 +47,22 @@ struct G {
   void* arg = nullptr;
   uint64_t parent = 0;
   uintptr_t create_pc = 0, start_pc = 0;
-  std::atomic<uint32_t> flags{0};   // GORO_GF_*; sysmon ORs LONG_RUNNING in
+  std::atomic<uint32_t> flags{0};   // GORO_GF_*; sysmon ORs LONG_RUNNING in, the G clears it when it stops
   uint32_t slot = 0;                // stack slot and G table index
   uintptr_t band = 0;               // the zero band below which this stack is untouched (stack.cpp); 0: none
   goro_g_rec* rec = nullptr;        // published record (introspect.cpp)
 };
 static_assert(offsetof(G, ctx) == 0, "a G* is its Ctx* for the switch");
+
+// long_running_end() clears sysmon's long-running flag from a G that stops holding its P; returns
+// the flags to publish. One relaxed load when the flag is not set (always, but for hogs).
+inline uint32_t long_running_end(G* g) {
+  uint32_t f = g->flags.load(std::memory_order_relaxed);
+  if (__builtin_expect(f & GORO_GF_LONG_RUNNING, 0)) {
+    f = g->flags.fetch_and(~GORO_GF_LONG_RUNNING, std::memory_order_relaxed) & ~GORO_GF_LONG_RUNNING;
+  }
+  return f;
+}
 
 // After is what the context we switch to does with the G we switched away from, once that G's
 // registers are saved (we are then no longer on its stack): Go's mcall(park_m) without the mcall.
@@ -69,14 +79,16 @@ struct M {
   std::atomic<G*> curg{nullptr};    // G running on this M, nullptr on g0 (store-release/load-acquire: sysmon peeks)
   bool spinning = false;            // looking for work (counted in sched.nmspinning)
   bool is_m0 = false;               // the thread that called run()
+  bool is_sysmon = false;           // sysmon's thread: an M record and id (as Go's), never runs Gs or holds a P
   std::atomic<uint32_t> wake{0};    // futex word: 1 = notified
   M* link = nullptr;                // idle list
   bool in_midle = false;            // (sched.lock) on the idle list; startm clears it
   // The switch-away bookkeeping, read by after_switch() in the context switched to.
   G* prev = nullptr;
   After after = After::None;
-  void (*unlock)(void*) = nullptr;
+  void (*unlock)(void*) = nullptr;  // set by park(), cleared once called: while set, no timer fires here
   void* unlock_arg = nullptr;
+  bool timers_deferred = false;     // due timers seen while unlock was pending: after_switch fires them
   uint64_t rnd = 0;                 // xorshift state for steal order
   std::atomic<uint32_t> in_syscall{0};
   std::atomic<uint32_t> exited{0};  // its thread left mstart (store-release, run() joins it)
@@ -122,9 +134,12 @@ struct P {
   uint64_t goid_next = 0, goid_end = 0;  // goid cache (batches of 16 from sched.goidgen)
   P* link = nullptr;                     // idle list
   goro_p_rec* rec = nullptr;
-  // sysmon's view (written by sysmon only)
-  uint64_t sm_schedtick = 0, sm_syscalltick = 0;
-  int64_t sm_when = 0;
+  // sysmon's view (written and read by sysmon only)
+  uint64_t sm_syscalltick = 0;
+  int64_t sm_when = 0;         // when sysmon first saw the current syscall
+  uint64_t sm_runkey = 0;      // schedtick + syscalltick: changes at every scheduling point and syscall
+  int64_t sm_run_when = 0;     // when sysmon first saw sm_runkey: the running G has held p since
+  G* sm_hog = nullptr;         // the G flagged long-running on p, until sm_runkey changes
 };
 
 // Sched is the global scheduler state; `lock` guards the fields marked (L).
@@ -137,7 +152,8 @@ struct Sched {
   M* midle = nullptr;      // (L) idle Ms
   uint32_t nmidle = 0;     // (L)
   std::atomic<uint32_t> nmspinning{0};
-  std::atomic<uint32_t> mcount{0};
+  std::atomic<uint32_t> mcount{0};     // Ms ever made this run, sysmon's included (Go's mcount)
+  uint32_t nmsys = 0;                  // (L) of them system Ms that never idle (sysmon): Go's nmsys
   std::atomic<M*> poller{nullptr};      // the M blocked in netpoll/timer wait, if any
   std::atomic<int64_t> poll_until{0};   // its deadline (0: none, blocked indefinitely)
   GRing gfree;             // (L) global pool of dead Gs (used as a LIFO)
@@ -172,6 +188,7 @@ void globrunqput(G* g);  // takes L
 void pub_p(P* p);        // publish p's whole record (its owner only)
 void pub_p_as(P* p, uint32_t status);  // the same, with the status it is about to get
 // Ms and Ps (proc.cpp).
+M* new_m_struct(bool system);  // a new M id, record and allm slot; system: sysmon's (counted in nmsys)
 void wakep();
 void startm(P* p, bool spinning);
 void notewakeup(M* m);
@@ -191,6 +208,7 @@ uint32_t live_threads();
 // Timers (timer.cpp).
 void timer_thread_slot(uint32_t slot);  // this thread's fire slot: M id, or kMaxM for sysmon
 int64_t timer_next();              // earliest deadline, 0 when no timer is armed
+int64_t timer_next_sc();           // the same, seq_cst: for a poller that just published itself
 void run_timers(int64_t now);       // fire every timer due at `now`
 bool timers_pending();
 // Stacks (stack.cpp).
@@ -216,7 +234,7 @@ void overflow_handler_install();
 void overflow_handler_remove();
 // Debug (debug.cpp).
 void dump_goroutines(int fd);
-void schedtrace(bool detail);
+void schedtrace(bool detail);  // on sysmon only: it also prints sysmon's long-running Gs
 void checkdead_locked();
 // Sysmon (sysmon.cpp).
 void sysmon_start();

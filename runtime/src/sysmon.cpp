@@ -1,7 +1,11 @@
 // sysmon.cpp: the monitor thread (Go's sysmon): retakes Ps from long syscalls, flags long-running
 // Gs, fires overdue timers nobody else noticed, keeps the coarse clock, prints schedtrace.
 //
-// It is not an M and never runs Gs. Its delay follows Go's: 20 us, doubled after 50 quiet ticks
+// It never runs Gs or holds a P, but as in Go it has an M id and an M record (flagged
+// GORO_MF_SYSMON, never parked, never spinning), so threads= and the M table count every thread
+// the runtime made. A G that holds its P more than 10 ms without a scheduling point (Go's
+// forcePreemptNS; goro never preempts) gets GORO_GF_LONG_RUNNING in its record until it next
+// stops running, and schedtrace names it. Its delay follows Go's: 20 us, doubled after 50 quiet ticks
 // (1 ms with nothing to retake) up to 10 ms, back to 20 us on activity. While any P runs, the delay
 // stays at most 1 ms: the coarse clock that stamps published run/wait starts is then at most 1 ms
 // stale. When every P is idle (Go's sysmonwait) it sleeps on a futex until pidleget_locked() wakes it
@@ -12,6 +16,8 @@
 // 20 us, so a blocking syscall loses its P after ~20-40 us instead of up to 10 ms.
 #include <pthread.h>
 #include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -65,6 +71,14 @@ static Retake retake(int64_t now) {
   for (uint32_t i = 0; i < sched.gomaxprocs; i++) {
     P* p = &sched.allp[i];
     uint32_t s = p->status.load(std::memory_order_acquire);
+    // The run key moves at every scheduling point and syscall: a G that just came back from a
+    // syscall has held its P only since then.
+    uint64_t key = p->schedtick.load(std::memory_order_relaxed) + p->syscalltick.load(std::memory_order_relaxed);
+    if (p->sm_runkey != key) {
+      p->sm_runkey = key;
+      p->sm_run_when = now;
+      p->sm_hog = nullptr;  // the G it flagged clears the flag itself when it stops (pub_g_stopped)
+    }
     if (s == GORO_P_SYSCALL) {
       uint64_t t = p->syscalltick.load(std::memory_order_relaxed);
       if (p->sm_syscalltick != t) {
@@ -88,19 +102,22 @@ static Retake retake(int64_t now) {
         r.took = true;
       }
     } else if (s == GORO_P_RUNNING) {
-      uint64_t t = p->schedtick.load(std::memory_order_relaxed);
-      if (p->sm_schedtick != t) {
-        p->sm_schedtick = t;
-        p->sm_when = now;
-        continue;
-      }
-      if (now - p->sm_when < kLongRunningNs) continue;
-      // Racy peek (the G may switch away right now): the flag is advisory, for viewers.
+      if (now - p->sm_run_when < kLongRunningNs || p->sm_hog) continue;
+      // Racy peek (the G may switch away right now): the flag is advisory, for viewers, and
+      // means something only while the record says "running".
       M* m = p->m.load(std::memory_order_acquire);                    // pairs with acquirep's release
       G* g = m ? m->curg.load(std::memory_order_acquire) : nullptr;  // pairs with execute_prep's release
-      if (g && !(g->flags.load(std::memory_order_relaxed) & GORO_GF_LONG_RUNNING)) {
+      if (g) {
+        p->sm_hog = g;
         g->flags.fetch_or(GORO_GF_LONG_RUNNING, std::memory_order_relaxed);
         __atomic_fetch_or(&g->rec->flags, GORO_GF_LONG_RUNNING, __ATOMIC_RELAXED);
+        // It may have stopped since the peek, and cleared its flag before we set it: take it back
+        // (the G clears it too, when it stops; the flag only matters while "running").
+        if (p->schedtick.load(std::memory_order_relaxed) + p->syscalltick.load(std::memory_order_relaxed) != key) {
+          g->flags.fetch_and(~GORO_GF_LONG_RUNNING, std::memory_order_relaxed);
+          __atomic_fetch_and(&g->rec->flags, ~GORO_GF_LONG_RUNNING, __ATOMIC_RELAXED);
+          p->sm_hog = nullptr;
+        }
       }
     }
   }
@@ -132,7 +149,21 @@ static bool sleep_delay(int64_t delay) {
   return wake.load(std::memory_order_acquire) != 0;
 }
 
-static void* sysmon_main(void*) {
+// pub_sysmon_m() publishes sysmon's M record: alive with tid, or gone (tid 0).
+static void pub_sysmon_m(M* m, pid_t tid) {
+  goro_m_rec& r = *m->rec;
+  rec_begin(r.seq);
+  st(r.id, m->id);
+  st(r.tid, int32_t(tid));
+  st(r.p_id, int32_t(-1));
+  st(r.flags, uint32_t(GORO_MF_SYSMON));
+  rec_end(r.seq);
+}
+
+static void* sysmon_main(void* arg) {
+  M* self = static_cast<M*>(arg);
+  self->tid = pid_t(::syscall(SYS_gettid));
+  pub_sysmon_m(self, self->tid);
   timer_thread_slot(kMaxM);
   int64_t delay = kMinDelayNs;
   int idle = 0;
@@ -183,16 +214,18 @@ static void* sysmon_main(void*) {
     if (!all_idle) delay = std::min(delay, kBusyMaxDelayNs);
     kicked = sleep_delay(delay);
   }
+  pub_sysmon_m(self, 0);
   return nullptr;
 }
 
 void sysmon_start() {
   stop.store(0);
   ticks.store(0);
+  M* m = new_m_struct(true);  // an M id and record, as Go's sysmon has (never runs Gs)
   pthread_attr_t a;
   pthread_attr_init(&a);
   pthread_attr_setstacksize(&a, 256 << 10);
-  if (pthread_create(&thread, &a, sysmon_main, nullptr) != 0) fatal("goro: cannot start sysmon");
+  if (pthread_create(&thread, &a, sysmon_main, m) != 0) fatal("goro: cannot start sysmon");
   pthread_attr_destroy(&a);
 }
 

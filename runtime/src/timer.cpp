@@ -4,7 +4,8 @@
 // heap lets timer_del run from any thread without chasing a timer across Ps. next_when mirrors
 // the heap top so the scheduler's checks cost one relaxed load when no timer is due.
 // fire() runs with the lock dropped, on whichever scheduler thread noticed the deadline (an M in
-// findrunnable, the poller M, or sysmon). While it runs, the thread's fire slot names the timer,
+// findrunnable or after a switch, the poller M, or sysmon), and never while a G parking on that
+// thread still holds its wait-queue lock (a fire may send into that very channel). While it runs, the thread's fire slot names the timer,
 // so timer_del can wait for it; a one-shot timer is never touched after its fire() returns (the
 // sleeping G may already have freed it).
 #include <sched.h>
@@ -66,11 +67,27 @@ static void remove_at(size_t i) {
   }
 }
 
-// update_next_locked() mirrors the top; store-release pairs with timer_next's readers that then
-// take the lock to fire.
-static void update_next_locked() { next_when.store(heap.empty() ? 0 : heap[0]->when_ns, std::memory_order_release); }
+// update_next_locked() mirrors the top. seq_cst (off the switch path: timer operations only): it
+// pairs with block_idle's seq_cst re-read after it published itself as the poller, against
+// wake_poller()'s seq_cst load of sched.poller: either the poller sees the new top, or the writer
+// sees the poller and wakes it. Readers that then take the lock to fire need no more.
+static void update_next_locked() { next_when.store(heap.empty() ? 0 : heap[0]->when_ns, std::memory_order_seq_cst); }
 
 int64_t timer_next() { return next_when.load(std::memory_order_relaxed); }
+int64_t timer_next_sc() { return next_when.load(std::memory_order_seq_cst); }
+
+// wake_poller() wakes the M blocked until the next timer when `when`, a new heap top, is earlier
+// than what it sleeps to (or it sleeps without a deadline), so it re-arms its timeout. Call it
+// with mu released, after the top changed.
+static void wake_poller(int64_t when) {
+  if (M* pm = sched.poller.load()) {
+    int64_t until = sched.poll_until.load();
+    if (until == 0 || when < until) {
+      notewakeup(pm);
+      netpoll_break();
+    }
+  }
+}
 bool timers_pending() { return next_when.load(std::memory_order_relaxed) != 0; }
 
 static void push_locked(Timer* t) {
@@ -92,15 +109,7 @@ void timer_add(Timer* t) {
     when = t->when_ns;  // t may fire and be freed as soon as the lock drops
     update_next_locked();
   }
-  if (!top) return;
-  // An earlier deadline than the poller sleeps to: wake it so it re-arms its timeout.
-  if (M* pm = sched.poller.load()) {
-    int64_t until = sched.poll_until.load();
-    if (until == 0 || when < until) {
-      notewakeup(pm);
-      netpoll_break();
-    }
-  }
+  if (top) wake_poller(when);
 }
 
 bool timer_del(Timer* t) {
@@ -125,6 +134,9 @@ bool timer_del(Timer* t) {
 
 void run_timers(int64_t now) {
   if (my_slot < 0) fatal("run_timers: not on a scheduler thread");
+  // A fire may take any wait-queue lock (a channel send): never while a parking G on this M still
+  // holds one (see next_fast), or the fire spins on its own thread's lock.
+  if (M* m = getm(); m && m->unlock) fatal("run_timers: a parking goroutine on this thread still holds its wait lock");
   std::atomic<Timer*>& slot = fire_slots[my_slot];
   for (;;) {
     Timer* t;
@@ -142,18 +154,24 @@ void run_timers(int64_t now) {
     }
     bool periodic = t->period_ns > 0;
     t->fire(t);
+    int64_t rearmed_top = 0;
     if (periodic) {
       std::lock_guard<std::mutex> l(mu);
       if (t->state_ == kFiring) {
         t->when_ns += t->period_ns;
         if (t->when_ns <= now) t->when_ns = now + t->period_ns;  // fell behind: do not fire in a burst
         push_locked(t);
+        if (heap[0] == t) rearmed_top = t->when_ns;
         update_next_locked();
       } else {
         t->state_ = kIdle;
       }
     }
     slot.store(nullptr, std::memory_order_release);  // pairs with timer_del's acquire wait
+    // A re-armed ticker is a new deadline, as a timer_add: a poller that went to sleep while it
+    // was off the heap (firing) sleeps without it, and with every other M idle and sysmon
+    // deferring to the poller, nobody else would fire it (issue 9's fast ticker with 2 Ps).
+    if (rearmed_top) wake_poller(rearmed_top);
   }
 }
 

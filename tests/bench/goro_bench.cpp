@@ -12,7 +12,13 @@
 //                    per G (page faults are ~10x dearer in some VMs than on bare metal)
 //   deep G RSS kept  VmRSS growth per G left after 64 Gs each recursed ~170 KiB deep (700 frames of
 //                    ~250 bytes; less when the stack is smaller) and then finished
-// GORO_BENCH_ONLY=yield|chan|spawn|park|deep runs only that figure and no anchors (for perf record).
+// Then three shapes at 1 and 2 Ps (GORO_MAXPROCS beside GOMAXPROCS), goro and Go interleaved round
+// by round, medians of GORO_BENCH_ROUNDS rounds (default 3), each round a warm-up and a measured run:
+//   worker pool      64 worker Gs, 1M jobs over a buffered channel of 128, results over another
+//   mutex + yield    1000 Gs each taking one mutex 1000 times, yielding inside the critical section
+//   park on own chan GORO_BENCH_PARKED Gs each blocked in a receive on its own channel (pre-faulted)
+// GORO_BENCH_ONLY=yield|chan|spawn|park|deep|pool|mutex|chanpark runs only that figure and no
+// anchors (for perf record); the last three on GORO_BENCH_PROCS Ps (default 2).
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -26,8 +32,10 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "goro/chan.h"
+#include "goro/mutex.h"
 #include "goro/introspect_abi.h"
 #include "goro/runtime.h"
 #include "goro/wait_group.h"
@@ -194,6 +202,100 @@ double first_touch_ns(int n, size_t stride) {
   return ns;
 }
 
+// ---- shapes with more than one P (issue 9): each returns one round's wall time in ms, after one
+// warm-up round in the same run() (so stacks, pools and channel memory are already faulted in).
+// The same programs are goanchor's pool, mutex and chanpark.
+
+// pool_ms(): 64 worker Gs read `jobs` small jobs from a buffered channel of 128 and send each
+// result back over a second one; a producer G feeds the jobs, the main G sums the results.
+double pool_ms(int jobs) {
+  constexpr int kWorkers = 64;
+  goro::chan<int> in(128), out(128);
+  for (int w = 0; w < kWorkers; ++w)
+    goro::go([in, out] {
+      while (auto j = in.recv()) out.send(*j * 2 + 1);
+    });
+  const auto t0 = Clock::now();
+  goro::go([in, jobs] {
+    for (int i = 0; i < jobs; ++i) in.send(i);
+  });
+  long long sum = 0;
+  for (int i = 0; i < jobs; ++i) sum += *out.recv();
+  const double ms = since_ns(t0) / 1e6;
+  in.close();
+  if (sum != (long long)jobs * jobs) std::fprintf(stderr, "pool: wrong sum %lld\n", sum);
+  return ms;
+}
+
+// mutex_ms(): `gs` Gs each take one mutex `iters` times and yield inside the critical section.
+double mutex_ms(int gs, int iters) {
+  goro::mutex mu;
+  goro::wait_group wg;
+  long long counter = 0;
+  wg.add(gs);
+  const auto t0 = Clock::now();
+  for (int g = 0; g < gs; ++g)
+    goro::go([&, iters] {
+      for (int i = 0; i < iters; ++i) {
+        mu.lock();
+        ++counter;
+        goro::yield();
+        mu.unlock();
+      }
+      wg.done();
+    });
+  wg.wait();
+  const double ms = since_ns(t0) / 1e6;
+  if (counter != (long long)gs * iters) std::fprintf(stderr, "mutex: wrong count %lld\n", counter);
+  return ms;
+}
+
+// chanpark_ms(): spawn n Gs, each blocked in a receive on its own channel; the time until every
+// one has started and is about to park (then all are released and have exited).
+double chanpark_ms(int n) {
+  std::vector<goro::chan<int>> cs(size_t(n), goro::chan<int>(nullptr));
+  for (auto& c : cs) c = goro::chan<int>();
+  goro::wait_group started, exited;
+  started.add(n);
+  exited.add(n);
+  const auto t0 = Clock::now();
+  for (int i = 0; i < n; ++i)
+    goro::go([&started, &exited, c = cs[size_t(i)]] {
+      started.done();
+      c.recv();
+      exited.done();
+    });
+  started.wait();
+  goro::yield();  // the last ones reach recv()
+  const double ms = since_ns(t0) / 1e6;
+  for (auto& c : cs) c.close();
+  exited.wait();
+  return ms;
+}
+
+// shape_ms() runs one shape on `procs` Ps in its own run(): a warm-up round, then the measured one.
+double shape_ms(const std::string& shape, int procs, int parked_n) {
+  setenv("GORO_MAXPROCS", std::to_string(procs).c_str(), 1);
+  double ms = 0;
+  goro::run([&] {
+    auto once = [&] {
+      if (shape == "pool") return pool_ms(1000000);
+      if (shape == "mutex") return mutex_ms(1000, 1000);
+      return chanpark_ms(parked_n);
+    };
+    once();
+    ms = once();
+  });
+  setenv("GORO_MAXPROCS", "1", 1);
+  return ms;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
 std::string exe_dir() {
   char buf[4096];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
@@ -241,6 +343,12 @@ int main() {
   Parked pk;
   if (const char* only = std::getenv("GORO_BENCH_ONLY")) {
     const std::string o = only;
+    if (o == "pool" || o == "mutex" || o == "chanpark") {
+      const char* ps = std::getenv("GORO_BENCH_PROCS");
+      const int procs = ps && std::atoi(ps) > 0 ? std::atoi(ps) : 2;
+      std::printf("%s on %d Ps ms %.1f\n", only, procs, shape_ms(o, procs, parked_n));
+      return 0;
+    }
     goro::run([&] {
       if (o == "yield") std::printf("yield ns/switch %.1f\n", yield_ns(1000000));
       else if (o == "chan") std::printf("chan round trip ns %.1f\n", chan_ns(500000));
@@ -249,7 +357,7 @@ int main() {
         pk = parked(parked_n), std::printf("park %d Gs ms %.1f, %.0f B/G RSS, %.0f B/G page tables\n", parked_n, pk.ms,
                                            pk.bytes_per_g, pk.pte_per_g);
       else if (o == "deep") std::printf("deep G RSS kept bytes %.0f (%d frames)\n", deep_kept(deep_levels()), deep_levels());
-      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn, park or deep)\n", only);
+      else std::fprintf(stderr, "GORO_BENCH_ONLY: unknown figure %s (yield, chan, spawn, park, deep, pool, mutex or chanpark)\n", only);
     });
     return 0;
   }
@@ -305,6 +413,43 @@ int main() {
   if (bf.count("context") && bf.at("context") > 0)
     std::printf("boost.context raw switch: %.1f ns; goro's yield costs %.2fx a raw switch (it also runs the scheduler)\n",
                 bf.at("context"), y / bf.at("context"));
+
+  // The shapes with more than one P, goro and Go interleaved round by round.
+  const char* env_r = std::getenv("GORO_BENCH_ROUNDS");
+  const int rounds = env_r && std::atoi(env_r) > 0 ? std::atoi(env_r) : 3;
+  struct Shape {
+    const char* key;
+    std::string label;
+  };
+  const Shape shapes[] = {{"pool", "worker pool 1M jobs ms"},
+                          {"mutex", "mutex+yield 1000x1000 ms"},
+                          {"chanpark", "park " + std::to_string(parked_n) + " on own chan ms"}};
+  double load0[3] = {}, load1[3] = {};
+  getloadavg(load0, 3);
+  std::map<std::string, std::vector<double>> gv, av;  // key + procs -> rounds
+  for (int r = 0; r < rounds; ++r)
+    for (const Shape& sh : shapes)
+      for (int procs : {1, 2}) {
+        const std::string k = sh.key + std::to_string(procs);
+        gv[k].push_back(shape_ms(sh.key, procs, parked_n));
+        if (!executable(go)) continue;
+        const std::string arg = std::string(sh.key) + (std::string(sh.key) == "chanpark" ? " " + std::to_string(parked_n) : "");
+        for (auto& [bk, v] : anchors("GOMAXPROCS=" + std::to_string(procs) + " '" + go + "' " + arg))
+          if (bk == sh.key) av[k].push_back(v);
+      }
+  getloadavg(load1, 3);
+  std::printf("\nshapes at 1 and 2 Ps (GORO_MAXPROCS = GOMAXPROCS = Ps), medians of %d rounds, goro and Go "
+              "interleaved; load average %.1f before, %.1f after\n", rounds, load0[0], load1[0]);
+  std::printf("%-28s %3s %10s  %-20s %s\n", "figure", "Ps", "goro", "Go 1.19", "goal");
+  for (const Shape& sh : shapes)
+    for (int procs : {1, 2}) {
+      const std::string k = sh.key + std::to_string(procs);
+      const double gm = median(gv[k]);
+      std::map<std::string, double> a;
+      if (!av[k].empty()) a[sh.key] = median(av[k]);
+      std::printf("%-28s %3d %10.1f  %-20s %s\n", sh.label.c_str(), procs, gm, cell(a, sh.key, gm).c_str(),
+                  procs == 2 ? "<= Go" : "-");
+    }
   if (g.empty()) std::printf("(Go anchors missing: %s not built; run tests/bench/go-anchors)\n", go.c_str());
   if (bf.empty()) std::printf("(Boost anchors missing: %s not built)\n", boost.c_str());
   return 0;

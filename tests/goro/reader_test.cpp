@@ -18,10 +18,10 @@ using ts::test::SegmentBuilder;
 
 namespace {
 
-// sample() is a segment with 2 Ps, 2 Ms in use, and 4 Gs (one free slot between them).
+// sample() is a segment with 2 Ps, 3 Ms in use (the last sysmon's), and 4 Gs (one free slot between them).
 SegmentBuilder sample(int32_t pid) {
   SegmentBuilder b(pid, 2, 4, 8);
-  b.desc().m_count = 2;
+  b.desc().m_count = 3;
   b.desc().g_hwm = 5;
   b.desc().global_runq_len = 3;
   b.desc().sysmon_ticks = 77;
@@ -29,8 +29,10 @@ SegmentBuilder sample(int32_t pid) {
   b.p(1) = goro_p_rec{2, 1, GORO_P_IDLE, -1, 0, 0, 0, 20, 0, 15, 0, 0};
   b.m(0) = goro_m_rec{4, 0, 4242, 0, 0, 0, 0, 0, 1, {}};
   b.m(1) = goro_m_rec{6, 1, 4243, -1, 1, 0, 0, 0, 0, {}};
+  b.m(2) = goro_m_rec{2, 2, 4244, -1, 0, 0, 0, GORO_MF_SYSMON, 0, {}};
   goro_g_rec& g1 = b.g(0);
-  g1.goid = 1; g1.state = GORO_G_RUNNING; g1.m_id = 0; g1.flags = GORO_GF_MAIN; g1.run_since_ns = 500;
+  g1.goid = 1; g1.state = GORO_G_RUNNING; g1.m_id = 0; g1.flags = GORO_GF_MAIN | GORO_GF_LONG_RUNNING;
+  g1.run_since_ns = 500;
   g1.stack_lo = 0x10000; g1.stack_hi = 0x12000; g1.start_pc = 0x401000;
   goro_g_rec& g2 = b.g(1);
   g2.goid = 2; g2.state = GORO_G_WAITING; g2.wait_reason = GORO_WAIT_CHAN_RECV; g2.m_id = -1;
@@ -39,7 +41,7 @@ SegmentBuilder sample(int32_t pid) {
   // slot 2 stays free (goid 0)
   goro_g_rec& g4 = b.g(3);
   g4.goid = 4; g4.state = GORO_G_WAITING; g4.wait_reason = GORO_WAIT_MUTEX; g4.m_id = -1; g4.parent_goid = 1;
-  g4.wait_since_ns = 4000; g4.flags = GORO_GF_LONG_RUNNING;
+  g4.wait_since_ns = 4000; g4.flags = GORO_GF_LONG_RUNNING;  // stale: sysmon's racy set after it parked
   goro_g_rec& g5 = b.g(4);
   g5.goid = 5; g5.state = GORO_G_RUNNABLE; g5.m_id = -1; g5.parent_goid = 2; g5.flags = GORO_GF_SYSTEM;
   return b;
@@ -86,18 +88,23 @@ TEST_CASE("parse_segment decodes every field of a hand-built segment", "[goro]")
   CHECK(s.ps[0].steals == 1);
   CHECK(s.ps[1].status == PStatus::Idle);
   CHECK(s.ps[1].m_id == -1);
-  REQUIRE(s.ms.size() == 2);
+  REQUIRE(s.ms.size() == 3);
   CHECK(s.ms[0].tid == 4242);
   CHECK(s.ms[0].p_id == 0);
   CHECK(s.ms[0].cur_goid == 1);
   CHECK_FALSE(s.ms[0].spinning);
   CHECK(s.ms[1].spinning);
   CHECK(s.ms[1].p_id == -1);
+  CHECK_FALSE(s.ms[1].sysmon);
+  CHECK(s.ms[2].sysmon);
+  CHECK(s.ms[2].tid == 4244);
   REQUIRE(s.gs.size() == 4);  // the free slot is skipped
   CHECK(s.gs[0].goid == 1);
   CHECK(s.gs[0].state == GState::Running);
   CHECK(s.gs[0].main);
   CHECK(s.gs[0].wait_ns == 0);
+  CHECK(s.gs[0].long_running);         // running and flagged: a hog
+  CHECK(s.gs[0].run_ns == 10000 - 500);  // it has held its P since run_since_ns
   const GoroG& g2 = s.gs[1];
   CHECK(g2.goid == 2);
   CHECK(std::string(gstate_name(g2.state)) == "waiting");
@@ -112,8 +119,9 @@ TEST_CASE("parse_segment decodes every field of a hand-built segment", "[goro]")
   CHECK(g2.pc == 0x403000);
   CHECK(g2.fp == 0x21f40);
   CHECK(std::string(wait_reason_name(s.gs[2].wait_reason)) == "sync.Mutex.Lock");
-  CHECK(s.gs[2].long_running);
+  CHECK_FALSE(s.gs[2].long_running);  // the flag only counts while the G runs
   CHECK(s.gs[2].wait_ns == 6000);
+  CHECK(s.gs[2].run_ns == 0);
   CHECK(s.gs[3].system);
   CHECK(s.gs[3].state == GState::Runnable);
   CHECK(s.find_g(5) == &s.gs[3]);
@@ -147,7 +155,7 @@ TEST_CASE("a record whose seq stays odd is skipped and counted as torn", "[goro]
   b.m(1).seq = 1;
   const GoroSnapshot s = goro::parse_segment(b.bytes(), at(10000), "seg");
   CHECK(s.torn == 2);
-  CHECK(s.ms.size() == 1);
+  CHECK(s.ms.size() == 2);  // of 3
   CHECK(s.gs.size() == 3);
   CHECK(s.find_g(2) == nullptr);
 }
@@ -247,7 +255,7 @@ TEST_CASE("read_goro reads a segment published under /dev/shm and joins M tids t
   }
   unlink(path.c_str());
   CHECK(s.pid == self);
-  REQUIRE(s.ms.size() == 2);
+  REQUIRE(s.ms.size() == 3);
   CHECK(s.ms[0].tid_alive);
   CHECK_FALSE(s.ms[1].tid_alive);
   CHECK(s.gs.size() == 4);

@@ -43,6 +43,8 @@ struct Seen {
   bool self_running = false, self_m_ok = false, self_flags_main = false;
   bool sleeper_waiting = false, sleeper_frame_ok = false, sleeper_parent_ok = false;
   bool p_running_ok = false;
+  int sysmon_ms = 0;            // M records flagged GORO_MF_SYSMON
+  bool sysmon_ok = false;       // ... with a live tid, no P, no G, not parked or spinning
   bool arena_ok = true;  // every G's stack lies in its own slot of the published arena
 };
 
@@ -102,6 +104,11 @@ TEST_CASE("the published segment matches what the process knows about itself", "
       goro_m_rec m{};
       if (!read_rec(&ms[i], &m) || m.tid == 0) continue;
       s.m_with_tid++;
+      if (m.flags & GORO_MF_SYSMON) {
+        s.sysmon_ms++;
+        s.sysmon_ok = access(("/proc/self/task/" + std::to_string(m.tid)).c_str(), F_OK) == 0 && m.p_id == -1 &&
+                      m.cur_goid == 0 && !m.parked && !m.spinning && !m.in_syscall;
+      }
       if (access(("/proc/self/task/" + std::to_string(m.tid)).c_str(), F_OK) != 0) s.m_tid_not_in_proc++;
       if (int(m.id) == self_m) {
         s.self_m_ok = m.cur_goid == self && m.p_id >= 0;
@@ -120,7 +127,9 @@ TEST_CASE("the published segment matches what the process knows about itself", "
   CHECK(s.gomaxprocs == uint32_t(procs));
   CHECK(s.p_count == uint32_t(procs));
   CHECK(s.sizes_ok);
-  CHECK(s.m_with_tid >= 1);
+  CHECK(s.m_with_tid >= 2);
+  CHECK(s.sysmon_ms == 1);  // sysmon has an M record, as Go's sysmon has an M
+  CHECK(s.sysmon_ok);
   CHECK(s.m_tid_not_in_proc == 0);
   CHECK(s.self_running);
   CHECK(s.self_flags_main);
@@ -132,6 +141,24 @@ TEST_CASE("the published segment matches what the process knows about itself", "
   CHECK(s.arena_ok);
   // Unlinked at exit.
   CHECK(shm_open(name.c_str(), O_RDONLY, 0) == -1);
+  REQUIRE_NO_LEAKS(r);
+}
+
+TEST_CASE("the segment is readable and writable by its owner only (0600), whatever the umask", "[goro][introspect]") {
+  int procs = GENERATE(1, 2, 4, 8);
+  mode_t mask = GENERATE(mode_t(0), mode_t(0277));  // 0: nothing taken away; 0277: even the owner's write bit
+  mode_t mode = 0;
+  uid_t owner = uid_t(-1);
+  const mode_t old_mask = umask(mask);
+  auto r = run_checked(procs, [&] {
+    struct stat st {};
+    if (stat(("/dev/shm" + std::string(goro::test::segment_name())).c_str(), &st) == 0) mode = st.st_mode, owner = st.st_uid;
+  });
+  umask(old_mask);
+  INFO("umask " << std::oct << mask << ", mode " << mode);
+  CHECK(S_ISREG(mode));
+  CHECK((mode & 07777) == 0600);
+  CHECK(owner == geteuid());
   REQUIRE_NO_LEAKS(r);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <sstream>
 #include <vector>
 
@@ -56,4 +57,61 @@ TEST_CASE("scheddetail adds the P, M and G lines", "[goro][sched]") {
   CHECK(p1 >= 1);
   CHECK(m0 >= 1);
   CHECK(g1 >= 1);
+}
+
+TEST_CASE("schedtrace's threads= counts sysmon, and scheddetail lists an M line for each", "[goro][sched]") {
+  auto r = ts::test::run({"/usr/bin/env", "GORO_MAXPROCS=2", "GORO_DEBUG=schedtrace=50,scheddetail=1",
+                          ts::test::fixture_path("goro_sched"), "200"},
+                         std::chrono::seconds(60));
+  INFO(r.err);
+  REQUIRE(r.status == 0);
+  // Per SCHED block: threads=N, then N "  M" lines (Go's mcount: M0, sysmon's M, the others).
+  int blocks = 0, matched = 0, sysmon_lines = 0;
+  unsigned threads = 0, m_lines = 0;
+  auto close_block = [&] {
+    if (blocks) matched += m_lines == threads;
+  };
+  for (const auto& l : lines(r.err)) {
+    unsigned ms, procs, idle, t;
+    if (sscanf(l.c_str(), "SCHED %ums: gomaxprocs=%u idleprocs=%u threads=%u", &ms, &procs, &idle, &t) == 4) {
+      close_block();
+      blocks++, threads = t, m_lines = 0;
+    } else if (l.rfind("  M", 0) == 0) {
+      m_lines++;
+      // sysmon's M, as Go prints it: no P, no G, never spinning nor blocked.
+      sysmon_lines += l.find(": p=-1 curg=-1 spinning=false blocked=false insyscall=false tid=") != std::string::npos;
+    }
+  }
+  close_block();
+  CHECK(blocks >= 1);
+  CHECK(matched == blocks);
+  CHECK(threads >= 3);  // M0, sysmon and the M of the second P, at least
+  CHECK(sysmon_lines >= blocks);
+}
+
+TEST_CASE("schedtrace names a G that holds its P more than 10 ms", "[goro][sched][hog]") {
+  std::string procs = GENERATE("1", "2", "4", "8");
+  auto r = ts::test::run({"/usr/bin/env", "GORO_MAXPROCS=" + procs, "GORO_DEBUG=schedtrace=20",
+                          ts::test::fixture_path("goro_hog"), "300"},
+                         std::chrono::seconds(60));
+  INFO(r.out << r.err);
+  REQUIRE(r.status == 0);
+  unsigned long long hog = 0;
+  REQUIRE(sscanf(r.out.c_str(), "{\"pid\":%*d,\"gomaxprocs\":%*d,\"main_goid\":%*u,\"hog_goid\":%llu}", &hog) == 1);
+  int named = 0, others = 0;
+  unsigned longest = 0;
+  for (const auto& l : lines(r.err)) {
+    unsigned long long g;
+    unsigned p, ms;
+    int end = 0;
+    if (sscanf(l.c_str(), "  long-running G%llu on P%u for %ums: no scheduling point (goro never preempts)%n", &g, &p,
+               &ms, &end) != 3 || size_t(end) != l.size())
+      continue;
+    (g == hog ? named : others)++;
+    if (g == hog && ms > longest) longest = ms;
+    CHECK(ms >= 10);
+  }
+  CHECK(named >= 1);
+  CHECK(others == 0);
+  CHECK(longest >= 100);  // it spun 300 ms; sysmon traces every 20 ms
 }

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "goro/chan.h"
+#include "goro/detail/park.h"
 #include "goro/syscall.h"
 #include "leak_check.h"
 
@@ -82,5 +84,73 @@ TEST_CASE("sysmon hands off a blocked syscall's P, then sleeps until it returns"
   CHECK(got == 1);
   CHECK(other_ran);
   CHECK(w.ticks <= kMaxIdleTicks);
+  REQUIRE_NO_LEAKS(r);
+}
+
+namespace {
+
+// HogFacts is what a G that spins without yielding saw in its own published record.
+struct HogFacts {
+  bool flagged = false;            // LONG_RUNNING appeared while it spun (within 10 s)
+  bool flagged_running = false;    // ... with state "running"
+  int64_t held_ms_at_flag = -1;    // how long run_since_ns said it had held its P by then
+  bool flag_after_yield = true;    // the flag in its record once it had yielded and run again
+  bool flagged_again = false;      // a second spin got flagged too
+  bool flag_after_syscall = true;  // the flag once back from a goro::syscall
+  int64_t run_since_lag_ms = -1;   // how far run_since_ns lags the syscall's return (coarse clock)
+  bool main_flagged = true;        // the parked main G's record carried the flag
+};
+
+// spin_until_flagged() spins (no scheduling point) until sysmon flags the calling G, at most 10 s.
+bool spin_until_flagged(goro_g_rec* at_flag) {
+  const int64_t give_up = goro::detail::nanotime() + 10'000'000'000;
+  while (goro::detail::nanotime() < give_up) {
+    goro_g_rec r = goro::test::self_record();
+    if (r.flags & GORO_GF_LONG_RUNNING) {
+      *at_flag = r;
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a G holding its P > 10 ms is flagged long-running while it runs, and only then", "[goro][sysmon][hog]") {
+  int procs = GENERATE(1, 2, 4, 8);
+  HogFacts f;
+  auto r = run_checked(procs, [&] {
+    goro::chan<int> done;
+    goro::go([&] {
+      goro_g_rec at{};
+      f.flagged = spin_until_flagged(&at);
+      const int64_t flagged_at = goro::detail::nanotime();
+      f.flagged_running = at.state == GORO_G_RUNNING;
+      f.held_ms_at_flag = (flagged_at - int64_t(at.run_since_ns)) / 1'000'000;
+      goro::sleep_for(std::chrono::milliseconds(1));  // a scheduling point: no longer a hog
+      f.flag_after_yield = goro::test::self_record().flags & GORO_GF_LONG_RUNNING;
+      f.flagged_again = spin_until_flagged(&at);
+      goro::syscall([] { return usleep(30'000); });  // lets go of its P for 30 ms
+      const int64_t back = goro::detail::nanotime();
+      const goro_g_rec after = goro::test::self_record();
+      f.flag_after_syscall = after.flags & GORO_GF_LONG_RUNNING;
+      f.run_since_lag_ms = (back - int64_t(after.run_since_ns)) / 1'000'000;
+      done.send(1);
+    });
+    done.recv();
+    f.main_flagged = goro::test::self_record().flags & GORO_GF_LONG_RUNNING;
+  });
+  CHECK(f.flagged);
+  CHECK(f.flagged_running);
+  CHECK(f.held_ms_at_flag >= 9);  // 10 ms by sysmon's clock; run_since_ns is up to 1 ms stale
+  CHECK_FALSE(f.flag_after_yield);
+  CHECK(f.flagged_again);
+  // Back from the call it has held its P only since then: flagged only if the OS kept its thread
+  // off the CPU 10 ms after that (a loaded machine), never for the time it spent in the call.
+  INFO("held its P " << f.run_since_lag_ms << " ms after the call");
+  CHECK((!f.flag_after_syscall || f.run_since_lag_ms >= 9));
+  CHECK(f.run_since_lag_ms >= 0);
+  CHECK(f.run_since_lag_ms < 25);  // since it got its P back, not since before the 30 ms call
+  CHECK_FALSE(f.main_flagged);
   REQUIRE_NO_LEAKS(r);
 }

@@ -70,7 +70,7 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, cons
 
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv) {
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   int o[2], e[2];
   if (pipe2(o, O_CLOEXEC) || pipe2(e, O_CLOEXEC)) throw std::runtime_error("pipe failed");
   const int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -82,8 +82,18 @@ RunResult run(const std::vector<std::string>& argv) {
   struct pollfd fds[2] = {{o[0], POLLIN, 0}, {e[0], POLLIN, 0}};
   int open_fds = 2;
   char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) continue;
+    int wait_ms = -1;
+    if (timeout.count() > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 && !r.timed_out) {
+        kill(pid, SIGKILL);  // its pipes close when it dies; read what it wrote until then
+        r.timed_out = true;
+      }
+      wait_ms = r.timed_out ? -1 : static_cast<int>(left.count());
+    }
+    if (poll(fds, 2, wait_ms) < 0) continue;
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       const ssize_t n = read(fds[i].fd, buf, sizeof buf);

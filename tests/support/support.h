@@ -2,6 +2,7 @@
 #pragma once
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -21,11 +22,13 @@ struct RunResult {
   int status = -1;     // exit status, or 128+signal when killed
   std::string out;     // everything it wrote to stdout
   std::string err;     // everything it wrote to stderr
+  bool timed_out = false;  // killed (SIGKILL) because it outlived run()'s timeout
 };
 
-// run() runs argv[0] with these arguments to completion, capturing stdout and stderr.
-// Throws std::runtime_error when it cannot start.
-RunResult run(const std::vector<std::string>& argv);
+// run() runs argv[0] with these arguments to completion, capturing stdout and stderr. With a
+// timeout > 0 a program still running after it is killed (SIGKILL) and marked timed_out, so a
+// hang fails its test instead of stalling the suite. Throws std::runtime_error when it cannot start.
+RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
 
 // Fixture is a running fixture program. The protocol: the fixture prints one line of JSON facts
 // on stdout when it is ready, then waits until its stdin closes, then exits 0.

@@ -58,21 +58,23 @@ Cli cli(std::vector<std::string> args) {
 SegmentBuilder published_sample(uint64_t create_pc) {
   SegmentBuilder b(getpid(), 2, 4, 8);
   b.desc().start_unix_ns = static_cast<uint64_t>(time(nullptr)) * 1000000000ull;  // after our own start
-  b.desc().m_count = 2;
+  b.desc().m_count = 3;
   b.desc().g_hwm = 4;
   b.desc().global_runq_len = 1;
   b.p(0) = goro_p_rec{2, 0, GORO_P_RUNNING, 0, 3, 0, 0, 50, 1, 40, 3, 0};
   b.p(1) = goro_p_rec{2, 1, GORO_P_IDLE, -1, 0, 0, 0, 9, 0, 8, 0, 0};
   b.m(0) = goro_m_rec{2, 0, getpid(), 0, 0, 0, 0, 0, 1, {}};
   b.m(1) = goro_m_rec{2, 1, getpid(), -1, 0, 0, 1, 0, 0, {}};
-  b.g(0).goid = 1; b.g(0).state = GORO_G_RUNNING; b.g(0).m_id = 0; b.g(0).flags = GORO_GF_MAIN;
+  b.m(2) = goro_m_rec{2, 2, getpid(), -1, 0, 0, 0, GORO_MF_SYSMON, 0, {}};
+  b.g(0).goid = 1; b.g(0).state = GORO_G_RUNNING; b.g(0).m_id = 0; b.g(0).flags = GORO_GF_MAIN | GORO_GF_LONG_RUNNING;
+  b.g(0).run_since_ns = 1;  // boot: it has held its P a long time
   b.g(1).goid = 2; b.g(1).state = GORO_G_WAITING; b.g(1).wait_reason = GORO_WAIT_SLEEP; b.g(1).m_id = -1;
   b.g(1).parent_goid = 1; b.g(1).wait_since_ns = 1;  // boot: a long wait
   b.g(1).create_pc = create_pc;
   b.g(1).start_pc = reinterpret_cast<uint64_t>(&gmp_view_test_start_fn);
   b.g(2).goid = 3; b.g(2).state = GORO_G_DEAD; b.g(2).m_id = -1;
   b.g(3).goid = 4; b.g(3).state = GORO_G_WAITING; b.g(3).wait_reason = GORO_WAIT_CHAN_RECV; b.g(3).m_id = -1;
-  b.g(3).parent_goid = 2; b.g(3).flags = GORO_GF_LONG_RUNNING;
+  b.g(3).parent_goid = 2; b.g(3).flags = GORO_GF_LONG_RUNNING;  // stale on a waiting G: not shown
   return b;
 }
 
@@ -113,12 +115,13 @@ TEST_CASE("taskscope gmp --json reports every P, M and G of a published segment"
   INFO(r.err);
   REQUIRE(r.status == 0);
   const auto objs = ndjson(r.out);
-  REQUIRE(objs.size() == 1 + 2 + 2 + 3);  // dead G 3 hidden
+  REQUIRE(objs.size() == 1 + 2 + 3 + 3);  // dead G 3 hidden
   const auto& sched = objs[0];
   CHECK(sched["type"] == "sched");
   CHECK(sched["gomaxprocs"] == 2);
   CHECK(sched["idleprocs"] == 1);
-  CHECK(sched["threads"] == 2);
+  CHECK(sched["threads"] == 3);  // sysmon's M counts, as in Go
+  CHECK(sched["long_running"] == nlohmann::json::array({1}));
   CHECK(sched["idlethreads"] == 1);
   CHECK(sched["runqueue"] == 1);
   CHECK(sched["runqs"] == nlohmann::json::array({3, 0}));
@@ -134,7 +137,13 @@ TEST_CASE("taskscope gmp --json reports every P, M and G of a published segment"
   CHECK(objs[3]["tid"] == getpid());
   CHECK(objs[3]["tid_alive"] == true);
   CHECK(objs[4]["state"] == "parked");
-  const auto& g2 = objs[6];
+  CHECK(objs[4]["sysmon"] == false);
+  CHECK(objs[5]["state"] == "sysmon");
+  CHECK(objs[5]["sysmon"] == true);
+  CHECK(objs[6]["goid"] == 1);
+  CHECK(objs[6]["flags"] == nlohmann::json::array({"main", "long-running"}));
+  CHECK(objs[6]["run_ns"].get<uint64_t>() > 1000000);
+  const auto& g2 = objs[7];
   CHECK(g2["type"] == "g");
   CHECK(g2["pid"] == getpid());
   CHECK(g2["goid"] == 2);
@@ -144,8 +153,9 @@ TEST_CASE("taskscope gmp --json reports every P, M and G of a published segment"
   CHECK(g2["parent"] == 1);
   CHECK(g2["created_at"]["line"] == line);
   CHECK(g2["start"]["function"] == "gmp_view_test_start_fn");
-  CHECK(objs[7]["goid"] == 4);
-  CHECK(objs[7]["flags"] == nlohmann::json::array({"long-running"}));
+  CHECK(g2["run_ns"] == 0);
+  CHECK(objs[8]["goid"] == 4);
+  CHECK(objs[8]["flags"] == nlohmann::json::array());
   CHECK(cli({std::to_string(getpid()), "--json", "--all"}).out.find("\"goid\":3") != std::string::npos);
 }
 
@@ -156,12 +166,14 @@ TEST_CASE("taskscope gmp prints a Go-style SCHED line and the P, M and G tables"
   const Cli r = cli({std::to_string(getpid())});
   INFO(r.out << r.err);
   REQUIRE(r.status == 0);
-  CHECK_THAT(r.out, Catch::Matches("SCHED [0-9]+ms: gomaxprocs=2 idleprocs=1 threads=2 spinningthreads=0 "
+  CHECK_THAT(r.out, Catch::Matches("SCHED [0-9]+ms: gomaxprocs=2 idleprocs=1 threads=3 spinningthreads=0 "
                                    "idlethreads=1 runqueue=1 \\[3 0\\]\n(.|\n)*"));
   CHECK_THAT(r.out, Catch::Contains("sleep"));
   CHECK_THAT(r.out, Catch::Contains("gmp_view_test.cpp:" + std::to_string(line)));
   CHECK_THAT(r.out, Catch::Contains("gmp_view_test_start_fn"));
-  CHECK_THAT(r.out, Catch::Contains("long-running"));
+  CHECK_THAT(r.out, Catch::Contains("main,long-running"));
+  CHECK_THAT(r.out, Catch::Contains(", long-running: G1 ("));
+  CHECK_THAT(r.out, Catch::Contains(" sysmon "));
   CHECK_THAT(r.out, Catch::Contains("parked"));
 }
 
@@ -171,10 +183,10 @@ TEST_CASE("taskscope gmp -i shows switch rates between frames", "[gmp]") {
   const Cli r = cli({std::to_string(getpid()), "--json", "-i", "0.05", "-n", "2"});
   REQUIRE(r.status == 0);
   const auto objs = ndjson(r.out);
-  REQUIRE(objs.size() == 2 * 8);
+  REQUIRE(objs.size() == 2 * 9);
   CHECK_FALSE(objs[0].contains("switches_per_s"));
-  CHECK(objs[8]["type"] == "sched");
-  CHECK(objs[8]["switches_per_s"] == 0.0);  // the counters of a static segment do not move
+  CHECK(objs[9]["type"] == "sched");
+  CHECK(objs[9]["switches_per_s"] == 0.0);  // the counters of a static segment do not move
 }
 
 TEST_CASE("taskscope gmp errors name the pid and what to do", "[gmp]") {

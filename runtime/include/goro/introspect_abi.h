@@ -66,7 +66,10 @@ enum goro_pstatus {
 };
 
 /* goro_g_flags: bits in goro_g_rec.flags. */
-#define GORO_GF_LONG_RUNNING 0x1u /* sysmon saw it running > 10 ms without yielding */
+#define GORO_GF_LONG_RUNNING 0x1u /* running, and sysmon saw it hold its P > 10 ms without a scheduling
+                                      point (goro never preempts); cleared when it next stops. Only
+                                      meaningful with state RUNNING (sysmon's racy set may land just
+                                      after it stopped); run_since_ns says since when */
 #define GORO_GF_MAIN 0x2u         /* the main G (the function given to goro::run) */
 #define GORO_GF_SYSTEM 0x4u       /* a runtime-internal G */
 
@@ -88,7 +91,12 @@ struct goro_p_rec {
   uint64_t steals;       /* successful steals by Ms holding this P */
 };
 
-/* goro_m_rec: one M (a kernel thread). Writer: the M itself. */
+/* goro_m_flags: bits in goro_m_rec.flags (0 in segments of older runtimes). */
+#define GORO_MF_SYSMON 0x1u /* sysmon's thread: never runs Gs nor holds a P (Go's sysmon M) */
+
+/* goro_m_rec: one M (a kernel thread). Writer: the M itself. Every thread the runtime made has
+ * one, sysmon's included (as Go's mcount counts it): the in-use records are the SCHED line's
+ * threads=. */
 struct goro_m_rec {
   uint32_t seq;       /* odd while being written */
   uint32_t id;        /* 0 .. */
@@ -97,7 +105,7 @@ struct goro_m_rec {
   uint32_t spinning;  /* 1 while looking for work */
   uint32_t in_syscall;/* 1 while its G is in a syscall */
   uint32_t parked;    /* 1 while asleep on its futex */
-  uint32_t pad0;
+  uint32_t flags;     /* GORO_MF_* (was padding: 0 from older runtimes) */
   uint64_t cur_goid;  /* G it runs, 0 none (on the scheduler) */
   uint64_t pad1[3];
 };
@@ -118,7 +126,8 @@ struct goro_g_rec {
   uint64_t stack_hi;      /* highest stack address (stack grows down from here) */
   uint64_t sp, pc, fp;    /* saved registers while not running (sp: the frame goro_switch pushed,
                              pc at sp+48, fp at sp+40); 0 while running */
-  uint64_t run_since_ns;  /* CLOCK_MONOTONIC when it last started running */
+  uint64_t run_since_ns;  /* CLOCK_MONOTONIC (sysmon's clock, <= 1 ms stale) when it last got a P
+                             to run on: scheduled, or back from a syscall */
   uint32_t flags;         /* GORO_GF_* */
   uint32_t pad0;
 };

@@ -1,6 +1,7 @@
 // goanchor: Go 1.19 programs equivalent to goro_bench's measurements, run as anchors in the same
-// `make bench` run. Usage: goanchor yield|chan|spawn|parked|deep [N]. Prints one JSON line per figure:
-// {"bench":"...","value":...,"unit":"..."}. Run with GOMAXPROCS=1 like the goro side's single P.
+// `make bench` run. Usage: goanchor yield|chan|spawn|parked|deep|pool|mutex|chanpark [N]. Prints one JSON line per figure:
+// {"bench":"...","value":...,"unit":"..."}. Run with GOMAXPROCS=1 like the goro side's single P
+// (pool, mutex and chanpark also with GOMAXPROCS=2).
 package main
 
 import (
@@ -157,9 +158,103 @@ func deep(levels int) {
 	emit("deep_kept", (rssBytes()-before)/gs, "bytes/G")
 }
 
+// The shapes with more than one P (issue 9): goro_bench's pool_ms, mutex_ms and chanpark_ms. Each
+// runs a warm-up round and emits the measured second round in ms; run with GOMAXPROCS=1 or 2.
+
+// poolOnce: 64 worker goroutines read jobs small jobs from a buffered channel of 128 and send each
+// result back over a second one; a producer goroutine feeds the jobs, main sums the results.
+func poolOnce(jobs int) time.Duration {
+	const workers = 64
+	in, out := make(chan int, 128), make(chan int, 128)
+	for w := 0; w < workers; w++ {
+		go func() {
+			for j := range in {
+				out <- j*2 + 1
+			}
+		}()
+	}
+	start := time.Now()
+	go func() {
+		for i := 0; i < jobs; i++ {
+			in <- i
+		}
+	}()
+	sum := 0
+	for i := 0; i < jobs; i++ {
+		sum += <-out
+	}
+	el := time.Since(start)
+	close(in)
+	if sum != jobs*jobs {
+		fmt.Fprintln(os.Stderr, "pool: wrong sum", sum)
+	}
+	return el
+}
+
+// mutexOnce: gs goroutines each take one mutex iters times and yield inside the critical section.
+func mutexOnce(gs, iters int) time.Duration {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	counter := 0
+	wg.Add(gs)
+	start := time.Now()
+	for g := 0; g < gs; g++ {
+		go func() {
+			for i := 0; i < iters; i++ {
+				mu.Lock()
+				counter++
+				runtime.Gosched()
+				mu.Unlock()
+			}
+			wg.Done()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start)
+	if counter != gs*iters {
+		fmt.Fprintln(os.Stderr, "mutex: wrong count", counter)
+	}
+	return el
+}
+
+// chanparkOnce: n goroutines, each blocked in a receive on its own channel; the time until every
+// one has started and is about to park (then all are released and have exited).
+func chanparkOnce(n int) time.Duration {
+	cs := make([]chan int, n)
+	for i := range cs {
+		cs[i] = make(chan int)
+	}
+	var started, exited sync.WaitGroup
+	started.Add(n)
+	exited.Add(n)
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		c := cs[i]
+		go func() {
+			started.Done()
+			<-c
+			exited.Done()
+		}()
+	}
+	started.Wait()
+	runtime.Gosched()
+	el := time.Since(start)
+	for _, c := range cs {
+		close(c)
+	}
+	exited.Wait()
+	return el
+}
+
+// warmThenMs runs f twice and emits the second run in ms.
+func warmThenMs(bench string, f func() time.Duration) {
+	f()
+	emit(bench, f().Seconds()*1e3, "ms")
+}
+
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: goanchor yield|chan|spawn|parked|deep [N]")
+		fmt.Fprintln(os.Stderr, "usage: goanchor yield|chan|spawn|parked|deep|pool|mutex|chanpark [N]")
 		os.Exit(2)
 	}
 	n := 0
@@ -183,6 +278,12 @@ func main() {
 		parked(pick(1000000))
 	case "deep":
 		deep(pick(700))
+	case "pool":
+		warmThenMs("pool", func() time.Duration { return poolOnce(pick(1000000)) })
+	case "mutex":
+		warmThenMs("mutex", func() time.Duration { return mutexOnce(1000, pick(1000)) })
+	case "chanpark":
+		warmThenMs("chanpark", func() time.Duration { return chanparkOnce(pick(1000000)) })
 	default:
 		fmt.Fprintln(os.Stderr, "goanchor: unknown benchmark", os.Args[1])
 		os.Exit(2)
