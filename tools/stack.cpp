@@ -35,6 +35,8 @@ int run_stack(Context& ctx, const StackCliOptions& o) {
   } else {
     stack::print_text(ctx.out, d, stack::PrintOptions{opt.source, true});
   }
+  // A kernel thread's kernel stack is shown, but no user stack could be: that is a failure.
+  if (d.kernel_thread) throw Error(d.notes.front());
   stack::print_notes(ctx.err, d);
   if (!opt.tids.empty() && d.threads.empty()) throw Error("none of the threads given with -t could be dumped");
   return 0;

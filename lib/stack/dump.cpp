@@ -104,7 +104,9 @@ procfs::StatLine check_target(int32_t pid) {
   procfs::StatLine sl;
   if (n <= 0 || !procfs::parse_stat(std::string_view(buf, static_cast<size_t>(n)), sl))
     throw Error("no process with pid " + std::to_string(pid));
-  if (sl.pid != pid) throw Error("pid " + std::to_string(pid) + " is a thread of pid " + std::to_string(sl.pid) +
+  // /proc/TID/stat answers for a thread id too, with the thread's own id: its group is in status.
+  const int32_t tgid = procfs::tgid_of(pid);
+  if (tgid != 0 && tgid != pid) throw Error("pid " + std::to_string(pid) + " is a thread of pid " + std::to_string(tgid) +
                                  ": give the process id (and -t " + std::to_string(pid) + " for this thread)");
   return sl;
 }
@@ -151,9 +153,10 @@ Dump take_dump(int32_t pid, const Options& opt) {
   if (!kthread && !any_live && opt.tids.empty())
     throw Error("pid " + std::to_string(pid) + " is a zombie: it has exited and waits for its parent (pid " +
                 std::to_string(leader.ppid) + ") to reap it; it has no stack left");
+  d.kernel_thread = kthread;
   if (kthread)
-    d.notes.push_back("pid " + std::to_string(pid) + " is a kernel thread: it has no user-space stack" +
-                      (raw.front().kernel.empty() ? "" : "; its kernel stack is shown"));
+    d.notes.push_back("pid " + std::to_string(pid) + " is a kernel thread (" + leader.comm +
+                      "): it has no user-space stack" + (raw.front().kernel.empty() ? "" : "; its kernel stack is shown"));
   else
     probe_access(pid, raw);
   d.job_stopped = leader.state == 'T';

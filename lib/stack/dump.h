@@ -83,6 +83,7 @@ struct Dump {
   std::string name;            // the process's comm
   char state = '?';            // the leader's state letter before the dump
   bool job_stopped = false;    // the process was stopped by job control (and was left so)
+  bool kernel_thread = false;  // pid is a kernel thread: no user stack, only its kernel stack
   std::vector<ThreadStack> threads;  // by gdb number, highest first (gdb's order)
   bool goro = false;           // a goro segment was read
   std::vector<GStack> gs;      // by goid
@@ -95,7 +96,8 @@ struct Dump {
 
 // take_dump() dumps pid's stacks. Throws ts::Error (status 1) when the pid does not exist, when
 // ptrace is not permitted (the message names CAP_SYS_PTRACE and Yama's ptrace_scope), or when the
-// pid is a zombie with nothing left to show. A kernel thread gives a dump with its kernel stack.
+// pid is a zombie with nothing left to show. A kernel thread gives a dump with its kernel stack,
+// kernel_thread set and notes[0] saying so.
 // Never leaves a thread stopped: threads are seized (no SIGSTOP), and a killed caller's tracees
 // run on; a job-control-stopped process stays stopped.
 Dump take_dump(int32_t pid, const Options& opt);

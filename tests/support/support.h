@@ -48,6 +48,11 @@ class Fixture {
   const std::string& facts() const { return facts_; }
   // stop() closes stdin and waits; returns the exit status (128+signal when killed).
   int stop();
+  // send() writes bytes to its stdin (for fixtures that take commands); false when it cannot.
+  bool send(const std::string& bytes);
+  // read_line() reads its next stdout line (without the newline), waiting up to `timeout`;
+  // *whole (when given) tells whether a whole line came before the timeout or end of output.
+  std::string read_line(std::chrono::milliseconds timeout, bool* whole = nullptr);
 
  private:
   pid_t pid_ = -1;
