@@ -204,7 +204,7 @@ Symbolizer::~Symbolizer() {
   delete ctx_;
 }
 
-Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
+Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   Site s;
   s.pc = pc;
   Dwfl_Module* mod = dwfl_ && pc ? dwfl_addrmodule(dwfl_, pc) : nullptr;
@@ -230,6 +230,7 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
     s.function = at_sign ? demangle(std::string(name, at_sign).c_str()) : demangle(name);
     s.offset = pc - (at - off);
   }
+  if (!dwarf) return s;
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
   // Only a line of the unit that holds the address: code without debug information (crt1's

@@ -61,7 +61,10 @@ class Symbolizer {
 
   // lookup() describes `pc`. For a return address (the instruction after a call) pass
   // return_address = true so the line looked up is the call's, not the next statement's.
-  Site lookup(uint64_t pc, bool return_address = false) const;
+  // With dwarf = false only the symbol tables are read (no file:line, no inline chain): a
+  // module's DWARF is never opened, which for compressed debug sections (Debian's -dbg files)
+  // saves inflating them whole.
+  Site lookup(uint64_t pc, bool return_address = false, bool dwarf = true) const;
   // ok() tells whether the process's modules could be read at all.
   bool ok() const { return dwfl_ != nullptr; }
   // dwfl() is the libdwfl session holding the reported modules (nullptr when !ok()), for an

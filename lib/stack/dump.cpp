@@ -172,7 +172,8 @@ Dump take_dump(int32_t pid, const Options& opt) {
   std::unique_ptr<sym::ProcSymbols> syms;
   Maps maps;
   if (!kthread) {
-    syms = std::make_unique<sym::ProcSymbols>(mem);  // modules reported while the target runs
+    // Modules reported while the target runs; DWARF only read when lines or inlines are shown.
+    syms = std::make_unique<sym::ProcSymbols>(mem, opt.source || opt.inlines);
     maps = read_maps(mem);
   }
   std::vector<RawThread*> todo;

@@ -25,7 +25,8 @@ std::string short_function(const std::string& name);
 class ProcSymbols {
  public:
   // ProcSymbols() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
-  explicit ProcSymbols(int32_t pid) : symbolizer_(pid) {}
+  // With dwarf = false lookups read symbol tables only (see dwarf::Symbolizer::lookup()).
+  explicit ProcSymbols(int32_t pid, bool dwarf = true) : symbolizer_(pid), dwarf_(dwarf) {}
   ProcSymbols(const ProcSymbols&) = delete;
   ProcSymbols& operator=(const ProcSymbols&) = delete;
 
@@ -40,6 +41,7 @@ class ProcSymbols {
 
  private:
   dwarf::Symbolizer symbolizer_;
+  bool dwarf_;                                // file:line and inline chains (DWARF) wanted
   std::unordered_map<uint64_t, Site> cache_;  // key: pc, low bit set for return addresses
 };
 
