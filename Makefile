@@ -63,7 +63,7 @@ LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lstdc++
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev \
   libncurses-dev tmux
-BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace
+BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace gdb
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -229,5 +229,9 @@ $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS) \
 	  $(if $(filter boost_%,$*),-lboost_fiber -lboost_context)
+
+# stack_bench starts its fixtures and the tools it compares as the tests do (tests/support).
+$(BUILD)/bench/stack_bench: $(BUILD)/obj/tests/bench/stack_bench.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(BASE_A) $(LDLIBS)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)
