@@ -3,12 +3,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <spawn.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
-#include <stdexcept>
 
 namespace ts::test {
 
@@ -78,18 +76,10 @@ std::map<int, char> task_states(int pid) {
 }
 
 pid_t start_quiet(const std::vector<std::string>& argv) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, args[0], &fa, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
+  const int in = open("/dev/null", O_RDONLY | O_CLOEXEC), out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  const pid_t pid = spawn(argv, in, out, out);
+  close(in);
+  close(out);
   return pid;
 }
 

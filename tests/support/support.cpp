@@ -49,7 +49,9 @@ int decode_status(int st) {
   return -1;
 }
 
-// spawn() starts argv with the given fds as its stdin/stdout/stderr (-1 = inherit).
+}  // namespace
+
+// spawn(): see support.h.
 pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, const std::vector<int>& close_fds) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -67,8 +69,6 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, cons
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;
 }
-
-}  // namespace
 
 RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   int o[2], e[2];
