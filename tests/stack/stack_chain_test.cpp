@@ -2,6 +2,8 @@
 // and without debug information, PIE and non-PIE): each thread's functions in order, the inlined
 // call, file:line, thread names and the system call a blocked thread waits in, as the fixture
 // declares them; and the same chains as `eu-stack -i` sees them.
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -175,4 +177,27 @@ TEST_CASE("stack: --no-inline drops inlined lines, --no-source drops file:line",
     CHECK_FALSE(f["inline"].get<bool>());
     CHECK(f["file"].is_null());
   }
+}
+
+TEST_CASE("stack: --kernel appends each thread's kernel stack", "[stack][e2e]") {
+  Fixture fx("stack_chain");
+  const json facts = json::parse(fx.facts());
+  const int blocker = facts["threads"][0]["tid"];
+  const auto plain = ts::test::stack_json(fx.pid());
+  const auto k = ts::test::stack_json(fx.pid(), {"--kernel"});
+  INFO(k.r.out << k.r.err);
+  REQUIRE(k.r.status == 0);
+  CHECK_FALSE(plain.threads.at(blocker).contains("kernel"));
+  REQUIRE(k.threads.at(blocker).contains("kernel"));
+  const json& lines = k.threads.at(blocker)["kernel"];
+  REQUIRE(lines.size() > 0);
+  if (geteuid() == 0) {
+    // The blocker waits in read(2) on a pipe: its kernel stack passes through the pipe's read.
+    bool pipe_read = false;
+    for (const json& l : lines) pipe_read |= l.get<std::string>().find("pipe_read") != std::string::npos;
+    CHECK(pipe_read);
+  }
+  const auto text = ts::test::run({ts::test::taskscope_bin(), "stack", std::to_string(fx.pid()), "--kernel"});
+  CHECK(text.status == 0);
+  CHECK_THAT(text.out, Catch::Contains("Kernel stack:\n    [<0>] "));
 }
