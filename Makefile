@@ -62,8 +62,8 @@ LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lstdc++
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev \
-  libncurses-dev tmux
-BENCH_PKGS := golang-go libboost-fiber-dev libboost-context-dev bpftrace gdb
+  libncurses-dev tmux golang-go
+BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace gdb
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -87,7 +87,10 @@ GORO_A := $(BUILD)/lib/libgoro.a
 BIN := $(BUILD)/bin/taskscope
 UNIT_TESTS := $(BUILD)/bin/unit_tests
 RT_TESTS := $(BUILD)/bin/runtime_tests
-FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f))))
+# Go fixtures: tests/fixtures/go_<name>/ (a main package), built by the go tool, also stripped (-s -w).
+GO_FIXTURE_DIRS := $(sort $(patsubst %/main.go,%,$(wildcard tests/fixtures/go_*/main.go)))
+GO_FIXTURES := $(foreach d,$(GO_FIXTURE_DIRS),$(BUILD)/fixtures/$(notdir $(d)) $(BUILD)/fixtures/$(notdir $(d))_stripped)
+FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f)))) $(GO_FIXTURES)
 # taskscope stack's chain fixtures are also built without debug information and as non-PIE.
 FIXTURE_VARIANTS := $(addprefix $(BUILD)/fixtures/,stack_chain_nodebug stack_chain_nopie stack_chain_nopie_nodebug \
   stack_chain_cpp_nodebug)
@@ -222,6 +225,14 @@ $(BUILD)/obj/variants/stack_chain_cpp_%.o: tests/fixtures/stack_chain_cpp.cpp
 	$(call say,CXX,$@)mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) $(VARIANT_FLAGS_$*) -c $< -o $@
 $(FIXTURE_VARIANTS): $(BUILD)/fixtures/%: $(BUILD)/obj/variants/%.o
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) $(if $(findstring nopie,$*),-no-pie) -o $@ $< $(LDLIBS)
+
+# Offline, as tests/bench/go-anchors: no module download, the build cache under build/.
+GO_ENV := GOCACHE=$(abspath build/go/cache) GOPATH=$(abspath build/go/path) GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on
+$(BUILD)/fixtures/go_%: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -o $(abspath $@) .
+
+$(BUILD)/fixtures/go_%_stripped: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -ldflags='-s -w' -o $(abspath $@) .
 
 $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(GORO_A) $(BASE_A) $(LDLIBS)

@@ -1,4 +1,4 @@
-// gmp.cpp: `taskscope gmp PID`: a goro process's Ps, Ms and Gs, read from outside it.
+// gmp.cpp: `taskscope gmp PID`: a goro or Go process's Ps, Ms and Gs, read from outside it.
 #include <chrono>
 #include <cmath>
 #include <memory>
@@ -6,10 +6,10 @@
 #include <thread>
 
 #include "gmp_view.h"
-#include "goro/reader.h"
 #include "model/error.h"
 #include "output.h"
 #include "registry.h"
+#include "sources/gmp_source.h"
 #include "sys/clock.h"
 #include "sys/pid.h"
 
@@ -37,8 +37,8 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.interval_s));
     GoroSnapshot s;
     try {
-      s = goro::read_goro(pid);
-    } catch (const goro::Gone&) {
+      s = read_gmp(pid);
+    } catch (const Gone&) {
       // After a first frame the segment vanishing (unlinked on every way out, before the process
       // is gone or reaped) or the pid going away is the watched program's end: quiet, status 0.
       if (i > 0) return 0;
@@ -64,16 +64,16 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
 
 Runner setup_gmp(CLI::App& app) {
   auto o = std::make_shared<GmpOptions>();
-  app.add_option("PID", o->pid, "the goro process to look at")->required();
+  app.add_option("PID", o->pid, "the goro or Go process to look at")->required();
   app.add_flag("--json", o->json, "NDJSON: a \"sched\" object, then one object per P, M and G, per frame");
   app.add_flag("-a,--all", o->all, "also list dead and idle Gs (free slots not yet reused)");
   app.add_option("-i,--interval", o->interval_s, "repeat every INTERVAL seconds and show rates")->option_text("INTERVAL");
   app.add_option("-n,--count", o->count, "with -i: stop after COUNT frames")->option_text("COUNT");
-  app.footer("Reads /dev/shm/goro.PID, which the goro runtime publishes. See taskscope-gmp(1).");
+  app.footer("Reads /dev/shm/goro.PID, which the goro runtime publishes, or a Go program's runtime state from its memory\n(symbols and DWARF needed; the program is not stopped). See taskscope-gmp(1).");
   return [o](Context& ctx) { return run_gmp(ctx, *o); };
 }
 
-const Registration reg{"gmp", "a goro process's Ps, Ms and Gs (like Go's schedtrace), from outside", setup_gmp, 40};
+const Registration reg{"gmp", "a goro or Go process's Ps, Ms and Gs (like Go's schedtrace), from outside", setup_gmp, 40};
 
 }  // namespace
 }  // namespace ts::tools

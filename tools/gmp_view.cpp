@@ -136,7 +136,9 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
   out << "pid " << s.pid << ": " << s.gs.size() << " Gs (";
   bool first = true;
   for (auto [st, n] : by_state) out << (first ? "" : ", ") << n << ' ' << gstate_name(st), first = false;
-  out << "), stack " << human_bytes(s.stack_size) << ", sysmon ticks " << s.sysmon_ticks;
+  out << ")";
+  if (s.runtime.empty() || s.runtime == "goro") out << ", stack " << human_bytes(s.stack_size) << ", sysmon ticks " << s.sysmon_ticks;
+  else out << ", " << s.runtime << " (read from its memory while it runs: a best-effort snapshot)";
   if (v.prev) {
     const double dt = seconds_between(*v.prev, s);
     uint64_t now_sw = 0, prev_sw = 0;
@@ -173,7 +175,7 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
             {"FLAGS", Align::Left}, {"CREATED AT", Align::Left}, {"START", Align::Left}});
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
-    gt.add({std::to_string(g.goid), gstate_name(g.state), g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : "",
+    gt.add({std::to_string(g.goid), gstate_name(g.state), g_wait_text(g),
             for_ns(g) ? short_duration(for_ns(g)) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
             flags_text(g), sym::describe(site(v, g.create_pc, true), kRuntimeHeaders),
             start_name(site(v, g.start_pc, false))});
@@ -193,7 +195,7 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
   nlohmann::json hogs = nlohmann::json::array();
   for (const GoroG& g : s.gs)
     if (g.long_running) hogs.push_back(g.goid);
-  nlohmann::json sched{{"type", "sched"}, {"pid", s.pid}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
+  nlohmann::json sched{{"type", "sched"}, {"pid", s.pid}, {"runtime", s.runtime}, {"time_ns", s.taken_ns}, {"uptime_ms", sum.uptime_ms},
                        {"gomaxprocs", sum.gomaxprocs}, {"idleprocs", sum.idleprocs}, {"threads", sum.threads},
                        {"spinningthreads", sum.spinningthreads}, {"idlethreads", sum.idlethreads},
                        {"runqueue", sum.runqueue}, {"runqs", runqs}, {"gs", s.gs.size()}, {"g_slots", s.g_slots},
@@ -226,7 +228,7 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
     if (g.system) flags.push_back("system");
     if (g.long_running) flags.push_back("long-running");
     nlohmann::json j{{"type", "g"}, {"pid", s.pid}, {"goid", g.goid}, {"state", gstate_name(g.state)},
-                     {"wait_reason", g.state == GState::Waiting ? wait_reason_name(g.wait_reason) : ""},
+                     {"wait_reason", g_wait_text(g)},
                      {"wait_ns", g.wait_ns}, {"run_ns", g.run_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
                      {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
                      {"start", site_json(site(v, g.start_pc, false))}, {"start_name", start_name(site(v, g.start_pc, false))},

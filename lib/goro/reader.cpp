@@ -1,19 +1,19 @@
 // reader.cpp: find, open and sanity-check a goro process's segment, then decode it.
 #include "goro/reader.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <set>
 #include <sstream>
 
 #include "goro/introspect_abi.h"
 #include "model/error.h"
+#include "procfs/proc_ids.h"
 #include "sys/clock.h"
 #include "sys/pid.h"
 
@@ -36,16 +36,6 @@ uint64_t process_start_unix_ns(int32_t pid) {
       return sys::boot_time_unix_ns() + ticks * sys::ns_per_clock_tick();
     }
   return 0;
-}
-
-std::set<int32_t> task_ids(int32_t pid) {
-  std::set<int32_t> tids;
-  DIR* d = opendir(("/proc/" + std::to_string(pid) + "/task").c_str());
-  if (!d) return tids;
-  while (const dirent* e = readdir(d))
-    if (e->d_name[0] >= '0' && e->d_name[0] <= '9') tids.insert(std::atoi(e->d_name));
-  closedir(d);
-  return tids;
 }
 
 }  // namespace
@@ -87,9 +77,10 @@ GoroSnapshot read_goro(int32_t pid, const ParseOptions& opt) {
   // One second of slack: boot time derived from two clocks is only that precise.
   if (started && s.start_unix_ns && started > s.start_unix_ns + 1000000000ull)
     throw Error(path + " is stale: pid " + pid_s + " started after that goro runtime did (a crashed process's segment, pid reused?)");
-  const std::set<int32_t> tids = task_ids(pid);
+  const std::vector<int32_t> tids = procfs::proc_task_ids(pid);
   if (!tids.empty())
-    for (GoroM& m : s.ms) m.tid_alive = tids.count(m.tid) > 0;
+    for (GoroM& m : s.ms) m.tid_alive = std::binary_search(tids.begin(), tids.end(), m.tid);
+  s.runtime = "goro";
   return s;
 }
 

@@ -9,14 +9,11 @@
 
 namespace ts::goro {
 
-// Gone is the Error read_goro() throws when pid does not exist (or exited while being read) or
+// Gone (ts::Gone) is what read_goro() throws when pid does not exist (or exited while being read) or
 // publishes no segment. To a watcher that has read pid before it means the program ended: the
 // runtime unlinks its segment on every way out, before the process is gone (and a zombie's pid
 // still answers).
-class Gone : public Error {
- public:
-  using Error::Error;
-};
+using Gone = ts::Gone;
 
 // segment_path() is where pid's runtime publishes its state: "/dev/shm/goro.<pid>".
 std::string segment_path(int32_t pid);

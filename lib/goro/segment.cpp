@@ -168,6 +168,8 @@ GoroG to_g(const goro_g_rec& r, uint32_t slot, uint64_t now, const std::string& 
     default: fail(what, bad_value("G", slot, "state", r.state));
   }
   if (r.wait_reason >= GORO_WAIT_REASON_MAX) fail(what, bad_value("G", slot, "wait reason", r.wait_reason));
+  static_assert(uint32_t(WaitReason::Timer) == GORO_WAIT_TIMER && GORO_WAIT_TIMER + 1 == GORO_WAIT_REASON_MAX,
+                "WaitReason follows goro_wait_reason value for value");
   g.wait_reason = static_cast<WaitReason>(r.wait_reason);
   if (r.m_id < -1) fail(what, bad_value("G", slot, "m", r.m_id));
   g.m_id = r.m_id;

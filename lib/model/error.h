@@ -18,4 +18,11 @@ class Error : public std::runtime_error {
   int status_;
 };
 
+// Gone is the Error a reader throws when the process it reads does not exist or exited while being
+// read (or, for goro, publishes no segment): to a watcher that has read it before, the program ended.
+class Gone : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace ts

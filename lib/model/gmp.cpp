@@ -1,6 +1,8 @@
 // gmp.cpp: names of goroutine states, wait reasons and P statuses, as Go spells them.
 #include "model/gmp.h"
 
+#include "goro/introspect_abi.h"
+
 namespace ts {
 
 const char* gstate_name(GState s) {
@@ -16,23 +18,12 @@ const char* gstate_name(GState s) {
 }
 
 const char* wait_reason_name(WaitReason r) {
-  switch (r) {
-    case WaitReason::None: return "";
-    case WaitReason::ChanRecv: return "chan receive";
-    case WaitReason::ChanSend: return "chan send";
-    case WaitReason::ChanRecvNil: return "chan receive (nil chan)";
-    case WaitReason::ChanSendNil: return "chan send (nil chan)";
-    case WaitReason::Select: return "select";
-    case WaitReason::SelectNoCases: return "select (no cases)";
-    case WaitReason::Sleep: return "sleep";
-    case WaitReason::IO: return "IO wait";
-    case WaitReason::Mutex: return "sync.Mutex.Lock";
-    case WaitReason::Cond: return "sync.Cond.Wait";
-    case WaitReason::WaitGroup: return "sync.WaitGroup.Wait";
-    case WaitReason::Preempted: return "preempted";
-    case WaitReason::Timer: return "timer goroutine (idle)";
-  }
-  return "?";
+  return goro_wait_reason_name(static_cast<uint32_t>(r));  // the enums agree (static_asserts in gmp.h)
+}
+
+std::string g_wait_text(const GoroG& g) {
+  if (g.state != GState::Waiting) return {};
+  return g.wait_text.empty() ? wait_reason_name(g.wait_reason) : g.wait_text;
 }
 
 const char* pstatus_name(PStatus s) {

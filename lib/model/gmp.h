@@ -1,5 +1,6 @@
-// gmp.h: GoroSnapshot, a goro process's scheduler state (its Ps, Ms and Gs) at one instant.
-// Plain data: lib/goro fills it from the segment the runtime publishes; views print it.
+// gmp.h: GoroSnapshot, a process's G/M/P scheduler state (its Ps, Ms and Gs) at one instant.
+// Plain data with two sources: lib/goro fills it from the segment a goro runtime publishes, lib/gort
+// from an unmodified Go program's memory (its runtime's allgs/allm/allp); views print it.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -58,6 +59,8 @@ struct GoroG {
   uint64_t goid = 0;           // 1..
   GState state = GState::Idle;
   WaitReason wait_reason = WaitReason::None;  // meaningful when state is Waiting
+  std::string wait_text;       // the source's own wording when it has one (a Go program's waitReason
+                               // string: "semacquire", "GC sweep wait"); empty: wait_reason's name
   uint64_t wait_since_ns = 0;  // CLOCK_MONOTONIC when it parked, 0 when not waiting
   uint64_t wait_ns = 0;        // how long it has waited when the snapshot was taken
   uint64_t run_since_ns = 0;   // CLOCK_MONOTONIC when it last got a P to run on
@@ -73,9 +76,14 @@ struct GoroG {
   bool system = false;         // a runtime-internal G
 };
 
+// g_wait_text() is what a G waits for, as its runtime would print it: wait_text when the source
+// gave one, else wait_reason_name(wait_reason); "" when it is not Waiting.
+std::string g_wait_text(const GoroG& g);
+
 // GoroSnapshot is one consistent-per-record read of a goro process's published state.
 struct GoroSnapshot {
   int32_t pid = 0;
+  std::string runtime;          // which runtime published it: "goro", or a Go program's "go1.19.8"
   uint64_t taken_ns = 0;        // CLOCK_MONOTONIC when the read began
   uint64_t start_unix_ns = 0;   // when goro::run started (wall clock)
   uint32_t gomaxprocs = 0;      // live Ps

@@ -15,9 +15,12 @@
 
 namespace ts::procfs {
 
-std::vector<int32_t> proc_tgids() {
+namespace {
+
+// numeric_entries() lists, sorted, the positive numeric entries of a /proc directory.
+std::vector<int32_t> numeric_entries(const std::string& dir) {
   std::vector<int32_t> out;
-  DIR* d = opendir("/proc");
+  DIR* d = opendir(dir.c_str());
   if (!d) return out;
   while (const dirent* e = readdir(d)) {
     const char* n = e->d_name;
@@ -30,6 +33,12 @@ std::vector<int32_t> proc_tgids() {
   std::sort(out.begin(), out.end());
   return out;
 }
+
+}  // namespace
+
+std::vector<int32_t> proc_tgids() { return numeric_entries("/proc"); }
+
+std::vector<int32_t> proc_task_ids(int32_t pid) { return numeric_entries("/proc/" + std::to_string(pid) + "/task"); }
 
 void check_proc_pidns() {
   static const char* const kFix =

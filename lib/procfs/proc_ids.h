@@ -10,6 +10,10 @@ namespace ts::procfs {
 // /proc cannot be read.
 std::vector<int32_t> proc_tgids();
 
+// proc_task_ids() lists, sorted, the task (thread) ids of pid (/proc/PID/task); empty when it is gone
+// or unreadable.
+std::vector<int32_t> proc_task_ids(int32_t pid);
+
 // check_proc_pidns() throws ts::Error (status 1) when /proc belongs to another pid namespace than
 // this process's (/proc/self names another pid than getpid()): its pids would then not be the ones
 // this process, its caller and the BPF programs number tasks by. The message says how to mount the

@@ -13,18 +13,13 @@
 
 namespace goro::detail {
 
-static const char* const kWaitReasons[GORO_WAIT_REASON_MAX] = {
-    "",       "chan receive", "chan send", "chan receive (nil chan)", "chan send (nil chan)", "select",
-    "select (no cases)", "sleep", "IO wait", "sync.Mutex.Lock", "sync.Cond.Wait", "sync.WaitGroup.Wait",
-    "preempted", "timer goroutine (idle)"};
-
 static const char* state_name(uint32_t state, uint32_t reason) {
   switch (state) {
     case GORO_G_IDLE: return "idle";
     case GORO_G_RUNNABLE: return "runnable";
     case GORO_G_RUNNING: return "running";
     case GORO_G_SYSCALL: return "syscall";
-    case GORO_G_WAITING: return reason < GORO_WAIT_REASON_MAX ? kWaitReasons[reason] : "waiting";
+    case GORO_G_WAITING: return goro_wait_reason_name(reason);
     case GORO_G_DEAD: return "dead";
   }
   return "?";

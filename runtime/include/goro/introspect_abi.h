@@ -56,6 +56,17 @@ enum goro_wait_reason {
   GORO_WAIT_REASON_MAX = 14
 };
 
+/* goro_wait_reason_name() returns Go's waitReason string for `r` (the one table of them: the
+ * runtime's dumps and taskscope's readers both print it); "" for GORO_WAIT_NONE and "waiting" for
+ * a value past GORO_WAIT_REASON_MAX (a newer writer, or a torn record). */
+static inline const char* goro_wait_reason_name(uint32_t r) {
+  static const char* const names[GORO_WAIT_REASON_MAX] = {
+      "",           "chan receive", "chan send", "chan receive (nil chan)", "chan send (nil chan)",
+      "select",     "select (no cases)", "sleep", "IO wait", "sync.Mutex.Lock", "sync.Cond.Wait",
+      "sync.WaitGroup.Wait", "preempted", "timer goroutine (idle)"};
+  return r < GORO_WAIT_REASON_MAX ? names[r] : "waiting";
+}
+
 /* goro_pstatus: a P's status, as Go's _Pidle etc. */
 enum goro_pstatus {
   GORO_P_IDLE = 0,    /* "idle": no M, on the idle list */

@@ -1,0 +1,299 @@
+// go_reader.cpp: a Go program's allgs, allm, allp and sched, read racily from outside into the
+// G/M/P model. The program is never stopped, so nothing read is trusted: lengths are bounded,
+// pointers are checked against its mappings, and a G that reads as impossible is read again.
+#include "gort/go_reader.h"
+
+#include <elf.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "gort/go_binary.h"
+#include "gort/go_offsets.h"
+#include "gort/go_wait.h"
+#include "gort/remote_memory.h"
+#include "procfs/maps_read_file.h"
+#include "procfs/proc_ids.h"
+#include "sys/clock.h"
+#include "sys/pid.h"
+
+namespace ts::gort {
+namespace {
+
+constexpr uint64_t kMaxGs = 50'000'000;  // allglen past this is a torn or hostile read
+constexpr uint64_t kMaxPs = 1024;        // _MaxGomaxprocs
+constexpr uint64_t kMaxMs = 100'000;     // allm walk bound (sched.mnext when known)
+constexpr int kGRetries = 2;             // re-reads of a G that looks impossible
+
+// open_exe() opens pid's executable; a process gone meanwhile (or a zombie: no exe) is Gone.
+std::unique_ptr<GoBinary> open_exe(int32_t pid) {
+  try {
+    return std::make_unique<GoBinary>("/proc/" + std::to_string(pid) + "/exe");
+  } catch (const Gone&) {
+    throw Gone("no process with pid " + std::to_string(pid) + " (it exited)");
+  }
+}
+
+// load_bias() is where pid's executable was loaded relative to its link-time addresses: 0 for a
+// fixed-address (ET_EXEC) binary, AT_PHDR minus the program headers' link address for a PIE.
+uint64_t load_bias(const GoBinary& bin, int32_t pid) {
+  if (!bin.position_independent()) return 0;
+  const FileRead f = read_proc_file("/proc/" + std::to_string(pid) + "/auxv");
+  if (is_gone_errno(f.error)) throw Gone("no process with pid " + std::to_string(pid) + " (it exited while being read)");
+  for (size_t i = 0; i + 16 <= f.text.size(); i += 16) {
+    uint64_t kv[2];
+    std::memcpy(kv, f.text.data() + i, 16);
+    if (kv[0] == AT_PHDR) return kv[1] - bin.phdr_vaddr();
+  }
+  throw Error("cannot find where pid " + std::to_string(pid) + "'s executable is loaded (/proc/PID/auxv has no AT_PHDR)");
+}
+
+// GoString is a Go string header.
+struct GoString {
+  uint64_t ptr, len;
+};
+
+std::string read_go_string(const RemoteMemory& mem, const GoString& s, uint64_t max) {
+  if (s.len == 0 || s.len > max) return {};
+  std::string out(s.len, '\0');
+  return mem.read(s.ptr, out.data(), s.len) ? out : std::string();
+}
+
+// wait_strings() reads the program's own runtime.waitReasonStrings, so the numbering of its Go
+// version is the one used.
+std::vector<std::string> wait_strings(const RemoteMemory& mem, const GoOffsets& o, uint64_t bias) {
+  std::vector<std::string> out;
+  if (!o.wait_reasons || !o.wait_reasons_n) return out;
+  std::vector<GoString> hdr(o.wait_reasons_n);
+  if (!mem.read(o.wait_reasons + bias, hdr.data(), hdr.size() * sizeof(GoString))) return out;
+  for (const GoString& s : hdr) out.push_back(read_go_string(mem, s, 64));
+  return out;
+}
+
+// Reader is one read_go() call's state.
+struct Reader {
+  const RemoteMemory& mem;
+  const GoBinary& bin;
+  const GoOffsets& o;
+  uint64_t bias;
+  std::vector<std::string> waits;
+  std::unordered_map<uint64_t, std::pair<bool, bool>> start_kind;  // startpc -> (system, main)
+
+  uint64_t u64(uint64_t link_addr) const { return mem.value<uint64_t>(link_addr + bias).value_or(0); }
+
+  // classify() says whether a start function is the runtime's own (as Go's isSystemGoroutine) or
+  // runtime.main.
+  std::pair<bool, bool> classify(uint64_t startpc) {
+    auto it = start_kind.find(startpc);
+    if (it != start_kind.end()) return it->second;
+    const std::string fn = bin.function_at(startpc - bias);
+    const bool main = fn == "runtime.main";
+    const bool system = !main && fn.rfind("runtime.", 0) == 0 && fn != "runtime.handleAsyncEvent";
+    return start_kind[startpc] = {system, main};
+  }
+
+  // decode_g() fills g from a copied record; false when the record is impossible (torn).
+  bool decode_g(const uint8_t* rec, uint64_t goidgen, GoroG* g) {
+    const uint32_t raw = static_cast<uint32_t>(field_value(rec, o.g_status));
+    const GoState st = go_gstate(raw);
+    g->goid = field_value(rec, o.g_goid);
+    if (!st.known || (goidgen && g->goid > goidgen) || (st.state != GState::Dead && st.state != GState::Idle && g->goid == 0))
+      return false;
+    g->state = st.state;
+    g->stack_lo = field_value(rec, o.g_stack_lo);
+    g->stack_hi = field_value(rec, o.g_stack_hi);
+    if (g->state != GState::Dead && g->stack_hi && g->stack_lo >= g->stack_hi) return false;
+    g->wait_text.clear();
+    g->wait_reason = WaitReason::None;
+    if (st.go_word) {
+      g->wait_text = st.go_word;
+      g->wait_reason = go_wait_reason(st.go_word);
+    } else if (g->state == GState::Waiting) {
+      const uint64_t wr = field_value(rec, o.g_waitreason);
+      if (!waits.empty() && wr >= waits.size()) return false;
+      g->wait_text = wr < waits.size() ? waits[wr] : "";
+      g->wait_reason = go_wait_reason(g->wait_text);
+    }
+    if (g->state == GState::Waiting || g->state == GState::Syscall) g->wait_since_ns = field_value(rec, o.g_waitsince);
+    g->create_pc = field_value(rec, o.g_gopc);
+    g->start_pc = field_value(rec, o.g_startpc);
+    g->parent_goid = field_value(rec, o.g_parent);
+    g->sp = field_value(rec, o.g_sp);
+    g->pc = field_value(rec, o.g_pc);
+    g->fp = field_value(rec, o.g_bp);
+    std::tie(g->system, g->main) = classify(g->start_pc);
+    return true;
+  }
+};
+
+// Try is one attempt's result.
+struct Try {
+  GoroSnapshot s;
+  bool moved = false;  // allgs changed during the read
+};
+
+Try read_once(Reader& r, int32_t pid) {
+  const GoOffsets& o = r.o;
+  const RemoteMemory& mem = r.mem;
+  Try t;
+  GoroSnapshot& s = t.s;
+  s.pid = pid;
+  s.runtime = o.version.empty() ? "go" : o.version;
+  s.taken_ns = sys::monotonic_ns();
+  if (o.init_time) {
+    const uint64_t init = r.u64(o.init_time), now_real = sys::realtime_ns();
+    if (init && init <= s.taken_ns) s.start_unix_ns = now_real - (s.taken_ns - init);
+  }
+
+  // allglen first, then the array (proc.go's allgadd contract): every G below allglen is published.
+  const uint64_t glen = r.u64(o.allglen);
+  const uint64_t garr = r.u64(o.allgs);
+  if (glen > kMaxGs) throw Error("pid " + std::to_string(pid) + ": runtime.allglen reads " + std::to_string(glen) + ", not a plausible count");
+  std::vector<uint64_t> gptrs(glen);
+  if (glen && !mem.read(garr, gptrs.data(), glen * 8)) t.moved = true;
+  std::vector<uint64_t> valid;
+  valid.reserve(gptrs.size());
+  for (uint64_t p : gptrs)
+    if (p && p % 8 == 0) valid.push_back(p);
+  // Not zeroed first: read_many() writes every byte (zeros where a record could not be read).
+  const auto recs = std::make_unique_for_overwrite<uint8_t[]>(valid.size() * o.g_span);
+  const std::vector<bool> ok = mem.read_many(valid, o.g_span, recs.get());
+  // sched after the Gs: a dead G reused meanwhile has a new goid, below goidgen only when read now.
+  std::vector<uint8_t> sched(o.s_span);
+  mem.read(o.sched + r.bias, sched.data(), sched.size());
+  const uint64_t goidgen = field_value(sched.data(), o.s_goidgen);
+  s.global_runq_len = std::min<uint64_t>(field_value(sched.data(), o.s_runqsize), kMaxGs);
+  std::unordered_map<uint64_t, size_t> g_index;  // g address -> index in s.gs
+  std::vector<uint64_t> g_maddr;                  // each G's g.m, joined to an M id below
+  s.gs.reserve(valid.size());
+  g_maddr.reserve(valid.size());
+  for (size_t i = 0; i < valid.size(); ++i) {
+    uint8_t* rec = recs.get() + i * o.g_span;
+    GoroG g;
+    bool good = ok[i] && r.decode_g(rec, goidgen, &g);
+    for (int k = 0; !good && k < kGRetries; ++k)  // a torn record: read it again
+      good = mem.read(valid[i], rec, o.g_span) && r.decode_g(rec, goidgen, &g);
+    if (!good) {
+      ++s.torn;
+      continue;
+    }
+    if (g.wait_since_ns && g.wait_since_ns < s.taken_ns) g.wait_ns = s.taken_ns - g.wait_since_ns;
+    g_index[valid[i]] = s.gs.size();
+    g_maddr.push_back(field_value(rec, o.g_m));
+    s.gs.push_back(std::move(g));
+  }
+  s.g_slots = static_cast<uint32_t>(std::min<uint64_t>(glen, UINT32_MAX));
+  auto goid_at = [&](uint64_t gp) -> uint64_t {
+    const auto it = g_index.find(gp);
+    return it == g_index.end() ? 0 : s.gs[it->second].goid;
+  };
+
+  // allm: a singly linked list through m.alllink, bounded and cycle-checked.
+  std::unordered_map<uint64_t, int32_t> m_ids;  // m address -> id
+  std::unordered_set<uint64_t> seen;
+  std::vector<uint8_t> mrec(o.m_span);
+  std::vector<uint64_t> m_p_addr;
+  for (uint64_t mp = r.u64(o.allm); mp && seen.size() < kMaxMs && seen.insert(mp).second;) {
+    if (!mem.read(mp, mrec.data(), mrec.size())) break;
+    GoroM m;
+    const int64_t id = static_cast<int64_t>(field_value(mrec.data(), o.m_id));
+    if (id < 0 || id > static_cast<int64_t>(kMaxMs)) break;
+    m.id = static_cast<uint32_t>(id);
+    m.tid = static_cast<int32_t>(field_value(mrec.data(), o.m_procid));
+    m.cur_goid = goid_at(field_value(mrec.data(), o.m_curg));
+    m.spinning = field_value(mrec.data(), o.m_spinning) != 0;
+    m.parked = field_value(mrec.data(), o.m_blocked) != 0;
+    if (const uint64_t fv = field_value(mrec.data(), o.m_mstartfn); fv && o.sysmon_fn)
+      m.sysmon = mem.value<uint64_t>(fv).value_or(0) == o.sysmon_fn + r.bias;
+    if (const auto gi = g_index.find(field_value(mrec.data(), o.m_curg)); gi != g_index.end())
+      m.in_syscall = s.gs[gi->second].state == GState::Syscall;
+    m_ids[mp] = static_cast<int32_t>(m.id);
+    m_p_addr.push_back(field_value(mrec.data(), o.m_p));  // joined to a P id below
+    s.ms.push_back(m);
+    mp = field_value(mrec.data(), o.m_alllink);
+  }
+  for (size_t i = 0; i < s.gs.size(); ++i) {
+    const auto it = m_ids.find(g_maddr[i]);
+    s.gs[i].m_id = it == m_ids.end() ? -1 : it->second;
+  }
+
+  // allp: a []*p of length gomaxprocs.
+  uint64_t pslice[3] = {0, 0, 0};
+  mem.read(o.allp + r.bias, pslice, sizeof pslice);
+  const uint64_t np = std::min(pslice[1], kMaxPs);
+  std::vector<uint64_t> pptrs(np);
+  if (np && !mem.read(pslice[0], pptrs.data(), np * 8)) pptrs.clear();
+  std::unordered_map<uint64_t, uint32_t> p_ids;  // p address -> id
+  std::vector<uint8_t> prec(o.p_span);
+  for (uint64_t pp : pptrs) {
+    if (!mem.read(pp, prec.data(), prec.size())) continue;
+    GoroP p;
+    p.id = static_cast<uint32_t>(field_value(prec.data(), o.p_id));
+    if (p.id >= kMaxPs || !go_pstatus(static_cast<uint32_t>(field_value(prec.data(), o.p_status)), &p.status)) {
+      ++s.torn;
+      continue;
+    }
+    const auto mit = m_ids.find(field_value(prec.data(), o.p_m));
+    p.m_id = mit == m_ids.end() ? -1 : mit->second;
+    const uint32_t head = static_cast<uint32_t>(field_value(prec.data(), o.p_runqhead));
+    const uint32_t tail = static_cast<uint32_t>(field_value(prec.data(), o.p_runqtail));
+    p.runnext_goid = goid_at(field_value(prec.data(), o.p_runnext));
+    p.runq_len = std::min<uint32_t>(tail - head, 256) + (p.runnext_goid ? 1 : 0);
+    p.schedtick = field_value(prec.data(), o.p_schedtick);
+    p.syscalltick = field_value(prec.data(), o.p_syscalltick);
+    p_ids[pp] = p.id;
+    s.ps.push_back(p);
+  }
+  s.gomaxprocs = static_cast<uint32_t>(np);
+  for (size_t i = 0; i < s.ms.size(); ++i) {
+    const auto it = p_ids.find(m_p_addr[i]);
+    s.ms[i].p_id = it == p_ids.end() ? -1 : static_cast<int32_t>(it->second);
+  }
+  std::sort(s.ms.begin(), s.ms.end(), [](const GoroM& a, const GoroM& b) { return a.id < b.id; });
+  std::sort(s.ps.begin(), s.ps.end(), [](const GoroP& a, const GoroP& b) { return a.id < b.id; });
+  // allgs grew or was reallocated meanwhile: the old array stays readable, so only this says so.
+  t.moved = t.moved || r.u64(o.allglen) != glen || r.u64(o.allgs) != garr;
+  return t;
+}
+
+}  // namespace
+
+bool is_go_program(int32_t pid) {
+  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + std::to_string(pid));
+  try {
+    return open_exe(pid)->is_go();
+  } catch (const Gone&) {
+    throw;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt) {
+  const std::string pid_s = std::to_string(pid);
+  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s);
+  const std::unique_ptr<GoBinary> exe = open_exe(pid);
+  const GoBinary& bin = *exe;
+  if (!bin.is_go()) throw Error("pid " + pid_s + " is not a Go program");
+  const GoOffsets o = load_offsets(bin, pid);
+  const uint64_t bias = load_bias(bin, pid);
+  if (opt.after_binary) opt.after_binary();
+  const RemoteMemory mem(pid);
+  Reader r{mem, bin, o, bias, wait_strings(mem, o, bias), {}};
+  GoroSnapshot s;
+  for (int attempt = 0; attempt < std::max(1, opt.attempts); ++attempt) {
+    Try t = read_once(r, pid);
+    s = std::move(t.s);
+    if (!t.moved) break;
+  }
+  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s + " (it exited while being read)");
+  const std::vector<int32_t> tids = procfs::proc_task_ids(pid);
+  if (!tids.empty())
+    for (GoroM& m : s.ms) m.tid_alive = std::binary_search(tids.begin(), tids.end(), m.tid);
+  return s;
+}
+
+}  // namespace ts::gort

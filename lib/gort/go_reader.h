@@ -1,0 +1,34 @@
+// go_reader.h: the G/M/P state of an unmodified Go program, read from outside it: the second
+// source of the model goro's segment feeds (lib/goro), as BPF is a second source of tasks.
+#pragma once
+#include <cstdint>
+#include <functional>
+
+#include "model/error.h"
+#include "model/gmp.h"
+
+namespace ts::gort {
+
+// is_go_program() tells whether pid's executable was built by the Go toolchain (stripped or not).
+// Throws ts::Gone when pid does not exist; false when its executable cannot be read.
+bool is_go_program(int32_t pid);
+
+// GoReadOptions are knobs for tests.
+struct GoReadOptions {
+  std::function<void()> after_binary;  // called after the executable is read, before memory is
+  int attempts = 3;                    // whole reads tried while allgs keeps moving under us
+};
+
+// read_go() reads pid's runtime state: runtime.allgs/allglen, allm, allp and sched found by
+// symbol, every struct field by name from the program's DWARF (go_layout.h), memory through
+// process_vm_readv without stopping the program (remote_memory.h). Every pointer and length read
+// is checked against the target's mappings and sane bounds; a G record that reads as impossible
+// (torn by a concurrent write) is read again and, if still impossible, counted in `torn` and left
+// out; when allgs moved during the read the whole read is redone (up to `attempts`).
+// The snapshot is best effort, like Go's own schedtrace: the program runs while it is read.
+// Throws ts::Gone when pid does not exist or exits during the read; ts::Error with one line when it
+// is not a Go program, was built without symbols or DWARF (-ldflags=-s -w: the message says what
+// still works), or lacks a runtime field or symbol (the message names it and the Go version).
+GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt = {});
+
+}  // namespace ts::gort

@@ -1,0 +1,57 @@
+// remote_memory.h: reading a live process's memory from outside, without stopping it.
+#pragma once
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ts::gort {
+
+// RemoteMemory reads pid's memory with process_vm_readv (no ptrace stop: the target keeps running,
+// so everything read is racy and untrusted). Every address is first checked against the readable
+// mappings /proc/PID/maps listed when it was made, so a wild pointer read from the target is
+// refused before the kernel is asked. Needs ptrace access to pid (root or CAP_SYS_PTRACE).
+class RemoteMemory {
+ public:
+  // RemoteMemory() reads pid's maps. Throws ts::Gone when pid does not exist, ts::Error when its
+  // maps cannot be read (permission).
+  explicit RemoteMemory(int32_t pid);
+
+  // pid() is the process read.
+  int32_t pid() const { return pid_; }
+  // readable() tells whether [addr, addr+len) lies in readable mappings (len > 0, no overflow).
+  bool readable(uint64_t addr, uint64_t len) const;
+  // read() copies len bytes at addr into out; false when the range is not readable or the read
+  // came back short. Throws ts::Gone when the process has exited, ts::Error when access is denied.
+  bool read(uint64_t addr, void* out, size_t len) const;
+  // value() reads one trivially copyable T at addr; nullopt as read() returns false.
+  template <class T>
+  std::optional<T> value(uint64_t addr) const {
+    T v{};
+    if (!read(addr, &v, sizeof v)) return std::nullopt;
+    return v;
+  }
+  // read_many() reads `len` bytes at each of addrs into out (addrs.size() * len bytes, record i at
+  // i * len), batching IOV_MAX ranges per system call; returns one flag per record, false for a
+  // record that was not readable (its bytes are then zero). Throws as read().
+  std::vector<bool> read_many(const std::vector<uint64_t>& addrs, size_t len, uint8_t* out) const;
+  // reads() is how many process_vm_readv calls were made (for the bench and the tests).
+  uint64_t reads() const { return reads_; }
+
+ private:
+  // Range is one readable mapping [lo, hi).
+  struct Range {
+    uint64_t lo, hi;
+  };
+  ssize_t readv(const iovec* local, const iovec* remote, size_t n) const;
+
+  int32_t pid_;
+  std::vector<Range> ranges_;  // sorted, adjacent readable mappings merged
+  mutable uint64_t reads_ = 0;
+};
+
+}  // namespace ts::gort
