@@ -97,11 +97,15 @@ FIXTURE_VARIANTS := $(addprefix $(BUILD)/fixtures/,stack_chain_nodebug stack_cha
 FIXTURES += $(FIXTURE_VARIANTS)
 BENCHES := $(foreach f,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(f))))
 EXAMPLES := $(foreach f,$(EXAMPLE_SRCS),$(BUILD)/examples/$(basename $(notdir $(f))))
+# What `taskscope bench` runs beside the binary (lib/costs/paths.h): a static exec helper and the
+# Go row's source, laid out under BUILD as under PREFIX.
+BENCH_EXEC := $(BUILD)/libexec/taskscope/bench-exec
+BENCH_GO := $(patsubst tools/bench_go/%,$(BUILD)/share/taskscope/bench-go/%,$(wildcard tools/bench_go/*))
 
 .PHONY: all run check bench deps bench-deps install clean tests runtime-tests help
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(FIXTURES) $(EXAMPLES)
+all: $(BIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES)
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -135,7 +139,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) $(RUN_ARGS)
 
-tests: $(BIN) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
+tests: $(BIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
 
 runtime-tests: $(RT_TESTS) $(FIXTURES) $(EXAMPLES)
 
@@ -157,10 +161,12 @@ bench: bench-deps
 
 # ---- install -------------------------------------------------------------------------------------------
 PREFIX ?= /usr/local
-install: $(BIN)
+install: $(BIN) $(BENCH_EXEC) $(BENCH_GO)
 	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/taskscope
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -D -m 755 $(BENCH_EXEC) $(DESTDIR)$(PREFIX)/libexec/taskscope/bench-exec
+	install -D -m 644 -t $(DESTDIR)$(PREFIX)/share/taskscope/bench-go $(BENCH_GO)
 
 clean:
 	rm -rf build
@@ -201,12 +207,20 @@ $(BUILD)/lib/%.a:
 	$(call say,AR,$@)mkdir -p $(@D) && rm -f $@ && ar rcs $@ $^
 
 # Subcommands register themselves from static objects, so the tools archive is linked whole.
-$(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A) $(BASE_A)
-	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(BASE_A) $(LDLIBS)
+# libgoro: `bench` measures goro's own goroutines (lib/costs/goro_rows.cpp).
+$(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
-$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A) $(BASE_A)
+$(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) \
-	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(BASE_A) $(LDLIBS)
+	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
+
+# Static and without sanitizers: the exec row times the kernel's exec, not a dynamic loader.
+$(BENCH_EXEC): tools/bench_exec_helper.c
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) -std=gnu11 -O2 $(WARN) -static -o $@ $<
+
+$(BUILD)/share/taskscope/bench-go/%: tools/bench_go/%
+	$(call say,CP,$@)mkdir -p $(@D) && cp $< $@
 
 # The runtime tests link only the runtime: they are what the TSan and ASan builds cover.
 $(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A)

@@ -127,6 +127,19 @@ TEST_CASE("ps -p takes comma- or blank-separated lists and repeated -p", "[cli][
   }
 }
 
+TEST_CASE("bench refuses an unknown row, a CPU count it cannot use, and --go without go", "[cli][bench]") {
+  CHECK(one_line_error(run(with({"bench", "--only", "thread,fibre"})), 2).find("'fibre'") != std::string::npos);
+  CHECK(one_line_error(run(with({"bench", "--cpus", "0"})), 2).find("--cpus 0") != std::string::npos);
+  one_line_error(run(with({"bench", "--cpus", "4097"})), 2);
+  // No go on this PATH: --go, and asking for the Go row by name, fail before measuring anything.
+  for (const char* args : {"exec \"$0\" bench --go", "exec \"$0\" bench --only go"}) {
+    INFO(args);
+    const auto r = run({"/usr/bin/env", "PATH=/nonexistent", "/bin/sh", "-c", args, taskscope_bin()});
+    CHECK(one_line_error(r, 1).find("no `go` on PATH") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+}
+
 TEST_CASE("trace refuses option combinations that would do nothing", "[cli][trace]") {
   ts::test::Fixture a("named_threads", {"1"}), b("named_threads", {"1"});
   const std::string tid_of_b = std::to_string(json::parse(b.facts())["threads"][0]["tid"].get<int>());

@@ -102,7 +102,7 @@ Names help_of(const std::vector<std::string>& args) {
 }  // namespace
 
 TEST_CASE("each man page's OPTIONS are exactly its subcommand's --help options", "[man]") {
-  for (const char* verb : {"ps", "threads", "maps", "gmp", "stack"}) {
+  for (const char* verb : {"ps", "threads", "maps", "gmp", "stack", "bench"}) {
     INFO("taskscope-" << verb << ".1");
     const Names help = help_of({verb});
     CHECK(help.count("--help") == 1);

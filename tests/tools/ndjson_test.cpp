@@ -78,6 +78,17 @@ TEST_CASE("every NDJSON object names its type in `type` and its process in `pid`
   CHECK(types["stack goro"] == std::set<std::string>{"thread", "goroutine", "end"});
 }
 
+TEST_CASE("bench objects name their type in `type` and carry no pid: they describe kinds of units", "[ndjson][bench]") {
+  // The one exception to "every object has a pid": a bench row is what a process, a thread or a
+  // goroutine costs, not a running process; `kind` names the unit.
+  const std::vector<json> objs = objects({"bench", "--quick", "--json", "--only", "goro"});
+  REQUIRE(objs.size() == 2);
+  CHECK(objs[0]["type"] == "bench_env");
+  CHECK(objs[1]["type"] == "bench_row");
+  CHECK(objs[1]["kind"] == "goro");
+  for (const json& o : objs) CHECK_FALSE(o.contains("pid"));
+}
+
 TEST_CASE("a run-queue length is a number wherever gmp reports one", "[ndjson][gmp]") {
   ts::test::Fixture goro("goro_gmp_target");
   size_t seen = 0;

@@ -1,0 +1,3 @@
+module taskscope/bench
+
+go 1.19
