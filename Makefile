@@ -57,13 +57,13 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lncursesw -ltinfo -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lncursesw -ltinfo -lstdc++
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
-  libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev \
+  libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev \
   libncurses-dev tmux golang-go
-BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop
+BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb
 
 # ---- sources ---------------------------------------------------------------------------------------
 BASE_SRCS := $(sort $(shell find base -name '*.cpp'))
@@ -91,6 +91,10 @@ RT_TESTS := $(BUILD)/bin/runtime_tests
 GO_FIXTURE_DIRS := $(sort $(patsubst %/main.go,%,$(wildcard tests/fixtures/go_*/main.go)))
 GO_FIXTURES := $(foreach d,$(GO_FIXTURE_DIRS),$(BUILD)/fixtures/$(notdir $(d)) $(BUILD)/fixtures/$(notdir $(d))_stripped)
 FIXTURES := $(foreach f,$(FIXTURE_SRCS),$(BUILD)/fixtures/$(basename $(notdir $(f)))) $(GO_FIXTURES)
+# taskscope stack's chain fixtures are also built without debug information and as non-PIE.
+FIXTURE_VARIANTS := $(addprefix $(BUILD)/fixtures/,stack_chain_nodebug stack_chain_nopie stack_chain_nopie_nodebug \
+  stack_chain_cpp_nodebug)
+FIXTURES += $(FIXTURE_VARIANTS)
 BENCHES := $(foreach f,$(BENCH_SRCS),$(BUILD)/bench/$(basename $(notdir $(f))))
 EXAMPLES := $(foreach f,$(EXAMPLE_SRCS),$(BUILD)/examples/$(basename $(notdir $(f))))
 # What `taskscope bench` runs beside the binary (lib/costs/paths.h): a static exec helper and the
@@ -226,6 +230,16 @@ $(RT_TESTS): $(call obj,$(RT_TEST_SRCS) $(SUPPORT_SRCS)) $(GORO_A) $(BASE_A)
 $(BUILD)/fixtures/%: $(BUILD)/obj/tests/fixtures/%.o $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $< $(if $(filter goro_%,$*),$(GORO_A) $(BASE_A)) $(LDLIBS)
 
+VARIANT_FLAGS_nodebug := -g0 -DSTACK_NODEBUG
+VARIANT_FLAGS_nopie := -fno-pie -DSTACK_NOPIE
+VARIANT_FLAGS_nopie_nodebug := -fno-pie -g0 -DSTACK_NODEBUG -DSTACK_NOPIE
+$(BUILD)/obj/variants/stack_chain_%.o: tests/fixtures/stack_chain.c
+	$(call say,CC,$@)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) $(VARIANT_FLAGS_$*) -c $< -o $@
+$(BUILD)/obj/variants/stack_chain_cpp_%.o: tests/fixtures/stack_chain_cpp.cpp
+	$(call say,CXX,$@)mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) $(VARIANT_FLAGS_$*) -c $< -o $@
+$(FIXTURE_VARIANTS): $(BUILD)/fixtures/%: $(BUILD)/obj/variants/%.o
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) $(if $(findstring nopie,$*),-no-pie) -o $@ $< $(LDLIBS)
+
 # Offline, as tests/bench/go-anchors: no module download, the build cache under build/.
 GO_ENV := GOCACHE=$(abspath build/go/cache) GOPATH=$(abspath build/go/path) GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on
 $(BUILD)/fixtures/go_%: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
@@ -243,6 +257,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 
 # top_cost drives top and htop in tmux sessions: it links the tests' support (Fixture, TmuxSession).
 $(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
+
+# stack_bench starts its fixtures and the tools it compares as the tests do (tests/support).
+$(BUILD)/bench/stack_bench: $(BUILD)/obj/tests/bench/stack_bench.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -7,7 +7,13 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 
 namespace ts::dwarf {
@@ -77,6 +83,84 @@ std::vector<Frame> inline_chain(Dwarf_Die* cu, Dwarf_Addr bias, Dwarf_Addr at, c
   return frames;
 }
 
+std::string hex_bytes(const unsigned char* p, int n) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  for (int i = 0; i < n; ++i) {
+    s += digits[p[i] >> 4];
+    s += digits[p[i] & 15];
+  }
+  return s;
+}
+
+}  // namespace
+
+// Context is what find_elf needs to open a module as the process sees it; it also owns the
+// callbacks (libdwfl keeps a pointer to them) and their debug-info search path.
+struct Symbolizer::Context {
+  int32_t pid = 0;
+  std::string debuginfo_path;
+  char* debuginfo_path_c = nullptr;
+  Dwfl_Callbacks callbacks{};
+};
+
+namespace {
+
+// reporting is the Context of a report in progress on this thread, for a find_elf call made
+// before the module's userdata is set (libdwfl may open the executable while reporting).
+thread_local Symbolizer::Context* reporting = nullptr;
+
+// give() hands an open file to libdwfl, which reads the ELF from the descriptor itself.
+int give(int fd, const std::string& path, char** file_name, Elf** elfp) {
+  if (fd < 0) return -1;
+  *file_name = strdup(path.c_str());
+  *elfp = nullptr;  // libdwfl opens the ELF from the fd itself
+  return fd;
+}
+
+// find_elf() opens a mapped file through /proc/PID/root (its own mount namespace), then through
+// /proc/PID/map_files/START-END (a deleted or replaced file), then by the plain path; the vDSO
+// and anything else goes to libdwfl's own /proc reader.
+int find_elf(Dwfl_Module* mod, void** userdata, const char* name, Dwarf_Addr base, char** file_name, Elf** elfp) {
+  auto* ctx = userdata && *userdata ? static_cast<Symbolizer::Context*>(*userdata) : reporting;
+  if (ctx && name && name[0] == '/') {
+    std::string path = name;
+    const bool deleted = path.ends_with(" (deleted)");
+    if (deleted) path.resize(path.size() - 10);
+    const std::string root = "/proc/" + std::to_string(ctx->pid) + "/root" + path;
+    if (!deleted)
+      if (int fd = open(root.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) return give(fd, root, file_name, elfp);
+    Dwarf_Addr start = 0;
+    if (deleted && dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr)) {
+      // map_files names each mapping "START-END"; the module's first mapping starts at `start`.
+      const std::string dir = "/proc/" + std::to_string(ctx->pid) + "/map_files";
+      char prefix[32];
+      std::snprintf(prefix, sizeof prefix, "%llx-", static_cast<unsigned long long>(start));
+      if (DIR* d = opendir(dir.c_str())) {
+        int fd = -1;
+        std::string found;
+        while (const dirent* e = readdir(d))
+          if (std::strncmp(e->d_name, prefix, std::strlen(prefix)) == 0) {
+            found = dir + "/" + e->d_name;
+            fd = open(found.c_str(), O_RDONLY | O_CLOEXEC);
+            break;
+          }
+        closedir(d);
+        if (fd >= 0) return give(fd, found, file_name, elfp);
+      }
+      return -1;  // the plain path now names another file (an upgrade replaced it)
+    }
+    if (int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC); fd >= 0) return give(fd, path, file_name, elfp);
+    return -1;
+  }
+  return dwfl_linux_proc_find_elf(mod, userdata, name, base, file_name, elfp);
+}
+
+int set_userdata(Dwfl_Module*, void** userdata, const char*, Dwarf_Addr, void* arg) {
+  *userdata = arg;
+  return DWARF_CB_OK;
+}
+
 }  // namespace
 
 std::string demangle(const char* name) {
@@ -95,24 +179,32 @@ Frame user_frame(const Site& s, std::string_view skip) {
   return Frame{s.function, s.file, s.line};
 }
 
-Symbolizer::Symbolizer(int32_t pid) {
-  static char* debuginfo_path = nullptr;
-  static const Dwfl_Callbacks callbacks = {dwfl_linux_proc_find_elf, dwfl_standard_find_debuginfo, nullptr,
-                                           &debuginfo_path};
-  Dwfl* d = dwfl_begin(&callbacks);
+Symbolizer::Symbolizer(int32_t pid) : ctx_(new Context) {
+  ctx_->pid = pid;
+  // Separate debug files: beside the file, in its .debug/, in ours and in the process's
+  // /usr/lib/debug (a container's own debug packages).
+  ctx_->debuginfo_path = "-:.debug:/usr/lib/debug:/proc/" + std::to_string(pid) + "/root/usr/lib/debug";
+  ctx_->debuginfo_path_c = ctx_->debuginfo_path.data();
+  ctx_->callbacks = Dwfl_Callbacks{find_elf, dwfl_standard_find_debuginfo, nullptr, &ctx_->debuginfo_path_c};
+  Dwfl* d = dwfl_begin(&ctx_->callbacks);
   if (!d) return;
-  if (dwfl_linux_proc_report(d, pid) != 0 || dwfl_report_end(d, nullptr, nullptr) != 0) {
+  reporting = ctx_;
+  const bool reported = dwfl_linux_proc_report(d, pid) == 0 && dwfl_report_end(d, nullptr, nullptr) == 0;
+  reporting = nullptr;
+  if (!reported) {
     dwfl_end(d);
     return;
   }
+  dwfl_getmodules(d, set_userdata, ctx_, 0);
   dwfl_ = d;
 }
 
 Symbolizer::~Symbolizer() {
   if (dwfl_) dwfl_end(dwfl_);
+  delete ctx_;
 }
 
-Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
+Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   Site s;
   s.pc = pc;
   Dwfl_Module* mod = dwfl_ && pc ? dwfl_addrmodule(dwfl_, pc) : nullptr;
@@ -121,23 +213,35 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
   Dwarf_Addr start = 0;
   if (const char* m = dwfl_module_info(mod, nullptr, &start, nullptr, nullptr, nullptr, nullptr, nullptr)) {
     s.module = base_name(m);
+    s.module_path = m;
     s.offset = pc - start;
+    s.module_addr = pc - start;
   }
+  Dwarf_Addr elf_bias = 0;
+  if (dwfl_module_getelf(mod, &elf_bias)) s.module_addr = pc - elf_bias;
+  const unsigned char* id = nullptr;
+  GElf_Addr id_vaddr = 0;
+  if (const int n = dwfl_module_build_id(mod, &id, &id_vaddr); n > 0 && id) s.build_id = hex_bytes(id, n);
   GElf_Off off = 0;
   GElf_Sym sym;
   if (const char* name = dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr)) {
-    s.function = demangle(name);
+    // A versioned symbol ("__libc_start_main@@GLIBC_2.34") is shown by its name, as gdb does.
+    const char* at_sign = std::strchr(name, '@');
+    s.function = at_sign ? demangle(std::string(name, at_sign).c_str()) : demangle(name);
     s.offset = pc - (at - off);
   }
-  if (Dwfl_Line* line = dwfl_module_getsrc(mod, at)) {
+  if (!dwarf) return s;
+  Dwarf_Addr bias = 0;
+  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+  // Only a line of the unit that holds the address: code without debug information (crt1's
+  // _start) is otherwise given the last line of whatever unit precedes it.
+  if (Dwfl_Line* line = cu && dwarf_haspc(cu, at - bias) == 1 ? dwfl_module_getsrc(mod, at) : nullptr) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
       s.file = file;
       s.line = lineno;
     }
   }
-  Dwarf_Addr bias = 0;
-  Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
   s.frames = inline_chain(cu, bias, at, s.file, s.line);
   // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
   if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;

@@ -31,6 +31,10 @@ struct Site {
   std::vector<Frame> frames;  // inline chain from DWARF: innermost (== file:line) first, the
                               // out-of-line function last (named by its symbol); empty without
                               // debug information
+  uint64_t module_addr = 0;   // pc as an address of the module's ELF file (pc minus its load
+                              // bias): what eu-addr2line -e FILE takes; 0 without a module
+  std::string build_id;       // the module's GNU build-id in hex, "" when it has none
+  std::string module_path;    // the module's path in the process's mount namespace
 };
 
 // demangle() is the demangled form of a C++ symbol name, or the name itself when it is not one.
@@ -44,7 +48,9 @@ Frame user_frame(const Site& s, std::string_view skip);
 
 // Symbolizer looks addresses up in one process's modules. Not thread-safe; no cache (callers that
 // ask about the same address often keep their own, as ts::sym::ProcSymbols does).
-// Reading another process's maps needs the same rights as reading /proc/PID/maps.
+// Reading another process's maps needs the same rights as reading /proc/PID/maps. ELF files are
+// opened through /proc/PID/root (the process's own mount namespace: a container's libraries),
+// then /proc/PID/map_files for deleted ones, then by their plain path.
 class Symbolizer {
  public:
   // Symbolizer() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
@@ -55,12 +61,22 @@ class Symbolizer {
 
   // lookup() describes `pc`. For a return address (the instruction after a call) pass
   // return_address = true so the line looked up is the call's, not the next statement's.
-  Site lookup(uint64_t pc, bool return_address = false) const;
+  // With dwarf = false only the symbol tables are read (no file:line, no inline chain): a
+  // module's DWARF is never opened, which for compressed debug sections (Debian's -dbg files)
+  // saves inflating them whole.
+  Site lookup(uint64_t pc, bool return_address = false, bool dwarf = true) const;
   // ok() tells whether the process's modules could be read at all.
   bool ok() const { return dwfl_ != nullptr; }
+  // dwfl() is the libdwfl session holding the reported modules (nullptr when !ok()), for an
+  // unwinder that wants the same modules (lib/stack attaches its thread callbacks to it). It
+  // stays owned by the Symbolizer.
+  Dwfl* dwfl() const { return dwfl_; }
+
+  struct Context;  // per-process state the find_elf callback reads (the pid)
 
  private:
   Dwfl* dwfl_ = nullptr;
+  Context* ctx_ = nullptr;
 };
 
 }  // namespace ts::dwarf

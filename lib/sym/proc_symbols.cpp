@@ -29,7 +29,7 @@ std::string short_function(const std::string& name) {
 const Site& ProcSymbols::lookup(uint64_t pc, bool return_address) {
   const uint64_t key = pc | (return_address ? 1 : 0);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  return cache_.emplace(key, symbolizer_.lookup(pc, return_address && pc)).first->second;
+  return cache_.emplace(key, symbolizer_.lookup(pc, return_address && pc, dwarf_)).first->second;
 }
 
 std::string describe(const Site& s, std::string_view skip) {

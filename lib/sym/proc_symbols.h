@@ -25,7 +25,8 @@ std::string short_function(const std::string& name);
 class ProcSymbols {
  public:
   // ProcSymbols() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
-  explicit ProcSymbols(int32_t pid) : symbolizer_(pid) {}
+  // With dwarf = false lookups read symbol tables only (see dwarf::Symbolizer::lookup()).
+  explicit ProcSymbols(int32_t pid, bool dwarf = true) : symbolizer_(pid), dwarf_(dwarf) {}
   ProcSymbols(const ProcSymbols&) = delete;
   ProcSymbols& operator=(const ProcSymbols&) = delete;
 
@@ -34,9 +35,13 @@ class ProcSymbols {
   const Site& lookup(uint64_t pc, bool return_address = false);
   // ok() tells whether the process's modules could be read at all.
   bool ok() const { return symbolizer_.ok(); }
+  // dwfl() is the libdwfl session with pid's modules (nullptr when !ok()), for an unwinder that
+  // reads the same modules (lib/stack). Owned here.
+  Dwfl* dwfl() const { return symbolizer_.dwfl(); }
 
  private:
   dwarf::Symbolizer symbolizer_;
+  bool dwarf_;                                // file:line and inline chains (DWARF) wanted
   std::unordered_map<uint64_t, Site> cache_;  // key: pc, low bit set for return addresses
 };
 

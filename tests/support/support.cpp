@@ -49,7 +49,9 @@ int decode_status(int st) {
   return -1;
 }
 
-// spawn() starts argv with the given fds as its stdin/stdout/stderr (-1 = inherit).
+}  // namespace
+
+// spawn(): see support.h.
 pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, const std::vector<int>& close_fds) {
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -67,8 +69,6 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, cons
   if (rc != 0) throw std::runtime_error("cannot start " + argv[0]);
   return pid;
 }
-
-}  // namespace
 
 RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   int o[2], e[2];
@@ -117,17 +117,33 @@ Fixture::Fixture(const std::string& name, const std::vector<std::string>& args) 
   close(out[1]);
   in_fd_ = in[1];
   out_fd_ = out[0];
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool whole = false;
+  facts_ = read_line(std::chrono::seconds(10), &whole);
+  if (whole) return;
+  stop();
+  throw std::runtime_error("fixture " + name + " printed no facts line (got: '" + facts_ + "')");
+}
+
+std::string Fixture::read_line(std::chrono::milliseconds timeout, bool* whole) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string line;
   char c;
-  while (std::chrono::steady_clock::now() < deadline) {
+  if (whole) *whole = false;
+  while (out_fd_ >= 0 && std::chrono::steady_clock::now() < deadline) {
     struct pollfd p{out_fd_, POLLIN, 0};
     if (poll(&p, 1, 100) <= 0) continue;
     if (read(out_fd_, &c, 1) != 1) break;
-    if (c == '\n') return;
-    facts_ += c;
+    if (c == '\n') {
+      if (whole) *whole = true;
+      break;
+    }
+    line += c;
   }
-  stop();
-  throw std::runtime_error("fixture " + name + " printed no facts line (got: '" + facts_ + "')");
+  return line;
+}
+
+bool Fixture::send(const std::string& bytes) {
+  return in_fd_ >= 0 && write(in_fd_, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
 }
 
 int Fixture::stop() {

@@ -17,6 +17,11 @@ std::string taskscope_bin();
 // fixture_path() is the absolute path of the built fixture `name` (tests/fixtures/<name>.c[pp]).
 std::string fixture_path(const std::string& name);
 
+// spawn() starts argv (a bare name is looked up in PATH) with the given fds as its stdin, stdout and
+// stderr (-1: inherit), closing close_fds in the child; returns its pid, which the caller waits for.
+// Throws std::runtime_error when it cannot start.
+pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, const std::vector<int>& close_fds = {});
+
 // RunResult is what a finished program left behind.
 struct RunResult {
   int status = -1;     // exit status, or 128+signal when killed
@@ -48,6 +53,11 @@ class Fixture {
   const std::string& facts() const { return facts_; }
   // stop() closes stdin and waits; returns the exit status (128+signal when killed).
   int stop();
+  // send() writes bytes to its stdin (for fixtures that take commands); false when it cannot.
+  bool send(const std::string& bytes);
+  // read_line() reads its next stdout line (without the newline), waiting up to `timeout`;
+  // *whole (when given) tells whether a whole line came before the timeout or end of output.
+  std::string read_line(std::chrono::milliseconds timeout, bool* whole = nullptr);
 
  private:
   pid_t pid_ = -1;

@@ -53,7 +53,7 @@ bool starts(const std::string& s, const std::string& prefix) { return s.rfind(pr
 
 // lib_rooms are lib/'s top directories: an include "<room>/x.h" from the runtime or base/ is lib's.
 const std::vector<std::string> kLibRooms{"model/", "procfs/", "bpf/", "goro/reader", "goro/segment", "goro/bus_guard",
-                                         "sym/", "sources/", "format/", "sys/", "view/", "gort/"};
+                                         "sym/", "sources/", "format/", "sys/", "view/", "gort/", "stack/"};
 
 }  // namespace
 

@@ -54,10 +54,12 @@ TEST_CASE("every NDJSON object names its type in `type` and its process in `pid`
       {"threads", {"threads", "--json", p}},
       {"maps", {"maps", "--json", p}},
       {"gmp", {"gmp", "--json", g}},
+      {"stack", {"stack", "--json", p}},
+      {"stack goro", {"stack", "--json", g}},
   };
   std::map<std::string, std::set<std::string>> types;
   for (const auto& [name, args] : runs) {
-    const int want_pid = name == "gmp" ? goro.pid() : pid;
+    const int want_pid = name == "gmp" || name == "stack goro" ? goro.pid() : pid;
     for (const json& o : objects(args)) {
       INFO(name << ": " << o.dump());
       REQUIRE(o.contains("type"));
@@ -72,6 +74,8 @@ TEST_CASE("every NDJSON object names its type in `type` and its process in `pid`
   CHECK(types["threads"] == std::set<std::string>{"thread"});
   CHECK(types["maps"] == std::set<std::string>{"segment", "summary"});
   CHECK(types["gmp"] == std::set<std::string>{"sched", "p", "m", "g"});
+  CHECK(types["stack"] == std::set<std::string>{"thread", "end"});
+  CHECK(types["stack goro"] == std::set<std::string>{"thread", "goroutine", "end"});
 }
 
 TEST_CASE("bench objects name their type in `type` and carry no pid: they describe kinds of units", "[ndjson][bench]") {
