@@ -7,6 +7,7 @@
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -112,6 +113,23 @@ Symbolizer::~Symbolizer() {
   if (dwfl_) dwfl_end(dwfl_);
 }
 
+const std::vector<Symbolizer::CuRange>& Symbolizer::cu_ranges(Dwfl_Module* mod) const {
+  const auto [it, fresh] = cu_ranges_.try_emplace(mod);
+  Dwarf_Addr bias = 0;
+  Dwarf* dw = fresh ? dwfl_module_getdwarf(mod, &bias) : nullptr;
+  Dwarf_Off off = 0, next = 0;
+  size_t hsize = 0;
+  for (; dw && dwarf_nextcu(dw, off, &next, &hsize, nullptr, nullptr, nullptr) == 0; off = next) {
+    Dwarf_Die cu;
+    if (!dwarf_offdie(dw, off + hsize, &cu)) continue;
+    Dwarf_Addr base = 0, lo = 0, hi = 0;
+    for (ptrdiff_t r = 0; (r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0;)
+      if (lo < hi) it->second.push_back({lo, hi, off + hsize});
+  }
+  if (fresh) std::sort(it->second.begin(), it->second.end(), [](const CuRange& a, const CuRange& b) { return a.lo < b.lo; });
+  return it->second;
+}
+
 Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
   Site s;
   s.pc = pc;
@@ -138,6 +156,21 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address) const {
   }
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
+  Dwarf_Die found;
+  if (!cu) {
+    // No .debug_aranges (Go's DWARF): find the unit by its ranges, then the line in its table.
+    Dwarf* dw = dwfl_module_getdwarf(mod, &bias);
+    static const std::vector<CuRange> kNone;
+    const std::vector<CuRange>& units = dw ? cu_ranges(mod) : kNone;
+    auto u = std::upper_bound(units.begin(), units.end(), at - bias, [](Dwarf_Addr a, const CuRange& r) { return a < r.lo; });
+    if (u != units.begin() && at - bias < (--u)->hi && dwarf_offdie(dw, u->die, &found)) cu = &found;
+    Dwarf_Line* line = cu && s.file.empty() ? dwarf_getsrc_die(cu, at - bias) : nullptr;
+    int lineno = 0;
+    if (const char* file = line && dwarf_lineno(line, &lineno) == 0 ? dwarf_linesrc(line, nullptr, nullptr) : nullptr) {
+      s.file = file;
+      s.line = lineno;
+    }
+  }
   s.frames = inline_chain(cu, bias, at, s.file, s.line);
   // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
   if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;
