@@ -1,8 +1,10 @@
 // gmp_view.cpp: the SCHED line, the P/M/G tables and the NDJSON records of `taskscope gmp`.
 #include "gmp_view.h"
 
+#include <charconv>
 #include <cstdio>
 #include <map>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "format/ndjson.h"
@@ -84,6 +86,93 @@ nlohmann::json site_json(const sym::Site& s, std::string_view skip = {}) {
 nlohmann::json id_json(int64_t v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); }
 nlohmann::json goid_json(uint64_t v) { return v ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
+// Shown is what one code address prints as, in the table and in JSON (serialized values).
+struct Shown {
+  std::string text, json, name, name_json;  // name: start_name() of a start function
+};
+
+// Sites memoizes Shown per address for one frame: a program's Gs share a few start functions and
+// creation sites, so each is symbolized and formatted once rather than once per G (100k Gs).
+class Sites {
+ public:
+  explicit Sites(const GmpView& v) : v_(v) {}
+  // created() is a G's creation site (a return address; goro's own headers skipped).
+  const Shown& created(uint64_t pc) { return get(created_, pc, true); }
+  // start() is a G's start function.
+  const Shown& start(uint64_t pc) { return get(start_, pc, false); }
+
+ private:
+  const Shown& get(std::unordered_map<uint64_t, Shown>& memo, uint64_t pc, bool ret) {
+    const auto [it, fresh] = memo.try_emplace(pc);
+    if (!fresh) return it->second;
+    const sym::Site s = site(v_, pc, ret);
+    const std::string_view skip = ret ? kRuntimeHeaders : std::string_view();
+    it->second.text = sym::describe(s, skip);
+    it->second.json = json_line(site_json(s, skip));
+    it->second.name = start_name(s);
+    it->second.name_json = json_line(it->second.name);
+    return it->second;
+  }
+  const GmpView& v_;
+  std::unordered_map<uint64_t, Shown> created_, start_;
+};
+
+// Quoted memoizes the JSON form of the few distinct strings many rows repeat (states, wait reasons).
+class Quoted {
+ public:
+  const std::string& operator()(const std::string& s) {
+    const auto [it, fresh] = memo_.try_emplace(s);
+    if (fresh) it->second = json_line(s);
+    return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::string> memo_;
+};
+
+// JsonRow writes one JSON object straight into a line. Members must be given sorted by key: the
+// order nlohmann's objects print in, so a row is byte for byte what json_line() would write.
+class JsonRow {
+ public:
+  explicit JsonRow(std::string& out) : out_(out) {}
+  // key() starts member `k` (a plain ASCII key); its value follows.
+  JsonRow& key(std::string_view k) {
+    out_ += first_ ? "{\"" : ",\"";
+    first_ = false;
+    out_ += k;
+    out_ += "\":";
+    return *this;
+  }
+  // raw() appends an already serialized value.
+  JsonRow& raw(std::string_view v) {
+    out_ += v;
+    return *this;
+  }
+  JsonRow& num(uint64_t v) {
+    char buf[24];
+    return raw(std::string_view(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf)));
+  }
+  JsonRow& num(int64_t v) {
+    char buf[24];
+    return raw(std::string_view(buf, static_cast<size_t>(std::to_chars(buf, buf + sizeof buf, v).ptr - buf)));
+  }
+  // hex_str() is hex(v) as a JSON string (ASCII: no escaping needed).
+  JsonRow& hex_str(uint64_t v) {
+    out_ += '"';
+    out_ += hex(v);
+    out_ += '"';
+    return *this;
+  }
+  // id() is v, or null when negative (no M); goid() is v, or null when 0 (none).
+  JsonRow& id(int64_t v) { return v < 0 ? raw("null") : num(v); }
+  JsonRow& goid(uint64_t v) { return v ? num(v) : raw("null"); }
+  void end() { out_ += "}\n"; }
+
+ private:
+  std::string& out_;
+  bool first_ = true;
+};
+
 }  // namespace
 
 SchedSummary sched_summary(const GoroSnapshot& s, uint64_t now_unix_ns) {
@@ -153,12 +242,12 @@ void print_gmp_text(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
 
   Table gt({{"GOID"}, {"STATE", Align::Left}, {"WAIT", Align::Left}, {"FOR"}, {"M"}, {"PARENT"},
             {"FLAGS", Align::Left}, {"CREATED AT", Align::Left}, {"START", Align::Left}});
+  Sites sites(v);
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
     gt.add({std::to_string(g.goid), gstate_name(g.state), g_wait_text(g),
             for_ns(g) ? short_duration(for_ns(g)) : "", id_or_dash(g.m_id), goid_or_dash(g.parent_goid),
-            flags_text(g), sym::describe(site(v, g.create_pc, true), kRuntimeHeaders),
-            start_name(site(v, g.start_pc, false))});
+            flags_text(g), sites.created(g.create_pc).text, sites.start(g.start_pc).name});
   }
   gt.print(out);
 }
@@ -201,25 +290,36 @@ void print_gmp_json(std::ostream& out, const GoroSnapshot& s, const GmpView& v) 
                       {"in_syscall", m.in_syscall}, {"parked", m.parked}, {"sysmon", m.sysmon},
                       {"g", goid_json(m.cur_goid)}})
         << '\n';
+  // The G rows, 100k of them in a big program, are written straight into one buffer, each value
+  // that repeats (sites, states, wait reasons) serialized once.
+  Sites sites(v);
+  Quoted quoted;
+  const std::string pid = std::to_string(s.pid);
+  std::string buf;
   for (const GoroG& g : s.gs) {
     if (!visible(g, v)) continue;
-    nlohmann::json flags = nlohmann::json::array();
-    if (g.main) flags.push_back("main");
-    if (g.system) flags.push_back("system");
-    if (g.long_running) flags.push_back("long-running");
-    nlohmann::json j{{"type", "g"}, {"pid", s.pid}, {"goid", g.goid}, {"state", gstate_name(g.state)},
-                     {"wait_reason", g_wait_text(g)},
-                     {"wait_ns", g.wait_ns}, {"run_ns", g.run_ns}, {"m", id_json(g.m_id)}, {"parent", goid_json(g.parent_goid)},
-                     {"created_at", site_json(site(v, g.create_pc, true), kRuntimeHeaders)},
-                     {"start", site_json(site(v, g.start_pc, false))}, {"start_name", start_name(site(v, g.start_pc, false))},
-                     {"stack_lo", hex(g.stack_lo)}, {"stack_hi", hex(g.stack_hi)}, {"flags", flags}};
-    if (g.state != GState::Running) {
-      j["sp"] = hex(g.sp);
-      j["pc"] = hex(g.pc);
-      j["fp"] = hex(g.fp);
-    }
-    out << json_line(j) << '\n';
+    const Shown& start = sites.start(g.start_pc);
+    const bool parked = g.state != GState::Running;  // a saved context to show
+    JsonRow row(buf);
+    row.key("created_at").raw(sites.created(g.create_pc).json);
+    row.key("flags").raw("[");
+    bool any = false;
+    for (auto [on, word] : {std::pair{g.main, "\"main\""}, {g.system, "\"system\""}, {g.long_running, "\"long-running\""}})
+      if (on) row.raw(any ? "," : "").raw(word), any = true;
+    row.raw("]");
+    if (parked) row.key("fp").hex_str(g.fp);
+    row.key("goid").num(g.goid).key("m").id(g.m_id).key("parent").goid(g.parent_goid);
+    if (parked) row.key("pc").hex_str(g.pc);
+    row.key("pid").raw(pid).key("run_ns").num(g.run_ns);
+    if (parked) row.key("sp").hex_str(g.sp);
+    row.key("stack_hi").hex_str(g.stack_hi).key("stack_lo").hex_str(g.stack_lo);
+    row.key("start").raw(start.json).key("start_name").raw(start.name_json);
+    row.key("state").raw(quoted(gstate_name(g.state))).key("type").raw("\"g\"");
+    row.key("wait_ns").num(g.wait_ns).key("wait_reason").raw(quoted(g_wait_text(g)));
+    row.end();
+    if (buf.size() >= (1 << 16)) out.write(buf.data(), static_cast<std::streamsize>(buf.size())), buf.clear();
   }
+  out.write(buf.data(), static_cast<std::streamsize>(buf.size()));
 }
 
 }  // namespace ts::tools

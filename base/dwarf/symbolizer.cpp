@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -204,6 +205,23 @@ Symbolizer::~Symbolizer() {
   delete ctx_;
 }
 
+const std::vector<Symbolizer::CuRange>& Symbolizer::cu_ranges(Dwfl_Module* mod) const {
+  const auto [it, fresh] = cu_ranges_.try_emplace(mod);
+  Dwarf_Addr bias = 0;
+  Dwarf* dw = fresh ? dwfl_module_getdwarf(mod, &bias) : nullptr;
+  Dwarf_Off off = 0, next = 0;
+  size_t hsize = 0;
+  for (; dw && dwarf_nextcu(dw, off, &next, &hsize, nullptr, nullptr, nullptr) == 0; off = next) {
+    Dwarf_Die cu;
+    if (!dwarf_offdie(dw, off + hsize, &cu)) continue;
+    Dwarf_Addr base = 0, lo = 0, hi = 0;
+    for (ptrdiff_t r = 0; (r = dwarf_ranges(&cu, r, &base, &lo, &hi)) > 0;)
+      if (lo < hi) it->second.push_back({lo, hi, off + hsize});
+  }
+  if (fresh) std::sort(it->second.begin(), it->second.end(), [](const CuRange& a, const CuRange& b) { return a.lo < b.lo; });
+  return it->second;
+}
+
 Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   Site s;
   s.pc = pc;
@@ -238,6 +256,21 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   if (Dwfl_Line* line = cu && dwarf_haspc(cu, at - bias) == 1 ? dwfl_module_getsrc(mod, at) : nullptr) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
+      s.file = file;
+      s.line = lineno;
+    }
+  }
+  Dwarf_Die found;
+  if (!cu) {
+    // No .debug_aranges (Go's DWARF): find the unit by its ranges, then the line in its table.
+    Dwarf* dw = dwfl_module_getdwarf(mod, &bias);
+    static const std::vector<CuRange> kNone;
+    const std::vector<CuRange>& units = dw ? cu_ranges(mod) : kNone;
+    auto u = std::upper_bound(units.begin(), units.end(), at - bias, [](Dwarf_Addr a, const CuRange& r) { return a < r.lo; });
+    if (u != units.begin() && at - bias < (--u)->hi && dwarf_offdie(dw, u->die, &found)) cu = &found;
+    Dwarf_Line* line = cu && s.file.empty() ? dwarf_getsrc_die(cu, at - bias) : nullptr;
+    int lineno = 0;
+    if (const char* file = line && dwarf_lineno(line, &lineno) == 0 ? dwarf_linesrc(line, nullptr, nullptr) : nullptr) {
       s.file = file;
       s.line = lineno;
     }

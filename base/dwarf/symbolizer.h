@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 struct Dwfl;
+struct Dwfl_Module;
 
 namespace ts::dwarf {
 
@@ -75,8 +77,18 @@ class Symbolizer {
   struct Context;  // per-process state the find_elf callback reads (the pid)
 
  private:
+  // CuRange is one address range [lo, hi) of a compile unit (DWARF addresses) and the unit's DIE.
+  struct CuRange {
+    uint64_t lo, hi, die;
+  };
+  // cu_ranges() is `mod`'s compile units by address, sorted, built once: for DWARF without
+  // .debug_aranges (Go emits none), where libdw 0.188's dwfl_module_addrdie and
+  // dwfl_module_getsrc find no unit and so no line.
+  const std::vector<CuRange>& cu_ranges(Dwfl_Module* mod) const;
+
   Dwfl* dwfl_ = nullptr;
   Context* ctx_ = nullptr;
+  mutable std::unordered_map<const Dwfl_Module*, std::vector<CuRange>> cu_ranges_;
 };
 
 }  // namespace ts::dwarf

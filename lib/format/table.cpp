@@ -13,12 +13,25 @@ size_t display_width(std::string_view s) {
   return n;
 }
 
+namespace {
+
+// plain() tells whether printable() would return s unchanged (printable ASCII, no backslash): the
+// common cell, kept as it is rather than copied.
+bool plain(const std::string& s) {
+  for (unsigned char c : s)
+    if (c < 0x20 || c >= 0x7f || c == '\\') return false;
+  return true;
+}
+
+}  // namespace
+
 Table::Table(std::vector<Column> cols) : cols_(std::move(cols)) {
   for (Column& c : cols_) c.title = sys::printable(c.title);
 }
 
 void Table::add(std::vector<std::string> row) {
-  for (std::string& cell : row) cell = sys::printable(cell);
+  for (std::string& cell : row)
+    if (!plain(cell)) cell = sys::printable(cell);
   rows_.push_back(std::move(row));
 }
 
@@ -29,8 +42,9 @@ void Table::print(std::ostream& out) const {
   for (const auto& row : rows_)
     for (size_t c = 0; c < ncols && c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
 
+  std::string line;  // reused: one allocation for every row
   auto emit = [&](auto cell_of) {
-    std::string line;
+    line.clear();
     for (size_t c = 0; c < ncols; ++c) {
       const std::string& cell = cell_of(c);
       const size_t pad = width[c] - std::min(width[c], display_width(cell));

@@ -1,6 +1,7 @@
 // units.cpp: formatting of sizes, durations and times.
 #include "format/units.h"
 
+#include <charconv>
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
@@ -89,9 +90,8 @@ std::string start_time(uint64_t start_ns, uint64_t boot_unix_ns, uint64_t now_un
 }
 
 std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
+  char buf[24] = {'0', 'x'};
+  return std::string(buf, static_cast<size_t>(std::to_chars(buf + 2, buf + sizeof buf, v, 16).ptr - buf));
 }
 
 }  // namespace ts

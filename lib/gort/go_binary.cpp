@@ -58,8 +58,7 @@ GoBinary::GoBinary(const std::string& path) {
   }
   read_sections();
   read_symbols();
-  dwarf_ = dwarf_begin_elf(elf_, DWARF_C_READ, nullptr);
-  if (version_.empty() && dwarf_) {
+  if (version_.empty() && dwarf()) {
     // The producer of every Go CU: "Go cmd/compile go1.19.8; regabi".
     Dwarf_Off off = 0, next = 0;
     size_t hsize = 0;
@@ -70,6 +69,11 @@ GoBinary::GoBinary(const std::string& path) {
       if (const char* g = p ? std::strstr(p, " go1") : nullptr) version_ = std::string(g + 1, strcspn(g + 1, " ;"));
     }
   }
+}
+
+Dwarf* GoBinary::dwarf() const {
+  if (!dwarf_tried_) dwarf_ = dwarf_begin_elf(elf_, DWARF_C_READ, nullptr), dwarf_tried_ = true;
+  return dwarf_;
 }
 
 GoBinary::~GoBinary() {

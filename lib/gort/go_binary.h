@@ -38,8 +38,9 @@ class GoBinary {
   const std::string& version() const { return version_; }
   // has_symbols() tells whether it has an ELF .symtab (`-ldflags=-s` removes it).
   bool has_symbols() const { return !objects_.empty(); }
-  // dwarf() is its DWARF, nullptr without any (`-ldflags=-w` or `-s` removes it).
-  Dwarf* dwarf() const { return dwarf_; }
+  // dwarf() is its DWARF, nullptr without any (`-ldflags=-w` or `-s` removes it). Opened on first
+  // use: inflating Go's compressed sections is most of opening a binary, and is_go() needs none.
+  Dwarf* dwarf() const;
   // symbol() is the data or function symbol `name` ("runtime.allgs"), nullopt when absent.
   std::optional<Symbol> symbol(std::string_view name) const;
   // function_at() names the function symbol whose range holds link-time address `addr`; "" none.
@@ -61,7 +62,8 @@ class GoBinary {
 
   int fd_ = -1;
   Elf* elf_ = nullptr;
-  Dwarf* dwarf_ = nullptr;
+  mutable Dwarf* dwarf_ = nullptr;
+  mutable bool dwarf_tried_ = false;
   bool is_go_ = false;
   bool pie_ = false;
   uint64_t phdr_vaddr_ = 0;

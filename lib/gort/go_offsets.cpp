@@ -2,7 +2,6 @@
 #include "gort/go_offsets.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "model/error.h"
 
@@ -29,16 +28,6 @@ struct Resolver {
 };
 
 }  // namespace
-
-uint64_t field_value(const uint8_t* rec, const Field& f) {
-  if (!f.found) return 0;
-  switch (f.size) {
-    case 1: { uint8_t v; std::memcpy(&v, rec + f.offset, 1); return f.is_signed ? static_cast<uint64_t>(static_cast<int8_t>(v)) : v; }
-    case 2: { uint16_t v; std::memcpy(&v, rec + f.offset, 2); return f.is_signed ? static_cast<uint64_t>(static_cast<int16_t>(v)) : v; }
-    case 4: { uint32_t v; std::memcpy(&v, rec + f.offset, 4); return f.is_signed ? static_cast<uint64_t>(static_cast<int32_t>(v)) : v; }
-    default: { uint64_t v; std::memcpy(&v, rec + f.offset, 8); return v; }
-  }
-}
 
 GoOffsets load_offsets(const GoBinary& bin, int32_t pid) {
   GoOffsets o;

@@ -2,6 +2,7 @@
 // process: the runtime globals' addresses (by symbol) and struct fields (by DWARF name).
 #pragma once
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "gort/go_binary.h"
@@ -38,6 +39,14 @@ GoOffsets load_offsets(const GoBinary& bin, int32_t pid);
 
 // field_value() reads field f of a record copied from the target (rec holds at least f.end()
 // bytes), sign-extending signed fields; 0 for a field not found.
-uint64_t field_value(const uint8_t* rec, const Field& f);
+inline uint64_t field_value(const uint8_t* rec, const Field& f) {
+  if (!f.found) return 0;
+  switch (f.size) {
+    case 1: { uint8_t v; std::memcpy(&v, rec + f.offset, 1); return f.is_signed ? static_cast<uint64_t>(static_cast<int8_t>(v)) : v; }
+    case 2: { uint16_t v; std::memcpy(&v, rec + f.offset, 2); return f.is_signed ? static_cast<uint64_t>(static_cast<int16_t>(v)) : v; }
+    case 4: { uint32_t v; std::memcpy(&v, rec + f.offset, 4); return f.is_signed ? static_cast<uint64_t>(static_cast<int32_t>(v)) : v; }
+    default: { uint64_t v; std::memcpy(&v, rec + f.offset, 8); return v; }
+  }
+}
 
 }  // namespace ts::gort

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -125,6 +126,9 @@ struct Reader {
     g->pc = field_value(rec, o.g_pc);
     g->fp = field_value(rec, o.g_bp);
     std::tie(g->system, g->main) = classify(g->start_pc);
+    // runtime.main's G is made by the runtime's assembly (rt0_go calls newproc), so its gopc is
+    // runtime.newproc.abi0: no go statement created it, and Go prints no "created by" for it.
+    if (g->main) g->create_pc = 0;
     return true;
   }
 };
@@ -158,37 +162,58 @@ Try read_once(Reader& r, int32_t pid) {
   valid.reserve(gptrs.size());
   for (uint64_t p : gptrs)
     if (p && p % 8 == 0) valid.push_back(p);
-  // Not zeroed first: read_many() writes every byte (zeros where a record could not be read).
-  const auto recs = std::make_unique_for_overwrite<uint8_t[]>(valid.size() * o.g_span);
-  const std::vector<bool> ok = mem.read_many(valid, o.g_span, recs.get());
   // sched after the Gs: a dead G reused meanwhile has a new goid, below goidgen only when read now.
+  // The G records are decoded as they arrive (in address order, batch by batch), so goidgen is
+  // read first here and each record re-checked against a second read of it at the end.
   std::vector<uint8_t> sched(o.s_span);
+  // Each G lands at its allgs index: the table keeps allgs's order.
+  s.gs.resize(valid.size());
+  std::vector<uint64_t> g_maddr(valid.size());  // each G's g.m, joined to an M id below
+  std::vector<uint8_t> good(valid.size());
+  const std::unique_ptr<uint8_t[]> rec(new uint8_t[o.g_span]);
+  mem.read_records(valid, o.g_span, [&](size_t i, const uint8_t* bytes) {
+    GoroG& g = s.gs[i];
+    good[i] = bytes && r.decode_g(bytes, 0, &g);
+    for (int k = 0; !good[i] && k < kGRetries; ++k)  // a torn record: read it again
+      good[i] = mem.read(valid[i], rec.get(), o.g_span) && r.decode_g(bytes = rec.get(), 0, &g);
+    if (good[i]) g_maddr[i] = field_value(bytes, o.g_m);
+  });
   mem.read(o.sched + r.bias, sched.data(), sched.size());
   const uint64_t goidgen = field_value(sched.data(), o.s_goidgen);
   s.global_runq_len = std::min<uint64_t>(field_value(sched.data(), o.s_runqsize), kMaxGs);
-  std::unordered_map<uint64_t, size_t> g_index;  // g address -> index in s.gs
-  std::vector<uint64_t> g_maddr;                  // each G's g.m, joined to an M id below
-  s.gs.reserve(valid.size());
-  g_maddr.reserve(valid.size());
+  // g address -> index in s.gs, sorted by address (for the few M and P joins).
+  std::vector<std::pair<uint64_t, size_t>> g_index;
+  g_index.reserve(valid.size());
+  size_t kept = 0;
   for (size_t i = 0; i < valid.size(); ++i) {
-    uint8_t* rec = recs.get() + i * o.g_span;
-    GoroG g;
-    bool good = ok[i] && r.decode_g(rec, goidgen, &g);
-    for (int k = 0; !good && k < kGRetries; ++k)  // a torn record: read it again
-      good = mem.read(valid[i], rec, o.g_span) && r.decode_g(rec, goidgen, &g);
-    if (!good) {
+    GoroG& g = s.gs[i];
+    if (good[i] && goidgen && g.goid > goidgen) {  // a goid not handed out yet: torn, read it again
+      good[i] = mem.read(valid[i], rec.get(), o.g_span) && r.decode_g(rec.get(), goidgen, &g);
+      if (good[i]) g_maddr[i] = field_value(rec.get(), o.g_m);
+    }
+    if (!good[i]) {
       ++s.torn;
       continue;
     }
     if (g.wait_since_ns && g.wait_since_ns < s.taken_ns) g.wait_ns = s.taken_ns - g.wait_since_ns;
-    g_index[valid[i]] = s.gs.size();
-    g_maddr.push_back(field_value(rec, o.g_m));
-    s.gs.push_back(std::move(g));
+    g_index.emplace_back(valid[i], kept);
+    g_maddr[kept] = g_maddr[i];
+    if (kept != i) s.gs[kept] = std::move(g);
+    ++kept;
   }
+  s.gs.resize(kept);
+  g_maddr.resize(kept);
+  std::sort(g_index.begin(), g_index.end());
   s.g_slots = static_cast<uint32_t>(std::min<uint64_t>(glen, UINT32_MAX));
+  // g_at() is the index in s.gs of the G at address gp; nullopt for none read.
+  auto g_at = [&](uint64_t gp) -> std::optional<size_t> {
+    const auto it = std::lower_bound(g_index.begin(), g_index.end(), std::pair<uint64_t, size_t>{gp, 0});
+    if (it == g_index.end() || it->first != gp) return std::nullopt;
+    return it->second;
+  };
   auto goid_at = [&](uint64_t gp) -> uint64_t {
-    const auto it = g_index.find(gp);
-    return it == g_index.end() ? 0 : s.gs[it->second].goid;
+    const auto i = g_at(gp);
+    return i ? s.gs[*i].goid : 0;
   };
 
   // allm: a singly linked list through m.alllink, bounded and cycle-checked.
@@ -208,8 +233,8 @@ Try read_once(Reader& r, int32_t pid) {
     m.parked = field_value(mrec.data(), o.m_blocked) != 0;
     if (const uint64_t fv = field_value(mrec.data(), o.m_mstartfn); fv && o.sysmon_fn)
       m.sysmon = mem.value<uint64_t>(fv).value_or(0) == o.sysmon_fn + r.bias;
-    if (const auto gi = g_index.find(field_value(mrec.data(), o.m_curg)); gi != g_index.end())
-      m.in_syscall = s.gs[gi->second].state == GState::Syscall;
+    if (const auto gi = g_at(field_value(mrec.data(), o.m_curg)))
+      m.in_syscall = s.gs[*gi].state == GState::Syscall;
     m_ids[mp] = static_cast<int32_t>(m.id);
     m_p_addr.push_back(field_value(mrec.data(), o.m_p));  // joined to a P id below
     s.ms.push_back(m);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 
 #include "model/error.h"
 #include "procfs/maps_parse.h"
@@ -54,31 +55,73 @@ bool RemoteMemory::read(uint64_t addr, void* out, size_t len) const {
   return readv(&l, &r, 1) == static_cast<ssize_t>(len);
 }
 
-std::vector<bool> RemoteMemory::read_many(const std::vector<uint64_t>& addrs, size_t len, uint8_t* out) const {
-  std::vector<bool> ok(addrs.size(), false);
-  // Only ranges that pass readable() are asked for; a short result means "up to the first range
-  // that failed" (the target unmapped it meanwhile): that record is lost, the rest is asked again.
-  std::vector<size_t> idx;
-  for (size_t i = 0; i < addrs.size(); ++i)
-    if (readable(addrs[i], len)) idx.push_back(i);
-  std::vector<iovec> l, r;
-  size_t pos = 0;
-  while (pos < idx.size()) {
-    const size_t n = std::min<size_t>(IOV_MAX, idx.size() - pos);
-    l.resize(n);
-    r.resize(n);
-    for (size_t k = 0; k < n; ++k) {
-      l[k] = {out + idx[pos + k] * len, len};
-      r[k] = {reinterpret_cast<void*>(addrs[idx[pos + k]]), len};
-    }
-    const ssize_t got = readv(l.data(), r.data(), n);
-    const size_t whole = got > 0 ? static_cast<size_t>(got) / len : 0;
-    for (size_t k = 0; k < whole; ++k) ok[idx[pos + k]] = true;
-    pos += whole + (whole < n ? 1 : 0);
+void RemoteMemory::read_records(const std::vector<uint64_t>& addrs, size_t len, const RecordVisitor& visit) const {
+  constexpr size_t kBuffer = 1 << 20;  // bytes per batch
+  constexpr uint64_t kGap = 512;       // records at most this far apart share a range
+  if (len == 0 || len > kBuffer) {
+    for (size_t i = 0; i < addrs.size(); ++i) visit(i, nullptr);
+    return;
   }
-  for (size_t i = 0; i < addrs.size(); ++i)
-    if (!ok[i]) std::memset(out + i * len, 0, len);  // unreadable, or copied only in part
-  return ok;
+  std::vector<size_t> order(addrs.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return addrs[a] < addrs[b]; });
+  // Span is one range read: [lo, hi) of the target, records order[first, last) inside it.
+  struct Span {
+    uint64_t lo, hi;
+    size_t first, last;
+  };
+  const auto buffer = std::make_unique_for_overwrite<uint8_t[]>(kBuffer);
+  std::vector<uint8_t> one(len);
+  std::vector<Span> spans;
+  std::vector<iovec> l, r;
+  size_t next = 0;
+  while (next < order.size()) {
+    // Gather ranges until the buffer or IOV_MAX is full. A record that is not readable on its own
+    // is visited as unreadable; ranges never join across an unreadable gap (readable() per range).
+    spans.clear();
+    size_t used = 0;
+    while (next < order.size() && spans.size() < IOV_MAX) {
+      const uint64_t a = addrs[order[next]];
+      if (!readable(a, len)) {
+        if (spans.empty()) visit(order[next++], nullptr);
+        else break;  // keep address order: visit it after this batch's records
+        continue;
+      }
+      if (!spans.empty() && a <= spans.back().hi + kGap && readable(spans.back().lo, a + len - spans.back().lo) &&
+          used + (std::max(spans.back().hi, a + len) - spans.back().hi) <= kBuffer) {
+        used += std::max(spans.back().hi, a + len) - spans.back().hi;
+        spans.back().hi = std::max(spans.back().hi, a + len);
+        spans.back().last = ++next;
+        continue;
+      }
+      if (used + len > kBuffer) break;
+      spans.push_back({a, a + len, next, next + 1});
+      used += len;
+      ++next;
+    }
+    l.resize(spans.size());
+    r.resize(spans.size());
+    size_t off = 0;
+    for (size_t k = 0; k < spans.size(); ++k) {
+      l[k] = {buffer.get() + off, spans[k].hi - spans[k].lo};
+      r[k] = {reinterpret_cast<void*>(spans[k].lo), spans[k].hi - spans[k].lo};
+      off += spans[k].hi - spans[k].lo;
+    }
+    const ssize_t got = spans.empty() ? 0 : readv(l.data(), r.data(), spans.size());
+    size_t have = got > 0 ? static_cast<size_t>(got) : 0;
+    off = 0;
+    for (const Span& sp : spans) {
+      const size_t n = sp.hi - sp.lo;
+      const bool whole = have >= n;
+      have = whole ? have - n : 0;
+      for (size_t k = sp.first; k < sp.last; ++k) {
+        const uint64_t a = addrs[order[k]];
+        if (whole) visit(order[k], buffer.get() + off + (a - sp.lo));
+        else visit(order[k], read(a, one.data(), len) ? one.data() : nullptr);  // short: one by one
+      }
+      off += n;
+    }
+  }
 }
 
 }  // namespace ts::gort

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -69,6 +70,8 @@ int main(int, char** argv) {
   if (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC)) return 1;
   const std::string dump_path = bench_dir + "gmp_go_bench.sigquit.txt";
   const int dump = open(dump_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  double load0[3] = {0, 0, 0}, load1[3] = {0, 0, 0};  // the conditions the figures were taken in
+  getloadavg(load0, 3);
   const uint64_t t_start = ts::sys::monotonic_ns();
   const pid_t pid = spawn({target, std::to_string(kPerKind), "procs=2"}, in[0], out[1], dump);
   close(in[0]);
@@ -115,7 +118,9 @@ int main(int, char** argv) {
     const off_t dump_bytes = lseek(dump, 0, SEEK_END);
     const Stat r = stat_of(reader), tw = stat_of(text_wall), tc = stat_of(text_cpu), jw = stat_of(json_wall),
                jc = stat_of(json_cpu), c = tw;
-    std::printf("  %zu Gs read (%zu torn), best/median of %d runs\n", gs, torn, kRuns);
+    getloadavg(load1, 3);
+    std::printf("  %zu Gs read (%zu torn), best/median of %d runs; load %.1f -> %.1f on %ld CPUs (wall includes waiting for one)\n",
+                gs, torn, kRuns, load0[0], load1[0], sysconf(_SC_NPROCESSORS_ONLN));
     std::printf("  %-40s best %7.1f ms  median %7.1f ms\n", "lib/gort read_go()", r.best, r.median);
     std::printf("  %-40s best %7.1f ms  median %7.1f ms  cpu median %7.1f ms\n", "taskscope gmp PID > /dev/null", tw.best,
                 tw.median, tc.median);

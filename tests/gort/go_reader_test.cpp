@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <chrono>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -78,7 +79,14 @@ TEST_CASE("RemoteMemory refuses addresses outside the target's readable mappings
   CHECK(mem.read(0x400000, &v, sizeof v));
   CHECK(v == 0x00010102464c457full);  // "\x7fELF", 64-bit, little-endian, version 1
   CHECK_FALSE(mem.read(8, &v, sizeof v));
-  uint8_t two[16];
-  const auto ok = mem.read_many({0x400000, 8}, 8, two);
-  CHECK(ok == std::vector<bool>{true, false});
+  // Records are visited in address order; neighbours are read as one range, a wild one is not.
+  std::vector<std::pair<size_t, uint64_t>> seen;  // (index, first 8 bytes or 0 for unreadable)
+  mem.read_records({0x400008, 8, 0x400000}, 8, [&](size_t i, const uint8_t* bytes) {
+    uint64_t w = 0;
+    if (bytes) std::memcpy(&w, bytes, 8);
+    seen.emplace_back(i, w);
+  });
+  uint64_t second = 0;
+  REQUIRE(mem.read(0x400008, &second, 8));
+  CHECK(seen == std::vector<std::pair<size_t, uint64_t>>{{1, 0}, {2, 0x00010102464c457full}, {0, second}});
 }

@@ -18,6 +18,8 @@
 #include <thread>
 
 #include "../support/support.h"
+#include "gort/go_traceback.h"
+#include "sym/proc_symbols.h"
 
 using nlohmann::json;
 
@@ -78,6 +80,7 @@ void check_facts(const json& facts, const std::vector<json>& objs) {
   for (const json& id : facts["syscall"]) CHECK(g.at(id.get<uint64_t>())["state"] == "syscall");
   CHECK(g.at(facts["main"].get<uint64_t>())["state"] == "syscall");  // main reads its stdin
   CHECK(g.at(facts["main"].get<uint64_t>())["flags"] == json::array({"main"}));
+  CHECK(g.at(facts["main"].get<uint64_t>())["created_at"].is_null());  // as Go: no go statement made it
   const std::string spin = g.at(facts["spinning"][0].get<uint64_t>())["state"];
   CHECK((spin == "running" || spin == "runnable"));
   // runtime.NumGoroutine() counts the Gs that are neither dead nor the runtime's own.
@@ -160,6 +163,21 @@ std::map<uint64_t, std::string> dump_headers(const std::string& text) {
   return out;
 }
 
+// dump_created_by() maps goid -> the "created by" lines of its traceback in a SIGQUIT dump ("" for
+// a goroutine without them), each line ending in '\n'.
+std::map<uint64_t, std::string> dump_created_by(const std::string& text) {
+  static const std::regex h(R"(^goroutine (\d+) \[)");
+  std::map<uint64_t, std::string> out;
+  const std::vector<std::string> ls = ts::test::lines(text);
+  uint64_t cur = 0;
+  std::smatch m;
+  for (size_t i = 0; i < ls.size(); ++i) {
+    if (std::regex_search(ls[i], m, h)) out[cur = std::stoull(m[1])] = "";
+    else if (cur && ls[i].rfind("created by ", 0) == 0 && i + 1 < ls.size()) out[cur] = ls[i] + "\n" + ls[i + 1] + "\n";
+  }
+  return out;
+}
+
 // exited() tells whether pid has exited (a zombie waiting for its parent, the test).
 bool exited(int pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
@@ -228,11 +246,21 @@ TEST_CASE("taskscope gmp agrees with the Go runtime's own schedtrace and SIGQUIT
 
   // Just before the end, read again, then ask Go for its own dump (SIGQUIT) and compare each G.
   const auto before_quit = gs(gmp_json(fx.pid()));
+  // Each G's creation site as Go would print it, from the g.gopc gmp read (symbolized while the
+  // process lives).
+  std::map<uint64_t, std::string> created_by;
+  ts::sym::ProcSymbols symbols(fx.pid());
+  for (const auto& [id, o] : before_quit) {
+    const json& at = o["created_at"];
+    const ts::sym::Site site = at.is_null() ? ts::sym::Site{} : symbols.lookup(std::stoull(at["pc"].get<std::string>(), nullptr, 16), true);
+    created_by[id] = ts::gort::go_created_by(site, id, o["parent"].is_null() ? 0 : o["parent"].get<uint64_t>(), facts["go_version"].get<std::string>());
+  }
   REQUIRE(kill(fx.pid(), SIGQUIT) == 0);
   for (int i = 0; i < 1000 && !exited(fx.pid()); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   const int status = fx.stop();
   CHECK(status == 2);  // Go exits 2 after a SIGQUIT dump
   const auto dump = dump_headers(slurp(trace));
+  const auto created = dump_created_by(slurp(trace));
   REQUIRE(!dump.empty());
   std::set<uint64_t> dumped;
   for (const auto& [id, word] : dump) {
@@ -242,6 +270,11 @@ TEST_CASE("taskscope gmp agrees with the Go runtime's own schedtrace and SIGQUIT
     REQUIRE(before_quit.count(id) == 1);
     if (id == spinning) CHECK((word == "running" || word == "runnable"));
     else CHECK(go_word(before_quit.at(id)) == word);
+    // "created by main.main" / "\t/path/main.go:LINE +0x..", and none for goroutine 1, as Go prints.
+    CHECK(created_by.at(id) == created.at(id));
+    if (const json& at = before_quit.at(id)["created_at"]; !at.is_null()) {
+      CHECK(created.at(id).find("\t" + at.value("file", std::string("?")) + ":" + std::to_string(at.value("line", 0)) + " +") != std::string::npos);
+    }
   }
   std::set<uint64_t> read;
   for (const auto& [id, o] : before_quit) read.insert(id);

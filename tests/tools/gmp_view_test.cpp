@@ -227,3 +227,41 @@ TEST_CASE("taskscope gmp shows symbol names escaped: the target's debug info is 
   CHECK(out.str().find('\x1b') == std::string::npos);
   CHECK(out.str().find("evil\\x1b[2J\\x0afn") != std::string::npos);
 }
+
+TEST_CASE("taskscope gmp --json rows are exactly what nlohmann prints for them: keys sorted, strings escaped", "[gmp][escape]") {
+  // The G rows are written by a streaming writer (100k Gs); each line must be the one json_line()
+  // would print for the same object: parsing and dumping it again gives it back byte for byte.
+  SegmentBuilder b = published_sample(0x1234);
+  Published pub(b);
+  const GoroSnapshot s = goro::read_goro(getpid());
+  tools::GmpView v;
+  v.all_gs = true;
+  v.symbolize = [](uint64_t pc, bool) {
+    sym::Site site;
+    site.pc = pc;
+    site.module = "m\"od\\";
+    site.function = "evil\x1b[2J\n\"fn\xff\xfe";
+    site.file = "/src/\x01\xc3\x28.go";
+    site.line = 7;
+    return site;
+  };
+  std::ostringstream out;
+  tools::print_gmp_json(out, s, v);
+  size_t g_rows = 0;
+  std::istringstream in(out.str());
+  for (std::string line; std::getline(in, line);) {
+    INFO(line);
+    const nlohmann::json j = nlohmann::json::parse(line);
+    CHECK(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) == line);
+    if (j["type"] != "g") continue;
+    ++g_rows;
+    if (j["goid"] == 2) {
+      CHECK(j["created_at"]["function"] == "evil\x1b[2J\n\"fn\xef\xbf\xbd\xef\xbf\xbd");
+      CHECK(j["created_at"]["module"] == "m\"od\\");
+      CHECK(j["start_name"] == "evil\x1b[2J\n\"fn\xef\xbf\xbd\xef\xbf\xbd");
+      CHECK(j["wait_reason"] == "sleep");
+      CHECK(j.contains("sp"));
+    }
+  }
+  CHECK(g_rows == 4);
+}
