@@ -28,7 +28,10 @@ class wait_group {
   void wait();
 
  private:
-  std::atomic<int64_t> count_{0};
+  // state_ is Go's: the counter in the high 32 bits, the waiters counted in the low 32. One word,
+  // so the add() that reaches zero knows whether a waiter may still need it: with none it touches
+  // the wait_group no more (a waiter that saw zero may already have destroyed it).
+  std::atomic<uint64_t> state_{0};
   detail::rtlock lock_;
   detail::sema_waiter* waiters_ = nullptr;  // guarded by lock_
 };
