@@ -1,10 +1,14 @@
 // tmux.cpp: TmuxSession over the tmux command line.
 #include "tmux.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -105,17 +109,42 @@ bool TmuxSession::alive() {
   return !l.empty() && l[0] == "0";
 }
 
+namespace {
+
+// zombie_exit_status() is the exit status (128 + signal when killed) of `pid` if it is a zombie,
+// from /proc/PID/stat's exit_code; -1 when it is not (yet) one.
+int zombie_exit_status(int pid) {
+  if (pid <= 0) return -1;
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return -1;
+  std::stringstream rest(stat.substr(close + 1));
+  std::vector<std::string> fields;  // fields[0] is field 3 (state)
+  for (std::string x; rest >> x;) fields.push_back(x);
+  if (fields.size() < 50 || fields[0] != "Z") return -1;
+  const int code = std::atoi(fields[49].c_str());  // field 52
+  if (WIFEXITED(code)) return WEXITSTATUS(code);
+  if (WIFSIGNALED(code)) return 128 + WTERMSIG(code);
+  return -1;
+}
+
+}  // namespace
+
 int TmuxSession::exit_status() {
   // tmux marks the pane dead a moment before it records the status: -1 until both are there. A
   // program killed by a signal has no status but the signal: 128 + it, as a shell says.
-  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}"});
+  const auto l = tmux({"display-message", "-p", "-t", "t", "#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}:#{pane_pid}"});
   if (l.empty() || l[0].rfind("1:", 0) != 0) return -1;
-  const std::string rest = l[0].substr(2);
-  const size_t colon = rest.find(':');
-  const std::string status = rest.substr(0, colon), sig = colon == std::string::npos ? "" : rest.substr(colon + 1);
-  if (!status.empty()) return std::atoi(status.c_str());
-  if (!sig.empty()) return 128 + std::atoi(sig.c_str());
-  return -1;
+  std::vector<std::string> f;
+  std::stringstream in(l[0].substr(2));
+  for (std::string x; std::getline(in, x, ':');) f.push_back(x);
+  f.resize(3);
+  if (!f[0].empty()) return std::atoi(f[0].c_str());
+  if (!f[1].empty()) return 128 + std::atoi(f[1].c_str());
+  // tmux 3.3a sometimes leaves its dead child unreaped (a zombie, SIGCHLD seemingly missed) and
+  // then never records a status: read the zombie's own exit code (proc(5), stat field 52).
+  return zombie_exit_status(std::atoi(f[2].c_str()));
 }
 
 int TmuxSession::pid() {
