@@ -259,6 +259,10 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB_A) $(GORO_A) $(BASE_A)
 $(BUILD)/bench/top_cost: $(BUILD)/obj/tests/bench/top_cost.o $(call obj,tests/support/support.cpp tests/support/tmux.cpp) $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
+# bench_rows runs taskscope bench as the tests run programs (tests/support).
+$(BUILD)/bench/bench_rows: $(BUILD)/obj/tests/bench/bench_rows.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
+
 # stack_bench starts its fixtures and the tools it compares as the tests do (tests/support).
 $(BUILD)/bench/stack_bench: $(BUILD)/obj/tests/bench/stack_bench.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
