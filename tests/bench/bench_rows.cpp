@@ -6,53 +6,36 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
+#include "costs/spread.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// median_of() is the median of `rounds` runs of `once` (each returns ns per unit).
-template <typename F>
-double median_of(int rounds, F once) {
-  std::vector<double> v;
-  for (int r = 0; r < rounds; ++r) v.push_back(once());
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
-// fork_ns() is one round of n fork+_exit+waitpid, ns each.
-double fork_ns(int n) {
-  const auto t0 = Clock::now();
+// fork_exit_wait() is n fork+_exit+waitpid.
+void fork_exit_wait(int n) {
   for (int i = 0; i < n; ++i) {
     const pid_t c = fork();
     if (c == 0) _exit(0);
     if (c < 0) throw std::runtime_error("fork failed");
     waitpid(c, nullptr, 0);
   }
-  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n;
 }
 
 void* nothing(void*) { return nullptr; }
 
-// thread_ns() is one round of n pthread_create+pthread_join, ns each.
-double thread_ns(int n) {
-  const auto t0 = Clock::now();
+// create_join() is n pthread_create+pthread_join.
+void create_join(int n) {
   for (int i = 0; i < n; ++i) {
     pthread_t t;
     if (pthread_create(&t, nullptr, nothing, nullptr) != 0) throw std::runtime_error("pthread_create failed");
     pthread_join(t, nullptr);
   }
-  return std::chrono::duration<double, std::nano>(Clock::now() - t0).count() / n;
 }
 
 }  // namespace
@@ -70,10 +53,10 @@ int main() {
     if (j.value("kind", "") == "process") bench_fork = j["create_ns"].get<double>();
     if (j.value("kind", "") == "thread") bench_thread = j["create_ns"].get<double>();
   }
-  fork_ns(200);  // warm-up
-  thread_ns(2000);
-  const double loop_fork = median_of(9, [] { return fork_ns(2000); });
-  const double loop_thread = median_of(9, [] { return thread_ns(20000); });
+  // bench's own rounds and medians (lib/costs), so only the measured loop differs.
+  constexpr int kForks = 2000, kThreads = 20000;
+  const double loop_fork = ts::costs::spread_of(ts::costs::timed_rounds(9, kForks, [] { fork_exit_wait(kForks); })).median;
+  const double loop_thread = ts::costs::spread_of(ts::costs::timed_rounds(9, kThreads, [] { create_join(kThreads); })).median;
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
   std::printf("taskscope bench rows beside plain loops in this process (same run; load %.2f; not pinned)\n", load[0]);
