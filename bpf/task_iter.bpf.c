@@ -9,10 +9,6 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* skip_kthreads: user space sets it before each read when kernel threads are not wanted.
- * Not const: the program is loaded once and reused by snapshots that differ. */
-__u32 skip_kthreads = 0;
-
 /* nr_cpus: possible CPUs, set before load; 0 reads only the RSS counters' central count. */
 const volatile __u32 nr_cpus = 0;
 
@@ -253,8 +249,6 @@ static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu, boo
 	struct task_rec *r;
 
 	if (!task)
-		return 0;
-	if (skip_kthreads && (task->flags & TASK_REC_PF_KTHREAD))
 		return 0;
 	b = bpf_map_lookup_elem(&scratch, &zero);
 	if (!b)

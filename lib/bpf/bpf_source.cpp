@@ -154,7 +154,7 @@ Snapshot BpfSource::snapshot(const Request& req) {
     std::sort(sorted.pids.begin(), sorted.pids.end());
     // Kernel threads are read even when not shown: seen_ must know them, or a completion
     // from /proc would read every one of them.
-    const auto recs = reader_.read_all(false);
+    const auto recs = reader_.read_all();
     tasks_seen_ = recs.size();
     build(recs, sorted, s.processes);
   } else {

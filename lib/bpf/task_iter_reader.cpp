@@ -6,48 +6,37 @@
 #include <errno.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 
 #include "bpf/bpf_common.h"
+#include "bpf/iter_pin.h"
 #include "model/error.h"
+#include "sys/pid.h"
 #include "task_iter.skel.h"
 
 namespace ts::bpf {
 
 namespace {
 
-// FdCloser closes an fd when it leaves scope.
-struct FdCloser {
-  int fd;
-  ~FdCloser() {
-    if (fd >= 0) close(fd);
-  }
-};
-
-// LinkPtr owns a bpf_link.
-struct LinkDel {
-  void operator()(bpf_link* l) const { bpf_link__destroy(l); }
-};
-using LinkPtr = std::unique_ptr<bpf_link, LinkDel>;
-
-// attach_group() attaches the program as an iterator over one thread group, or returns null
-// with errno set (EINVAL on kernels before 6.1, which have no per-process task iterators).
-LinkPtr attach_group(bpf_program* prog, int32_t tgid) {
+// attach_group() attaches program `prog_fd` as an iterator over one thread group; returns the link
+// (negative, errno set, on failure: EINVAL on kernels before 6.1, which have no per-process task
+// iterators).
+UniqueFd attach_group(int prog_fd, int32_t tgid) {
   union bpf_iter_link_info info;
   std::memset(&info, 0, sizeof info);
   info.task.pid = static_cast<__u32>(tgid);
-  DECLARE_LIBBPF_OPTS(bpf_iter_attach_opts, opts, .link_info = &info, .link_info_len = sizeof info);
-  return LinkPtr(bpf_program__attach_iter(prog, &opts));
+  DECLARE_LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info, .iter_info_len = sizeof info);
+  return UniqueFd(bpf_link_create(prog_fd, 0, BPF_TRACE_ITER, &opts));
 }
 
 }  // namespace
 
 struct TaskIterReader::Skel {
-  SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;
-  bpf_program* prog = nullptr;  // the loaded variant (see open_variant())
-  LinkPtr link;                 // the all-tasks iterator, reused by every read_all()
+  SkelPtr<task_iter_bpf, task_iter_bpf__destroy> p;  // null when the iterator came from a pin
+  PinnedIter it;  // the program, the all-tasks iterator link (reused by every read) and the pin dir
 };
 
 namespace {
@@ -91,10 +80,45 @@ VariantsAllowed variants_allowed() {
   return a;
 }
 
+// variant_of() tells a task_iter.bpf.c program's variant from its kernel name (15 bytes kept):
+// dump_task_argv, dump_task_argv_(approx), dump_task, dump_task_appro(x).
+void variant_of(const std::string& name, bool& argv, bool& exact) {
+  argv = name.rfind("dump_task_argv", 0) == 0;
+  exact = name == "dump_task_argv" || name == "dump_task";
+}
+
 }  // namespace
 
 TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   setup_libbpf();
+  const uint32_t pidns = reader_pidns();
+  const char* env = std::getenv("TASKSCOPE_TASK_ITER");
+  size_t object_size = 0;
+  const void* object = task_iter_bpf__elf_bytes(&object_size);
+  const PinPlace place =
+      pin_place({static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
+  bool stale = false;
+  if (open_pinned(place, skel_->it, stale)) {
+    variant_of(skel_->it.prog_name, kernel_argv_, exact_rss_);
+    pin_ = PinUse::Reused;
+    if (!kernel_argv_) argv_refused_ = "the pinned iterator (" + place.root + ") is the plain one, as loaded by an earlier run";
+    if (!exact_rss_) rss_refused_ = "the pinned iterator (" + place.root + ") is the approximate one, as loaded by an earlier run";
+  } else {
+    pin_stale_ = stale;
+    load();
+    pin_why_ = pin_iter(place, skel_->it.prog.get(), skel_->it.link.get());
+    pin_ = pin_why_.empty() ? PinUse::Pinned : PinUse::Loaded;
+    if (pin_ == PinUse::Pinned) {
+      // Read through the pin from now on, as later runs will (and locked as they are).
+      PinnedIter mine;
+      if (open_pinned(place, mine, stale)) skel_->it = std::move(mine);
+    }
+  }
+  // Ask the kernel, not its version, whether it can iterate one process's tasks.
+  per_process_ = attach_group(skel_->it.prog.get(), static_cast<int32_t>(getpid())).get() >= 0;
+}
+
+void TaskIterReader::load() {
   const uint32_t pidns = reader_pidns();
   const VariantsAllowed allowed = variants_allowed();
   // Ask the kernel by loading, best variant first: a sleepable program that reads argv itself
@@ -125,13 +149,10 @@ TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   if (err) throw Error(explain_load_failure("iter/task", err));
   if (kernel_argv_) argv_refused_.clear();
   if (exact_rss_) rss_refused_.clear();
-  skel_->prog = program(skel_->p.get(), kernel_argv_, exact_rss_);
-  skel_->link.reset(bpf_program__attach_iter(skel_->prog, nullptr));
-  if (!skel_->link) throw Error(explain_load_failure("iter/task (attach)", errno));
-  // Ask the kernel, not its version, whether it can iterate one process's tasks.
-  LinkPtr probe = attach_group(skel_->prog, static_cast<int32_t>(getpid()));
-  per_process_ = probe != nullptr;
-  grow(1u << 20, 0);
+  bpf_program* prog = program(skel_->p.get(), kernel_argv_, exact_rss_);
+  skel_->it.prog.reset(dup(bpf_program__fd(prog)));
+  skel_->it.link.reset(bpf_link_create(skel_->it.prog.get(), 0, BPF_TRACE_ITER, nullptr));
+  if (skel_->it.link.get() < 0) throw Error(explain_load_failure("iter/task (attach)", errno));
 }
 
 TaskIterReader::~TaskIterReader() = default;
@@ -161,14 +182,20 @@ void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>&
 }
 
 void TaskIterReader::read_link(int link_fd) {
-  FdCloser it{bpf_iter_create(link_fd)};
-  if (it.fd < 0) throw Error(std::string("cannot start the BPF task iterator: ") + std::strerror(errno));
+  UniqueFd it(bpf_iter_create(link_fd));
+  if (it.get() < 0) throw Error(std::string("cannot start the BPF task iterator: ") + std::strerror(errno));
+  // A pinned iterator is shared with other processes: one read at a time (iter_pin.h, lock()).
+  struct Locked {
+    const PinnedIter& p;
+    explicit Locked(const PinnedIter& pi) : p(pi) { lock(p); }
+    ~Locked() { unlock(p); }
+  } locked(skel_->it);
   size_t have = 0;  // bytes
   for (;;) {
     // The kernel hands out at most its seq buffer (32 KiB) per read: keep that much room.
     constexpr size_t kRoom = 32u << 10;
-    if (cap_ - have < kRoom) grow(cap_ * 2 + kRoom, have);
-    const ssize_t n = read(it.fd, reinterpret_cast<char*>(buf_.get()) + have, cap_ - have);
+    if (cap_ - have < kRoom) grow(std::max(cap_ * 2, sized_for_) + kRoom, have);
+    const ssize_t n = read(it.get(), reinterpret_cast<char*>(buf_.get()) + have, cap_ - have);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -179,24 +206,31 @@ void TaskIterReader::read_link(int link_fd) {
   parse_records(reinterpret_cast<const char*>(buf_.get()), have, recs_);
 }
 
-std::span<const task_rec* const> TaskIterReader::read_all(bool skip_kthreads) {
-  skel_->p->bss->skip_kthreads = skip_kthreads ? 1 : 0;
-  read_link(bpf_link__fd(skel_->link.get()));
+int TaskIterReader::prog_fd() const { return skel_->it.prog.get(); }
+
+void TaskIterReader::size_for(size_t tasks) {
+  // A record per task, and a leader's argv (about 100 bytes, padded) for every few threads.
+  sized_for_ = tasks * (sizeof(task_rec) + 64) + (64u << 10);
+  grow(sized_for_, 0);
+}
+
+std::span<const task_rec* const> TaskIterReader::read_all() {
+  if (!sized_for_) size_for(sys::task_total());
+  read_link(skel_->it.link.get());
   return recs_;
 }
 
 std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid) {
   recs_.clear();
-  skel_->p->bss->skip_kthreads = 0;
   if (per_process_) {
-    LinkPtr link = attach_group(skel_->prog, tgid);
-    if (!link) {
+    UniqueFd link = attach_group(skel_->it.prog.get(), tgid);
+    if (link.get() < 0) {
       if (errno == ESRCH || errno == ENOENT) return {};  // no such process: nothing to read
       throw Error(explain_load_failure("iter/task for pid " + std::to_string(tgid), errno));
     }
-    read_link(bpf_link__fd(link.get()));
+    read_link(link.get());
   } else {
-    read_link(bpf_link__fd(skel_->link.get()));
+    read_link(skel_->it.link.get());
   }
   // Keep only the group itself: a tid that is not a group leader names no group.
   std::erase_if(recs_, [tgid](const task_rec* r) { return r->tgid != tgid; });

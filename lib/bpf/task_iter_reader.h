@@ -15,7 +15,9 @@ namespace ts::bpf {
 // and turns one pass of it into task_rec records (each possibly followed by its process's argv,
 // see record_argv()). It loads the best variant the kernel accepts; TASKSCOPE_TASK_ITER=plain
 // and/or approx (comma-separated) make it skip the argv and exact-RSS variants, to test the
-// fallbacks. Not thread-safe: one reader per thread.
+// fallbacks. The verified program and its link are kept between runs, pinned in bpffs
+// (iter_pin.h: later readers only open them); where that cannot be done (no bpffs, not root,
+// TASKSCOPE_BPF_PIN_DIR=off) each reader loads its own. Not thread-safe: one reader per thread.
 class TaskIterReader {
  public:
   // TaskIterReader() opens, loads and attaches the program. Throws ts::Error with one line
@@ -27,9 +29,9 @@ class TaskIterReader {
   TaskIterReader& operator=(const TaskIterReader&) = delete;
 
   // read_all() runs one pass over every task and returns the records in the kernel's order
-  // (by tid), valid until the next read. With skip_kthreads the kernel leaves kernel threads
-  // out. Throws ts::Error when the iterator fails as a whole or returns a malformed stream.
-  std::span<const task_rec* const> read_all(bool skip_kthreads);
+  // (by tid), valid until the next read. Throws ts::Error when the iterator fails as a whole or
+  // returns a malformed stream.
+  std::span<const task_rec* const> read_all();
 
   // read_group() reads only the tasks of thread group `tgid` (empty when it does not exist).
   // It uses the kernel's per-process iterator when it has one (Linux 6.1+); otherwise it
@@ -53,7 +55,26 @@ class TaskIterReader {
   // rss_refused() is why the exact-RSS program did not load (empty when it did).
   const std::string& rss_refused() const { return rss_refused_; }
 
+  // PinUse is how this reader got its program: Reused (opened from a pin an earlier reader made),
+  // Pinned (loaded, and pinned for later readers), Loaded (loaded, not pinned: see pin_why()).
+  enum class PinUse { Reused, Pinned, Loaded };
+  // pin_use() is how this reader got its program.
+  PinUse pin_use() const { return pin_; }
+  // pin_why() is why the program was not pinned (empty unless pin_use() is Loaded).
+  const std::string& pin_why() const { return pin_why_; }
+  // pin_was_stale() tells whether a pin of this key was found that was not ours (stale or
+  // foreign) and was replaced.
+  bool pin_was_stale() const { return pin_stale_; }
+  // prog_fd() is the loaded program (for its bpf_stats, bpf_obj_get_info_by_fd); owned by the reader.
+  int prog_fd() const;
+
+  // size_for() makes the next read's buffer room for `tasks` records at once (with a leader's
+  // argv every few), so a read into a fresh buffer neither grows it by copying nor faults in
+  // pages it will not use.
+  void size_for(size_t tasks);
  private:
+  // load() opens and loads the best variant the kernel accepts, and attaches it.
+  void load();
   // read_link() reads one pass of an iterator link into buf_ and indexes its records in recs_.
   void read_link(int link_fd);
   // grow() makes room for at least `bytes` in buf_, keeping the first `keep` bytes.
@@ -68,6 +89,10 @@ class TaskIterReader {
   bool kernel_argv_ = false;
   std::string argv_refused_;
   std::string rss_refused_;
+  PinUse pin_ = PinUse::Loaded;
+  std::string pin_why_;
+  bool pin_stale_ = false;
+  size_t sized_for_ = 0;  // bytes size_for() asked for
   std::unique_ptr<uint64_t[]> buf_;  // the raw stream, 8-aligned; reused, never zeroed (read() fills it)
   size_t cap_ = 0;                   // bytes buf_ can hold
   std::vector<const task_rec*> recs_;  // the last read's records, pointing into buf_

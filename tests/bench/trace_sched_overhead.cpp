@@ -1,16 +1,22 @@
 // trace_sched_overhead.cpp: what `taskscope trace sched` costs a context switch. A pipe ping-pong
-// between two threads pinned to one CPU is timed without tracing (the anchor), with the stream
-// mode (every switch through the ring buffer, drained on a timer by a reader on another CPU),
-// with the summary mode (counted in kernel maps), and with the equivalent bpftrace one-liner.
-// Goal: <=10% streaming, <=2% summary, 0 lost. Figures are the best of kReps runs each. After the
-// timed runs of a mode, one more run with the kernel's bpf_stats on says what each program costs
-// per run (bpf_stats add a clock read per run, so they are off while timing).
+// between two threads pinned to one CPU (the fastest switch the machine has: nothing but switches)
+// is timed without tracing (the anchor), with an empty sched_switch program (the floor any hook
+// costs), with the stream mode (every switch through the ring buffer, drained on a timer by a
+// reader on another CPU), with the summary mode (counted in kernel maps), and with the bpftrace
+// one-liners issue 15 sets beside them: counting sched_switch (beside the stream) and the on-CPU
+// histogram (beside --summary). bpftrace 0.17 reads tracepoint formats from tracefs: the bench
+// mounts it when it is not, and unmounts it after. Goals: stream <= +10%, summary <= +5%, 0 lost.
+// Figures are the best of kReps runs each; the load average is printed before and after. After
+// the timed runs of a mode, one more run with the kernel's bpf_stats on says what each program
+// costs per run (bpf_stats add a clock read per run, so they are off while timing).
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +35,7 @@
 #include <vector>
 
 #include "bpf/bpf_common.h"
+#include "bpf_floor.h"
 #include "bpf/sched_tracer.h"
 #include "model/error.h"
 
@@ -37,15 +44,10 @@ extern char** environ;
 namespace {
 
 constexpr long kRounds = 50000;
-constexpr int kReps = 3;
+constexpr int kReps = 5;
 constexpr int kPingCpu = 0;
 
-void pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu, &set);
-  pthread_setaffinity_np(pthread_self(), sizeof set, &set);
-}
+void pin(int cpu) { ts::bench::pin_thread(cpu); }
 
 long thread_switches() {
   rusage ru{};
@@ -99,10 +101,7 @@ Cost pingpong() {
   const long mine = thread_switches() - s0;
   pong.join();
   for (int fd : {ab[0], ab[1], ba[0], ba[1]}) close(fd);
-  cpu_set_t all;
-  CPU_ZERO(&all);
-  for (int i = 0; i < CPU_SETSIZE; ++i) CPU_SET(i, &all);
-  pthread_setaffinity_np(pthread_self(), sizeof all, &all);
+  ts::bench::unpin_thread();
   const double switches = static_cast<double>(std::max(1L, mine + pong_switches));
   const double wall = std::chrono::duration<double, std::nano>(t1 - t0).count();
   return Cost{(my_cpu + pong_cpu) / switches, wall / switches};
@@ -144,28 +143,47 @@ struct Reader {
 // switch hook costs on this machine (the tracepoint's call into BPF), which no program can undercut.
 class EmptyHook {
  public:
-  EmptyHook() {
-    btf* vmlinux = btf__load_vmlinux_btf();
-    const int type = vmlinux ? btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) : -1;
-    btf__free(vmlinux);
-    if (type < 0) return;
-    const bpf_insn insns[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
-    LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_RAW_TP,
-                .attach_btf_id = static_cast<__u32>(type));
-    prog_ = bpf_prog_load(BPF_PROG_TYPE_TRACING, "empty_switch", "GPL", insns, 2, &opts);
-    if (prog_ >= 0) link_ = bpf_raw_tracepoint_open(nullptr, prog_);
+  EmptyHook() : prog_("btf_trace_sched_switch", BTF_KIND_TYPEDEF, BPF_TRACE_RAW_TP) {
+    if (prog_.fd() >= 0) link_ = bpf_raw_tracepoint_open(nullptr, prog_.fd());
   }
   ~EmptyHook() {
     if (link_ >= 0) close(link_);
-    if (prog_ >= 0) close(prog_);
   }
   EmptyHook(const EmptyHook&) = delete;
   EmptyHook& operator=(const EmptyHook&) = delete;
   // attached() tells whether it loaded and attached.
   bool attached() const { return link_ >= 0; }
+  // fd() is the program.
+  int fd() const { return prog_.fd(); }
 
  private:
-  int prog_ = -1, link_ = -1;
+  ts::bench::EmptyProgram prog_;
+  int link_ = -1;
+};
+
+// Tracefs mounts tracefs at /sys/kernel/tracing for bpftrace when it is not, and unmounts what it
+// mounted when it goes.
+class Tracefs {
+ public:
+  Tracefs() {
+    constexpr long kTracefsMagic = 0x74726163;
+    struct statfs fs {};
+    if (statfs(kPath, &fs) == 0 && fs.f_type == kTracefsMagic) return;
+    mounted_ = mount("nodev", kPath, "tracefs", 0, nullptr) == 0;
+    if (!mounted_) why_ = std::string("cannot mount tracefs: ") + std::strerror(errno);
+  }
+  ~Tracefs() {
+    if (mounted_) umount2(kPath, MNT_DETACH);
+  }
+  Tracefs(const Tracefs&) = delete;
+  Tracefs& operator=(const Tracefs&) = delete;
+  // note() says what was done ("" when tracefs was there already).
+  std::string note() const { return mounted_ ? "tracefs mounted for bpftrace (unmounted after)" : why_; }
+
+ private:
+  static constexpr const char* kPath = "/sys/kernel/tracing";
+  bool mounted_ = false;
+  std::string why_;
 };
 
 // with_bpftrace() runs the bpftrace one-liner around the ping-pong; nullopt (with `why`) when it cannot run.
@@ -242,17 +260,37 @@ void program_costs(const ts::bpf::SchedTracer& tracer) {
 }
 
 void row(const char* what, Cost c, Cost anchor, const std::string& note = "") {
-  std::printf("  %-34s %7.0f %6.3fx %+6.1f%%   %7.0f %6.3fx   %s\n", what, c.cpu_ns, c.cpu_ns / anchor.cpu_ns,
+  std::printf("  %-36s %7.0f %6.3fx %+6.1f%%   %7.0f %6.3fx   %s\n", what, c.cpu_ns, c.cpu_ns / anchor.cpu_ns,
               (c.cpu_ns / anchor.cpu_ns - 1) * 100, c.wall_ns, c.wall_ns / anchor.wall_ns, note.c_str());
+}
+
+// empty_cost() runs one ping-pong with bpf_stats on and says what the empty program costs per run.
+std::string empty_cost(int fd) {
+  const int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (stats_fd < 0) return "bpf_stats unavailable";
+  const ts::bench::RunStats a = ts::bench::run_stats(fd);
+  pingpong();
+  const ts::bench::RunStats b = ts::bench::run_stats(fd);
+  close(stats_fd);
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "bpf_stats: %.0f ns/run x %llu", b.runs > a.runs ? double(b.ns - a.ns) / double(b.runs - a.runs) : 0.0,
+                static_cast<unsigned long long>(b.runs - a.runs));
+  return buf;
+}
+
+void goal(const char* what, Cost c, Cost anchor, double limit_pct) {
+  const double pct = (c.cpu_ns / anchor.cpu_ns - 1) * 100;
+  std::printf("  goal: %s <= +%.0f%% per switch: %s (%+.1f%%)\n", what, limit_pct, pct <= limit_pct ? "met" : "NOT met", pct);
 }
 
 }  // namespace
 
 int main() {
   const auto support = ts::bpf::probe_support();
+  std::printf("%s\n", ts::bench::load_line().c_str());
   std::printf("pipe ping-pong pinned to CPU %d, %ld round trips, best of %d; ratio to 'no tracing' of this run\n",
               kPingCpu, kRounds, kReps);
-  std::printf("  %-34s %7s %6s %7s   %7s %6s\n", "", "cpu-ns", "ratio", "", "wall-ns", "ratio");
+  std::printf("  %-36s %7s %6s %7s   %7s %6s\n", "", "cpu-ns", "ratio", "", "wall-ns", "ratio");
   const Cost anchor = best(pingpong);
   row("no tracing (anchor)", anchor, anchor);
   if (!support.usable) {
@@ -261,9 +299,10 @@ int main() {
   }
   {
     EmptyHook floor;
-    if (floor.attached()) row("empty sched_switch program (floor)", best(pingpong), anchor);
-    else std::printf("  %-34s could not load: %s\n", "empty sched_switch program", std::strerror(errno));
+    if (floor.attached()) row("empty sched_switch program (floor)", best(pingpong), anchor, empty_cost(floor.fd()));
+    else std::printf("  %-36s could not load: %s\n", "empty sched_switch program", std::strerror(errno));
   }
+  std::optional<Cost> stream_cost, summary_cost;
   try {
     ts::bpf::SchedTracer stream({}, ts::bpf::SchedMode::Stream);
     Reader reader(stream);
@@ -271,6 +310,7 @@ int main() {
     const uint64_t events = reader.finish();
     row("trace sched (stream, all tasks)", ns, anchor,
         std::to_string(events) + " events, " + std::to_string(stream.lost()) + " lost");
+    stream_cost = ns;
     Reader again(stream);
     program_costs(stream);
   } catch (const ts::Error& e) {
@@ -281,25 +321,30 @@ int main() {
     const Cost ns = best(pingpong);
     row("trace sched --summary (all tasks)", ns, anchor,
         std::to_string(summary.summary().size()) + " threads, " + std::to_string(summary.lost()) + " lost");
+    summary_cost = ns;
     program_costs(summary);
   } catch (const ts::Error& e) {
     std::printf("  trace sched --summary: not measured: %s\n", e.what());
   }
-  // The one-liner is `tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }`. bpftrace 0.17
-  // reads tracepoint formats from tracefs, and its kfunc: probes need tracefs too; where tracefs is
-  // not mounted, the perf software event that fires at every switch (in the task leaving the
-  // CPU) counts the same, through the perf overflow path rather than the tracepoint's.
-  std::string why;
-  if (auto ns = with_bpftrace("tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }", why)) {
-    row("bpftrace sched_switch count", *ns, anchor);
-  } else {
-    std::printf("  %-34s could not run: %s\n", "bpftrace tracepoint:sched_switch", why.c_str());
+  {
+    const Tracefs tracefs;
+    if (!tracefs.note().empty()) std::printf("  (%s)\n", tracefs.note().c_str());
+    std::string why;
+    if (auto c = with_bpftrace("tracepoint:sched:sched_switch { @[args->prev_pid] = count(); }", why))
+      row("bpftrace sched_switch count", *c, anchor, "anchor of the stream");
+    else std::printf("  %-36s could not run: %s\n", "bpftrace sched_switch count", why.c_str());
     why.clear();
-    if (auto sw = with_bpftrace("software:context-switches:1 { @[tid] = count(); }", why))
-      row("bpftrace software:context-switches", *sw, anchor);
-    else std::printf("  %-34s could not run: %s\n", "bpftrace software:context-switches", why.c_str());
+    if (auto c = with_bpftrace("tracepoint:sched:sched_switch { $p = args->prev_pid; "
+                               "if (@on[$p]) { @us = hist((nsecs - @on[$p]) / 1000); delete(@on[$p]); } "
+                               "@on[args->next_pid] = nsecs; }",
+                               why))
+      row("bpftrace on-CPU histogram", *c, anchor, "anchor of --summary");
+    else std::printf("  %-36s could not run: %s\n", "bpftrace on-CPU histogram", why.c_str());
   }
   const Cost again = best(pingpong);
   row("no tracing (again, noise check)", again, anchor);
+  if (stream_cost) goal("trace sched stream", *stream_cost, anchor, 10);
+  if (summary_cost) goal("trace sched --summary", *summary_cost, anchor, 5);
+  std::printf("%s\n", ts::bench::load_line().c_str());
   return 0;
 }

@@ -1,0 +1,185 @@
+// iter_pin_test.cpp: the task iterator kept between runs in bpffs: reused by the next reader,
+// replaced when what is pinned is stale or foreign, and loaded as before where it cannot be pinned.
+#include <bpf/bpf.h>
+#include <linux/magic.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "../support/support.h"
+#include "bpf/bpf_common.h"
+#include "bpf/task_iter_reader.h"
+#include "model/error.h"
+
+using namespace ts;
+using bpf::TaskIterReader;
+namespace fs = std::filesystem;
+
+namespace {
+
+// PinDir points TASKSCOPE_BPF_PIN_DIR at a directory of this test's own for its lifetime, and
+// removes it after.
+struct PinDir {
+  std::string path;
+  explicit PinDir(std::string p) : path(std::move(p)) {
+    fs::remove_all(path);
+    setenv("TASKSCOPE_BPF_PIN_DIR", path.c_str(), 1);
+  }
+  ~PinDir() {
+    unsetenv("TASKSCOPE_BPF_PIN_DIR");
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+bool bpffs_mounted() {
+  struct statfs s {};
+  return statfs("/sys/fs/bpf", &s) == 0 && static_cast<unsigned long>(s.f_type) == BPF_FS_MAGIC;
+}
+
+uint32_t prog_id(int fd) {
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
+// key_dir() is the one iterator directory under `root` (empty when there is none or several).
+std::string key_dir(const std::string& root) {
+  std::string found;
+  for (const auto& e : fs::directory_iterator(root)) {
+    const std::string n = e.path().filename();
+    if (n.rfind("task_iter-", 0) != 0) continue;
+    if (!found.empty()) return "";
+    found = e.path();
+  }
+  return found;
+}
+
+// sees_self() tells whether a pass of `r` returned this process's own leader.
+bool sees_self(TaskIterReader& r) {
+  const auto recs = r.read_all();
+  return std::any_of(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
+}
+
+// usable() gates a test on BPF and a bpffs at /sys/fs/bpf.
+#define PIN_GATE()                                                                   \
+  do {                                                                               \
+    const bpf::Support sup = bpf::probe_support();                                   \
+    TS_BPF_GATE(sup.usable, sup.why);                                                \
+    TS_BPF_GATE(bpffs_mounted(), "no bpffs at /sys/fs/bpf: nothing can be pinned"); \
+  } while (0)
+
+}  // namespace
+
+TEST_CASE("the task iterator is pinned once and reused by later readers", "[bpf][pin]") {
+  PIN_GATE();
+  PinDir dir("/sys/fs/bpf/taskscope-test-" + std::to_string(getpid()));
+  TaskIterReader first;
+  REQUIRE(first.pin_use() == TaskIterReader::PinUse::Pinned);
+  CHECK_FALSE(first.pin_was_stale());
+  const std::string key = key_dir(dir.path);
+  REQUIRE_FALSE(key.empty());
+  CHECK((fs::status(key).permissions() & (fs::perms::group_all | fs::perms::others_all)) == fs::perms::none);
+
+  TaskIterReader second;
+  CHECK(second.pin_use() == TaskIterReader::PinUse::Reused);
+  CHECK(prog_id(second.prog_fd()) == prog_id(first.prog_fd()));  // the very program, not a copy
+  CHECK(second.kernel_argv() == first.kernel_argv());
+  CHECK(second.exact_rss() == first.exact_rss());
+  CHECK(sees_self(second));
+  CHECK(sees_self(first));
+  // Another variant (TASKSCOPE_TASK_ITER) is another key: it never gets the pinned argv program.
+  setenv("TASKSCOPE_TASK_ITER", "plain", 1);
+  TaskIterReader plain;
+  unsetenv("TASKSCOPE_TASK_ITER");
+  CHECK(plain.pin_use() == TaskIterReader::PinUse::Pinned);
+  CHECK_FALSE(plain.kernel_argv());
+  CHECK(prog_id(plain.prog_fd()) != prog_id(first.prog_fd()));
+}
+
+TEST_CASE("a stale or foreign pin is detected and replaced", "[bpf][pin]") {
+  PIN_GATE();
+  PinDir dir("/sys/fs/bpf/taskscope-test-" + std::to_string(getpid()));
+  std::string key;
+  {
+    TaskIterReader first;
+    REQUIRE(first.pin_use() == TaskIterReader::PinUse::Pinned);
+    key = key_dir(dir.path);
+    REQUIRE_FALSE(key.empty());
+  }
+  std::string prog_pin;
+  for (const auto& e : fs::directory_iterator(key))
+    if (e.path().filename().string().rfind("prog-", 0) == 0) prog_pin = e.path();
+  REQUIRE_FALSE(prog_pin.empty());
+
+  SECTION("a foreign program under the program's name") {
+    const bpf_insn ret0[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
+    const int other = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "dump_task_argv", "GPL", ret0, 2, nullptr);
+    REQUIRE(other >= 0);
+    REQUIRE(unlink(prog_pin.c_str()) == 0);
+    REQUIRE(bpf_obj_pin(other, prog_pin.c_str()) == 0);
+    close(other);
+  }
+  SECTION("a link to another load of the program") {
+    setenv("TASKSCOPE_BPF_PIN_DIR", "off", 1);
+    TaskIterReader unpinned;
+    setenv("TASKSCOPE_BPF_PIN_DIR", dir.path.c_str(), 1);
+    REQUIRE(unpinned.pin_use() == TaskIterReader::PinUse::Loaded);
+    const int link = bpf_link_create(unpinned.prog_fd(), 0, BPF_TRACE_ITER, nullptr);
+    REQUIRE(link >= 0);
+    REQUIRE(unlink((key + "/link").c_str()) == 0);
+    REQUIRE(bpf_obj_pin(link, (key + "/link").c_str()) == 0);
+    close(link);
+  }
+  SECTION("a half-made directory: the link is missing") {
+    REQUIRE(unlink((key + "/link").c_str()) == 0);
+  }
+  SECTION("a directory others may enter") {
+    REQUIRE(chmod(key.c_str(), 0755) == 0);
+  }
+  // A pin of another build of the object goes when a new one is pinned.
+  const std::string other_build = dir.path + "/task_iter-0123456789abcdef-btf1-ns0";
+  REQUIRE(mkdir(other_build.c_str(), 0700) == 0);
+  // So does the private directory of a run that died before renaming it.
+  const std::string dead_tmp = dir.path + "/tmp-2147483647-task_iter-0123456789abcdef-btf1-ns0";
+  REQUIRE(mkdir(dead_tmp.c_str(), 0700) == 0);
+
+  TaskIterReader next;
+  CHECK(next.pin_was_stale());
+  CHECK(next.pin_use() == TaskIterReader::PinUse::Pinned);
+  CHECK(sees_self(next));
+  CHECK_FALSE(fs::exists(other_build));
+  CHECK_FALSE(fs::exists(dead_tmp));
+  TaskIterReader after;
+  CHECK(after.pin_use() == TaskIterReader::PinUse::Reused);
+  CHECK(prog_id(after.prog_fd()) == prog_id(next.prog_fd()));
+}
+
+TEST_CASE("without bpffs the task iterator is loaded as before", "[bpf][pin]") {
+  const bpf::Support sup = bpf::probe_support();
+  TS_BPF_GATE(sup.usable, sup.why);
+  const std::string tmp = fs::temp_directory_path() / ("taskscope-pin-" + std::to_string(getpid()));
+  {
+    PinDir dir(tmp);  // not a bpffs: nothing is pinned, nothing is created there
+    TaskIterReader r;
+    CHECK(r.pin_use() == TaskIterReader::PinUse::Loaded);
+    CHECK(r.pin_why().find("not a bpffs mount") != std::string::npos);
+    CHECK_FALSE(fs::exists(tmp));
+    CHECK(sees_self(r));
+  }
+  {
+    setenv("TASKSCOPE_BPF_PIN_DIR", "off", 1);
+    TaskIterReader r;
+    unsetenv("TASKSCOPE_BPF_PIN_DIR");
+    CHECK(r.pin_use() == TaskIterReader::PinUse::Loaded);
+    CHECK(r.pin_why() == "TASKSCOPE_BPF_PIN_DIR=off");
+    CHECK(sees_self(r));
+  }
+}
