@@ -1,14 +1,15 @@
 // iter_pin_test.cpp: the task iterator kept between runs in bpffs: reused by the next reader,
 // replaced when what is pinned is stale or foreign, and loaded as before where it cannot be pinned.
 #include <bpf/bpf.h>
-#include <linux/magic.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -24,25 +25,27 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// PinDir points TASKSCOPE_BPF_PIN_DIR at a directory of this test's own for its lifetime, and
-// removes it after.
+// PinDir mounts a bpffs of this test's own (a fresh instance: /sys/fs/bpf is left alone, and the
+// test runs where none is mounted) and points TASKSCOPE_BPF_PIN_DIR at a directory in it for its
+// lifetime; unmounted after. `why` says why it could not mount (mounting needs CAP_SYS_ADMIN).
 struct PinDir {
-  std::string path;
-  explicit PinDir(std::string p) : path(std::move(p)) {
-    fs::remove_all(path);
+  std::string mnt, path, why;
+  PinDir() {
+    mnt = fs::temp_directory_path() / ("taskscope-bpffs-" + std::to_string(getpid()));
+    fs::create_directories(mnt);
+    if (mount("bpf", mnt.c_str(), "bpf", 0, "mode=0700") != 0) {
+      why = std::string("cannot mount a bpffs of the test's own: ") + std::strerror(errno);
+      return;
+    }
+    path = mnt + "/taskscope";
     setenv("TASKSCOPE_BPF_PIN_DIR", path.c_str(), 1);
   }
   ~PinDir() {
     unsetenv("TASKSCOPE_BPF_PIN_DIR");
-    std::error_code ec;
-    fs::remove_all(path, ec);
+    if (why.empty()) umount2(mnt.c_str(), MNT_DETACH);
+    rmdir(mnt.c_str());
   }
 };
-
-bool bpffs_mounted() {
-  struct statfs s {};
-  return statfs("/sys/fs/bpf", &s) == 0 && static_cast<unsigned long>(s.f_type) == BPF_FS_MAGIC;
-}
 
 uint32_t prog_id(int fd) {
   bpf_prog_info info{};
@@ -68,19 +71,19 @@ bool sees_self(TaskIterReader& r) {
   return std::any_of(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
 }
 
-// usable() gates a test on BPF and a bpffs at /sys/fs/bpf.
-#define PIN_GATE()                                                                   \
-  do {                                                                               \
-    const bpf::Support sup = bpf::probe_support();                                   \
-    TS_BPF_GATE(sup.usable, sup.why);                                                \
-    TS_BPF_GATE(bpffs_mounted(), "no bpffs at /sys/fs/bpf: nothing can be pinned"); \
+// PIN_GATE() gates a test on BPF and on a bpffs of its own (`dir`).
+#define PIN_GATE(dir)                                   \
+  do {                                                  \
+    const bpf::Support sup = bpf::probe_support();      \
+    TS_BPF_GATE(sup.usable, sup.why);                   \
+    TS_BPF_GATE((dir).why.empty(), (dir).why);          \
   } while (0)
 
 }  // namespace
 
 TEST_CASE("the task iterator is pinned once and reused by later readers", "[bpf][pin]") {
-  PIN_GATE();
-  PinDir dir("/sys/fs/bpf/taskscope-test-" + std::to_string(getpid()));
+  PinDir dir;
+  PIN_GATE(dir);
   TaskIterReader first;
   REQUIRE(first.pin_use() == TaskIterReader::PinUse::Pinned);
   CHECK_FALSE(first.pin_was_stale());
@@ -105,8 +108,8 @@ TEST_CASE("the task iterator is pinned once and reused by later readers", "[bpf]
 }
 
 TEST_CASE("a stale or foreign pin is detected and replaced", "[bpf][pin]") {
-  PIN_GATE();
-  PinDir dir("/sys/fs/bpf/taskscope-test-" + std::to_string(getpid()));
+  PinDir dir;
+  PIN_GATE(dir);
   std::string key;
   {
     TaskIterReader first;
@@ -167,8 +170,9 @@ TEST_CASE("without bpffs the task iterator is loaded as before", "[bpf][pin]") {
   TS_BPF_GATE(sup.usable, sup.why);
   const std::string tmp = fs::temp_directory_path() / ("taskscope-pin-" + std::to_string(getpid()));
   {
-    PinDir dir(tmp);  // not a bpffs: nothing is pinned, nothing is created there
+    setenv("TASKSCOPE_BPF_PIN_DIR", tmp.c_str(), 1);  // not a bpffs: nothing is pinned, nothing is made there
     TaskIterReader r;
+    unsetenv("TASKSCOPE_BPF_PIN_DIR");
     CHECK(r.pin_use() == TaskIterReader::PinUse::Loaded);
     CHECK(r.pin_why().find("not a bpffs mount") != std::string::npos);
     CHECK_FALSE(fs::exists(tmp));
