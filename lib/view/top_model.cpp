@@ -177,6 +177,7 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
     const std::string* runtime = rt == f.runtimes.end() ? nullptr : &rt->second;
     g.proc = Row{&p, lead, true, dying, dying ? RowRate{} : process_rate(f, p), nullptr, runtime};
     if (threads) {
+      g.threads.reserve(p.tasks.size());
       for (const Task& t : p.tasks) {
         auto l = labels.find(t.tid);
         g.threads.push_back(Row{&p, &t, false, dying, dying ? RowRate{} : task_rate(f, t),
@@ -240,6 +241,9 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
       emit((*kids)[i], depth + 1, std::move(l));
     }
   };
+  size_t total = 0;
+  for (const Group& g : groups) total += 1 + g.threads.size();
+  v.rows.reserve(total);
   if (!st.tree) {
     for (size_t gi : order) emit(gi, 0, {});
   } else {
