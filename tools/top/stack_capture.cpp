@@ -1,6 +1,7 @@
 // stack_capture.cpp: top's stack dumps, taken on a thread of their own.
 #include "stack_capture.h"
 
+#include <poll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -15,6 +16,12 @@
 #include "sys/clock.h"
 
 namespace ts::tools::top {
+
+namespace {
+
+constexpr int kQuitWaitMs = 2000;  // how long quitting waits for a dump under way
+
+}  // namespace
 
 view::StackView take_stack_view(const view::RowId& target) {
   view::StackView v;
@@ -60,6 +67,10 @@ StackCapture::StackCapture() : shared_(std::make_shared<Shared>()) {
 
 StackCapture::~StackCapture() {
   if (!worker_.joinable()) return;
+  // A dump under way at quit gets a moment to end (its thread then leaves nothing behind while
+  // the process exits); one that takes longer is left to the exit, which detaches its tracees.
+  pollfd p{shared_->efd, POLLIN, 0};
+  if (busy()) poll(&p, 1, kQuitWaitMs);
   if (busy()) worker_.detach();
   else worker_.join();
 }

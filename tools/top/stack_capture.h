@@ -19,8 +19,8 @@ class StackCapture {
  public:
   // StackCapture() makes the descriptor the UI polls. Throws ts::Error when it cannot.
   StackCapture();
-  // ~StackCapture() waits for a finished dump's thread; one still running is left to end on its
-  // own (a dump cannot be interrupted, and quitting must not wait for it).
+  // ~StackCapture() waits for the dump's thread, at most 2 s for one still running; one that takes
+  // longer is left to end on its own (a dump cannot be interrupted, and quitting must not hang).
   ~StackCapture();
   StackCapture(const StackCapture&) = delete;
   StackCapture& operator=(const StackCapture&) = delete;
