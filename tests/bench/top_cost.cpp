@@ -200,7 +200,7 @@ int main() {
     ts::test::Fixture fx("many_threads", {std::to_string(kThreads)});
     std::printf("fixture: %s; %ld CPUs; load %s", fx.facts().c_str(), sysconf(_SC_NPROCESSORS_ONLN),
                 ts::test::run({"cat", "/proc/loadavg"}).out.c_str());
-    std::printf("1. the collector in this process (Field set of top -H; BPF adds run-queue delay and events):\n");
+    std::printf("1. the collector in this process (Field set of top -H, run-queue delay included; BPF adds events):\n");
     collector_cost("proc");
     if (ts::bpf::probe_support().usable) collector_cost("bpf");
     else std::printf("  collector bpf: not measured: %s\n", ts::bpf::probe_support().why.c_str());
