@@ -5,7 +5,8 @@
 //     group CPU times, RSS), read once per process, never once per thread;
 //   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
 // libproc2 4.0 has no context-switch items, so those come from each task's status file,
-// parsed by proc_text.cpp with one read() into a stack buffer.
+// parsed by proc_text.cpp with one read() into a stack buffer; run-queue delay (Field::Delay)
+// likewise from each task's schedstat line.
 // A task or process that exits between the steps is missing from one side and is dropped.
 #include "procfs/proc_source.h"
 
@@ -116,6 +117,13 @@ class TaskDir {
   int32_t tgid_ = 0;
 };
 
+// has_schedstat() tells whether this kernel has /proc/PID/schedstat (CONFIG_SCHED_INFO), where
+// Field::Delay is read from; looked at once.
+bool has_schedstat() {
+  static const bool yes = access("/proc/self/schedstat", R_OK) == 0;
+  return yes;
+}
+
 #define VAL(idx, type) (stack->head[(idx)].result.type)
 
 class ProcSource final : public Source {
@@ -129,8 +137,9 @@ class ProcSource final : public Source {
     snap.taken_ns = sys::monotonic_ns();
     snap.boot_time_unix_ns = sys::boot_time_unix_ns();
     snap.source = name();
-    // Run-queue delay (schedstats) is a BPF field: /proc does not fill it.
-    snap.fields = (req.fields | Field::Ids) & ~static_cast<Fields>(Field::Delay);
+    // Run-queue delay comes from each task's schedstat, which kernels without CONFIG_SCHED_INFO lack.
+    snap.fields = req.fields | Field::Ids;
+    if (!has_schedstat()) snap.fields &= ~static_cast<Fields>(Field::Delay);
 
     std::vector<int32_t> pids;
     for (int32_t p : req.pids)
@@ -204,7 +213,7 @@ class ProcSource final : public Source {
     const int i_tid = it.add(PIDS_ID_TID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
               i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS);
     const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched),
-               switches = has(f, Field::Switches);
+               switches = has(f, Field::Switches), delay = has(f, Field::Delay) && has_schedstat();
     const int i_state = state ? it.add(PIDS_STATE) : -1, i_cpu = state ? it.add(PIDS_PROCESSOR) : -1;
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1,
               i_start = times ? it.add(PIDS_TICS_BEGAN) : -1;
@@ -255,6 +264,14 @@ class ProcSource final : public Source {
         const procfs::Switches s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
         t.nvcsw = s.nvcsw;
         t.nivcsw = s.nivcsw;
+      }
+      if (delay) {  // one short line: cpu time, run-queue wait, run count
+        std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
+        const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
+        procfs::SchedStat ss;
+        if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return;  // exited
+        t.run_delay_ns = ss.run_delay_ns;
+        t.pcount = ss.pcount;
       }
       snap.processes[at->second].tasks.push_back(std::move(t));
     });

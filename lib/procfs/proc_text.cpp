@@ -97,6 +97,14 @@ Switches parse_status_switches(std::string_view text) {
   return s;
 }
 
+bool parse_schedstat(std::string_view text, SchedStat& out) {
+  Cursor c{text.data(), text.data() + text.size()};
+  SchedStat s;
+  if (!c.next(s.cpu_ns) || !c.next(s.run_delay_ns) || !c.next(s.pcount)) return false;
+  out = s;
+  return true;
+}
+
 ssize_t read_small(const char* path, char* buf, size_t cap) { return read_small_at(AT_FDCWD, path, buf, cap); }
 
 ssize_t read_small_at(int dirfd, const char* path, char* buf, size_t cap) {

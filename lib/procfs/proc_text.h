@@ -44,6 +44,17 @@ struct Switches {
 // missing (found stays false and the counts that were missing stay 0); nothing else is parsed.
 Switches parse_status_switches(std::string_view text);
 
+// SchedStat is /proc/PID/task/TID/schedstat (CONFIG_SCHED_INFO): the task's sched_info.
+struct SchedStat {
+  uint64_t cpu_ns = 0;        // time on a CPU
+  uint64_t run_delay_ns = 0;  // time runnable but waiting on a run queue
+  uint64_t pcount = 0;        // times it ran on a CPU
+};
+
+// parse_schedstat() parses the three numbers of a schedstat line into `out`. False when the text
+// does not start with three decimal numbers (out is then left as it was).
+bool parse_schedstat(std::string_view text, SchedStat& out);
+
 // read_small() reads the whole file at `path` into `buf` (one open, read until EOF or full,
 // close) and returns the bytes read, or -1 when it cannot be opened or read (a vanished task).
 // A file longer than `cap` is cut at `cap`.

@@ -84,7 +84,7 @@ void CompletedBpfSource::add_hidden(const Request& req, Snapshot& s) {
   s.fields &= extra.fields;
   if (has(lost, Field::Delay))
     s.notes.push_back(std::to_string(from_proc_.size()) + " process(es) hidden from the BPF task iterator were read " +
-                      "from /proc, which has no run-queue delay");
+                      "from /proc, which has no schedstat on this kernel (no run-queue delay)");
 }
 
 }  // namespace ts

@@ -14,8 +14,9 @@ namespace ts {
 // from /proc whatever the iterator left out: the thread groups some kernels hide from iterators
 // (this project's CI VM hides its init), and the command lines the kernel could not copy (longer
 // than 4 KiB, rewritten by setproctitle, or all of them where the sleepable program does not
-// load). The processes completed this way lack the BPF-only fields (run-queue delay): the
-// snapshot's fields say so, and a note when those were asked for.
+// load). The processes completed this way carry the same fields (the /proc source reads run-queue
+// delay from schedstat); where /proc cannot give a field asked for, the snapshot's fields drop it
+// and a note says so.
 // Not thread-safe: one snapshot at a time.
 class CompletedBpfSource : public Source {
  public:

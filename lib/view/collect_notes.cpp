@@ -5,7 +5,7 @@ namespace ts::view {
 
 std::string privilege_note(const bpf::Support& s) {
   if (s.privileged) return "";
-  return "not privileged: no run-queue delay and no clone/exec/exit events (BPF needs root, or CAP_BPF and "
+  return "not privileged: no clone/exec/exit events (BPF needs root, or CAP_BPF and "
          "CAP_PERFMON); other users' memory maps are hidden";
 }
 

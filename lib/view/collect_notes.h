@@ -7,7 +7,7 @@
 namespace ts::view {
 
 // privilege_note() is the header line for a user whose privileges hide part of `top` (the BPF
-// columns and events, other users' memory maps); empty when `s` says the process is privileged.
+// events, other users' memory maps); empty when `s` says the process is privileged.
 std::string privilege_note(const bpf::Support& s);
 
 }  // namespace ts::view

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "model/error.h"
+#include "sources/gmp_source.h"
 #include "sys/clock.h"
 #include "view/collect_goro.h"
 #include "view/collect_rates.h"
@@ -17,6 +18,10 @@ namespace {
 // decoded would otherwise keep the collector reading for ever (the rest waits in the ring, and what
 // the ring cannot hold is counted as lost).
 constexpr uint64_t kGatherNs = 20'000'000;
+
+// kRuntimeBudgetNs bounds the executables a pass reads to find Go programs (each is read once;
+// the first pass reads none, so that the first frame is not held up by them).
+constexpr uint64_t kRuntimeBudgetNs = 20'000'000;
 
 }  // namespace
 
@@ -44,7 +49,7 @@ void CollectPass::add_notes(Frame& f, Fields asked, std::vector<std::string>&& m
   f.notes.insert(f.notes.end(), f.snap.notes.begin(), f.snap.notes.end());
   f.notes.insert(f.notes.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
   if (has(asked, Field::Delay) && !has(f.snap.fields, Field::Delay) && f.snap.source == "proc")
-    f.notes.push_back("run-queue delay needs the BPF source (root, or CAP_BPF and CAP_PERFMON)");
+    f.notes.push_back("no run-queue delay: this kernel has no /proc/PID/schedstat (CONFIG_SCHED_INFO)");
   if (!machine_) f.notes.push_back("no machine counters: " + machine_error_);
 }
 
@@ -87,14 +92,30 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
     f->run_delay_ms_ps = run_delay_rates(prev->snap, f->snap);
     f->dying = dying(prev->snap, f->snap);
     if (prev->machine.taken_ns && f->machine.taken_ns) f->machine_rates = diff(prev->machine, f->machine);
-    f->clones_ps = static_cast<double>(batch.processes) / f->interval_s;
-    f->threads_ps = static_cast<double>(batch.threads) / f->interval_s;
+    // Only once the tracer ran through the whole interval: the events of the pass it started in
+    // cover part of it, and divided by all of it would read low.
+    if (prev->events_on && f->events_on) {
+      f->clones_ps = static_cast<double>(batch.processes) / f->interval_s;
+      f->threads_ps = static_cast<double>(batch.threads) / f->interval_s;
+      f->clones_known = true;
+    }
   }
   f->process_rates = process_rates(f->snap, f->rates, f->run_delay_ms_ps);
   if (setup_.goro && ok) {
-    GoroRead g = read_goros(f->snap, goro_segment_pids());
+    const std::vector<int32_t> segments = goro_segment_pids();
+    f->runtimes = runtimes_.update(f->snap, segments, f->seq == 1 ? 0 : kRuntimeBudgetNs);
+    GoroRead g = read_goros(f->snap, segments);
     f->goro = std::move(g.by_pid);
     notes.insert(notes.end(), std::make_move_iterator(g.notes.begin()), std::make_move_iterator(g.notes.end()));
+    for (int32_t pid : gmp_pids_) {  // Go programs, through the same reader as `taskscope gmp`
+      const auto rt = f->runtimes.find(pid);
+      if (rt == f->runtimes.end() || !is_go_runtime(rt->second)) continue;
+      try {
+        f->goro.emplace(pid, read_gmp(pid));
+      } catch (const std::exception& e) {  // ts::Error (stripped, a renamed field), ts::Gone
+        f->gmp_errors.emplace(pid, e.what());
+      }
+    }
   }
   add_notes(*f, req.fields, std::move(notes));
   if (ok) last_ = f;

@@ -12,6 +12,7 @@
 #include "model/source.h"
 #include "procfs/machine_reader.h"
 #include "view/collect_events.h"
+#include "view/collect_runtime.h"
 #include "view/frame.h"
 
 namespace ts::view {
@@ -46,6 +47,11 @@ class CollectPass {
   // gather() reads the events waiting in the tracer (within a bound) so that a burst does not
   // fill its ring between passes; they go into the next frame.
   void gather();
+  // set_gmp_pids() names the Go programs whose G/M/P later passes read from their memory (costly:
+  // only those the UI shows). goro processes are read every pass whatever this says.
+  void set_gmp_pids(std::vector<int32_t> pids) { gmp_pids_ = std::move(pids); }
+  // runtimes() is the cache behind Frame::runtimes (tests look at what it read).
+  const RuntimeCache& runtimes() const { return runtimes_; }
   // events_fd() is the tracer's descriptor, readable when a burst woke it; -1 without events.
   int events_fd() const { return events_.fd(); }
   // source_name() is the source's name ("proc" or "bpf").
@@ -53,7 +59,8 @@ class CollectPass {
 
  private:
   // add_notes() fills f.notes, what this frame cannot show (for the header): the setup's, the
-  // snapshot's, `more` (this pass's), and the run-queue delay a /proc source cannot give.
+  // snapshot's, `more` (this pass's), and the run-queue delay a /proc source without schedstat
+  // cannot give.
   void add_notes(Frame& f, Fields asked, std::vector<std::string>&& more) const;
 
   std::unique_ptr<Source> source_;
@@ -62,6 +69,8 @@ class CollectPass {
   PassSetup setup_;
   EventGather events_;
   uint64_t seq_ = 0;
+  RuntimeCache runtimes_;
+  std::vector<int32_t> gmp_pids_;
   std::shared_ptr<const Frame> last_;  // the last pass whose snapshot succeeded
 };
 

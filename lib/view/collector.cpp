@@ -129,6 +129,8 @@ struct Collector::Impl {
   std::mutex mu;  // guards what follows
   std::shared_ptr<const Frame> mailbox;
   Fields fields = 0;
+  std::vector<int32_t> gmp_pids;
+  bool gmp_changed = false;
   std::chrono::milliseconds delay{1000};
   bool paused = false;
   bool refresh = false;
@@ -166,16 +168,20 @@ struct Collector::Impl {
     uint64_t quiet_until = 0;    // tracer wakeups are ignored until then
     for (;;) {
       Fields want;
+      std::vector<int32_t> gmp;
+      bool gmp_now = false;
       uint64_t delay_ns;
       bool paused_now, refresh_now;
       {
         std::lock_guard lock(mu);
         if (stop) return;
         want = fields;
+        if ((gmp_now = std::exchange(gmp_changed, false))) gmp = gmp_pids;
         delay_ns = ns(delay);
         paused_now = paused;
         refresh_now = std::exchange(refresh, false);
       }
+      if (gmp_now) pass->set_gmp_pids(std::move(gmp));
       uint64_t now = sys::monotonic_ns();
       if (!paused_now && (refresh_now || last_pass == 0 || now >= last_pass + delay_ns)) {
         last_pass = now;
@@ -258,6 +264,12 @@ std::shared_ptr<const Frame> Collector::take() {
 void Collector::set_fields(Fields f) {
   std::lock_guard lock(impl_->mu);
   impl_->fields = f;
+}
+
+void Collector::set_gmp_pids(std::vector<int32_t> pids) {
+  std::lock_guard lock(impl_->mu);
+  impl_->gmp_pids = std::move(pids);
+  impl_->gmp_changed = true;
 }
 
 void Collector::set_delay(std::chrono::milliseconds d) {

@@ -51,6 +51,8 @@ class Collector {
   std::shared_ptr<const Frame> take();
   // set_fields() changes what later passes read (the shown columns changed).
   void set_fields(Fields f);
+  // set_gmp_pids() names the Go programs whose G/M/P later passes read (CollectPass::set_gmp_pids()).
+  void set_gmp_pids(std::vector<int32_t> pids);
   // set_delay() changes the time between passes, from the next one.
   void set_delay(std::chrono::milliseconds d);
   // set_paused() stops (or resumes) publishing frames; events keep being gathered.

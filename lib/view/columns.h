@@ -38,6 +38,7 @@ struct Row {
   bool dying = false;               // the task (or process) ended since the previous frame
   RowRate rate;                     // rates since the previous frame (top); unknown in ps
   const std::string* label = nullptr;  // shown after a thread's name (top: "M3 → G1234 worker()")
+  const std::string* runtime = nullptr;  // top: the process's runtime ("go1.19", "goro"), null none
 };
 
 // make_row() is a row for task `t` of process `p` (the process's row when `whole_process`), with no

@@ -17,7 +17,7 @@ int min_width(std::string_view id) {
   static const std::pair<std::string_view, int> w[] = {
       {"pid", 5},      {"tid", 5},     {"user", 8},      {"pri", 3},       {"ni", 3},      {"virt", 5},
       {"res", 5},      {"state", 1},   {"pcpu", 5},      {"pmem", 5},      {"timeplus", 9}, {"nlwp", 4},
-      {"nvcsw_ps", 7}, {"nivcsw_ps", 8}, {"delay", 6}};
+      {"nvcsw_ps", 7}, {"nivcsw_ps", 8}, {"delay", 6}, {"rt", 6}};
   for (const auto& [k, v] : w)
     if (k == id) return v;
   return 1;
@@ -26,7 +26,7 @@ int min_width(std::string_view id) {
 // kMinCommand is the room COMMAND keeps: on a narrower screen the columns of kDropOrder go first,
 // in that order (htop's 80 columns then show PID USER RES S CPU% NVCSW/s NIVCSW/s DELAY COMMAND).
 constexpr int kMinCommand = 24;
-constexpr std::string_view kDropOrder[] = {"pri", "virt", "nlwp", "ni", "pmem", "timeplus", "user", "delay", "nivcsw_ps", "res"};
+constexpr std::string_view kDropOrder[] = {"pri", "virt", "nlwp", "ni", "pmem", "timeplus", "rt", "user", "delay", "nivcsw_ps", "res"};
 
 struct FKey {
   int n;
@@ -201,7 +201,8 @@ std::vector<Line> help_lines() {
       "  CPU%      CPU time used, percent of one CPU (200 = two CPUs)",
       "  NVCSW/s   voluntary context switches per second (the task blocked)",
       "  NIVCSW/s  involuntary context switches per second (the task was preempted)",
-      "  DELAY     ms per second spent waiting on a run queue (BPF source only)",
+      "  DELAY     ms per second spent waiting on a run queue (schedstats)",
+      "  RT        the process's runtime: goro, or the Go version (go1.19) of a Go program",
       "  TIME+     CPU time used, minutes:seconds.hundredths",
       "  NLWP      threads (LWPs) in the process",
       "  COMMAND   a process's command line; an LWP's own name, and for a goro M the G it runs"};
@@ -235,7 +236,10 @@ Screen compose(const Frame& f, TopState& st, const TopInputs& in, const ScreenOp
   const int body_h = body_end - body_y;
 
   static const GoroLabels kNoLabels;  // (a conditional with a temporary would copy: rows point into it)
-  table = build_table(f, st, in.labels ? *in.labels : kNoLabels);
+  // Rows are chosen and sorted once per frame or change of the table's settings: a key that only
+  // moves the selection or scrolls redraws from the same rows.
+  const GoroLabels& labels = in.labels ? *in.labels : kNoLabels;
+  if (!(table.built_from == table_key(f, st, labels))) table = build_table(f, st, labels);
   std::vector<Line> body;
   pane_lines = 0;
   const bool menu = st.prompt == Prompt::Signal || st.prompt == Prompt::SortMenu;
@@ -259,6 +263,11 @@ Screen compose(const Frame& f, TopState& st, const TopInputs& in, const ScreenOp
     } else if (st.pane == Pane::Events) {
       static const EventLog kNone;
       pane = events_pane_lines(in.events ? *in.events : kNone, in.wall_offset_ns, utf8, st.filter);
+    } else if (st.pane == Pane::Stack) {
+      StackView asked;  // nothing taken yet: the pane names what it waits for
+      asked.target = st.stack_of;
+      asked.capturing = true;
+      pane = stack_pane_lines(in.stack ? *in.stack : asked, utf8);
     } else if (st.pane == Pane::Gmp) {
       pane = gmp_pane_lines(f, st.gmp_pid, in.gmp_prev, in.symbolize, utf8);
     } else {

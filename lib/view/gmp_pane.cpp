@@ -6,6 +6,7 @@
 #include <map>
 
 #include "format/units.h"
+#include "view/collect_runtime.h"
 
 namespace ts::view {
 
@@ -43,6 +44,31 @@ std::string fn_of(const SymbolizeFn& sym, int32_t pid, const GoroG* g) {
 
 }  // namespace
 
+std::vector<int32_t> gmp_pids(const Frame& f) {
+  std::vector<int32_t> out;
+  for (const auto& [pid, g] : f.goro) out.push_back(pid);
+  for (const auto& [pid, rt] : f.runtimes)
+    if (!f.goro.count(pid)) out.push_back(pid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<int32_t> go_pids_shown(const Frame& f, const TopState& st, const TableView& v, int page) {
+  std::vector<int32_t> out;
+  auto add = [&](int32_t pid) {
+    const auto rt = f.runtimes.find(pid);
+    if (rt != f.runtimes.end() && is_go_runtime(rt->second)) out.push_back(pid);
+  };
+  if (st.pane == Pane::Gmp) add(st.gmp_pid);
+  if (st.mode == TableMode::Threads && st.pane == Pane::Table) {
+    const size_t first = static_cast<size_t>(std::max(0, st.scroll));
+    for (size_t i = first; i < v.rows.size() && i < first + static_cast<size_t>(std::max(page, 1)); ++i) add(v.rows[i].id.pid);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::vector<MJoin> join_ms(const Frame& f, const GoroSnapshot& g) {
   std::vector<MJoin> out;
   const Process* p = f.snap.find(g.pid);
@@ -71,7 +97,14 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
   if (it == f.goro.end()) {
     out.push_back(heading("G/M/P"));
     Line l;
-    l.add(strprintf("pid %d publishes no goro state (no /dev/shm/goro.%d, or it ended)", pid, pid), Style::Warning);
+    const auto rt = f.runtimes.find(pid);
+    if (const auto e = f.gmp_errors.find(pid); e != f.gmp_errors.end())
+      l.add(safe_text(e->second, utf8), Style::Warning);
+    else if (rt != f.runtimes.end() && is_go_runtime(rt->second))
+      l.add(strprintf("reading the Go runtime of pid %d from its memory...", pid), Style::Dim);
+    else
+      l.add(strprintf("pid %d publishes no goro state (no /dev/shm/goro.%d, or it ended) and is not a Go program", pid, pid),
+            Style::Warning);
     out.push_back(std::move(l));
     return out;
   }

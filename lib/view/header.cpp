@@ -78,7 +78,7 @@ std::vector<Line> right_block(const Frame& f) {
   out.push_back(std::move(up));
   Line rates;
   rates.add("Ctxt/s: ", Style::Label).add(per_second(f.machine_rates.ctxt_ps), Style::Value);
-  if (f.events_on) {
+  if (f.events_on && f.clones_known) {
     rates.add("  Clones/s: ", Style::Label).add(per_second(f.clones_ps), Style::Value).add(" proc ");
     rates.add(per_second(f.threads_ps), Style::Value).add(" thr");
   } else {

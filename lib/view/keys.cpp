@@ -27,7 +27,8 @@ constexpr KeyHelp kKeys[] = {
     {"p", "pause: keep the frame on screen (press again to resume)"},
     {"Enter", "detail: the process's threads, memory segments and events"},
     {"e", "events: clone, exec and exit as they happen, with the clone's verdict"},
-    {"g", "G/M/P: the goro runtime of the selected (or first) goro process"},
+    {"g", "G/M/P: the runtime of the selected (or first) goro or Go process"},
+    {"s", "stacks of the selected process (every thread) or thread, as taskscope stack prints them"},
     {"a F2", "layout: table first (htop) or graphs first (gotop)"},
     {"Esc", "back to the table; close a prompt or menu"},
     {"? F1 h", "this help"},
@@ -268,13 +269,23 @@ Effect apply_key(TopState& st, const Key& key, const KeyContext& ctx) {
     }
     const auto& gp = ctx.goro_pids;
     if (gp.empty()) {
-      st.message = "g: no goro process here (none publishes /dev/shm/goro.PID)";
+      st.message = "g: no goro or Go process here (RT column empty)";
       return {};
     }
     st.gmp_pid = std::find(gp.begin(), gp.end(), st.selected.pid) != gp.end() ? st.selected.pid : gp.front();
     st.pane = Pane::Gmp;
     st.pane_scroll = 0;
     return {};
+  }
+  if (c == 's' && (st.pane == Pane::Table || st.pane == Pane::Stack)) {
+    // In the Stack pane, s takes the same stacks again.
+    if (st.pane == Pane::Table) {
+      if (st.selected.pid <= 0) return {};
+      st.stack_of = st.selected;
+    }
+    st.pane = Pane::Stack;
+    st.pane_scroll = 0;
+    return {EffectKind::Stack, {st.stack_of}, 0};
   }
   if (st.pane != Pane::Table) {
     if (key.kind == KeyKind::Escape) {

@@ -43,6 +43,7 @@ enum class EffectKind {
   Renice,   // add `value` to the nice value of each of `targets` (a process row: all its threads)
   Pause,    // stop (value 1) or resume (value 0) taking frames
   Refresh,  // take a frame now (the fields or the view changed)
+  Stack,    // take the stacks of targets[0] (a process row: every thread; an LWP row: that thread)
 };
 
 // Effect is one such action.
@@ -58,7 +59,7 @@ struct KeyContext {
   const Geometry* geo = nullptr;     // where things are, for mouse clicks
   int page = 10;                     // table rows on screen
   int pane_lines = 0;                // lines the open pane has (Detail, Events, Gmp, Help)
-  std::vector<int32_t> goro_pids;    // processes publishing goro state, in pid order
+  std::vector<int32_t> goro_pids;    // processes whose G/M/P top can show (goro and Go), in pid order
 };
 
 // SignalChoice is one entry of the signal menu.

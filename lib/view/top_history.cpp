@@ -17,7 +17,7 @@ void TopHistory::push(const Frame& f, int32_t pid) {
     for (size_t i = 0; i < r.cpus.size(); ++i) cpu_[i].push(r.cpus[i].busy());
     cpu_all_.push(r.all.busy());
     ctxt_.push(r.ctxt_ps);
-    clones_.push(f.events_on ? f.clones_ps + f.threads_ps : r.forks_ps);
+    clones_.push(f.clones_known ? f.clones_ps + f.threads_ps : r.forks_ps);
   }
   if (f.machine.mem_total)
     mem_.push(100.0 * static_cast<double>(f.machine.mem_used()) / static_cast<double>(f.machine.mem_total));

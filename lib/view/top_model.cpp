@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <tuple>
 
 
 namespace ts::view {
@@ -47,6 +48,33 @@ RowRate process_rate(const Frame& f, const Process& p) {
   return r;
 }
 
+// sort_by_key() orders `rows` as row_less() would, with each row's key computed once (not twice
+// per comparison through the column's key function): at 10k LWP rows that is most of a frame's
+// table. The order (key, pid, tid) is total, so an unstable sort gives the same rows in the same
+// order every time.
+void sort_by_key(std::vector<Row>& rows, const ColumnSpec& by, bool reverse) {
+  if (rows.size() < 2) return;
+  struct Keyed {
+    int64_t key;
+    int32_t pid, tid;
+    uint32_t at;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(rows.size());
+  const bool desc = by.sort.descending != reverse;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t k = by.sort.key(rows[i]);
+    keyed.push_back({desc ? ~k : k, rows[i].proc->pid, rows[i].task->tid, static_cast<uint32_t>(i)});
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.key, a.pid, a.tid) < std::tie(b.key, b.pid, b.tid);
+  });
+  std::vector<Row> out;
+  out.reserve(rows.size());
+  for (const Keyed& k : keyed) out.push_back(rows[k.at]);
+  rows = std::move(out);
+}
+
 const Task* first_task(const Process& p) {
   const Task* t = p.leader();
   return t ? t : p.tasks.empty() ? nullptr : &p.tasks.front();
@@ -71,6 +99,7 @@ std::vector<std::string_view> top_column_ids(TableMode mode, bool delay) {
                               "nvcsw_ps", "nivcsw_ps"})
     ids.push_back(id);
   if (delay) ids.push_back("delay");
+  ids.push_back("rt");
   ids.push_back("command");
   return ids;
 }
@@ -121,8 +150,13 @@ bool row_matches(const Row& r, std::string_view needle) {
   return text_contains(r.proc->cmdline, needle) || text_contains(r.proc->comm, needle);
 }
 
+TableKey table_key(const Frame& f, const TopState& st, const GoroLabels& labels) {
+  return TableKey{&f, f.seq, &labels, st.mode, st.tree, st.sort, st.sort_reversed, st.filter, st.user, st.tagged};
+}
+
 TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labels) {
   TableView v;
+  v.built_from = table_key(f, st, labels);
   const bool threads = st.mode == TableMode::Threads;
   v.cols = columns(top_column_ids(st.mode, delay_shown(f)));
   v.env = render_env(f.snap);
@@ -139,16 +173,19 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
     const Task* lead = first_task(p);
     if (!lead || !user_ok(p, st.user)) return;
     Group g;
-    g.proc = Row{&p, lead, true, dying, dying ? RowRate{} : process_rate(f, p), nullptr};
+    const auto rt = f.runtimes.find(p.pid);
+    const std::string* runtime = rt == f.runtimes.end() ? nullptr : &rt->second;
+    g.proc = Row{&p, lead, true, dying, dying ? RowRate{} : process_rate(f, p), nullptr, runtime};
     if (threads) {
+      g.threads.reserve(p.tasks.size());
       for (const Task& t : p.tasks) {
         auto l = labels.find(t.tid);
         g.threads.push_back(Row{&p, &t, false, dying, dying ? RowRate{} : task_rate(f, t),
-                                l == labels.end() ? nullptr : &l->second});
+                                l == labels.end() ? nullptr : &l->second, runtime});
       }
       auto d = dying_of.find(p.pid);
       if (!dying && d != dying_of.end())
-        for (const Task& t : d->second->tasks) g.threads.push_back(Row{d->second, &t, false, true, {}, nullptr});
+        for (const Task& t : d->second->tasks) g.threads.push_back(Row{d->second, &t, false, true, {}, nullptr, runtime});
       if (g.threads.size() < 2) g.threads.clear();  // a lone thread is its process row
     }
     const bool proc_hit = row_matches(g.proc, st.filter);
@@ -165,11 +202,19 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
   for (const Process& d : f.dying)
     if (!f.snap.find(d.pid)) add_group(d, true);
 
-  auto less = [&](const Row& a, const Row& b) { return row_less(a, b, *by, st.sort_reversed); };
-  for (Group& g : groups) std::stable_sort(g.threads.begin(), g.threads.end(), less);
-  std::vector<size_t> order(groups.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return less(groups[a].proc, groups[b].proc); });
+  for (Group& g : groups) sort_by_key(g.threads, *by, st.sort_reversed);
+  std::vector<size_t> order;
+  {
+    std::vector<Row> procs;
+    procs.reserve(groups.size());
+    for (const Group& g : groups) procs.push_back(g.proc);
+    std::unordered_map<int32_t, size_t> at;  // a process row's group, by pid (one group per pid)
+    at.reserve(groups.size());
+    for (size_t i = 0; i < groups.size(); ++i) at.emplace(groups[i].proc.proc->pid, i);
+    sort_by_key(procs, *by, st.sort_reversed);
+    order.reserve(procs.size());
+    for (const Row& r : procs) order.push_back(at.at(r.proc->pid));
+  }
 
   // emit() appends a group's process row and its LWPs, then (tree) its children.
   std::map<int32_t, std::vector<size_t>> children;  // ppid -> groups, in sort order (tree only)
@@ -196,6 +241,9 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
       emit((*kids)[i], depth + 1, std::move(l));
     }
   };
+  size_t total = 0;
+  for (const Group& g : groups) total += 1 + g.threads.size();
+  v.rows.reserve(total);
   if (!st.tree) {
     for (size_t gi : order) emit(gi, 0, {});
   } else {

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,23 +28,44 @@ struct DisplayRow {
   bool tagged = false;      // in TopState::tagged
 };
 
+// GoroLabels maps a tid to what its LWP row shows after its name: "M3 → G1234 worker()".
+using GoroLabels = std::unordered_map<int32_t, std::string>;
+
+// TableKey is everything build_table() reads: the frame (by address and number: a frame is
+// immutable), the labels, and the TopState settings that choose and order the rows. A redraw whose
+// key is the one its table was built from (a key press that only moves the selection or scrolls)
+// reuses that table instead of sorting every row again.
+struct TableKey {
+  const Frame* frame = nullptr;
+  uint64_t seq = 0;
+  const GoroLabels* labels = nullptr;
+  TableMode mode = TableMode::Processes;
+  bool tree = false;
+  std::string sort;
+  bool sort_reversed = false;
+  std::string filter, user;
+  std::set<RowId> tagged;
+  bool operator==(const TableKey&) const = default;
+};
+
+// table_key() is the key of build_table(f, st, labels).
+TableKey table_key(const Frame& f, const TopState& st, const GoroLabels& labels);
+
 // TableView is the table to show: its columns and rows, and which row is selected.
 struct TableView {
   std::vector<const ColumnSpec*> cols;
   RenderEnv env;
   std::vector<DisplayRow> rows;
   int selected = -1;        // index into rows; -1 when there is none
+  TableKey built_from;      // what it was built from (build_table() sets it)
 };
-
-// GoroLabels maps a tid to what its LWP row shows after its name: "M3 → G1234 worker()".
-using GoroLabels = std::unordered_map<int32_t, std::string>;
 
 // SymbolizeFn names the function at a code address in process `pid` ("" when unknown).
 using SymbolizeFn = std::function<std::string(int32_t pid, uint64_t pc)>;
 
 // top_column_ids() are the columns the table shows: PID, TID (in thread mode), USER, PRI, NI,
 // VIRT, RES, S, CPU%, MEM%, TIME+, NLWP, NVCSW/s, NIVCSW/s, DELAY (when the source measures
-// run-queue delay), COMMAND.
+// run-queue delay), RT (goro or the Go version), COMMAND.
 std::vector<std::string_view> top_column_ids(TableMode mode, bool delay);
 
 // top_fields() is what the collector must read for what the screen shows: the union of the Fields

@@ -17,7 +17,8 @@ enum class Pane {
   Table,   // the task table (with the header above it)
   Detail,  // one process: its LWPs with their rates, its memory segments, its events (Enter)
   Events,  // clone/exec/exit as they happen, with the clone's verdict (e)
-  Gmp,     // a goro process's Ps, Ms joined to their LWPs, Gs by state (g)
+  Gmp,     // a goro or Go process's Ps, Ms joined to their LWPs, Gs by state (g)
+  Stack,   // the selected process's (or thread's) stacks, as `taskscope stack` prints them (s)
   Help,    // every key (? or F1)
 };
 
@@ -65,6 +66,7 @@ struct TopState {
   int pane_scroll = 0;               // first line shown of the Detail, Events, Gmp or Help pane
   int32_t detail_pid = 0;            // the process the Detail pane shows
   int32_t gmp_pid = 0;               // the process the Gmp pane shows (0: the first goro process)
+  RowId stack_of;                    // the process (tid 0) or thread the Stack pane shows
   Layout layout = Layout::TableFirst;
   std::string message;               // one line under the table until the next key ("kill: ...")
   bool quit = false;

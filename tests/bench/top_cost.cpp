@@ -28,6 +28,8 @@
 #include "model/error.h"
 #include "sys/clock.h"
 #include "view/collector.h"
+#include "view/compose.h"
+#include "view/top_history.h"
 #include "view/top_model.h"
 
 namespace {
@@ -70,9 +72,9 @@ ts::view::CollectorConfig config(const std::string& source, std::chrono::millise
   ts::view::CollectorConfig c;
   c.source = source;
   c.delay = delay;
-  ts::view::TopState st;  // what top -H shows (and run-queue delay with BPF)
+  ts::view::TopState st;  // what top -H shows (with run-queue delay, as top asks of both sources)
   st.mode = ts::view::TableMode::Threads;
-  c.fields = ts::view::top_fields(st, source == "bpf");
+  c.fields = ts::view::top_fields(st, true);
   return c;
 }
 
@@ -114,6 +116,33 @@ double collector_cost(const std::string& source) {
               source.c_str(), tasks, median(first_ms), *std::min_element(first_ms.begin(), first_ms.end()), cpu_ms,
               median(wall_ms), cpu_ms / 10.0, events ? " (events on)" : "");
   return cpu_ms / 10.0;
+}
+
+// ui_cost() prints what the UI thread spends on one frame (compose(): the table's rows sorted and
+// the screen laid out, as top -H redraws on each new frame) at kWidth x kHeight, frames alternating
+// so that none is the one before.
+void ui_cost(const std::string& source) {
+  ts::view::Collector c(config(source, std::chrono::milliseconds(50)));
+  c.start();
+  next_frame(c);
+  const std::shared_ptr<const ts::view::Frame> frames[2] = {next_frame(c), next_frame(c)};
+  ts::view::TopState st;
+  st.mode = ts::view::TableMode::Threads;
+  ts::view::TopHistory history;
+  ts::view::TableView table;
+  int pane_lines = 0;
+  std::vector<double> ms;
+  for (int i = 0; i < 40; ++i) {
+    const uint64_t t0 = ts::sys::monotonic_ns();
+    ts::view::TopInputs in;
+    in.source = source;
+    in.history = &history;
+    const ts::view::Screen screen = ts::view::compose(*frames[i % 2], st, in, {kWidth, kHeight, true}, table, pane_lines);
+    ms.push_back(static_cast<double>(ts::sys::monotonic_ns() - t0) / 1e6);
+    if (screen.lines.empty()) throw std::runtime_error("compose gave no screen");
+  }
+  std::printf("  UI (%s) compose of a new frame, %zu rows: median %.2f ms (best %.2f) -> %.2f%% of a core at 1 s\n",
+              source.c_str(), table.rows.size(), median(ms), *std::min_element(ms.begin(), ms.end()), median(ms) / 10.0);
 }
 
 // screen_cost() runs argv in a tmux session and returns its CPU as % of a core over kMeasureS
@@ -171,10 +200,11 @@ int main() {
     ts::test::Fixture fx("many_threads", {std::to_string(kThreads)});
     std::printf("fixture: %s; %ld CPUs; load %s", fx.facts().c_str(), sysconf(_SC_NPROCESSORS_ONLN),
                 ts::test::run({"cat", "/proc/loadavg"}).out.c_str());
-    std::printf("1. the collector in this process (Field set of top -H; BPF adds run-queue delay and events):\n");
+    std::printf("1. the collector in this process (Field set of top -H, run-queue delay included; BPF adds events):\n");
     collector_cost("proc");
     if (ts::bpf::probe_support().usable) collector_cost("bpf");
     else std::printf("  collector bpf: not measured: %s\n", ts::bpf::probe_support().why.c_str());
+    ui_cost(ts::bpf::probe_support().usable ? "bpf" : "proc");
 
     std::printf("2. on screen, each alone in a %dx%d tmux session, CPU over %d s after a %d s warm-up:\n", kWidth,
                 kHeight, kMeasureS, kWarmupS);

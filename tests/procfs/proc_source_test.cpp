@@ -94,6 +94,37 @@ TEST_CASE("ProcSource fills only what the Request asks for", "[procfs]") {
   }
 }
 
+TEST_CASE("ProcSource reads run-queue delay from each task's schedstat when asked", "[procfs]") {
+  test::Fixture fx("named_threads", {"2"});
+  const int32_t pid = json::parse(fx.facts())["pid"];
+  REQUIRE(test::wait_all_asleep(pid));
+  auto src = make_proc_source();
+  Request req;
+  req.pids = {pid};
+  req.fields = Field::Ids | Field::Delay;
+  const Snapshot snap = src->snapshot(req);
+  REQUIRE(has(snap.fields, Field::Delay));  // this kernel has CONFIG_SCHED_INFO, as the CI VM's
+  REQUIRE(snap.processes.size() == 1);
+  REQUIRE(snap.processes[0].tasks.size() == 3);
+  for (const Task& t : snap.processes[0].tasks) {
+    INFO("tid " << t.tid);
+    // Asleep: the counters stand still, so they are exactly the file's.
+    char path[64], buf[128];
+    std::snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", pid, t.tid);
+    const ssize_t n = procfs::read_small(path, buf, sizeof buf);
+    procfs::SchedStat ss;
+    REQUIRE((n > 0 && procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)));
+    CHECK(t.pcount > 0);  // every thread ran to reach its sleep
+    CHECK(t.pcount == ss.pcount);
+    CHECK(t.run_delay_ns == ss.run_delay_ns);
+  }
+  // Not asked: not read (the fields say so, the counters stay 0).
+  req.fields = static_cast<Fields>(Field::Ids);
+  const Snapshot plain = src->snapshot(req);
+  CHECK_FALSE(has(plain.fields, Field::Delay));
+  for (const Task& t : plain.processes.at(0).tasks) CHECK(t.pcount == 0);
+}
+
 TEST_CASE("ProcSource lists every process, kernel threads only when asked", "[procfs]") {
   auto src = make_proc_source();
   Request all;

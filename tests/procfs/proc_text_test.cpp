@@ -120,6 +120,21 @@ TEST_CASE("parse_status_switches with lines missing degrades, never guesses") {
   CHECK_FALSE(parse_status_switches("voluntary_ctxt_switches:\t").found);
 }
 
+TEST_CASE("parse_schedstat reads cpu time, run-queue delay and run count; rejects anything else") {
+  SchedStat s;
+  REQUIRE(parse_schedstat("222379826 1148065701 1044\n", s));
+  CHECK(s.cpu_ns == 222379826);
+  CHECK(s.run_delay_ns == 1148065701);
+  CHECK(s.pcount == 1044);
+  SchedStat kept;
+  kept.pcount = 7;
+  CHECK_FALSE(parse_schedstat("", kept));
+  CHECK_FALSE(parse_schedstat("12 34\n", kept));       // cut short
+  CHECK_FALSE(parse_schedstat("12 -34 5\n", kept));    // not a count
+  CHECK_FALSE(parse_schedstat("12 3x4 5\n", kept));
+  CHECK(kept.pcount == 7);  // left as it was
+}
+
 TEST_CASE("read_small reads a whole small file and reports a missing one") {
   char buf[256];
   CHECK(read_small("/proc/self/nonexistent-file", buf, sizeof buf) == -1);

@@ -182,6 +182,85 @@ TEST_CASE("top's G/M/P pane shows a goro program's Ps, and its Ms joined to thei
   s.send("q");
 }
 
+TEST_CASE("top's stack pane (s) shows the selected process's and thread's stacks, as taskscope stack prints them",
+          "[top][tmux][stack]") {
+  REQUIRE(tmux_usable());
+  Fixture fx("stack_chain");
+  const json facts = json::parse(fx.facts());
+  const std::string pid = std::to_string(facts["pid"].get<int>());
+  std::string blocker_tid;
+  for (const json& th : facts["threads"])
+    if (th["name"] == "blocker") blocker_tid = std::to_string(th["tid"].get<int>());
+  REQUIRE(!blocker_tid.empty());
+  TmuxSession s(top_argv({"-H", "-p", pid}), 160, 60, kUtf8);
+  REQUIRE(s.wait_for_text("blocker", kLong));
+  // The process row (selected first): every thread, the blocker's chain and the spinner's.
+  s.send("s");
+  bool ok = s.wait_for([&](const std::string& t) {
+    return t.find("Stacks of pid " + pid) != std::string::npos && t.find("chain_mid") != std::string::npos &&
+           t.find("spin_top") != std::string::npos;
+  }, kLong);
+  INFO(s.text());
+  REQUIRE(ok);
+  s.send("Escape");
+  REQUIRE(s.wait_for_text("COMMAND", kLong));
+  // One thread: its own stack only.
+  s.send("/");
+  s.send("blocker", true);
+  s.send("Enter");
+  REQUIRE(s.wait_for([](const std::string& t) { return t.find("Search:") == std::string::npos; }, kLong));
+  s.send("s");
+  ok = s.wait_for([&](const std::string& t) {
+    return t.find("Stack of thread " + blocker_tid + " of pid " + pid) != std::string::npos &&
+           t.find("chain_leaf") != std::string::npos && t.find("taken in") != std::string::npos;
+  }, kLong);
+  INFO(s.text());
+  REQUIRE(ok);
+  CHECK(s.text().find("spin_top") == std::string::npos);
+  s.send("Escape");
+  REQUIRE(s.wait_for_text("COMMAND", kLong));
+  s.send("q");
+}
+
+TEST_CASE("top marks a Go program go1.x in RT, joins its Ms to their LWPs and shows its G/M/P pane", "[top][tmux][go]") {
+  REQUIRE(tmux_usable());
+  Fixture fx("go_gmp_target", {"2"});
+  const json facts = json::parse(fx.facts());
+  const std::string pid = std::to_string(facts["pid"].get<int>());
+  std::string version = facts["go_version"];  // "go1.19.8": RT shows "go1.19"
+  version = version.substr(0, version.find('.', version.find('.') + 1));
+  Fixture goro("goro_gmp_target", {"1"});
+  const std::string goro_pid = std::to_string(pid_of(goro));
+  TmuxSession s(top_argv({"-H", "-p", pid + "," + goro_pid}), 200, 60, kUtf8);
+  // The RT column: the Go version on the Go program's rows, goro on the goro program's.
+  bool ok = s.wait_for([&](const std::string& t) {
+    return std::regex_search(t, std::regex("\\n *" + pid + " .* " + version + " ")) &&
+           std::regex_search(t, std::regex("\\n *" + goro_pid + " .* goro "));
+  }, kLong);
+  INFO(s.text());
+  REQUIRE(ok);
+  CHECK(s.text().find(" RT ") != std::string::npos);
+  // In thread mode the LWP of a Go M shows "M<n> → G<id> <function>" (the spinning goroutine runs).
+  ok = s.wait_for([&](const std::string& t) {
+    return std::regex_search(t, std::regex("\\n *" + pid + " +[0-9]+ .*M[0-9]+ \u2192 G[0-9]+ main\\."));
+  }, kLong);
+  INFO(s.text());
+  REQUIRE(ok);
+  s.send("/");
+  s.send("go_gmp_target", true);
+  s.send("Enter");
+  REQUIRE(s.wait_for([](const std::string& t) { return t.find("Search:") == std::string::npos; }, kLong));
+  s.send("g");
+  ok = s.wait_for([&](const std::string& t) {
+    return t.find("G/M/P of pid " + pid) != std::string::npos && t.find("\nP0 ") != std::string::npos &&
+           std::regex_search(t, std::regex("\\nM[0-9]+ +[0-9]+ +[^ ]")) && t.find("waiting (chan receive)") != std::string::npos;
+  }, kLong);
+  INFO(s.text());
+  CHECK(ok);
+  s.send("Escape");
+  s.send("q");
+}
+
 TEST_CASE("the graph-first layout's charts rise while a process burns a CPU", "[top][tmux]") {
   REQUIRE(tmux_usable());
   const pid_t burner = fork();

@@ -156,7 +156,7 @@ TEST_CASE("Notes: the setup's, the source's, and what a /proc source cannot give
   REQUIRE(f->notes.size() == 3);
   CHECK(f->notes[0] == setup.notes[0]);
   CHECK(f->notes[1] == "RSS is approximate");
-  CHECK(f->notes[2].find("run-queue delay needs the BPF source") == 0);
+  CHECK(f->notes[2].find("no run-queue delay") == 0);
   CHECK(pass->run(static_cast<Fields>(Field::Times))->notes.size() == 2);  // not asked: nothing to say
 }
 
@@ -179,6 +179,7 @@ TEST_CASE("Events since the last pass, clones counted per second by verdict, los
   REQUIRE(f->events.size() == 4);
   CHECK(std::get<CloneEvent>(f->events[0]).child_tid == 500);
   CHECK(std::get<CloneEvent>(f->events[3]).child_tid == 600);
+  CHECK(f->clones_known);  // the tracer ran from before the first pass: a whole interval
   CHECK(f->threads_ps == Approx(3.0));
   CHECK(f->clones_ps == Approx(1.0));
   CHECK(f->events_lost == 7);
@@ -200,6 +201,32 @@ TEST_CASE("While the tracer loads, frames say events_starting, not events_on; se
   CHECK(f->events_on);
   CHECK_FALSE(f->events_starting);
   CHECK(f->events.size() == 1);
+}
+
+TEST_CASE("Clones/s has no rate until the tracer ran a whole interval (events of a partial one are not averaged over it)",
+          "[collector]") {
+  // The tracer loads beside the first passes: it starts mid-interval, so the events of the first
+  // frame it runs in cover only part of that frame's interval.
+  view::PassSetup setup;
+  setup.events_coming = true;
+  auto pass = make_pass(two_passes, setup, nullptr);
+  const auto first = pass->run(kAllFields);
+  CHECK_FALSE(first->clones_known);
+  pass->set_events(std::make_unique<FakeTracer>([](int n) {
+                     std::vector<Event> evs;
+                     for (int i = 0; i < 4; ++i) evs.push_back(make_clone(100, 500 + 10 * n + i, true));
+                     return evs;  // 4 threads in every drain
+                   }),
+                   "");
+  const auto partial = pass->run(kAllFields);
+  REQUIRE(partial->events_on);
+  CHECK(partial->events.size() == 4);  // shown in the events pane all the same
+  CHECK_FALSE(partial->clones_known);  // but 4 events over part of 1 s are not 4 per second
+  CHECK(partial->threads_ps == 0);
+  const auto full = pass->run(kAllFields);
+  CHECK(full->clones_known);
+  CHECK(full->threads_ps == Approx(4.0));
+  CHECK(full->clones_ps == 0);
 }
 
 TEST_CASE("EventGather keeps the newest events up to its cap and counts the rest as lost", "[collector]") {

@@ -218,3 +218,29 @@ TEST_CASE("an 80-column screen leaves the least useful columns out so COMMAND sh
   CHECK(has(top_fields(std::vector<std::string_view>(wide.geo.column_ids.begin(), wide.geo.column_ids.end()), st),
             Field::Sched));
 }
+
+TEST_CASE("the rows are chosen and sorted once per frame: a key that only moves the selection reuses them",
+          "[top][screen]") {
+  FrameBuilder b;
+  for (int32_t pid = 10; pid < 20; ++pid) b.add(proc(pid, 1, "p" + std::to_string(pid), {task(pid, pid, "p")}));
+  TopState st;
+  TableView table;
+  int pane_lines = 0;
+  const TopInputs in;
+  compose(b.f, st, in, {120, 30, true}, table, pane_lines);
+  const DisplayRow* rows = table.rows.data();
+  REQUIRE(table.rows.size() == 10);
+  st.selected = table.rows[3].id;  // Down, Down, Down
+  compose(b.f, st, in, {120, 30, true}, table, pane_lines);
+  CHECK(table.rows.data() == rows);  // the same rows, not built again
+  CHECK(table.selected == 3);
+  st.sort = "pid";  // the order changed: built again
+  compose(b.f, st, in, {120, 30, true}, table, pane_lines);
+  CHECK(table.rows.data() != rows);
+  CHECK(table.rows.front().id.pid == 10);
+  rows = table.rows.data();
+  FrameBuilder next(3);  // a new frame: built again
+  for (int32_t pid = 10; pid < 12; ++pid) next.add(proc(pid, 1, "p", {task(pid, pid, "p")}));
+  compose(next.f, st, in, {120, 30, true}, table, pane_lines);
+  CHECK(table.rows.size() == 2);
+}

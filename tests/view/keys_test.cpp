@@ -190,5 +190,29 @@ TEST_CASE("Enter opens the detail of the selected process, e the events, ? the h
   CHECK(s.st.pane == Pane::Table);
   s.press(Key::chr('g'));
   CHECK(s.st.pane == Pane::Table);  // no goro process
-  CHECK(s.text().find("no goro process") != std::string::npos);
+  CHECK(s.text().find("no goro or Go process") != std::string::npos);
+}
+
+TEST_CASE("s asks for the selected process's stacks (or the selected thread's) and opens their pane; Esc returns",
+          "[top][keys][stack]") {
+  Shown s;
+  Effect e = s.press(Key::chr('s'));
+  CHECK(e.kind == EffectKind::Stack);
+  CHECK(e.targets == std::vector<RowId>{{20, 0}});  // the first row: the busiest process, every thread
+  CHECK(s.st.pane == Pane::Stack);
+  CHECK(s.text().find("Stacks of pid 20") != std::string::npos);  // "capturing" until the dump comes
+  s.press(Key::of(KeyKind::Down));                                 // scrolls the pane, not the table
+  CHECK(s.st.selected == RowId{20, 0});
+  e = s.press(Key::chr('s'));  // again, in the pane: the same target
+  CHECK(e.kind == EffectKind::Stack);
+  CHECK(e.targets == std::vector<RowId>{{20, 0}});
+  s.press(Key::of(KeyKind::Escape));
+  CHECK(s.st.pane == Pane::Table);
+  s.press(Key::chr('H'));
+  s.press(Key::of(KeyKind::Down));  // the first LWP under process 20
+  e = s.press(Key::chr('s'));
+  REQUIRE(e.kind == EffectKind::Stack);
+  CHECK(e.targets.front().pid == 20);
+  CHECK(e.targets.front().tid != 0);
+  CHECK(s.st.stack_of == e.targets.front());
 }

@@ -60,6 +60,7 @@ void print_json(std::ostream& out, int frame, const view::Frame& f, const view::
   std::vector<std::string_view> ids{"pid", "tid", "ppid", "user", "uid", "pri", "ni", "virt", "res", "state", "pcpu",
                                     "pmem", "timeplus", "nlwp", "nvcsw_ps", "nivcsw_ps"};
   if (view::delay_shown(f)) ids.push_back("delay");
+  ids.push_back("rt");
   ids.push_back("name");
   ids.push_back("command");
   const auto cols = view::columns(ids);

@@ -1,6 +1,6 @@
 // interactive.cpp: the full-screen loop of `taskscope top`. It waits on three things at once
-// (poll): the keyboard, the collector's frames and the stop signals, so a key is answered at once
-// and never waits for a scan. Each wake-up recomputes the screen from the newest frame and the
+// (poll): the keyboard, the collector's frames, a stack dump finishing and the stop signals, so a
+// key is answered at once and never waits for a scan or a dump. Each wake-up recomputes the screen from the newest frame and the
 // state (lib/view) and draws it; the maps of the process in the detail view are read here, on
 // demand, for that one process.
 #include <poll.h>
@@ -14,10 +14,12 @@
 
 #include "model/error.h"
 #include "procfs/maps_reader.h"
+#include "stack_capture.h"
 #include "sys/clock.h"
 #include "terminal.h"
 #include "top.h"
 #include "view/compose.h"
+#include "view/gmp_pane.h"
 #include "view/symbol_cache.h"
 
 namespace ts::tools::top {
@@ -68,6 +70,25 @@ std::string renice(const view::Effect& e, const view::Frame* f) {
                         : "nice: " + failed;
 }
 
+// start_stack() does the Stack effect: the pane shows "capturing" until the dump's thread is done.
+void start_stack(StackCapture& capture, view::StackView& v, view::TopState& st, const view::Effect& e,
+                 const view::Frame* f) {
+  if (e.targets.empty()) return;
+  const view::RowId target = e.targets.front();
+  if (!capture.start(target)) {
+    st.message = "s: the stacks of " + target_text(v.target) + " are still being taken";
+    return;
+  }
+  v = view::StackView{};
+  v.target = target;
+  v.capturing = true;
+  if (const Process* p = f ? f->snap.find(target.pid) : nullptr) {
+    v.name = p->comm;
+    for (const Task& t : p->tasks)
+      if (t.tid == target.tid) v.name = t.comm;
+  }
+}
+
 void load_maps(view::DetailMaps& m, int32_t pid) {
   m = view::DetailMaps{};
   m.pid = pid;
@@ -104,6 +125,9 @@ int run_interactive(const TopOptions& o, Context&) {
   view::SymbolCache symbols;
   view::GoroLabels labels;
   view::DetailMaps maps;
+  StackCapture capture;
+  view::StackView stack_view;
+  std::vector<int32_t> gmp_asked;  // the Go processes whose G/M/P the collector reads
   view::TableView table;
   view::Screen screen;
   int pane_lines = 0;
@@ -127,16 +151,17 @@ int run_interactive(const TopOptions& o, Context&) {
     const GoroSnapshot* gprev = nullptr;
     if (prev)
       if (auto g = prev->goro.find(st.gmp_pid); g != prev->goro.end()) gprev = &g->second;
-    view::TopInputs in{source, &history, &events, &labels, symbolize, &maps, gprev, wall_offset};
+    view::TopInputs in{source, &history, &events, &labels, symbolize, &maps, gprev, wall_offset, &stack_view};
     screen = view::compose(*frame, st, in, opt, table, pane_lines);
     term.draw(screen);
   };
   redraw();
 
   while (!st.quit && !stop_sig) {
-    pollfd fds[3] = {{STDIN_FILENO, POLLIN, 0}, {collector.fd(), POLLIN, 0}, {stop_signal_fd(), POLLIN, 0}};
+    pollfd fds[4] = {{STDIN_FILENO, POLLIN, 0}, {collector.fd(), POLLIN, 0}, {stop_signal_fd(), POLLIN, 0},
+                     {capture.fd(), POLLIN, 0}};
     const int timeout = frame && quick_refresh ? 250 : -1;
-    const int n = poll(fds, 3, timeout);
+    const int n = poll(fds, 4, timeout);
     if (n < 0 && errno != EINTR) throw Error(std::string("poll: ") + std::strerror(errno));
     bool dirty = false;
     if (n == 0 && quick_refresh) {
@@ -148,6 +173,7 @@ int run_interactive(const TopOptions& o, Context&) {
       if (read(stop_signal_fd(), &b, 1) == 1) stop_sig = b;
       break;
     }
+    if ((fds[3].revents & POLLIN) && capture.take(stack_view)) dirty = true;
     if (fds[1].revents & POLLIN) {
       if (auto f = collector.take()) {
         prev = frame;
@@ -166,8 +192,7 @@ int run_interactive(const TopOptions& o, Context&) {
         continue;
       }
       view::KeyContext ctx{&table, &screen.geo, std::max(1, screen.geo.table_rows), pane_lines, {}};
-      if (frame)
-        for (const auto& [pid, g] : frame->goro) ctx.goro_pids.push_back(pid);
+      if (frame) ctx.goro_pids = view::gmp_pids(*frame);
       const view::Effect e = view::apply_key(st, key, ctx);
       dirty = true;
       switch (e.kind) {
@@ -175,22 +200,33 @@ int run_interactive(const TopOptions& o, Context&) {
         case view::EffectKind::Renice: st.message = renice(e, frame.get()); collector.refresh(); break;
         case view::EffectKind::Pause: collector.set_paused(e.value != 0); if (!e.value) collector.refresh(); break;
         case view::EffectKind::Refresh: collector.refresh(); break;
+        case view::EffectKind::Stack: start_stack(capture, stack_view, st, e, frame.get()); break;
         case view::EffectKind::Quit: case view::EffectKind::None: break;
       }
       if (st.quit) break;
     }
     if (dirty && !st.quit) redraw();
     // The collector reads what the table shows now (a narrow screen leaves columns out); while
-    // another pane is open it keeps reading what it did. A /proc source that fell back from auto is
-    // still asked for DELAY, which costs it nothing, so that the header says it cannot give it.
+    // another pane is open it keeps reading what it did. A /proc source is asked for DELAY even
+    // when a narrow screen hides it: its column is shown only while its snapshots carry it.
     if (!st.quit && st.pane == view::Pane::Table && !screen.geo.column_ids.empty()) {
       const std::vector<std::string_view> shown(screen.geo.column_ids.begin(), screen.geo.column_ids.end());
       Fields want = view::top_fields(shown, st);
-      if (o.source == "auto" && source == "proc") want = want | Field::Delay;
+      if (source == "proc") want = want | Field::Delay;
       if (want != asked) {
         asked = want;
         collector.set_fields(want);
         collector.refresh();  // a column shown again gets its data now, not a delay later
+      }
+    }
+    // A Go program's G/M/P is read (from its memory) only while it is looked at: the G/M/P pane's
+    // process, and in thread mode the Go processes with rows on screen (their Ms join their LWPs).
+    if (!st.quit && frame) {
+      std::vector<int32_t> want = view::go_pids_shown(*frame, st, table, std::max(1, screen.geo.table_rows));
+      if (want != gmp_asked) {
+        gmp_asked = want;
+        collector.set_gmp_pids(std::move(want));
+        collector.refresh();
       }
     }
   }

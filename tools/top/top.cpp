@@ -18,9 +18,8 @@ view::CollectorConfig collector_config(const TopOptions& o) {
   c.source = o.source;
   c.delay = std::chrono::milliseconds(static_cast<int64_t>(std::llround(o.delay_s * 1000)));
   if (!o.pids.empty()) c.pids = sys::parse_pid_list(o.pids, "-p");
-  // DELAY is asked of any source but an explicit proc: a /proc source then says in the header
-  // that it cannot give it.
-  c.fields = view::top_fields(initial_state(o), o.source != "proc");
+  // DELAY is asked of every source: BPF reads sched_info, /proc each task's schedstat.
+  c.fields = view::top_fields(initial_state(o), true);
   return c;
 }
 
