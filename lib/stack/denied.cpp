@@ -6,7 +6,7 @@
 #include <cstring>
 #include <memory>
 
-#include "procfs/proc_text.h"
+#include "procfs/maps_read_file.h"
 
 namespace ts::stack {
 namespace {

@@ -2,6 +2,7 @@
 #include "stack/go_stacks.h"
 
 #include <algorithm>
+#include <memory>
 
 #include "format/units.h"
 #include "gort/go_layout.h"
@@ -69,8 +70,10 @@ GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames)
     return out;  // gone: the threads' part says so
   }
   out.present = true;
+  std::unique_ptr<gort::GoProcess> go;
   try {
-    out.snap = gort::read_go(pid);
+    go = std::make_unique<gort::GoProcess>(pid);
+    out.snap = go->read();
   } catch (const Error& e) {
     out.error = stack_only(e.what());
     return out;
@@ -99,9 +102,9 @@ GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames)
     }
     return true;
   };
-  auto reread = [pid](GoroSnapshot& s) {
+  auto reread = [&go](GoroSnapshot& s) {
     try {
-      s = gort::read_go(pid);
+      s = go->read();
       return true;
     } catch (const Error&) {
       return false;

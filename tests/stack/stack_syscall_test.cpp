@@ -52,6 +52,6 @@ TEST_CASE("stack: a sleep resumed after a stop names clock_nanosleep, not restar
   REQUIRE(s.r.status == 0);
   REQUIRE(s.threads.count(p));
   CHECK(s.threads.at(p)["syscall"] == "clock_nanosleep");
-  CHECK(s.threads.at(p)["syscall_restarted"] == true);
+  CHECK(s.threads.at(p).value("syscall_restarted", false));
   CHECK_THAT(text.out, Catch::Contains(", in clock_nanosleep (restarted after a stop)]:"));
 }
