@@ -14,8 +14,6 @@ namespace {
 
 constexpr uint64_t kMaxCopy = 1ull << 20;  // at most this much of a G's used stack is copied
 
-bool live(const GoroG& g) { return g.goid != 0 && g.state != GState::Dead && g.state != GState::Idle; }
-
 // saved() tells whether the runtime saved g's context in g.sched: parked (waiting, runnable,
 // copystack, preempted) or in a system call (entersyscall's save()); a running G has sp = 0.
 bool saved(const GoroG& g) {
@@ -78,12 +76,6 @@ GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames)
     out.error = stack_only(e.what());
     return out;
   }
-  for (const GoroG& g : out.snap.gs)
-    if (live(g)) {
-      ParkedG p;
-      p.g = g;
-      out.gs.push_back(std::move(p));
-    }
   auto prepare = [&](ParkedG& p) {
     p.note.clear();
     if (!saved(p.g)) return false;

@@ -67,6 +67,13 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used) {
 
 void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare,
             const std::function<bool(GoroSnapshot&)>& reread) {
+  out.gs.clear();
+  for (const GoroG& g : out.snap.gs)
+    if (live(g)) {
+      ParkedG p;
+      p.g = g;
+      out.gs.push_back(std::move(p));
+    }
   std::sort(out.gs.begin(), out.gs.end(), [](const ParkedG& a, const ParkedG& b) { return a.g.goid < b.g.goid; });
   std::vector<ParkedG*> todo;
   for (ParkedG& p : out.gs) todo.push_back(&p);
@@ -111,12 +118,6 @@ GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
     out.error = e.what();
     return out;
   }
-  for (const GoroG& g : out.snap.gs)
-    if (live(g)) {
-      ParkedG p;
-      p.g = g;
-      out.gs.push_back(std::move(p));
-    }
   // Each G with a saved context: checked, its used stack copied, its registers loaded from the
   // switch frame; false (not copied) for a G that runs or whose record does not hold together.
   auto prepare = [&](ParkedG& p) {

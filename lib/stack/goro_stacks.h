@@ -42,7 +42,8 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used);
 // and the maps; "" when it may be unwound, else the reason.
 std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps);
 
-// settle() makes the stacks of out.gs (sorted here by goid) agree with their records: prepare(p)
+// settle() fills out.gs with the live Gs of out.snap (not dead, not idle), by goid, and makes their
+// stacks agree with their records: prepare(p)
 // checks one G and copies (and unwinds or loads) its stack, false when there is nothing to copy (it
 // runs, or its record does not hold together: p.note says why); then reread() reads the source
 // again, and every copied G whose record changed meanwhile (state, sp, pc, fp) is prepared again
