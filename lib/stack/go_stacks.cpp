@@ -94,15 +94,7 @@ GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames)
     }
     return true;
   };
-  auto reread = [&go](GoroSnapshot& s) {
-    try {
-      s = go->read();
-      return true;
-    } catch (const Error&) {
-      return false;
-    }
-  };
-  settle(out, prepare, reread);
+  settle(out, prepare, [&go] { return go->read(); });
   return out;
 }
 

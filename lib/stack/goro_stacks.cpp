@@ -65,8 +65,7 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used) {
   return "";
 }
 
-void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare,
-            const std::function<bool(GoroSnapshot&)>& reread) {
+void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread) {
   out.gs.clear();
   for (const GoroG& g : out.snap.gs)
     if (live(g)) {
@@ -84,7 +83,11 @@ void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare,
     if (copied.empty()) return;
     // A G that ran while its stack was copied has a new record: read them all again.
     GoroSnapshot again;
-    if (!reread(again)) return;
+    try {
+      again = reread();
+    } catch (const Error&) {
+      return;  // gone or unreadable now: keep what was copied
+    }
     std::map<uint64_t, const GoroG*> now;
     for (const GoroG& g : again.gs)
       if (g.goid) now[g.goid] = &g;
@@ -129,15 +132,7 @@ GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
     p.parked = load(p);
     return true;
   };
-  auto reread = [pid](GoroSnapshot& s) {
-    try {
-      s = goro::read_goro(pid);
-      return true;
-    } catch (const Error&) {
-      return false;
-    }
-  };
-  settle(out, prepare, reread);
+  settle(out, prepare, [pid] { return goro::read_goro(pid); });
   return out;
 }
 

@@ -46,9 +46,9 @@ std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps
 // stacks agree with their records: prepare(p)
 // checks one G and copies (and unwinds or loads) its stack, false when there is nothing to copy (it
 // runs, or its record does not hold together: p.note says why); then reread() reads the source
-// again, and every copied G whose record changed meanwhile (state, sp, pc, fp) is prepared again
+// again (a ts::Error it throws ends the rounds, keeping what was copied), and every copied G whose record changed meanwhile (state, sp, pc, fp) is prepared again
 // from its new record, up to 3 rounds; one still changing gets a note, one gone a note saying so.
-void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<bool(GoroSnapshot&)>& reread);
+void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread);
 
 // read_goro_gs() reads pid's goro segment (if any), checks every parked G and copies its stack
 // from `mem` (pid, or a live thread of it); a G that ran while being copied is read again (up to
