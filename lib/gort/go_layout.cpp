@@ -121,7 +121,7 @@ Field GoLayout::field(std::string_view type, std::string_view path) const {
 std::string field_missing(std::string_view type, std::string_view path, std::string_view go_version) {
   return std::string(type) + "." + std::string(path) + " is not in the DWARF of this " +
          (go_version.empty() ? std::string("Go") : std::string(go_version)) +
-         " program: its runtime layout is not one taskscope knows (a renamed field?); ps, threads and maps still work";
+         " program: its runtime layout is not one taskscope knows (a renamed field?); " + std::string(kStillWorks);
 }
 
 }  // namespace ts::gort

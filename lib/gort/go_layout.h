@@ -45,6 +45,10 @@ class GoLayout {
   std::map<std::string, Dwarf_Die, std::less<>> types_;
 };
 
+// kStillWorks ends every message that says a Go program's goroutines cannot be read: what taskscope
+// still shows of it. A caller that shows more (stack's LWP stacks) may replace it.
+inline constexpr std::string_view kStillWorks = "ps, threads and maps still work";
+
 // FieldMissing is the one-line message for a required field the DWARF lacks: "runtime.g.goid is
 // not in the DWARF of this go1.xx program: its runtime layout is not one taskscope knows (renamed
 // field?)".

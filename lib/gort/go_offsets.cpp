@@ -37,11 +37,11 @@ GoOffsets load_offsets(const GoBinary& bin, int32_t pid) {
     const std::string missing = !bin.has_symbols() && !bin.dwarf() ? "symbols and DWARF (-ldflags='-s -w')"
                                 : !bin.dwarf()                     ? "DWARF (-ldflags=-w)"
                                                                    : "a symbol table (-ldflags=-s)";
-    throw Error(who + " built without " + missing + ": its goroutines cannot be read from outside; ps, threads and maps still work");
+    throw Error(who + " built without " + missing + ": its goroutines cannot be read from outside; " + std::string(kStillWorks));
   }
   auto global = [&](const char* name) {
     const auto s = bin.symbol(name);
-    if (!s) throw Error(who + " without the symbol " + name + ": its runtime is not one taskscope knows; ps, threads and maps still work");
+    if (!s) throw Error(who + " without the symbol " + name + ": its runtime is not one taskscope knows; " + std::string(kStillWorks));
     return s->addr;
   };
   o.allglen = global("runtime.allglen");

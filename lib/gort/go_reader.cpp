@@ -297,28 +297,44 @@ bool is_go_program(int32_t pid) {
   }
 }
 
-GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt) {
+// GoProcess::State is what one opening of a Go program keeps between reads.
+struct GoProcess::State {
+  std::unique_ptr<GoBinary> exe;
+  GoOffsets o;
+  uint64_t bias = 0;
+  std::unique_ptr<RemoteMemory> mem;
+  std::unique_ptr<Reader> r;
+};
+
+GoProcess::GoProcess(int32_t pid, const GoReadOptions& opt) : pid_(pid), attempts_(std::max(1, opt.attempts)), s_(new State) {
   const std::string pid_s = std::to_string(pid);
   if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s);
-  const std::unique_ptr<GoBinary> exe = open_exe(pid);
-  const GoBinary& bin = *exe;
+  s_->exe = open_exe(pid);
+  const GoBinary& bin = *s_->exe;
   if (!bin.is_go()) throw Error("pid " + pid_s + " is not a Go program");
-  const GoOffsets o = load_offsets(bin, pid);
-  const uint64_t bias = load_bias(bin, pid);
+  s_->o = load_offsets(bin, pid);
+  s_->bias = load_bias(bin, pid);
   if (opt.after_binary) opt.after_binary();
-  const RemoteMemory mem(pid);
-  Reader r{mem, bin, o, bias, wait_strings(mem, o, bias), {}};
+  s_->mem = std::make_unique<RemoteMemory>(pid);
+  s_->r.reset(new Reader{*s_->mem, bin, s_->o, s_->bias, wait_strings(*s_->mem, s_->o, s_->bias), {}});
+}
+
+GoProcess::~GoProcess() = default;
+
+GoroSnapshot GoProcess::read() {
   GoroSnapshot s;
-  for (int attempt = 0; attempt < std::max(1, opt.attempts); ++attempt) {
-    Try t = read_once(r, pid);
+  for (int attempt = 0; attempt < attempts_; ++attempt) {
+    Try t = read_once(*s_->r, pid_);
     s = std::move(t.s);
     if (!t.moved) break;
   }
-  if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s + " (it exited while being read)");
-  const std::vector<int32_t> tids = procfs::proc_task_ids(pid);
+  if (!sys::pid_alive(pid_)) throw Gone("no process with pid " + std::to_string(pid_) + " (it exited while being read)");
+  const std::vector<int32_t> tids = procfs::proc_task_ids(pid_);
   if (!tids.empty())
     for (GoroM& m : s.ms) m.tid_alive = std::binary_search(tids.begin(), tids.end(), m.tid);
   return s;
 }
+
+GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt) { return GoProcess(pid, opt).read(); }
 
 }  // namespace ts::gort

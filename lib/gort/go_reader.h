@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "model/error.h"
 #include "model/gmp.h"
@@ -30,5 +31,27 @@ struct GoReadOptions {
 // is not a Go program, was built without symbols or DWARF (-ldflags=-s -w: the message says what
 // still works), or lacks a runtime field or symbol (the message names it and the Go version).
 GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt = {});
+
+// GoProcess is one opening of a Go program for repeated reads: its executable, symbols and DWARF
+// offsets are read once (inflating Go's compressed DWARF is most of a first read), its memory as
+// often as read() is called. The constructor throws as read_go() does; read() throws ts::Gone when
+// the program has exited. Memory in mappings made after the constructor ran is not read.
+class GoProcess {
+ public:
+  explicit GoProcess(int32_t pid, const GoReadOptions& opt = {});
+  ~GoProcess();
+  GoProcess(const GoProcess&) = delete;
+  GoProcess& operator=(const GoProcess&) = delete;
+
+  // read() is one snapshot, as read_go() describes.
+  GoroSnapshot read();
+
+  struct State;
+
+ private:
+  int32_t pid_;
+  int attempts_;
+  std::unique_ptr<State> s_;
+};
 
 }  // namespace ts::gort

@@ -76,6 +76,28 @@ SyscallLine read_syscall(int task_fd, int32_t tid) {
   return s;
 }
 
+constexpr long kRestartSyscall = 219;  // x86-64 restart_syscall
+
+// restarted_call() is the system call a thread blocked in restart_syscall first made: a call the
+// kernel resumes after a stop (nanosleep, clock_nanosleep, futex with a timeout, poll) is re-entered
+// as restart_syscall, and /proc then names that. Read from the code before its pc: the syscall
+// instruction (0f 05) just after "mov $NR, %eax" (b8 imm32) or "mov $NR, %rax" (48 c7 c0 imm32),
+// as glibc's and Go's wrappers are written; -1 when the code is not that (the name stays).
+long restarted_call(int32_t tid, uint64_t pc) {
+  uint8_t b[9];
+  if (pc < sizeof b) return -1;
+  iovec local{b, sizeof b};
+  iovec remote{reinterpret_cast<void*>(pc - sizeof b), sizeof b};
+  if (process_vm_readv(tid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof b)) return -1;
+  if (b[7] != 0x0f || b[8] != 0x05) return -1;
+  const bool mov_eax = b[2] == 0xb8;
+  const bool mov_rax = b[0] == 0x48 && b[1] == 0xc7 && b[2] == 0xc0;
+  if (!mov_eax && !mov_rax) return -1;
+  int32_t nr;
+  std::memcpy(&nr, b + 3, 4);
+  return nr >= 0 && nr < 1024 && nr != kRestartSyscall ? nr : -1;
+}
+
 // Tracee is a thread being stopped, with what its stop said.
 struct Tracee {
   RawThread* t = nullptr;
@@ -268,6 +290,11 @@ std::vector<RawThread> list_threads(int32_t pid, const std::vector<int32_t>& onl
     if (!t.kthread && t.state != 'Z' && t.state != 'X') {
       const SyscallLine sc = read_syscall(task_fd, tid);
       if (sc.ok && !sc.running) t.syscall_nr = sc.nr;
+      if (t.syscall_nr == kRestartSyscall)
+        if (const long first = restarted_call(tid, sc.pc); first >= 0) {
+          t.syscall_nr = first;
+          t.syscall_restarted = true;
+        }
     }
     if (kernel) {
       const FileRead k = read_proc_file(dir + "/" + std::to_string(tid) + "/stack");

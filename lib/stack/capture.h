@@ -47,6 +47,7 @@ struct RawThread {
   std::string name;
   char state = '?';
   long syscall_nr = -1;        // -1: not in a system call (or running)
+  bool syscall_restarted = false;  // the kernel resumed it after a stop (/proc says restart_syscall)
   bool kthread = false;        // a kernel thread: no user stack
   Capture capture = Capture::None;
   uint64_t stopped_ns = 0;     // held stopped by us

@@ -14,6 +14,8 @@
 #include "procfs/maps_read_file.h"
 #include "procfs/proc_text.h"
 #include "stack/capture.h"
+#include "stack/denied.h"
+#include "stack/go_stacks.h"
 #include "stack/goro_stacks.h"
 #include "stack/unwind.h"
 #include "sym/proc_symbols.h"
@@ -24,24 +26,6 @@ namespace {
 
 constexpr uint64_t kPfKthread = 0x00200000;
 constexpr int32_t kGUnitBase = 0x40000000;  // goroutine pseudo-thread ids: above any tid (2^22)
-
-// yama() describes Yama's ptrace_scope for a permission error.
-std::string yama() {
-  const FileRead f = read_proc_file("/proc/sys/kernel/yama/ptrace_scope");
-  if (!f.ok()) return "Yama is not active here (no /proc/sys/kernel/yama/ptrace_scope)";
-  std::string v = f.text.substr(0, f.text.find('\n'));
-  const char* what = v == "0"   ? "any process of the same user may be traced"
-                     : v == "1" ? "only descendants may be traced without CAP_SYS_PTRACE"
-                     : v == "2" ? "only CAP_SYS_PTRACE may trace"
-                     : v == "3" ? "no process may be traced at all"
-                                : "unknown";
-  return "/proc/sys/kernel/yama/ptrace_scope is " + v + ": " + what;
-}
-
-std::string denied(int32_t pid) {
-  return "cannot trace pid " + std::to_string(pid) +
-         ": permission denied: ptrace needs root or CAP_SYS_PTRACE (or the same user, as Yama allows); " + yama();
-}
 
 void expand(const sym::Site& s, const PhysFrame& pf, const Options& o, std::vector<Frame>& out) {
   Frame base;
@@ -91,8 +75,34 @@ bool outermost(sym::ProcSymbols& syms, const UnwindResult& r) {
   const PhysFrame& last = r.frames.back();
   const std::string& fn = syms.lookup(last.pc, !last.activation && last.pc).function;
   for (const char* f : {"_start", "__clone3", "__clone", "clone", "clone3", "start_thread", "__libc_start_main",
-                        "__libc_start_call_main", "goro_gstart"})
+                        "__libc_start_call_main", "goro_gstart",
+                        // a Go program's threads start in mstart (rt0_go for the first); its Gs in goexit
+                        "runtime.mstart.abi0", "runtime.mstart", "runtime.rt0_go.abi0", "runtime.rt0_go",
+                        "runtime.goexit.abi0", "runtime.goexit"})
     if (fn == f) return true;
+  return false;
+}
+
+// go_name() is a Go function's name as Go's traceback prints it: ELF symbols of assembly functions
+// carry an ABI suffix (runtime.gogo.abi0) that Go's own function table does not.
+std::string go_name(std::string fn) {
+  if (fn.ends_with(".abi0")) fn.resize(fn.size() - 5);
+  return fn;
+}
+
+void go_names(std::vector<Frame>& frames) {
+  for (Frame& f : frames) f.function = go_name(std::move(f.function));
+}
+
+// go_top() cuts a Go G's frames after runtime.goexit, where Go's traceback ends (its TOPFRAME:
+// the return address a G's first function returns to); true when it was found.
+bool go_top(std::vector<Frame>& frames) {
+  go_names(frames);
+  for (size_t i = 0; i < frames.size(); ++i)
+    if (frames[i].function == "runtime.goexit" && !frames[i].inlined) {
+      frames.resize(i + 1);
+      return true;
+    }
   return false;
 }
 
@@ -119,7 +129,7 @@ void probe_access(int32_t pid, const std::vector<RawThread>& threads) {
     char buf[256];
     const std::string path = "/proc/" + std::to_string(pid) + "/task/" + std::to_string(t.tid) + "/syscall";
     if (procfs::read_small(path.c_str(), buf, sizeof buf) >= 0) return;
-    if (is_denied_errno(errno)) throw Error(denied(pid));
+    if (is_denied_errno(errno)) throw Error(ptrace_denied(pid, errno, path));
     return;  // gone: the capture will say so
   }
 }
@@ -181,7 +191,11 @@ Dump take_dump(int32_t pid, const Options& opt) {
   if (!kthread) d.capture_ns = capture_threads(pid, mem, todo, maps, opt.consistent).capture_ns;
 
   GoroGs goro;
-  if (!kthread && opt.goroutines) goro = read_goro_gs(pid, mem, maps);
+  if (!kthread && opt.goroutines) {
+    goro = read_goro_gs(pid, mem, maps);
+    if (!goro.present) goro = read_go_gs(pid, mem, maps, opt.max_frames);
+  }
+  const bool go = goro.present && go_runtime(goro.snap.runtime);
 
   // Unwind after the target runs again. A thread read without a stop has only sp and pc; when
   // its unwind needed a register that gives (a frame pointer), it is captured again, stopped.
@@ -209,8 +223,11 @@ Dump take_dump(int32_t pid, const Options& opt) {
     }
     for (size_t i = 0; i < goro.gs.size(); ++i) {
       ParkedG& p = goro.gs[i];
+      if (p.walked) unwound[kGUnitBase + static_cast<int32_t>(i)] = std::move(p.walk);
       if (!p.parked) continue;
-      const Unit u{kGUnitBase + static_cast<int32_t>(i), &p.regs, &p.stack, false, true};
+      // A saved pc is a return address, except a Go G's that never ran: its function's entry.
+      const bool ret = !go || syms->lookup(p.g.pc).offset != 0;
+      const Unit u{kGUnitBase + static_cast<int32_t>(i), &p.regs, &p.stack, false, ret};
       unwound[u.id] = uw.unwind(u, opt.max_frames);
     }
   }
@@ -237,6 +254,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
     ts.state = t.state;
     ts.syscall_nr = t.syscall_nr;
     ts.syscall = syscall_name(t.syscall_nr);
+    ts.syscall_restarted = t.syscall_restarted;
     ts.capture = t.capture;
     ts.stopped_ns = t.stopped_ns;
     ts.kernel = std::move(t.kernel);
@@ -245,6 +263,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
     else if (t.kthread) ts.note = "a kernel thread: no user-space stack";
     if (auto it = unwound.find(t.tid); it != unwound.end()) {
       ts.frames = symbolize(*syms, it->second, opt);
+      if (go) go_names(ts.frames);
       ts.unwind_complete = it->second.complete;
       if (!it->second.complete && ts.note.empty()) ts.note = it->second.error;
     }
@@ -262,6 +281,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
 
   // Goroutines.
   d.goro = goro.present;
+  d.runtime = goro.snap.runtime;
   if (!goro.error.empty()) d.notes.push_back("goroutines not shown: " + goro.error);
   std::map<uint64_t, int32_t> tid_of_m;
   for (const GoroM& m : goro.snap.ms) tid_of_m[m.id] = m.tid;
@@ -281,10 +301,15 @@ Dump take_dump(int32_t pid, const Options& opt) {
       }
     if (auto it = unwound.find(kGUnitBase + static_cast<int32_t>(i)); it != unwound.end()) {
       gs.frames = symbolize(*syms, it->second, opt);
-      if (!it->second.complete && gs.note.empty()) gs.note = it->second.error;
+      const bool at_top = go && go_top(gs.frames);
+      if (!it->second.complete && !at_top && gs.note.empty()) gs.note = it->second.error;
     }
     if (p.g.create_pc && syms) {
       const sym::Site& s = syms->lookup(p.g.create_pc, true);
+      if (go) {
+        gs.created_by_go = s;
+        gs.created_by_go.function = go_name(s.function);
+      }
       Options chain = opt;
       chain.inlines = true;  // "created by" names the innermost caller outside goro's headers
       expand(s, PhysFrame{p.g.create_pc, false}, chain, gs.created_by);

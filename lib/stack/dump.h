@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dwarf/symbolizer.h"
 #include "model/gmp.h"
 
 namespace ts::stack {
@@ -46,6 +47,7 @@ struct ThreadStack {
   char state = '?';            // /proc state letter read before anything was stopped (R, S, D, T, Z...)
   long syscall_nr = -1;        // the system call it was blocked in, -1 none (read before any stop)
   std::string syscall;         // its name ("futex"), "" none
+  bool syscall_restarted = false;  // resumed by the kernel after a stop (re-entered as restart_syscall)
   Capture capture = Capture::None;
   uint64_t stopped_ns = 0;     // how long this thread was held stopped by us (0 when never)
   bool unwind_complete = false;  // the unwind reached the outermost frame (not cut by an error)
@@ -56,15 +58,19 @@ struct ThreadStack {
   uint64_t goro_g = 0;         // the goroutine that M runs, 0 none
 };
 
-// GStack is one goroutine of a goro process.
+// GStack is one goroutine of a goro process or a Go program.
 struct GStack {
   GoroG g;                     // its published record
   std::vector<Frame> frames;   // unwound from its saved sp/pc/fp; empty when running
   std::vector<Frame> created_by;  // the inline chain at its creation site (innermost first)
+  dwarf::Site created_by_go;   // a Go G's creation site (g.gopc) as Go prints it (go_created_by())
   int32_t tid = 0;             // the LWP it runs on (running or in a syscall), 0 none
   int thread_number = 0;       // that LWP's gdb number
   std::string note;            // why frames are missing, "" when none
 };
+
+// go_runtime() tells whether a snapshot's runtime names a Go program ("go1.19.8", "go"), not goro.
+inline bool go_runtime(const std::string& runtime) { return runtime.starts_with("go") && runtime != "goro"; }
 
 // Options chooses what take_dump() captures and resolves.
 struct Options {
@@ -85,7 +91,8 @@ struct Dump {
   bool job_stopped = false;    // the process was stopped by job control (and was left so)
   bool kernel_thread = false;  // pid is a kernel thread: no user stack, only its kernel stack
   std::vector<ThreadStack> threads;  // by gdb number, highest first (gdb's order)
-  bool goro = false;           // a goro segment was read
+  bool goro = false;           // Gs were read: a goro segment, or a Go program's runtime
+  std::string runtime;         // whose Gs: "goro", a Go version ("go1.19.8"), "" none
   std::vector<GStack> gs;      // by goid
   std::vector<std::string> notes;  // things the user should know (threads that exited mid-dump...)
   uint64_t longest_stop_ns = 0;    // the longest time any thread was held stopped by us
@@ -95,7 +102,7 @@ struct Dump {
 };
 
 // take_dump() dumps pid's stacks. Throws ts::Error (status 1) when the pid does not exist, when
-// ptrace is not permitted (the message names CAP_SYS_PTRACE and Yama's ptrace_scope), or when the
+// ptrace is not permitted (ptrace_denied(): what the kernel said, and why where known), or when the
 // pid is a zombie with nothing left to show. A kernel thread gives a dump with its kernel stack,
 // kernel_thread set and notes[0] saying so.
 // Never leaves a thread stopped: threads are seized (no SIGSTOP), and a killed caller's tracees

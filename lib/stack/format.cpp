@@ -7,6 +7,7 @@
 
 #include "format/ndjson.h"
 #include "format/units.h"
+#include "gort/go_traceback.h"
 #include "sym/proc_symbols.h"
 #include "sys/text.h"
 
@@ -37,12 +38,15 @@ std::string where(const Frame& f) {
   return s;
 }
 
-void print_thread(std::ostream& out, const ThreadStack& t, const PrintOptions& po) {
+// is_go() tells whether the dump's Gs are a Go program's (else goro's, or none).
+bool is_go(const Dump& d) { return go_runtime(d.runtime); }
+
+void print_thread(std::ostream& out, const ThreadStack& t, const PrintOptions& po, const char* runtime) {
   out << "Thread " << t.number << " (LWP " << t.tid << " \"" << printable(t.name) << "\") [" << t.state << ' '
       << state_name(t.state);
-  if (!t.syscall.empty()) out << ", in " << t.syscall;
+  if (!t.syscall.empty()) out << ", in " << t.syscall << (t.syscall_restarted ? " (restarted after a stop)" : "");
   if (t.goro_m >= 0) {
-    out << ", goro M" << t.goro_m;
+    out << ", " << runtime << " M" << t.goro_m;
     if (t.goro_g) out << " running goroutine " << t.goro_g;
   }
   out << "]:\n";
@@ -68,10 +72,12 @@ void print_thread(std::ostream& out, const ThreadStack& t, const PrintOptions& p
   }
 }
 
+// g_status() is the bracket of Go's goroutine header: the wait reason (else the state), and the
+// minutes it has waited or been in a system call when that is a minute or more.
 std::string g_status(const GoroG& g) {
-  std::string s = g.state == GState::Waiting && g.wait_reason != WaitReason::None ? wait_reason_name(g.wait_reason)
-                                                                                   : gstate_name(g.state);
-  if (g.state == GState::Waiting && g.wait_ns >= 60'000'000'000ull) {
+  const std::string why = g_wait_text(g);
+  std::string s = why.empty() ? gstate_name(g.state) : why;
+  if ((g.state == GState::Waiting || g.state == GState::Syscall) && g.wait_ns >= 60'000'000'000ull) {
     const uint64_t min = g.wait_ns / 60'000'000'000ull;
     s += ", " + std::to_string(min) + (min == 1 ? " minute" : " minutes");
   }
@@ -80,28 +86,40 @@ std::string g_status(const GoroG& g) {
 
 // go_frame() prints one frame as Go does: "func(args)" then "\tfile:line +0xoff" (inlined calls:
 // "(...)" and no offset).
-void go_frame(std::ostream& out, const Frame& f) {
-  out << printable(display(f.function, "(...)")) << "\n\t";
+// A Go name always gets "(...)": its receiver's parentheses ("runtime.(*mheap).alloc") are not a
+// parameter list; Go omits the offset at a function's entry (a G that never ran).
+void go_frame(std::ostream& out, const Frame& f, bool go) {
+  out << printable(go && !f.function.empty() ? f.function + "(...)" : display(f.function, "(...)")) << "\n\t";
   if (!f.file.empty() && f.line > 0) out << printable(f.file) << ':' << f.line;
   else out << printable(f.module_path.empty() ? "?" : f.module_path) << ":0";
-  if (!f.inlined) out << " +" << hex(f.offset);
+  if (!f.inlined && !(go && f.offset == 0)) out << " +" << hex(f.offset);
   out << '\n';
 }
 
 void print_g(std::ostream& out, const GStack& g, const Dump& d) {
   out << "goroutine " << g.g.goid << " [" << g_status(g.g) << "]:\n";
-  if (g.tid) {
+  if (g.tid && g.frames.empty()) {
     out << "\tgoroutine running on other thread; stack unavailable: see Thread ";
     if (g.thread_number) out << g.thread_number << ' ';
     out << "(LWP " << g.tid << ", M" << g.g.m_id << ") above\n";
   }
   // Frames below the G's entry (goro_g_main, goro_gstart) are the runtime's, as Go hides goexit.
   for (const Frame& f : g.frames) {
-    go_frame(out, f);
+    go_frame(out, f, is_go(d));
     if (f.function.starts_with("void goro::detail::g_trampoline<") || f.function.starts_with("goro::detail::g_trampoline<"))
       break;
   }
   if (!g.note.empty()) out << "\t(" << printable(g.note) << ")\n";
+  if (is_go(d)) {
+    // Go's own trailer, as the program's Go version words it.
+    const std::string cb = gort::go_created_by(g.created_by_go, g.g.goid, g.g.parent_goid, d.runtime);
+    for (size_t at = 0, nl; at < cb.size(); at = nl + 1) {  // each line sanitized, its tab kept
+      nl = std::min(cb.find('\n', at), cb.size());
+      const bool tab = cb[at] == '\t';
+      out << (tab ? "\t" : "") << printable(cb.substr(at + tab, nl - at - tab)) << '\n';
+    }
+    return;
+  }
   if (g.g.parent_goid && !g.created_by.empty()) {
     // Go's "created by F in goroutine N": the innermost caller outside goro's own headers.
     const Frame* site = &g.created_by.back();
@@ -118,7 +136,6 @@ void print_g(std::ostream& out, const GStack& g, const Dump& d) {
     else out << printable(site->module_path.empty() ? "?" : site->module_path) << ":0";
     out << " +" << hex(site->offset) << '\n';
   }
-  (void)d;
 }
 
 nlohmann::json frames_json(const std::vector<Frame>& frames) {
@@ -169,7 +186,7 @@ void print_text(std::ostream& out, const Dump& d, const PrintOptions& po) {
   for (const ThreadStack& t : d.threads) {
     if (!first) out << '\n';
     first = false;
-    print_thread(out, t, po);
+    print_thread(out, t, po, is_go(d) ? "Go" : "goro");
   }
   if (po.goroutines)
     for (const GStack& g : d.gs) {
@@ -204,6 +221,7 @@ void print_json(std::ostream& out, const Dump& d) {
                      {"stopped_ns", t.stopped_ns},
                      {"complete", t.unwind_complete},
                      {"frames", frames_json(t.frames)}};
+    if (t.syscall_restarted) j["syscall_restarted"] = true;
     if (t.goro_m >= 0) j["goro_m"] = t.goro_m;
     if (t.goro_g) j["goro_g"] = t.goro_g;
     if (!t.kernel.empty()) j["kernel"] = t.kernel;
@@ -215,7 +233,7 @@ void print_json(std::ostream& out, const Dump& d) {
                      {"pid", d.pid},
                      {"goid", g.g.goid},
                      {"state", gstate_name(g.g.state)},
-                     {"wait_reason", wait_reason_name(g.g.wait_reason)},
+                     {"wait_reason", g_wait_text(g.g)},
                      {"wait_ns", g.g.wait_ns},
                      {"parent_goid", g.g.parent_goid ? nlohmann::json(g.g.parent_goid) : nlohmann::json(nullptr)},
                      {"m", g.g.m_id >= 0 ? nlohmann::json(g.g.m_id) : nlohmann::json(nullptr)},

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
 
 #include "format/units.h"
@@ -51,12 +52,62 @@ std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps
     return "its published stack [" + hex(g.stack_lo) + ", " + hex(g.stack_hi) + ") is not a stack";
   if (s.arena_hi > s.arena_lo && (g.stack_lo < s.arena_lo || g.stack_hi > s.arena_hi))
     return "its published stack [" + hex(g.stack_lo) + ", " + hex(g.stack_hi) + ") lies outside the G arena";
-  if (g.sp < g.stack_lo || g.sp > g.stack_hi || g.stack_hi - g.sp < kSwitchFrame)
+  return check_stack(g, maps, kSwitchFrame);
+}
+
+std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used) {
+  if (!(g.stack_lo < g.stack_hi)) return "its stack [" + hex(g.stack_lo) + ", " + hex(g.stack_hi) + ") is not a stack";
+  if (g.sp < g.stack_lo || g.sp > g.stack_hi || g.stack_hi - g.sp < min_used)
     return "its published sp " + hex(g.sp) + " lies outside its stack [" + hex(g.stack_lo) + ", " + hex(g.stack_hi) + ")";
   if (!maps.readable(g.sp, g.stack_hi - g.sp))
     return "its stack [" + hex(g.sp) + ", " + hex(g.stack_hi) + ") is not readable memory of the process";
   if (!maps.executable(g.pc)) return "its published pc " + hex(g.pc) + " is not in code";
   return "";
+}
+
+void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread) {
+  out.gs.clear();
+  for (const GoroG& g : out.snap.gs)
+    if (live(g)) {
+      ParkedG p;
+      p.g = g;
+      out.gs.push_back(std::move(p));
+    }
+  std::sort(out.gs.begin(), out.gs.end(), [](const ParkedG& a, const ParkedG& b) { return a.g.goid < b.g.goid; });
+  std::vector<ParkedG*> todo;
+  for (ParkedG& p : out.gs) todo.push_back(&p);
+  for (int round = 0; round < 3 && !todo.empty(); ++round) {
+    std::vector<ParkedG*> copied;
+    for (ParkedG* p : todo)
+      if (prepare(*p)) copied.push_back(p);
+    if (copied.empty()) return;
+    // A G that ran while its stack was copied has a new record: read them all again.
+    GoroSnapshot again;
+    try {
+      again = reread();
+    } catch (const Error&) {
+      return;  // gone or unreadable now: keep what was copied
+    }
+    std::map<uint64_t, const GoroG*> now;
+    for (const GoroG& g : again.gs)
+      if (g.goid) now[g.goid] = &g;
+    std::vector<ParkedG*> next;
+    for (ParkedG* p : copied) {
+      auto it = now.find(p->g.goid);
+      if (it != now.end() && same_park(p->g, *it->second)) continue;
+      p->parked = p->walked = false;
+      p->walk = UnwindResult{};
+      if (it == now.end()) {
+        p->note = "it exited during the dump";
+        continue;
+      }
+      p->g = *it->second;
+      next.push_back(p);
+    }
+    todo.swap(next);
+  }
+  for (ParkedG* p : todo)
+    if (p->note.empty() && !p->parked && !p->walked) p->note = "it kept running while its stack was read";
 }
 
 GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
@@ -70,50 +121,18 @@ GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
     out.error = e.what();
     return out;
   }
-  for (const GoroG& g : out.snap.gs)
-    if (live(g)) {
-      ParkedG p;
-      p.g = g;
-      out.gs.push_back(std::move(p));
-    }
-  std::sort(out.gs.begin(), out.gs.end(), [](const ParkedG& a, const ParkedG& b) { return a.g.goid < b.g.goid; });
-  std::vector<ParkedG*> todo;
-  for (ParkedG& p : out.gs)
-    if (has_context(p.g)) todo.push_back(&p);
-  for (int round = 0; round < 3 && !todo.empty(); ++round) {
-    for (ParkedG* p : todo) {
-      p->note = check_parked(p->g, out.snap, maps);
-      if (!p->note.empty()) continue;
-      copy_memory(mem, p->g.sp, p->g.stack_hi, p->stack);
-      p->parked = load(*p);
-    }
-    // A G that ran while its stack was copied has a new record: read them all again.
-    GoroSnapshot again;
-    try {
-      again = goro::read_goro(pid);
-    } catch (const Error&) {
-      break;
-    }
-    std::map<uint64_t, const GoroG*> now;
-    for (const GoroG& g : again.gs)
-      if (g.goid) now[g.goid] = &g;
-    std::vector<ParkedG*> next;
-    for (ParkedG* p : todo) {
-      if (!p->note.empty()) continue;
-      auto it = now.find(p->g.goid);
-      if (it != now.end() && p->parked && same_park(p->g, *it->second)) continue;
-      p->parked = false;
-      if (it == now.end()) {
-        p->note = "it exited during the dump";
-        continue;
-      }
-      p->g = *it->second;
-      if (has_context(p->g)) next.push_back(p);
-    }
-    todo.swap(next);
-  }
-  for (ParkedG* p : todo)
-    if (p->note.empty()) p->note = "it kept running while its stack was read";
+  // Each G with a saved context: checked, its used stack copied, its registers loaded from the
+  // switch frame; false (not copied) for a G that runs or whose record does not hold together.
+  auto prepare = [&](ParkedG& p) {
+    p.note.clear();
+    if (!has_context(p.g)) return false;
+    p.note = check_parked(p.g, out.snap, maps);
+    if (!p.note.empty()) return false;
+    copy_memory(mem, p.g.sp, p.g.stack_hi, p.stack);
+    p.parked = load(p);
+    return true;
+  };
+  settle(out, prepare, [pid] { return goro::read_goro(pid); });
   return out;
 }
 

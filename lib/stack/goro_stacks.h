@@ -4,34 +4,51 @@
 // frames, never followed.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "model/gmp.h"
 #include "stack/capture.h"
+#include "stack/unwind.h"
 
 namespace ts::stack {
 
-// ParkedG is one live G and, when parked, what its unwind starts from.
+// ParkedG is one live G and, when parked, what its unwind starts from: registers and a stack copy
+// for libdwfl (`parked`), or a chain already walked by frame pointers (`walked`, Go's Gs).
 struct ParkedG {
   GoroG g;
-  bool parked = false;         // has a saved context to unwind (runnable or waiting)
-  Regs regs;                   // after goro_switch returns: rsp = sp+56, rip = [sp+48], callee-saved
+  bool parked = false;         // has a saved context to unwind with libdwfl
+  Regs regs;                   // goro: after goro_switch returns: rsp = sp+56, rip = [sp+48], callee-saved
   StackCopy stack;             // [sp, stack_hi)
+  bool walked = false;         // `walk` holds its frames (Go: walked from g.sched by frame pointers)
+  UnwindResult walk;
   std::string note;            // why it is not unwound, "" when it is (or runs)
 };
 
-// GoroGs is what read_goro_gs() found.
+// GoroGs is what a G source (read_goro_gs(), read_go_gs()) found: the "G stacks" of a dump.
 struct GoroGs {
-  bool present = false;        // the process publishes a goro segment
-  std::string error;           // the segment could not be read (malformed, stale...): shown as a note
-  GoroSnapshot snap;
+  bool present = false;        // the process has Gs to show (a goro segment, a Go runtime)
+  std::string error;           // they could not be read (malformed segment, stripped Go binary...): a note
+  GoroSnapshot snap;           // snap.runtime says which source: "goro", or "go1.19.8"
   std::vector<ParkedG> gs;     // live Gs (not dead, not idle), by goid
 };
+
+// check_stack() validates a G's saved sp and pc against its stack bounds and the maps: "" when
+// [sp, stack_hi) (at least min_used bytes) is readable memory and pc is in code, else the reason.
+std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used);
 
 // check_parked() validates a parked G's published context against its stack bounds, the arena
 // and the maps; "" when it may be unwound, else the reason.
 std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps);
+
+// settle() fills out.gs with the live Gs of out.snap (not dead, not idle), by goid, and makes their
+// stacks agree with their records: prepare(p)
+// checks one G and copies (and unwinds or loads) its stack, false when there is nothing to copy (it
+// runs, or its record does not hold together: p.note says why); then reread() reads the source
+// again (a ts::Error it throws ends the rounds, keeping what was copied), and every copied G whose record changed meanwhile (state, sp, pc, fp) is prepared again
+// from its new record, up to 3 rounds; one still changing gets a note, one gone a note saying so.
+void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread);
 
 // read_goro_gs() reads pid's goro segment (if any), checks every parked G and copies its stack
 // from `mem` (pid, or a live thread of it); a G that ran while being copied is read again (up to

@@ -27,7 +27,8 @@ std::string short_function(const std::string& name) {
 }
 
 const Site& ProcSymbols::lookup(uint64_t pc, bool return_address) {
-  const uint64_t key = pc | (return_address ? 1 : 0);
+  // x86 code addresses may be odd: the flag goes beside the address, not into its low bit.
+  const uint64_t key = pc << 1 | (return_address ? 1 : 0);
   if (auto it = cache_.find(key); it != cache_.end()) return it->second;
   return cache_.emplace(key, symbolizer_.lookup(pc, return_address && pc, dwarf_)).first->second;
 }

@@ -42,7 +42,7 @@ class ProcSymbols {
  private:
   dwarf::Symbolizer symbolizer_;
   bool dwarf_;                                // file:line and inline chains (DWARF) wanted
-  std::unordered_map<uint64_t, Site> cache_;  // key: pc, low bit set for return addresses
+  std::unordered_map<uint64_t, Site> cache_;  // key: pc << 1, low bit set for return addresses
 };
 
 // describe() prints a site for a table: "file.cpp:42" (of user_frame(s, skip)) when the line is known, else

@@ -1,0 +1,101 @@
+// go_stacks.cpp: a Go program's goroutines as G stacks; see go_stacks.h.
+#include "stack/go_stacks.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "format/units.h"
+#include "gort/go_layout.h"
+#include "gort/go_reader.h"
+#include "model/error.h"
+
+namespace ts::stack {
+namespace {
+
+constexpr uint64_t kMaxCopy = 1ull << 20;  // at most this much of a G's used stack is copied
+
+// saved() tells whether the runtime saved g's context in g.sched: parked (waiting, runnable,
+// copystack, preempted) or in a system call (entersyscall's save()); a running G has sp = 0.
+bool saved(const GoroG& g) {
+  return (g.state == GState::Waiting || g.state == GState::Runnable || g.state == GState::Syscall) && g.sp && g.pc;
+}
+
+// stack_only() replaces the suffix a Go reader's message ends in (what still works) with stack's own.
+std::string stack_only(std::string msg) {
+  const std::string tail(gort::kStillWorks);
+  if (msg.ends_with(tail)) msg.resize(msg.size() - tail.size());
+  else msg += "; ";
+  return msg + "the threads' (LWP) stacks above are still shown";
+}
+
+}  // namespace
+
+UnwindResult walk_frame_pointers(uint64_t pc, uint64_t bp, const StackCopy& stack, const Maps& maps, size_t max_frames) {
+  UnwindResult r;
+  r.frames.push_back(PhysFrame{pc, false});
+  uint64_t prev = stack.base;
+  while (r.frames.size() < std::max<size_t>(max_frames, 1)) {
+    uint64_t next = 0, ret = 0;
+    if (bp % 8 || bp < prev || !stack.word(bp, &next) || !stack.word(bp + 8, &ret)) {
+      r.error = "frame pointer " + hex(bp) + " is not in its stack";
+      return r;
+    }
+    if (!maps.executable(ret)) {
+      r.error = "return address " + hex(ret) + " is not in code";
+      return r;
+    }
+    r.frames.push_back(PhysFrame{ret, false});
+    if (next == 0) {
+      r.complete = true;
+      return r;
+    }
+    if (next <= bp) {
+      r.error = "frame pointer " + hex(next) + " does not lead up its stack";
+      return r;
+    }
+    prev = bp + 16;
+    bp = next;
+  }
+  r.error = "more than " + std::to_string(max_frames) + " frames: cut";
+  return r;
+}
+
+GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames) {
+  GoroGs out;
+  try {
+    if (!gort::is_go_program(pid)) return out;
+  } catch (const Error&) {
+    return out;  // gone: the threads' part says so
+  }
+  out.present = true;
+  std::unique_ptr<gort::GoProcess> go;
+  try {
+    go = std::make_unique<gort::GoProcess>(pid);
+    out.snap = go->read();
+  } catch (const Error& e) {
+    out.error = stack_only(e.what());
+    return out;
+  }
+  auto prepare = [&](ParkedG& p) {
+    p.note.clear();
+    if (!saved(p.g)) return false;
+    p.note = check_stack(p.g, maps, 8);
+    if (!p.note.empty()) return false;
+    copy_memory(mem, p.g.sp, std::min(p.g.stack_hi, p.g.sp + kMaxCopy), p.stack);
+    // In a system call Go (before 1.23) keeps no frame pointer: g.sched.bp is stale or 0.
+    if (p.g.fp && p.g.state != GState::Syscall) {
+      p.walk = walk_frame_pointers(p.g.pc, p.g.fp, p.stack, maps, max_frames);
+      p.walked = true;
+    } else {
+      p.regs = Regs{};
+      p.regs.set(kDwarfSp, p.g.sp);
+      p.regs.set(kDwarfPc, p.g.pc);
+      p.parked = true;
+    }
+    return true;
+  };
+  settle(out, prepare, [&go] { return go->read(); });
+  return out;
+}
+
+}  // namespace ts::stack
