@@ -76,7 +76,9 @@ static Retake retake(int64_t now) {
     uint64_t key = p->schedtick.load(std::memory_order_relaxed) + p->syscalltick.load(std::memory_order_relaxed);
     if (p->sm_runkey != key) {
       p->sm_runkey = key;
-      p->sm_run_when = now;
+      // A fresh clock, not the pass's `now`: the OS may have kept sysmon off the CPU between that
+      // read and this load, and a stamp from before the G started would flag it early.
+      p->sm_run_when = nanotime();
       p->sm_hog = nullptr;  // the G it flagged clears the flag itself when it stops (pub_g_stopped)
     }
     if (s == GORO_P_SYSCALL) {

@@ -14,29 +14,40 @@ using namespace std::chrono;
 
 TEST_CASE("sleepers wake in deadline order and not before their time", "[goro][timer]") {
   int procs = GENERATE(1, 2, 4, 8);
-  std::vector<int> order;
-  std::mutex mu;
-  std::vector<int64_t> early;  // sleepers that woke before their deadline (ns early)
-  std::atomic<int> done{0};
   const int kMs[] = {80, 20, 60, 0, 40};
-  std::atomic<int> ready{0};
-  auto r = run_checked(procs, [&] {
-    auto t0 = steady_clock::now() + milliseconds(50);  // one base, so a slow start cannot reorder
-    for (int ms : kMs)
-      goro::go([&, ms] {
-        ready++;
-        goro::sleep_for(t0 + milliseconds(ms) - steady_clock::now());
-        auto now = steady_clock::now();
-        std::lock_guard<std::mutex> l(mu);
-        order.push_back(ms);
-        if (now < t0 + milliseconds(ms)) early.push_back(duration_cast<nanoseconds>(t0 + milliseconds(ms) - now).count());
-        done++;
-      });
-    while (done.load() < 5) goro::sleep_for(milliseconds(1));
-  });
-  CHECK(order == std::vector<int>{0, 20, 40, 60, 80});
-  CHECK(early.empty());
-  REQUIRE_NO_LEAKS(r);
+  // The order is the runtime's to keep only for sleepers that went to sleep before the first
+  // deadline: on a loaded machine a G may start after its deadline has passed (its sleep is then
+  // no sleep at all, and it runs in run-queue order). Such a round says nothing about timers and is
+  // taken again; "not before their time" holds in every round.
+  bool armed_in_time = false;
+  for (int round = 0; round < 5 && !armed_in_time; round++) {
+    std::vector<int> order;
+    std::mutex mu;
+    std::vector<int64_t> early;  // sleepers that woke before their deadline (ns early)
+    std::atomic<int> done{0};
+    std::atomic<int> late{0};    // sleepers that called sleep_for after the first deadline
+    auto r = run_checked(procs, [&] {
+      auto t0 = steady_clock::now() + milliseconds(50);  // one base, so a slow start cannot reorder
+      for (int ms : kMs)
+        goro::go([&, ms] {
+          auto start = steady_clock::now();
+          if (start >= t0) late++;
+          goro::sleep_for(t0 + milliseconds(ms) - start);
+          auto now = steady_clock::now();
+          std::lock_guard<std::mutex> l(mu);
+          order.push_back(ms);
+          if (now < t0 + milliseconds(ms)) early.push_back(duration_cast<nanoseconds>(t0 + milliseconds(ms) - now).count());
+          done++;
+        });
+      while (done.load() < 5) goro::sleep_for(milliseconds(1));
+    });
+    CHECK(early.empty());
+    REQUIRE_NO_LEAKS(r);
+    armed_in_time = late.load() == 0;
+    if (armed_in_time) CHECK(order == std::vector<int>{0, 20, 40, 60, 80});
+    else WARN("round " << round << ": " << late.load() << " sleepers started after the first deadline; taken again");
+  }
+  CHECK(armed_in_time);  // five rounds in a row with a G 50 ms late to start: not a timer verdict
 }
 
 TEST_CASE("timer_add, timer_del and periodic timers", "[goro][timer]") {
