@@ -57,12 +57,12 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lncursesw -ltinfo -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lncursesw -ltinfo -lsqlite3 -lzstd -lstdc++
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev \
-  libncurses-dev tmux golang-go
+  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3
 BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb
 
 # ---- sources ---------------------------------------------------------------------------------------
