@@ -167,6 +167,8 @@ install: $(BIN) $(BENCH_EXEC) $(BENCH_GO)
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -D -m 755 $(BENCH_EXEC) $(DESTDIR)$(PREFIX)/libexec/taskscope/bench-exec
 	install -D -m 644 -t $(DESTDIR)$(PREFIX)/share/taskscope/bench-go $(BENCH_GO)
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/taskscope-record.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/taskscope-record.service
 
 clean:
 	rm -rf build

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "model/error.h"
+#include "sys/text.h"
 
 namespace ts::history {
 
@@ -95,7 +96,8 @@ Stmt Db::prepare(std::string_view sql) const {
 }
 
 void Db::fail(const std::string& what, int rc) const {
-  const std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  // SQLite quotes the file's own bytes (a damaged schema's text): one line, escaped.
+  const std::string msg = sys::printable(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc));
   switch (rc & 0xff) {
     case SQLITE_NOTADB: throw Error(path_ + ": not a taskscope recording (SQLite: " + msg + ")");
     case SQLITE_CORRUPT: throw Error(path_ + ": damaged recording (SQLite: " + msg + ") while " + what);

@@ -39,10 +39,14 @@ std::optional<SampleRef> Reader::one(const char* sql, int64_t arg) const {
   return SampleRef{q.i64(0), static_cast<uint64_t>(q.i64(1)), static_cast<uint64_t>(q.i64(2))};
 }
 
-SampleRef Reader::first() const { return *one("SELECT id, time_ns, mono_ns FROM sample WHERE id > ? ORDER BY id LIMIT 1", 0); }
+SampleRef Reader::first() const {
+  if (auto r = one("SELECT id, time_ns, mono_ns FROM sample WHERE id > ? ORDER BY id LIMIT 1", INT64_MIN)) return *r;
+  throw Error(path() + ": the recording holds no sample");
+}
 
 SampleRef Reader::last() const {
-  return *one("SELECT id, time_ns, mono_ns FROM sample WHERE id > ? ORDER BY id DESC LIMIT 1", 0);
+  if (auto r = one("SELECT id, time_ns, mono_ns FROM sample WHERE id > ? ORDER BY id DESC LIMIT 1", INT64_MIN)) return *r;
+  throw Error(path() + ": the recording holds no sample");
 }
 
 SampleRef Reader::at(uint64_t wall_ns) const {

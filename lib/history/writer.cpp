@@ -66,9 +66,9 @@ void put_event(Stmt& st, int64_t sample, uint64_t wall_of_mono, const Event& ev)
 
 }  // namespace
 
-Writer::Writer(const std::string& path, Retention retention)
+Writer::Writer(const std::string& path, Retention retention, bool durable)
     : db_(path, true),
-      retention_((create_schema(db_), retention)),
+      retention_((create_schema(db_), durable ? void() : db_.exec("PRAGMA synchronous=NORMAL"), retention)),
       put_sample_(db_.prepare("INSERT INTO sample(time_ns, mono_ns, processes, tasks, events, raw_bytes, data) VALUES(?,?,?,?,?,?,?)")),
       put_event_(db_.prepare("INSERT INTO event(sample, time_ns, mono_ns, kind, cpu, pid, tid, comm, parent_pid, parent_tid, flags, "
                              "exit_signal, kernel_thread, old_tid, filename, argv, argv_truncated, group_dead, exit_code, "

@@ -27,8 +27,9 @@ struct AppendStats {
 class Writer {
  public:
   // Writer() opens or creates `path` (an existing file must be a recording) and keeps it within
-  // `retention`.
-  Writer(const std::string& path, Retention retention);
+  // `retention`. `durable` syncs each commit (synchronous=FULL); false (NORMAL: a power loss may
+  // lose the last samples, a crash of the writer does not) is for generated test files.
+  Writer(const std::string& path, Retention retention, bool durable = true);
 
   // append() stores `f` (all its tasks with `threads`, else one summed task per process, see
   // from_frame()) as taken at `wall_ns` (Unix ns), with f.events as the interval's event rows.
