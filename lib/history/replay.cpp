@@ -64,6 +64,7 @@ ReplayedSnapshot replay_snapshot(const std::string& path, const std::string& at,
     throw Error(path + " was recorded without --threads: it has no per-thread rows (drop -L, or record with --threads)");
   out.threads = s.threads;
   out.snap = std::move(s.snap);
+  for (std::string& n : out.snap.notes) n = "when recorded: " + n;
   if (!pids.empty())
     std::erase_if(out.snap.processes, [&](const Process& p) { return std::find(pids.begin(), pids.end(), p.pid) == pids.end(); });
   return out;

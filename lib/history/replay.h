@@ -32,7 +32,7 @@ struct ReplayedSnapshot {
 };
 
 // replay_snapshot() is the sample of recording `path` at `at` (parse_time()'s forms; "end" when
-// empty), restricted to `pids` (empty: all). Throws ts::Error when `want_threads` and the recording
+// empty), restricted to `pids` (empty: all); its notes start "when recorded: ". Throws ts::Error when `want_threads` and the recording
 // was made without --threads (its tasks are per-process sums).
 ReplayedSnapshot replay_snapshot(const std::string& path, const std::string& at, const std::vector<int32_t>& pids,
                                  bool want_threads);
