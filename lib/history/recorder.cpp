@@ -45,8 +45,12 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
       collector.refresh();
       continue;
     }
-    for (const std::string& n : f->notes)
-      if (said.insert(n).second) err << "taskscope: record: " << n << '\n';
+    // Each kind of note once: "3 process(es) hidden ..." and "4 process(es) hidden ..." are one.
+    for (const std::string& n : f->notes) {
+      std::string kind = n;
+      std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
+      if (said.insert(kind).second) err << "taskscope: record: " << n << '\n';
+    }
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
     writer.append(*f, opts.threads, wall);
     ++written;

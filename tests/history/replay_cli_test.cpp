@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
+#include "../support/tmux.h"
 #include "history/writer.h"
 #include "history_frames.h"
 
@@ -64,4 +65,48 @@ TEST_CASE("ps --replay errors are one line with the right status", "[history][cl
   r = run({taskscope_bin(), "record", "--retain", "5x", "-o", dir.file("x.db")});
   CHECK(r.status == 2);
   CHECK(r.err.rfind("taskscope: --retain 5x: expected a duration", 0) == 0);
+}
+
+TEST_CASE("top --replay -b prints the recorded frames from --at to the end", "[history][cli]") {
+  test::TempDir dir;
+  const std::string path = dir.file("r.db");
+  write(path, true);
+  auto r = run({taskscope_bin(), "top", "--replay", path, "--at", "+1s", "-b", "--json"});
+  REQUIRE(r.status == 0);
+  std::vector<nlohmann::json> frames;
+  double srv_cpu = -1;
+  for (const std::string& l : test::lines(r.out)) {
+    const auto j = nlohmann::json::parse(l);
+    if (j["type"] == "frame") frames.push_back(j);
+    if (j["type"] == "process" && j["pid"] == 100 && j["frame"] == 1) srv_cpu = j["cpu_pct"];
+  }
+  REQUIRE(frames.size() == 2);  // samples 2 and 3
+  CHECK(frames[0]["interval_s"] == 1.0);
+  CHECK(frames[0]["time_ns"] == 2'000'000'000);
+  CHECK(srv_cpu == Approx(3.0));  // its two threads: 10 and 20 ms a second
+  r = run({taskscope_bin(), "top", "--replay", path, "-p", "1", "-b"});
+  CHECK(r.status == 2);
+}
+
+TEST_CASE("top --replay: keys step through the recording", "[history][cli][tmux]") {
+  REQUIRE(test::tmux_usable());
+  test::TempDir dir;
+  const std::string path = dir.file("r.db");
+  write(path, true);
+  test::TmuxSession s({taskscope_bin(), "top", "--replay", path}, 160, 30);
+  REQUIRE(s.wait_for_text("sample 1, 2026-09-21 14:13:20 UTC"));
+  CHECK(s.text().find("child") == std::string::npos);
+  s.send("]", true);
+  REQUIRE(s.wait_for_text("sample 2, 2026-09-21 14:13:21 UTC"));
+  CHECK(s.wait_for_text("child"));  // process 200 is born in sample 2
+  s.send("End");
+  REQUIRE(s.wait_for_text("sample 3, "));
+  s.send("[", true);
+  REQUIRE(s.wait_for_text("sample 2, "));
+  s.send("k");
+  s.send("Enter");
+  CHECK(s.wait_for_text("replay: recorded tasks get no signals"));
+  s.send("q", true);
+  REQUIRE(s.wait_for([&](const std::string&) { return s.exit_status() != -1; }));
+  CHECK(s.exit_status() == 0);
 }
