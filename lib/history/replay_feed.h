@@ -34,6 +34,8 @@ class ReplayFeed {
   bool next();
   // position() says where the replay is: "replay FILE: sample N, TIME UTC" and the keys.
   std::string position() const;
+  // wall_offset() turns the shown sample's CLOCK_MONOTONIC times (its events') into wall clock.
+  uint64_t wall_offset() const { return at_.wall_ns - at_.mono_ns; }
   // source_name() is the recorded source's name.
   std::string source_name() const { return source_; }
   // The live Collector's controls, which a recording does not have: no-ops.

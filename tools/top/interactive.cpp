@@ -98,7 +98,7 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
   view::TableView table;
   view::Screen screen;
   int pane_lines = 0;
-  const uint64_t wall_offset = sys::realtime_ns() - sys::monotonic_ns();
+  uint64_t wall_offset = sys::realtime_ns() - sys::monotonic_ns();  // a replay's: its recording's
   const view::SymbolizeFn symbolize = [&](int32_t pid, uint64_t pc) { return symbols.name(pid, pc); };
   bool quick_refresh = true;  // the first frame has no rates: ask for the second one soon
   int stop_sig = 0;
@@ -147,7 +147,10 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
         events.add(*frame);
         symbols.retain(*frame);
         labels = view::goro_labels(*frame, symbolize, term.options().utf8);
-        if constexpr (!kLive) st.message = collector.position();
+        if constexpr (!kLive) {
+          st.message = collector.position();
+          wall_offset = collector.wall_offset();
+        }
         dirty = true;
       }
     }
@@ -158,7 +161,11 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
         continue;
       }
       if constexpr (!kLive)
-        if (st.prompt == view::Prompt::None && collector.key(key)) continue;  // the frame it brings redraws
+        if (st.prompt == view::Prompt::None && collector.key(key)) {  // the frame it brings redraws
+          events = view::EventLog{};  // the events pane and graphs restart from the sample jumped to
+          history = view::TopHistory{};
+          continue;
+        }
       view::KeyContext ctx{&table, &screen.geo, std::max(1, screen.geo.table_rows), pane_lines, {}};
       if (frame)
         for (const auto& [pid, g] : frame->goro) ctx.goro_pids.push_back(pid);
