@@ -57,12 +57,12 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lstdc++
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev libcap-dev \
-  libncurses-dev tmux golang-go
+  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3
 BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb
 
 # ---- sources ---------------------------------------------------------------------------------------
@@ -167,6 +167,8 @@ install: $(BIN) $(BENCH_EXEC) $(BENCH_GO)
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -D -m 755 $(BENCH_EXEC) $(DESTDIR)$(PREFIX)/libexec/taskscope/bench-exec
 	install -D -m 644 -t $(DESTDIR)$(PREFIX)/share/taskscope/bench-go $(BENCH_GO)
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|@PREFIX@|$(PREFIX)|g' systemd/taskscope-record.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/taskscope-record.service
 
 clean:
 	rm -rf build

@@ -1,6 +1,8 @@
 // ps.cpp: `taskscope ps`, the process table (or, with -L, every LWP).
 #include <algorithm>
 
+#include "history/replay.h"
+#include "history/time_spec.h"
 #include "model/error.h"
 #include "registry.h"
 #include "sources/make_source.h"
@@ -32,6 +34,8 @@ struct PsOptions {
   std::string sort = "pid";
   bool json = false;
   std::string source = "auto";
+  std::string replay;  // --replay FILE: a recording instead of the live system
+  std::string at;      // --at TIME in it
 };
 
 // kLwpIds are the columns of `ps -L`; without -L the per-task ones (TID, NAME) are left out.
@@ -66,8 +70,15 @@ int run_ps(const PsOptions& o, Context& ctx) {
   Request req;
   req.fields = fields_for(cols) | by.needs;
   if (!o.pids.empty()) req.pids = sys::parse_pid_list(o.pids, "-p");
-  auto source = open_source(o.source, ctx.err);
-  const Snapshot snap = source->snapshot(req);
+  if (!o.at.empty() && o.replay.empty()) throw Error("--at needs --replay FILE", 2);
+  Snapshot snap;
+  if (!o.replay.empty()) {
+    history::ReplayedSnapshot r = history::replay_snapshot(o.replay, o.at, req.pids, o.lwp);
+    if (!o.json) ctx.err << "taskscope: " << o.replay << ": sample " << r.ref.id << " taken " << history::format_time(r.ref.wall_ns) << '\n';
+    snap = std::move(r.snap);
+  } else {
+    snap = open_source(o.source, ctx.err)->snapshot(req);
+  }
   for (const std::string& note : snap.notes) ctx.err << "taskscope: " << note << '\n';
 
   std::vector<int32_t> missing;
@@ -100,6 +111,9 @@ Runner setup_ps(CLI::App& app) {
   app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
       ->option_text("SOURCE")
       ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  app.add_option("--replay", o->replay, "read a recording (taskscope record) instead of the live system")->option_text("FILE");
+  app.add_option("--at", o->at, "with --replay, the sample at TIME: start, end, -5m, HH:MM[:SS], YYYY-MM-DD HH:MM:SS (UTC), @UNIX")
+      ->option_text("TIME");
   return [o](Context& ctx) { return run_ps(*o, ctx); };
 }
 

@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <climits>
 #include <thread>
+#include <type_traits>
 
 #include "format/ndjson.h"
+#include "history/replay_feed.h"
 #include "model/error.h"
 #include "output.h"
 #include "top.h"
@@ -19,7 +21,11 @@ namespace {
 
 using nlohmann::json;
 
-// next_frame() waits for the collector's next frame.
+// next_frame() waits for the collector's next frame (a replay's next sample; null at its end).
+std::shared_ptr<const view::Frame> next_frame(history::ReplayFeed& c) {
+  if (auto f = c.take()) return f;
+  return c.next() ? c.take() : nullptr;
+}
 std::shared_ptr<const view::Frame> next_frame(view::Collector& c) {
   for (;;) {
     pollfd p{c.fd(), POLLIN, 0};
@@ -74,19 +80,18 @@ void print_json(std::ostream& out, int frame, const view::Frame& f, const view::
   }
 }
 
-}  // namespace
-
-int run_batch(const TopOptions& o, Context& ctx) {
-  const view::CollectorConfig cfg = collector_config(o);
-  view::Collector collector(cfg);
-  collector.start();
+// batch() prints the frames of `collector`: the live Collector (after a first frame without rates),
+// or a recording's ReplayFeed from its --at on.
+template <class Feed>
+int batch(Feed& collector, const TopOptions& o, Context& ctx, const view::CollectorConfig& cfg) {
+  constexpr bool kLive = !std::is_same_v<Feed, history::ReplayFeed>;
   const std::string source = collector.source_name();
   view::TopState st = initial_state(o);
   view::SymbolCache symbols;
   const view::SymbolizeFn symbolize = [&](int32_t pid, uint64_t pc) { return symbols.name(pid, pc); };
   // The first pass has no rates: a second one shortly after gives the first frame its CPU% and
   // switch rates, as top's first batch frame has.
-  auto first = next_frame(collector);
+  auto first = kLive ? next_frame(collector) : nullptr;
   if (first) {
     // -p names processes that do not exist: said once; when none does there is nothing to show.
     std::vector<int32_t> missing;
@@ -98,7 +103,7 @@ int run_batch(const TopOptions& o, Context& ctx) {
     if (!missing.empty() && missing.size() == cfg.pids.size()) throw Error(msg);
     if (!missing.empty()) ctx.err << "taskscope: " << msg << '\n';
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  if (kLive) std::this_thread::sleep_for(std::chrono::milliseconds(200));
   collector.refresh();
   for (int n = 0; o.frames == 0 || n < o.frames; ++n) {
     auto f = next_frame(collector);
@@ -117,6 +122,19 @@ int run_batch(const TopOptions& o, Context& ctx) {
     check_output(ctx.out);
   }
   return 0;
+}
+
+}  // namespace
+
+int run_batch(const TopOptions& o, Context& ctx) {
+  if (!o.replay.empty()) {
+    history::ReplayFeed feed(o.replay, o.at);
+    return batch(feed, o, ctx, {});
+  }
+  const view::CollectorConfig cfg = collector_config(o);
+  view::Collector collector(cfg);
+  collector.start();
+  return batch(collector, o, ctx, cfg);
 }
 
 }  // namespace ts::tools::top

@@ -11,7 +11,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 
+#include "history/replay_feed.h"
 #include "model/error.h"
 #include "procfs/maps_reader.h"
 #include "stack_capture.h"
@@ -100,22 +102,11 @@ void load_maps(view::DetailMaps& m, int32_t pid) {
   }
 }
 
-}  // namespace
-
-int run_interactive(const TopOptions& o, Context&) {
-  install_stop_signals();
-  Terminal term;  // first: the screen says "reading tasks" while the sources and tracers load
-  {
-    view::Screen s;
-    s.opt = term.options();
-    s.lines.resize(static_cast<size_t>(std::max(s.opt.height, 1)));
-    s.lines[0].add("taskscope top: starting (loading the task source and the event tracers)...", view::Style::Title);
-    term.draw(s);
-  }
-  const view::CollectorConfig cfg = collector_config(o);
-  view::Collector collector(cfg);
-  collector.start();
-  Fields asked = cfg.fields;  // follows what the screen shows
+// loop() is the viewer over `collector`: the live Collector, or a recording's ReplayFeed (whose
+// keys move in time, and which sends no signal and reads no maps: its tasks are not live).
+template <class Feed>
+int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
+  constexpr bool kLive = !std::is_same_v<Feed, history::ReplayFeed>;
   const std::string source = collector.source_name();
 
   view::TopState st = initial_state(o);
@@ -131,7 +122,7 @@ int run_interactive(const TopOptions& o, Context&) {
   view::TableView table;
   view::Screen screen;
   int pane_lines = 0;
-  const uint64_t wall_offset = sys::realtime_ns() - sys::monotonic_ns();
+  uint64_t wall_offset = sys::realtime_ns() - sys::monotonic_ns();  // a replay's: its recording's
   const view::SymbolizeFn symbolize = [&](int32_t pid, uint64_t pc) { return symbols.name(pid, pc); };
   bool quick_refresh = true;  // the first frame has no rates: ask for the second one soon
   int stop_sig = 0;
@@ -146,7 +137,7 @@ int run_interactive(const TopOptions& o, Context&) {
       term.draw(s);
       return;
     }
-    if (st.pane == view::Pane::Detail && (maps.pid != st.detail_pid || sys::monotonic_ns() - maps.read_ns > kMapsMaxAgeNs))
+    if (kLive && st.pane == view::Pane::Detail && (maps.pid != st.detail_pid || sys::monotonic_ns() - maps.read_ns > kMapsMaxAgeNs))
       load_maps(maps, st.detail_pid);
     const GoroSnapshot* gprev = nullptr;
     if (prev)
@@ -182,6 +173,10 @@ int run_interactive(const TopOptions& o, Context&) {
         events.add(*frame);
         symbols.retain(*frame);
         labels = view::goro_labels(*frame, symbolize, term.options().utf8);
+        if constexpr (!kLive) {
+          st.message = collector.position();
+          wall_offset = collector.wall_offset();
+        }
         dirty = true;
       }
     }
@@ -191,9 +186,20 @@ int run_interactive(const TopOptions& o, Context&) {
         dirty = true;
         continue;
       }
+      if constexpr (!kLive)
+        if (st.prompt == view::Prompt::None && collector.key(key)) {  // the frame it brings redraws
+          events = view::EventLog{};  // the events pane and graphs restart from the sample jumped to
+          history = view::TopHistory{};
+          continue;
+        }
       view::KeyContext ctx{&table, &screen.geo, std::max(1, screen.geo.table_rows), pane_lines, {}};
       if (frame) ctx.goro_pids = view::gmp_pids(*frame);
-      const view::Effect e = view::apply_key(st, key, ctx);
+      view::Effect e = view::apply_key(st, key, ctx);
+      if (!kLive && (e.kind == view::EffectKind::Signal || e.kind == view::EffectKind::Renice ||
+                     e.kind == view::EffectKind::Stack)) {
+        e.kind = view::EffectKind::None;
+        st.message = "replay: recorded tasks get no signals, nice changes or live stacks";
+      }
       dirty = true;
       switch (e.kind) {
         case view::EffectKind::Signal: st.message = send_signal(e); collector.refresh(); break;
@@ -235,6 +241,28 @@ int run_interactive(const TopOptions& o, Context&) {
     return 128 + stop_sig;
   }
   return 0;
+}
+
+}  // namespace
+
+int run_interactive(const TopOptions& o, Context&) {
+  install_stop_signals();
+  Terminal term;  // first: the screen says "reading tasks" while the sources and tracers load
+  {
+    view::Screen s;
+    s.opt = term.options();
+    s.lines.resize(static_cast<size_t>(std::max(s.opt.height, 1)));
+    s.lines[0].add("taskscope top: starting (loading the task source and the event tracers)...", view::Style::Title);
+    term.draw(s);
+  }
+  if (!o.replay.empty()) {
+    history::ReplayFeed feed(o.replay, o.at);
+    return loop(feed, o, term, 0);
+  }
+  const view::CollectorConfig cfg = collector_config(o);
+  view::Collector collector(cfg);
+  collector.start();
+  return loop(collector, o, term, cfg.fields);
 }
 
 }  // namespace ts::tools::top

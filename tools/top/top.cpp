@@ -35,6 +35,8 @@ namespace {
 int run_top(TopOptions o, Context& ctx) {
   if (!(o.delay_s >= 0.1 && o.delay_s <= 3600)) throw Error("-d must be 0.1 to 3600 seconds", 2);
   if (o.frames < 0) throw Error("-n must be 0 or more frames", 2);
+  if (!o.at.empty() && o.replay.empty()) throw Error("--at needs --replay FILE", 2);
+  if (!o.replay.empty() && !o.pids.empty()) throw Error("-p does not apply to --replay (use / or \\ in the viewer)", 2);
   if (o.json && !o.batch && isatty(STDOUT_FILENO)) throw Error("--json needs batch mode: add -b (and -n FRAMES)", 2);
   if (!o.batch && !(isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))) {
     // Not on a terminal (a pipe, a file, make run | less): one frame as text, like top -b -n 1.
@@ -60,6 +62,10 @@ Runner setup_top(CLI::App& app) {
   app.add_option("-n,--frames", o->frames, "in batch mode, stop after this many frames (default: until interrupted)")
       ->option_text("FRAMES");
   app.add_flag("--json", o->json, "in batch mode, NDJSON: a frame object, then one object per row, each with its frame");
+  app.add_option("--replay", o->replay, "view a recording (taskscope record); keys [ ] step one sample, { } 60, Home End")
+      ->option_text("FILE");
+  app.add_option("--at", o->at, "with --replay, start at TIME: start (default), end, -5m, +90s, HH:MM[:SS], YYYY-MM-DD HH:MM:SS (UTC), @UNIX")
+      ->option_text("TIME");
   app.footer("Keys: see taskscope-top(1) or press ? in the viewer. Without a terminal, prints one frame.");
   return [o](Context& ctx) { return run_top(*o, ctx); };
 }

@@ -21,6 +21,8 @@ struct TopOptions {
   bool batch = false;              // -b
   int frames = 0;                  // -n: frames to print in batch mode (0: until interrupted)
   bool json = false;               // --json: NDJSON in batch mode
+  std::string replay;              // --replay FILE: a recording (taskscope record) instead of the live system
+  std::string at;                  // --at TIME: where the replay starts
 };
 
 // collector_config() turns the options into what the collector reads (the pids parsed, the

@@ -1,0 +1,314 @@
+// sample.cpp: a Frame to a Sample, and a Sample to bytes and back (every field, in a fixed order).
+#include "history/sample.h"
+
+#include "history/blob.h"
+#include "view/frame.h"
+
+namespace ts::history {
+
+namespace {
+
+// summed() is `p` with one task standing for all of its threads (from_frame() without threads).
+Process summed(const Process& p) {
+  Process out = p;
+  out.tasks.clear();
+  if (p.tasks.empty()) return out;
+  Task t = p.leader() ? *p.leader() : p.tasks.front();
+  t.tid = p.pid;
+  t.utime_ns = t.stime_ns = t.nvcsw = t.nivcsw = t.run_delay_ns = t.pcount = 0;
+  for (const Task& x : p.tasks) {
+    t.utime_ns += x.utime_ns;
+    t.stime_ns += x.stime_ns;
+    t.nvcsw += x.nvcsw;
+    t.nivcsw += x.nivcsw;
+    t.run_delay_ns += x.run_delay_ns;
+    t.pcount += x.pcount;
+  }
+  out.tasks.push_back(std::move(t));
+  return out;
+}
+
+void put_ticks(BlobWriter& w, const CpuTicks& t) {
+  for (uint64_t v : {t.user, t.nice, t.system, t.idle, t.iowait, t.irq, t.softirq, t.steal, t.guest, t.guest_nice}) w.u(v);
+}
+
+CpuTicks get_ticks(BlobReader& r) {
+  CpuTicks t;
+  for (uint64_t* v : {&t.user, &t.nice, &t.system, &t.idle, &t.iowait, &t.irq, &t.softirq, &t.steal, &t.guest, &t.guest_nice})
+    *v = r.u();
+  return t;
+}
+
+void put_machine(BlobWriter& w, const MachineSample& m) {
+  w.u(m.taken_ns);
+  put_ticks(w, m.all);
+  w.u(m.cpus.size());
+  for (size_t k = 0; k < m.cpus.size(); ++k) {
+    w.i(k < m.cpu_ids.size() ? m.cpu_ids[k] : static_cast<int32_t>(k));
+    put_ticks(w, m.cpus[k]);
+  }
+  for (uint64_t v : {m.mem_total, m.mem_free, m.mem_available, m.mem_buffers, m.mem_cached, m.mem_shared, m.swap_total, m.swap_free})
+    w.u(v);
+  for (double v : {m.load1, m.load5, m.load15, m.uptime_s}) w.f(v);
+  w.u(m.ctxt);
+  w.u(m.forks);
+  w.u(m.procs_running);
+  w.u(m.procs_blocked);
+}
+
+MachineSample get_machine(BlobReader& r) {
+  MachineSample m;
+  m.taken_ns = r.u();
+  m.all = get_ticks(r);
+  const size_t n = r.count(11);
+  for (size_t k = 0; k < n; ++k) {
+    m.cpu_ids.push_back(r.i32());
+    m.cpus.push_back(get_ticks(r));
+  }
+  for (uint64_t* v : {&m.mem_total, &m.mem_free, &m.mem_available, &m.mem_buffers, &m.mem_cached, &m.mem_shared,
+                      &m.swap_total, &m.swap_free})
+    *v = r.u();
+  for (double* v : {&m.load1, &m.load5, &m.load15, &m.uptime_s}) *v = r.f();
+  m.ctxt = r.u();
+  m.forks = r.u();
+  m.procs_running = r.u32();
+  m.procs_blocked = r.u32();
+  return m;
+}
+
+void put_task(BlobWriter& w, const Task& t) {
+  w.i(t.tid);
+  w.i(t.ppid);
+  w.s(t.comm);
+  w.u(t.kthread);
+  w.u(static_cast<uint8_t>(t.state));
+  w.i(t.cpu);
+  for (uint64_t v : {t.utime_ns, t.stime_ns, t.start_ns}) w.u(v);
+  for (int32_t v : {t.nice, t.prio, t.rtprio, static_cast<int32_t>(t.policy)}) w.i(v);
+  for (uint64_t v : {t.nvcsw, t.nivcsw, t.run_delay_ns, t.pcount}) w.u(v);
+}
+
+Task get_task(BlobReader& r, int32_t tgid) {
+  Task t;
+  t.tid = r.i32();
+  t.tgid = tgid;
+  t.ppid = r.i32();
+  t.comm = r.s(4096);
+  t.kthread = r.u() != 0;
+  const uint64_t state = r.u();
+  if (state > 0x7f) r.fail("bad task state");
+  t.state = static_cast<char>(state);
+  t.cpu = r.i32();
+  for (uint64_t* v : {&t.utime_ns, &t.stime_ns, &t.start_ns}) *v = r.u();
+  t.nice = r.i32();
+  t.prio = r.i32();
+  t.rtprio = r.i32();
+  const int32_t policy = r.i32();
+  if (policy < 0 || policy > 6) r.fail("bad scheduling policy");
+  t.policy = static_cast<SchedPolicy>(policy);
+  for (uint64_t* v : {&t.nvcsw, &t.nivcsw, &t.run_delay_ns, &t.pcount}) *v = r.u();
+  return t;
+}
+
+void put_process(BlobWriter& w, const Process& p) {
+  w.i(p.pid);
+  w.i(p.ppid);
+  w.u(p.uid);
+  w.s(p.user);
+  w.s(p.comm);
+  w.s(p.cmdline);
+  w.u(p.kthread);
+  for (uint64_t v : {p.rss_bytes, p.vsize_bytes}) w.u(v);
+  w.i(p.nlwp);
+  for (uint64_t v : {p.utime_ns, p.stime_ns}) w.u(v);
+  w.u(p.tasks.size());
+  for (const Task& t : p.tasks) put_task(w, t);
+}
+
+Process get_process(BlobReader& r) {
+  Process p;
+  p.pid = r.i32();
+  p.ppid = r.i32();
+  p.uid = r.u32();
+  p.user = r.s(4096);
+  p.comm = r.s(4096);
+  p.cmdline = r.s();
+  p.kthread = r.u() != 0;
+  p.rss_bytes = r.u();
+  p.vsize_bytes = r.u();
+  p.nlwp = r.i32();
+  p.utime_ns = r.u();
+  p.stime_ns = r.u();
+  const size_t n = r.count(20);
+  p.tasks.reserve(n);
+  for (size_t k = 0; k < n; ++k) p.tasks.push_back(get_task(r, p.pid));
+  return p;
+}
+
+template <class E>
+E get_enum(BlobReader& r, uint64_t last) {
+  const uint64_t v = r.u();
+  if (v > last) r.fail("enum value out of range");
+  return static_cast<E>(v);
+}
+
+void put_goro(BlobWriter& w, const GoroSnapshot& g) {
+  w.i(g.pid);
+  w.s(g.runtime);
+  for (uint64_t v : {g.taken_ns, g.start_unix_ns, uint64_t{g.gomaxprocs}, g.sysmon_ticks, g.global_runq_len,
+                     uint64_t{g.g_slots}, uint64_t{g.torn}})
+    w.u(v);
+  w.u(g.ps.size());
+  for (const GoroP& p : g.ps) {
+    w.u(p.id);
+    w.u(static_cast<uint8_t>(p.status));
+    w.i(p.m_id);
+    for (uint64_t v : {uint64_t{p.runq_len}, p.runnext_goid, p.schedtick, p.syscalltick, p.switches, p.gs_created, p.steals}) w.u(v);
+  }
+  w.u(g.ms.size());
+  for (const GoroM& m : g.ms) {
+    w.u(m.id);
+    w.i(m.tid);
+    w.i(m.p_id);
+    w.u(uint64_t{m.tid_alive} | uint64_t{m.spinning} << 1 | uint64_t{m.in_syscall} << 2 | uint64_t{m.parked} << 3 |
+        uint64_t{m.sysmon} << 4);
+    w.u(m.cur_goid);
+  }
+  w.u(g.gs.size());
+  for (const GoroG& x : g.gs) {
+    w.u(x.goid);
+    w.u(static_cast<uint8_t>(x.state));
+    w.u(static_cast<uint8_t>(x.wait_reason));
+    w.s(x.wait_text);
+    for (uint64_t v : {x.wait_since_ns, x.wait_ns, x.run_since_ns, x.run_ns, x.parent_goid}) w.u(v);
+    w.i(x.m_id);
+    for (uint64_t v : {x.create_pc, x.start_pc}) w.u(v);
+    w.u(uint64_t{x.long_running} | uint64_t{x.main} << 1 | uint64_t{x.system} << 2);
+  }
+}
+
+GoroSnapshot get_goro(BlobReader& r) {
+  GoroSnapshot g;
+  g.pid = r.i32();
+  g.runtime = r.s(256);
+  g.taken_ns = r.u();
+  g.start_unix_ns = r.u();
+  g.gomaxprocs = r.u32();
+  g.sysmon_ticks = r.u();
+  g.global_runq_len = r.u();
+  g.g_slots = r.u32();
+  g.torn = r.u32();
+  for (size_t k = 0, n = r.count(10); k < n; ++k) {
+    GoroP p;
+    p.id = r.u32();
+    p.status = get_enum<PStatus>(r, static_cast<uint64_t>(PStatus::Dead));
+    p.m_id = r.i32();
+    p.runq_len = r.u32();
+    for (uint64_t* v : {&p.runnext_goid, &p.schedtick, &p.syscalltick, &p.switches, &p.gs_created, &p.steals}) *v = r.u();
+    g.ps.push_back(p);
+  }
+  for (size_t k = 0, n = r.count(5); k < n; ++k) {
+    GoroM m;
+    m.id = r.u32();
+    m.tid = r.i32();
+    m.p_id = r.i32();
+    const uint64_t fl = r.u();
+    m.tid_alive = fl & 1, m.spinning = fl & 2, m.in_syscall = fl & 4, m.parked = fl & 8, m.sysmon = fl & 16;
+    m.cur_goid = r.u();
+    g.ms.push_back(m);
+  }
+  for (size_t k = 0, n = r.count(13); k < n; ++k) {
+    GoroG x;
+    x.goid = r.u();
+    x.state = get_enum<GState>(r, static_cast<uint64_t>(GState::Dead));
+    x.wait_reason = get_enum<WaitReason>(r, static_cast<uint64_t>(WaitReason::Timer));
+    x.wait_text = r.s(256);
+    for (uint64_t* v : {&x.wait_since_ns, &x.wait_ns, &x.run_since_ns, &x.run_ns, &x.parent_goid}) *v = r.u();
+    x.m_id = r.i32();
+    x.create_pc = r.u();
+    x.start_pc = r.u();
+    const uint64_t fl = r.u();
+    x.long_running = fl & 1, x.main = fl & 2, x.system = fl & 4;
+    g.gs.push_back(std::move(x));
+  }
+  return g;
+}
+
+}  // namespace
+
+Sample from_frame(const view::Frame& f, bool threads) {
+  Sample s;
+  s.threads = threads;
+  s.snap.taken_ns = f.snap.taken_ns;
+  s.snap.boot_time_unix_ns = f.snap.boot_time_unix_ns;
+  s.snap.fields = f.snap.fields;
+  s.snap.source = f.snap.source;
+  s.snap.notes = f.snap.notes;
+  s.snap.processes.reserve(f.snap.processes.size());
+  for (const Process& p : f.snap.processes) s.snap.processes.push_back(threads ? p : summed(p));
+  s.machine = f.machine;
+  s.goro = f.goro;
+  for (auto& [pid, g] : s.goro)
+    for (GoroG& x : g.gs) x.sp = x.pc = x.fp = x.stack_lo = x.stack_hi = 0;  // not stored
+  s.events_on = f.events_on;
+  s.events_lost = f.events_lost;
+  s.notes = f.notes;
+  return s;
+}
+
+std::string encode(const Sample& s) {
+  BlobWriter w;
+  w.u(kSampleVersion);
+  w.u(s.threads);
+  w.u(s.snap.taken_ns);
+  w.u(s.snap.boot_time_unix_ns);
+  w.u(s.snap.fields);
+  w.s(s.snap.source);
+  w.u(s.snap.notes.size());
+  for (const std::string& n : s.snap.notes) w.s(n);
+  put_machine(w, s.machine);
+  w.u(s.snap.processes.size());
+  for (const Process& p : s.snap.processes) put_process(w, p);
+  w.u(s.goro.size());
+  for (const auto& [pid, g] : s.goro) put_goro(w, g);
+  w.u(s.events_on);
+  w.u(s.events_lost);
+  w.u(s.notes.size());
+  for (const std::string& n : s.notes) w.s(n);
+  return w.take();
+}
+
+Sample decode(std::string_view blob, const std::string& what) {
+  BlobReader r(blob, what);
+  Sample s;
+  const uint64_t version = r.u();
+  if (version != kSampleVersion)
+    r.fail("sample encoding version " + std::to_string(version) + " (this taskscope reads " + std::to_string(kSampleVersion) + ")");
+  s.threads = r.u() != 0;
+  s.snap.taken_ns = r.u();
+  s.snap.boot_time_unix_ns = r.u();
+  s.snap.fields = r.u32();
+  s.snap.source = r.s(64);
+  for (size_t k = 0, n = r.count(); k < n; ++k) s.snap.notes.push_back(r.s(4096));
+  s.machine = get_machine(r);
+  const size_t np = r.count(16);
+  s.snap.processes.reserve(np);
+  int32_t last_pid = 0;
+  for (size_t k = 0; k < np; ++k) {
+    s.snap.processes.push_back(get_process(r));
+    if (k && s.snap.processes.back().pid <= last_pid) r.fail("processes out of pid order");
+    last_pid = s.snap.processes.back().pid;
+  }
+  for (size_t k = 0, n = r.count(8); k < n; ++k) {
+    GoroSnapshot g = get_goro(r);
+    const int32_t pid = g.pid;
+    s.goro.emplace(pid, std::move(g));
+  }
+  s.events_on = r.u() != 0;
+  s.events_lost = r.u();
+  for (size_t k = 0, n = r.count(); k < n; ++k) s.notes.push_back(r.s(4096));
+  if (!r.at_end()) r.fail("trailing bytes");
+  return s;
+}
+
+}  // namespace ts::history

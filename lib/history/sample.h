@@ -1,0 +1,49 @@
+// sample.h: Sample, what the recorder keeps of one collector Frame, and its byte encoding (the
+// blob stored zstd-compressed in the `sample` table). Counters are stored cumulative, as the
+// sources read them; rates are computed when replaying, from two samples.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "model/gmp.h"
+#include "model/machine.h"
+#include "model/snapshot.h"
+
+namespace ts::view {
+struct Frame;
+}
+
+namespace ts::history {
+
+// kSampleVersion is the version of the blob encoding; a reader refuses another one.
+constexpr uint32_t kSampleVersion = 1;
+
+// Sample is one recorded instant.
+struct Sample {
+  bool threads = false;        // every task was kept; otherwise each process holds one task whose
+                               // counters are its threads' sums (see from_frame())
+  Snapshot snap;               // the tasks (notes included)
+  MachineSample machine;       // machine-wide counters
+  std::map<int32_t, GoroSnapshot> goro;  // pid -> G/M/P state (stacks and saved registers left out)
+  bool events_on = false;      // clone/exec/exit events were traced in this interval
+  uint64_t events_lost = 0;    // events lost since the recorder started
+  std::vector<std::string> notes;  // the frame's notes (what could not be read)
+};
+
+// from_frame() keeps what a Sample holds of `f`. Without `threads` each process keeps a single
+// task, its leader's identity (tid = pid, the leader's or first task's name, state and start
+// time) with the sums of every thread's CPU time, switches and run-queue delay: process rates
+// and totals replay exactly, per-thread rows are not kept.
+Sample from_frame(const view::Frame& f, bool threads);
+
+// encode() is the sample's blob (before compression).
+std::string encode(const Sample& s);
+
+// decode() reads a blob encode() wrote; throws ts::Error "<what>: ... at byte N" for anything
+// malformed (truncated, out of range, another version, trailing bytes).
+Sample decode(std::string_view blob, const std::string& what);
+
+}  // namespace ts::history

@@ -1,0 +1,219 @@
+// history_bench: what `taskscope record` costs and what replay takes.
+//  1. The recorder at 1 s with 10,000 threads (--threads), its CPU time over the run as a share of
+//     one core (goal <= 0.5%), and its bytes per sample beside `atop -w` (Debian's atop) recording
+//     the same machine at the same interval in the same run.
+//  2. Jumping to a random time in a synthetic 24 h recording (86,400 samples of 300 processes at
+//     1 s, built once under BUILD/bench-data): median and worst of 50 jumps (goal <= 50 ms). A jump
+//     is what `ps --replay --at` and a replay key do: find the sample, decode it and the one before,
+//     compute the rates, read the events.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "history/reader.h"
+#include "history/replay.h"
+#include "history/writer.h"
+#include "model/error.h"
+#include "sources/make_source.h"
+#include "sys/clock.h"
+#include "view/frame.h"
+
+namespace fs = std::filesystem;
+using namespace ts;
+
+namespace {
+
+constexpr int kThreads = 10000;
+constexpr int kSeconds = 20;
+
+// start() runs argv with stdin from a pipe (whose write end is returned in *in) and stdout to `out`.
+pid_t start(const std::vector<std::string>& argv, int* in, int out) {
+  int p[2];
+  if (pipe(p) != 0) return -1;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(p[0], 0);
+    if (out >= 0) dup2(out, 1);
+    close(p[1]);
+    std::vector<char*> a;
+    for (const std::string& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execvp(a[0], a.data());
+    _exit(127);
+  }
+  close(p[0]);
+  *in = p[1];
+  return pid;
+}
+
+// cpu_of() waits for `pid` and returns its CPU seconds (user + system).
+double cpu_of(pid_t pid) {
+  int st = 0;
+  rusage ru{};
+  wait4(pid, &st, 0, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+uint64_t file_bytes(const std::string& p) {
+  uint64_t n = 0;
+  for (const std::string& f : {p, p + "-wal"}) {
+    struct stat st {};
+    if (stat(f.c_str(), &st) == 0) n += static_cast<uint64_t>(st.st_size);
+  }
+  return n;
+}
+
+void recorder_cost(const std::string& build, const std::string& dir) {
+  int fx_in = -1;
+  int out[2];
+  if (pipe(out) != 0) return;
+  const pid_t fx = start({build + "/fixtures/many_threads", std::to_string(kThreads)}, &fx_in, out[1]);
+  close(out[1]);
+  char buf[256];
+  if (read(out[0], buf, sizeof buf) <= 0) {
+    std::printf("many_threads did not start\n");
+    return;
+  }
+  const std::string ours = dir + "/record.db", theirs = dir + "/atop.raw";
+  fs::remove(ours), fs::remove(ours + "-wal"), fs::remove(ours + "-shm"), fs::remove(theirs);
+  int in1 = -1, in2 = -1;
+  const pid_t rec = start({build + "/bin/taskscope", "record", "-d", "1", "--threads", "-n", std::to_string(kSeconds), "-o", ours}, &in1, -1);
+  const pid_t atop = start({"atop", "-w", theirs, "1", std::to_string(kSeconds)}, &in2, -1);
+  // Steady state: the recorder's CPU time from its second sample to its last (loading the BPF
+  // programs and the first pass are startup), read through the /proc source.
+  const auto cpu_now = [&, src = make_source(SourceKind::Proc)]() {
+    Request req;
+    req.pids = {rec};
+    req.fields = Field::Ids | Field::Times;
+    const Snapshot s = src->snapshot(req);
+    return s.processes.empty() ? 0.0 : static_cast<double>(s.processes[0].utime_ns + s.processes[0].stime_ns) / 1e9;
+  };
+  double cpu2 = -1;
+  uint64_t mono2 = 0;
+  for (int i = 0; i < 200 && cpu2 < 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    try {
+      history::Reader r(ours);
+      if (r.count() >= 2) cpu2 = cpu_now(), mono2 = r.last().mono_ns;
+    } catch (const Error&) {
+    }
+  }
+  const double rec_cpu = cpu_of(rec);
+  const double atop_cpu = atop > 0 ? cpu_of(atop) : 0;
+  close(fx_in);
+  waitpid(fx, nullptr, 0);
+  close(in1), close(in2), close(out[0]);
+  try {
+    history::Reader r(ours);
+    const int64_t n = r.count();
+    const double span = static_cast<double>(r.last().mono_ns - r.first().mono_ns) / 1e9;
+    const uint64_t bytes = file_bytes(ours);
+    std::printf("record --threads, %d threads + the machine's, -d 1, %lld samples over %.1f s:\n", kThreads, static_cast<long long>(n), span);
+    const double steady_s = static_cast<double>(r.last().mono_ns - mono2) / 1e9;
+    std::printf("  taskscope record  %6.3f%% of a core steady (%.2f s CPU over the last %.1f s; %.2f s in all)  %8.0f bytes/sample (file %llu)  goal <= 0.5%%\n",
+                cpu2 >= 0 && steady_s > 0 ? 100 * (rec_cpu - cpu2) / steady_s : -1.0, rec_cpu - cpu2, steady_s, rec_cpu,
+                static_cast<double>(bytes) / static_cast<double>(n), static_cast<unsigned long long>(bytes));
+  } catch (const Error& e) {
+    std::printf("record failed: %s\n", e.what());
+  }
+  const uint64_t abytes = file_bytes(theirs);
+  if (abytes)
+    std::printf("  atop -w (anchor)  %6.3f%% of a core (%.2f s CPU)                    %8.0f bytes/sample (file %llu; processes and threads, no events)\n",
+                100 * atop_cpu / kSeconds, atop_cpu, static_cast<double>(abytes) / kSeconds, static_cast<unsigned long long>(abytes));
+  else
+    std::printf("  atop -w (anchor): no file (is atop installed? make bench-deps)\n");
+}
+
+// synthetic_frame() is second `s` of a day: 300 processes of 1-4 threads whose counters move.
+view::Frame synthetic_frame(uint64_t s) {
+  view::Frame f;
+  f.taken_ns = f.snap.taken_ns = (s + 1) * 1'000'000'000;
+  f.snap.source = "bpf";
+  f.snap.fields = kAllFields;
+  f.machine.taken_ns = f.taken_ns;
+  f.machine.all.user = s * 50;
+  f.machine.all.idle = s * 150;
+  for (int32_t pid = 1; pid <= 300; ++pid) {
+    Process p;
+    p.pid = pid;
+    p.ppid = 1;
+    p.comm = "proc" + std::to_string(pid);
+    p.cmdline = "/usr/bin/" + p.comm + " --serve --port " + std::to_string(8000 + pid);
+    p.rss_bytes = 4096ull * static_cast<uint64_t>(pid * 100 + s % 7);
+    p.nlwp = 1 + pid % 4;
+    for (int32_t k = 0; k < p.nlwp; ++k) {
+      Task t;
+      t.tid = k == 0 ? pid : 100000 + pid * 4 + k;
+      t.tgid = pid;
+      t.comm = p.comm;
+      t.state = 'S';
+      t.start_ns = 1000;
+      const bool busy = (pid + k + s) % 20 == 0;
+      t.utime_ns = s * (busy ? 3'000'000 : 10'000) + static_cast<uint64_t>(pid);
+      t.nvcsw = s * static_cast<uint64_t>(1 + pid % 9);
+      t.nivcsw = s / 3;
+      p.tasks.push_back(t);
+    }
+    f.snap.processes.push_back(std::move(p));
+  }
+  if (s % 10 == 0) f.events.push_back(ExitEvent{{f.taken_ns - 1000, 0}, 5000, 5000, "cron", true, 0, 1'000'000, 1000});
+  return f;
+}
+
+void replay_jump(const std::string& dir) {
+  const std::string path = dir + "/synthetic-24h.db";
+  constexpr uint64_t kDay = 86400;
+  bool have = false;
+  try {
+    have = history::Reader(path).count() == static_cast<int64_t>(kDay);
+  } catch (const Error&) {
+  }
+  if (!have) {
+    fs::remove(path), fs::remove(path + "-wal"), fs::remove(path + "-shm");
+    std::printf("building %s (86,400 samples, once)...\n", path.c_str());
+    std::fflush(stdout);
+    history::Writer w(path, {}, false);
+    for (uint64_t s = 0; s < kDay; ++s) w.append(synthetic_frame(s), true, 1'790'000'000'000'000'000ull + s * 1'000'000'000);
+  }
+  history::Reader r(path);
+  const uint64_t t0 = r.first().wall_ns, t1 = r.last().wall_ns;
+  std::mt19937_64 rng(24);
+  std::vector<double> ms;
+  for (int i = 0; i < 50; ++i) {
+    const uint64_t at = t0 + rng() % (t1 - t0);
+    const uint64_t a = sys::monotonic_ns();
+    const auto f = history::replay_frame(r, r.at(at));
+    ms.push_back(static_cast<double>(sys::monotonic_ns() - a) / 1e6);
+    if (f->snap.processes.size() != 300) std::printf("bad sample\n");
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf("replay jump in a 24 h recording (%llu bytes, 300 processes, 750 threads a sample): median %.2f ms, worst %.2f ms  goal <= 50 ms\n",
+              static_cast<unsigned long long>(file_bytes(path)), ms[ms.size() / 2], ms.back());
+}
+
+}  // namespace
+
+int main() {
+  const std::string build = TS_BUILD_DIR;
+  const std::string dir = build + "/bench-data";
+  fs::create_directories(dir);
+  try {
+    replay_jump(dir);
+    recorder_cost(build, dir);
+  } catch (const std::exception& e) {
+    std::printf("history_bench: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
