@@ -227,11 +227,11 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
     }
     // A Go program's G/M/P is read (from its memory) only while it is looked at: the G/M/P pane's
     // process, and in thread mode the Go processes with rows on screen (their Ms join their LWPs).
-    if (!st.quit && frame) {
+    if (kLive && !st.quit && frame) {  // a recording holds the G/M/P it recorded; nothing to read
       std::vector<int32_t> want = view::go_pids_shown(*frame, st, table, std::max(1, screen.geo.table_rows));
       if (want != gmp_asked) {
         gmp_asked = want;
-        collector.set_gmp_pids(std::move(want));
+        if constexpr (kLive) collector.set_gmp_pids(std::move(want));
         collector.refresh();
       }
     }
