@@ -111,6 +111,8 @@ TEST_CASE("render_metrics: the exact series of a scripted frame", "[export]") {
   t.fold(f);
   const std::string om = render_metrics(f, t, {}, Format::OpenMetrics);
   CHECK(samples(om) == kSamples);
+  // taskscope-export(1)'s cardinality: 7 per process + 13 + per goro/Go process (6 + its Ps).
+  CHECK(test::lines(samples(om)).size() == 7 * 2 + 13 + (6 + 2));
   CHECK(om.ends_with("taskscope_collect_seconds 0.0025\n# EOF\n"));
   CHECK(om.find("# TYPE taskscope_process_context_switches counter\n") != std::string::npos);
   CHECK(om.find("# UNIT taskscope_process_cpu_seconds seconds\n") != std::string::npos);
