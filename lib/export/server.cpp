@@ -2,13 +2,11 @@
 // of its own with a fixed pool of workers.
 #include "export/server.h"
 
-#include <poll.h>
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <mutex>
-#include <set>
 #include <thread>
 
 #include <httplib.h>
@@ -17,6 +15,7 @@
 #include "export/render.h"
 #include "model/error.h"
 #include "view/collector.h"
+#include "view/frame_wait.h"
 
 namespace ts::exporter {
 
@@ -98,22 +97,11 @@ void Exporter::run(int stop_fd, std::ostream& err) {
   } join{m, server};
   collector.start();
   EventTotals totals;
-  std::set<std::string> said;
+  view::NoteOnce said;
   RenderOptions ropts{m.opts.top_threads};
-  for (;;) {
-    pollfd fds[2] = {{collector.fd(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw Error(std::string("poll: ") + std::strerror(errno));
-    }
-    if (fds[1].revents & (POLLIN | POLLHUP)) break;
-    std::shared_ptr<const view::Frame> f = collector.take();
-    if (!f) continue;
-    for (const std::string& n : f->notes) {
-      std::string kind = n;
-      std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
-      if (said.insert(kind).second) err << "taskscope: export: " << n << '\n';
-    }
+  while (std::shared_ptr<const view::Frame> f = view::wait_frame(collector, stop_fd)) {
+    for (const std::string& n : f->notes)
+      if (said.first(n)) err << "taskscope: export: " << n << '\n';
     totals.fold(*f);
     auto p = std::make_shared<Page>();
     p->seq = f->seq;
