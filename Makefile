@@ -57,12 +57,15 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lstdc++
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lcpp-httplib -lstdc++
+# Debian builds cpp-httplib as a library with TLS/zlib/brotli on: its includers need the same defines
+# (class layouts depend on them), though export serves plain HTTP only.
+$(BUILD)/obj/lib/export/server.o $(BUILD)/obj/tests/export/export_live_test.o: CPPFLAGS += $(shell pkg-config --cflags cpp-httplib)
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev libcap-dev \
-  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3
+  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3 libcpp-httplib-dev
 BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb atop
 
 # ---- sources ---------------------------------------------------------------------------------------

@@ -1,18 +1,14 @@
 // recorder.cpp: frames from the collector, written as they come.
 #include "history/recorder.h"
 
-#include <poll.h>
-
-#include <cerrno>
 #include <cmath>
-#include <cstring>
-#include <set>
 #include <thread>
 
 #include "history/writer.h"
 #include "model/error.h"
 #include "sys/clock.h"
 #include "view/collector.h"
+#include "view/frame_wait.h"
 
 namespace ts::history {
 
@@ -26,18 +22,12 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
   cfg.goro = true;
   view::Collector collector(cfg);
   collector.start();
-  std::set<std::string> said;  // notes said once
+  view::NoteOnce said;
   int64_t written = 0;
   const uint64_t started = sys::monotonic_ns();
   while (opts.samples == 0 || written < opts.samples) {
-    pollfd fds[2] = {{collector.fd(), POLLIN, 0}, {stop_fd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      throw Error(std::string("poll: ") + std::strerror(errno));
-    }
-    if (fds[1].revents & (POLLIN | POLLHUP)) break;
-    std::shared_ptr<const view::Frame> f = collector.take();
-    if (!f) continue;
+    std::shared_ptr<const view::Frame> f = view::wait_frame(collector, stop_fd);
+    if (!f) break;
     // The tracer loads beside the first passes: a recording whose first sample says events_starting
     // would miss the events of its first seconds, so the recorder waits for it (bounded).
     if (written == 0 && f->events_starting && sys::monotonic_ns() - started < 2'000'000'000ull) {
@@ -45,12 +35,8 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
       collector.refresh();
       continue;
     }
-    // Each kind of note once: "3 process(es) hidden ..." and "4 process(es) hidden ..." are one.
-    for (const std::string& n : f->notes) {
-      std::string kind = n;
-      std::erase_if(kind, [](char c) { return c >= '0' && c <= '9'; });
-      if (said.insert(kind).second) err << "taskscope: record: " << n << '\n';
-    }
+    for (const std::string& n : f->notes)  // each kind once: "3 hidden" and "4 hidden" are one
+      if (said.first(n)) err << "taskscope: record: " << n << '\n';
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
     writer.append(*f, opts.threads, wall);
     ++written;

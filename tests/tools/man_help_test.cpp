@@ -105,7 +105,7 @@ Names help_of(const std::vector<std::string>& args) {
 }  // namespace
 
 TEST_CASE("each man page's OPTIONS are exactly its subcommand's --help options", "[man]") {
-  for (const char* verb : {"top", "ps", "threads", "maps", "gmp", "stack", "bench", "record"}) {
+  for (const char* verb : {"top", "ps", "threads", "maps", "gmp", "stack", "bench", "record", "export"}) {
     INFO("taskscope-" << verb << ".1");
     const Names help = help_of({verb});
     CHECK(help.count("--help") == 1);

@@ -1,0 +1,120 @@
+// server.cpp: the collector loop on the caller's thread (render, publish), the HTTP server on one
+// of its own with a fixed pool of workers.
+#include "export/server.h"
+
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <thread>
+
+#include <httplib.h>
+
+#include "export/event_totals.h"
+#include "export/render.h"
+#include "model/error.h"
+#include "view/collector.h"
+#include "view/frame_wait.h"
+
+namespace ts::exporter {
+
+struct Exporter::Impl {
+  ExportOptions opts;
+  httplib::Server http;
+  int port = 0;
+  std::mutex mu;                     // guards `page` (held only to copy or swap the pointer)
+  std::shared_ptr<const Page> page;  // the newest rendered frame; null before the first
+
+  std::shared_ptr<const Page> current() {
+    std::lock_guard lock(mu);
+    return page;
+  }
+  void publish(std::shared_ptr<const Page> p) {
+    std::lock_guard lock(mu);
+    page = std::move(p);
+  }
+};
+
+Exporter::Exporter(ExportOptions opts) : impl_(std::make_unique<Impl>()) {
+  Impl& m = *impl_;
+  m.opts = std::move(opts);
+  const int workers = m.opts.workers;
+  m.http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+  m.http.set_read_timeout(m.opts.timeout_s, 0);
+  m.http.set_write_timeout(m.opts.timeout_s, 0);
+  m.http.set_keep_alive_timeout(m.opts.timeout_s);
+  m.http.set_keep_alive_max_count(100);
+  m.http.set_payload_max_length(64 * 1024);
+  Impl* self = &m;
+  m.http.Get("/metrics", [self](const httplib::Request& req, httplib::Response& res) {
+    std::shared_ptr<const Page> p = self->current();
+    if (!p) {
+      res.status = 503;
+      res.set_header("Retry-After", "1");
+      res.set_content("taskscope export: no collection finished yet\n", "text/plain; charset=utf-8");
+      return;
+    }
+    const Format f = choose_format(req.get_header_value("Accept"));
+    res.set_content(f == Format::OpenMetrics ? p->openmetrics : p->text004, content_type(f));
+  });
+  m.http.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("taskscope export: metrics at /metrics\n", "text/plain; charset=utf-8");
+  });
+  const ListenAddress& a = m.opts.listen;
+  errno = 0;
+  const bool ok = a.port == 0 ? (m.port = m.http.bind_to_any_port(a.host)) > 0 : m.http.bind_to_port(a.host, a.port);
+  if (!ok) {
+    const int e = errno;
+    throw Error("cannot listen on " + a.text() + ": " + (e ? std::strerror(e) : "bind failed") +
+                    " (another exporter there? pick another with --listen)",
+                1);
+  }
+  if (a.port != 0) m.port = a.port;
+}
+
+Exporter::~Exporter() = default;
+
+int Exporter::port() const { return impl_->port; }
+
+void Exporter::run(int stop_fd, std::ostream& err) {
+  Impl& m = *impl_;
+  view::CollectorConfig cfg;
+  cfg.source = m.opts.source;
+  cfg.delay = std::chrono::milliseconds(static_cast<int64_t>(std::llround(m.opts.delay_s * 1000)));
+  cfg.fields = kAllFields & ~static_cast<Fields>(Field::Layout);
+  cfg.events = true;
+  cfg.goro = true;
+  view::Collector collector(cfg);
+  std::thread server([&m] { m.http.listen_after_bind(); });
+  struct Join {  // stop and join the server however run() leaves
+    Impl& m;
+    std::thread& t;
+    ~Join() {
+      m.http.stop();
+      if (t.joinable()) t.join();
+    }
+  } join{m, server};
+  collector.start();
+  EventTotals totals;
+  view::NoteOnce said;
+  RenderOptions ropts{m.opts.top_threads};
+  while (std::shared_ptr<const view::Frame> f = view::wait_frame(collector, stop_fd)) {
+    for (const std::string& n : f->notes)
+      if (said.first(n)) err << "taskscope: export: " << n << '\n';
+    totals.fold(*f);
+    auto p = std::make_shared<Page>();
+    p->seq = f->seq;
+    p->openmetrics = render_metrics(*f, totals, ropts, Format::OpenMetrics);
+    p->text004 = render_metrics(*f, totals, ropts, Format::Text004);
+    m.publish(std::move(p));
+    if (m.opts.go) {  // Go programs' G/M/P are read only when asked for: ask for the ones seen
+      std::vector<int32_t> go;
+      for (const auto& [pid, rt] : f->runtimes)
+        if (rt != "goro" && go.size() < kMaxGoPids) go.push_back(pid);
+      collector.set_gmp_pids(std::move(go));
+    }
+  }
+}
+
+}  // namespace ts::exporter

@@ -1,0 +1,193 @@
+// export_live_test.cpp: `taskscope export` as Prometheus meets it: started on a free port, scraped
+// with cpp-httplib's client; a fixture's threads and its growing context switches; an idle client
+// that does not hold up a scrape; promtool's lint; one-line errors for a bad --listen or a port in use.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "../support/support.h"
+
+using namespace std::chrono_literals;
+using ts::test::taskscope_bin;
+
+namespace {
+
+// Exporter is a running `taskscope export --listen 127.0.0.1:0 --json`: its port from the JSON line.
+class Exporter {
+ public:
+  explicit Exporter(std::vector<std::string> extra = {}) {
+    int out[2];
+    REQUIRE(pipe2(out, O_CLOEXEC) == 0);
+    std::vector<std::string> argv = {taskscope_bin(), "export", "--listen", "127.0.0.1:0", "--json", "-d", "0.2"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    pid_ = ts::test::spawn(argv, -1, out[1], -1);
+    close(out[1]);
+    out_ = out[0];
+    std::string line;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (line.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{out_, POLLIN, 0};
+      if (poll(&p, 1, 200) <= 0) continue;
+      char c;
+      if (read(out_, &c, 1) != 1) break;
+      line += c;
+    }
+    INFO(line);
+    const auto j = nlohmann::json::parse(line);
+    REQUIRE(j["type"] == "listen");
+    port_ = j["port"].get<int>();
+    REQUIRE(port_ > 0);
+  }
+  ~Exporter() {
+    kill(pid_, SIGTERM);
+    int st = 0;
+    waitpid(pid_, &st, 0);
+    close(out_);
+  }
+  int port() const { return port_; }
+  // scrape() GETs /metrics (OpenMetrics asked) with a client that gives up after `timeout`;
+  // retries a 503 (no collection yet) for up to 10 s.
+  httplib::Result scrape(std::chrono::seconds timeout = 4s, const char* accept = "application/openmetrics-text;version=1.0.0") {
+    httplib::Client cli("127.0.0.1", port_);
+    cli.set_connection_timeout(timeout);
+    cli.set_read_timeout(timeout);
+    for (int i = 0; i < 50; ++i) {
+      auto r = cli.Get("/metrics", {{"Accept", accept}});
+      if (!r || r->status != 503) return r;
+      std::this_thread::sleep_for(200ms);
+    }
+    return cli.Get("/metrics", {{"Accept", accept}});
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int out_ = -1;
+  int port_ = 0;
+};
+
+// value() is the value of the sample line starting with `prefix` (-1 when absent).
+double value(const std::string& page, const std::string& prefix) {
+  for (const std::string& l : ts::test::lines(page))
+    if (l.starts_with(prefix)) return std::stod(l.substr(l.rfind(' ') + 1));
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("export serves a fixture's threads and its growing context switches", "[export][live]") {
+  ts::test::Fixture many("many_threads", {"5"});
+  ts::test::Fixture ping("pingpong", {"0"});
+  REQUIRE(kill(ping.pid(), SIGUSR1) == 0);  // the two threads play until stdin closes
+  const auto facts = nlohmann::json::parse(many.facts());
+  Exporter ex;
+  auto r = ex.scrape();
+  REQUIRE(r);
+  REQUIRE(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8");
+  CHECK(r->body.ends_with("# EOF\n"));
+  const std::string mt = "{pid=\"" + std::to_string(many.pid()) + "\",comm=\"many_threads\"";
+  INFO(r->body.substr(0, 2000));
+  // It may take a frame for the fixture to appear: both are running before export starts.
+  CHECK(value(r->body, "taskscope_process_threads" + mt + "}") == facts["threads"].get<int>() + 1);
+  const std::string pp = "taskscope_process_context_switches_total{pid=\"" + std::to_string(ping.pid()) + "\",comm=\"pingpong\"";
+  const double first = value(r->body, pp + ",kind=\"voluntary\"}");
+  REQUIRE(first >= 0);
+  double later = first;
+  const auto deadline = std::chrono::steady_clock::now() + 15s;
+  while (later <= first && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(300ms);
+    auto r2 = ex.scrape();
+    REQUIRE(r2);
+    later = value(r2->body, pp + ",kind=\"voluntary\"}");
+  }
+  CHECK(later > first);
+
+  // Text 0.0.4 when Accept does not ask for OpenMetrics (curl's */*).
+  auto t = ex.scrape(4s, "*/*");
+  REQUIRE(t);
+  CHECK(t->get_header_value("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(t->body.find("# EOF") == std::string::npos);
+  CHECK(t->body.find("# TYPE taskscope_process_cpu_seconds_total counter\n") != std::string::npos);
+}
+
+TEST_CASE("idle connections do not hold up a scrape", "[export][live]") {
+  Exporter ex;
+  REQUIRE(ex.scrape());
+  // Three clients connect and send nothing. The server drops each after its 5 s read timeout; a
+  // scrape that had to wait for that would outlive the client's own 4 s and fail.
+  std::vector<int> idle;
+  for (int i = 0; i < 3; ++i) {
+    const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(ex.port()));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    idle.push_back(s);
+  }
+  for (int i = 0; i < 2; ++i) {
+    auto r = ex.scrape(4s);
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  }
+  for (int s : idle) close(s);
+}
+
+TEST_CASE("promtool accepts the text page", "[export][live]") {
+  if (access("/usr/bin/promtool", X_OK) != 0) {
+    WARN("promtool not installed (Debian's prometheus package): lint skipped");
+    return;
+  }
+  Exporter ex({"--threads=top:5"});
+  auto r = ex.scrape(4s, "text/plain;version=0.0.4");
+  REQUIRE(r);
+  char path[] = "/tmp/ts-export-XXXXXX";
+  const int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  close(fd);
+  std::ofstream(path) << r->body;
+  auto lint = ts::test::run({"/bin/sh", "-c", std::string("promtool check metrics < ") + path}, 30s);
+  unlink(path);
+  INFO(lint.out << lint.err);
+  CHECK(lint.status == 0);
+}
+
+TEST_CASE("export: a bad --listen is a usage error, a port in use names the address", "[export][cli]") {
+  for (const char* bad : {"nonsense", "localhost:80", "127.0.0.1:70000"}) {
+    auto r = ts::test::run({taskscope_bin(), "export", "--listen", bad}, 10s);
+    CHECK(r.status == 2);
+    CHECK(r.err.starts_with(std::string("taskscope: --listen ") + bad + ": "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  auto r = ts::test::run({taskscope_bin(), "export", "--threads=all"}, 10s);
+  CHECK(r.status == 2);
+  CHECK(r.err.starts_with("taskscope: --threads all: "));
+
+  const int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  REQUIRE(listen(s, 1) == 0);
+  socklen_t len = sizeof a;
+  REQUIRE(getsockname(s, reinterpret_cast<sockaddr*>(&a), &len) == 0);
+  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  r = ts::test::run({taskscope_bin(), "export", "--listen", addr}, 10s);
+  close(s);
+  CHECK(r.status == 1);
+  CHECK(r.err.starts_with("taskscope: cannot listen on " + addr + ": "));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+}
