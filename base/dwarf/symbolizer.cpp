@@ -251,9 +251,11 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   if (!dwarf) return s;
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
-  // Only a line of the unit that holds the address: code without debug information (crt1's
-  // _start) is otherwise given the last line of whatever unit precedes it.
-  if (Dwfl_Line* line = cu && dwarf_haspc(cu, at - bias) == 1 ? dwfl_module_getsrc(mod, at) : nullptr) {
+  // Only the unit that holds the address: code without debug information (crt1's _start) is
+  // otherwise given the last line of whatever unit precedes it, and a cgo program's .debug_aranges
+  // (gcc's, for its C units only) name a C unit for Go code, which is then found by its ranges below.
+  if (cu && dwarf_haspc(cu, at - bias) != 1) cu = nullptr;
+  if (Dwfl_Line* line = cu ? dwfl_module_getsrc(mod, at) : nullptr) {
     int lineno = 0;
     if (const char* file = dwfl_lineinfo(line, nullptr, &lineno, nullptr, nullptr, nullptr)) {
       s.file = file;
@@ -262,7 +264,8 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   }
   Dwarf_Die found;
   if (!cu) {
-    // No .debug_aranges (Go's DWARF): find the unit by its ranges, then the line in its table.
+    // No .debug_aranges entry holds it (Go's DWARF has none): find the unit by its ranges, then the
+    // line in its table.
     Dwarf* dw = dwfl_module_getdwarf(mod, &bias);
     static const std::vector<CuRange> kNone;
     const std::vector<CuRange>& units = dw ? cu_ranges(mod) : kNone;

@@ -183,3 +183,30 @@ TEST_CASE("stack: a Go binary without symbols and DWARF: one line, the LWP stack
   CHECK_THAT(s.r.err, Catch::StartsWith("taskscope: goroutines not shown: pid " + std::to_string(fx.pid())) &&
                           Catch::Contains("without symbols and DWARF") && Catch::Contains("LWP) stacks above are still shown"));
 }
+
+TEST_CASE("stack: a cgo program's Go frames keep their file:line (gcc's .debug_aranges cover only its C units)",
+          "[stack][e2e][go]") {
+  Fixture fx("go_cgo_target", {});
+  const json facts = json::parse(fx.facts());
+  const auto s = ts::test::stack_json(fx.pid());
+  INFO(s.r.out << s.r.err);
+  REQUIRE(s.r.status == 0);
+  const uint64_t recv = facts["recv_goid"].get<uint64_t>(), in_c = facts["c_goid"].get<uint64_t>();
+  REQUIRE(s.gs.count(recv) == 1);
+  REQUIRE(s.gs.count(in_c) == 1);
+  bool park = false;
+  for (const json& f : s.gs.at(recv)["frames"])
+    if (f["function"] == "main.parkRecv") {
+      park = true;
+      CHECK_THAT(f["file"].get<std::string>(), Catch::EndsWith("go_cgo_target/main.go"));
+      CHECK(f["line"] == facts["recv_line"]);
+    }
+  CHECK(park);
+  bool c_call = false;
+  for (const json& f : s.gs.at(in_c)["frames"])
+    if (f["function"] == "main.inC") {
+      c_call = true;
+      CHECK_THAT(f["file"].get<std::string>(), Catch::EndsWith("go_cgo_target/main.go"));
+    }
+  CHECK(c_call);
+}
