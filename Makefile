@@ -245,12 +245,14 @@ $(BUILD)/obj/variants/stack_chain_cpp_%.o: tests/fixtures/stack_chain_cpp.cpp
 $(FIXTURE_VARIANTS): $(BUILD)/fixtures/%: $(BUILD)/obj/variants/%.o
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) $(if $(findstring nopie,$*),-no-pie) -o $@ $< $(LDLIBS)
 
+# What the Go fixtures share (a module each one replaces with ../gofix).
+GO_FIXTURE_SHARED := $(wildcard tests/fixtures/gofix/*.go tests/fixtures/gofix/go.mod)
 # Offline, as tests/bench/go-anchors: no module download, the build cache under build/.
 GO_ENV := GOCACHE=$(abspath build/go/cache) GOPATH=$(abspath build/go/path) GOFLAGS=-mod=mod GOPROXY=off GO111MODULE=on
-$(BUILD)/fixtures/go_%: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+$(BUILD)/fixtures/go_%: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod $(GO_FIXTURE_SHARED)
 	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -o $(abspath $@) .
 
-$(BUILD)/fixtures/go_%_stripped: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod
+$(BUILD)/fixtures/go_%_stripped: tests/fixtures/go_%/main.go tests/fixtures/go_%/go.mod $(GO_FIXTURE_SHARED)
 	$(call say,GO,$@)mkdir -p $(@D) && cd $(<D) && $(GO_ENV) go build -ldflags='-s -w' -o $(abspath $@) .
 
 $(BUILD)/examples/%: $(BUILD)/obj/runtime/examples/%.o $(GORO_A) $(BASE_A)
