@@ -5,7 +5,8 @@
 //     group CPU times, RSS), read once per process, never once per thread;
 //   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
 // libproc2 4.0 has no context-switch items, so those come from each task's status file,
-// parsed by proc_text.cpp with one read() into a stack buffer; run-queue delay (Field::Delay)
+// parsed by proc_text.cpp with one read() into a stack buffer, and from the second pass on only
+// for tasks whose schedstat shows they ran (switch_cache.h); run-queue delay (Field::Delay)
 // likewise from each task's schedstat line.
 // A task or process that exits between the steps is missing from one side and is dropped.
 #include "procfs/proc_source.h"
@@ -23,6 +24,7 @@
 
 #include "model/error.h"
 #include "procfs/proc_text.h"
+#include "procfs/switch_cache.h"
 #include "sys/clock.h"
 
 namespace ts {
@@ -150,6 +152,7 @@ class ProcSource final : public Source {
 
     read_processes(req, pids, snap);
     read_threads(req, pids, snap);
+    ++passes_;
     if (has(req.fields, Field::Layout)) read_layouts(snap);
 
     // A process whose threads all vanished (or that appeared after the thread pass) is gone.
@@ -214,9 +217,13 @@ class ProcSource final : public Source {
               i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS);
     const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched),
                switches = has(f, Field::Switches), delay = has(f, Field::Delay) && has_schedstat();
+    // From the second pass on, schedstat tells which tasks ran: only those need status again
+    // (switch_cache.h). A one-shot reader without Field::Delay does not pay a schedstat read for it.
+    const bool detect = switches && has_schedstat() && (delay || passes_ > 0);
+    if (detect) switches_.begin_pass();
     const int i_state = state ? it.add(PIDS_STATE) : -1, i_cpu = state ? it.add(PIDS_PROCESSOR) : -1;
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1,
-              i_start = times ? it.add(PIDS_TICS_BEGAN) : -1;
+              i_start = times || switches ? it.add(PIDS_TICS_BEGAN) : -1;
     const int i_nice = sched ? it.add(PIDS_NICE) : -1, i_prio = sched ? it.add(PIDS_PRIORITY) : -1,
               i_rt = sched ? it.add(PIDS_PRIORITY_RT) : -1, i_pol = sched ? it.add(PIDS_SCHED_CLASS) : -1;
     Table table(it);
@@ -257,21 +264,31 @@ class ProcSource final : public Source {
         t.rtprio = VAL(i_rt, s_int);
         t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
       }
-      if (switches) {
-        std::snprintf(path, sizeof path, "%d/status", t.tid);
-        const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-        if (n < 0) return;  // exited since its stat was read
-        const procfs::Switches s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
-        t.nvcsw = s.nvcsw;
-        t.nivcsw = s.nivcsw;
-      }
-      if (delay) {  // one short line: cpu time, run-queue wait, run count
+      procfs::SchedStat ss;
+      if (delay || detect) {  // one short line: cpu time, run-queue wait, run count
         std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
         const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-        procfs::SchedStat ss;
         if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return;  // exited
-        t.run_delay_ns = ss.run_delay_ns;
-        t.pcount = ss.pcount;
+        if (delay) {
+          t.run_delay_ns = ss.run_delay_ns;
+          t.pcount = ss.pcount;
+        }
+      }
+      if (switches) {
+        const uint64_t start = VAL(i_start, ull_int);
+        const procfs::Switches* kept = detect ? switches_.lookup(t.tid, start, ss) : nullptr;
+        procfs::Switches s;
+        if (kept) {
+          s = *kept;
+        } else {
+          std::snprintf(path, sizeof path, "%d/status", t.tid);
+          const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
+          if (n < 0) return;  // exited since its stat was read
+          s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
+          if (detect) switches_.store(t.tid, start, ss, s);
+        }
+        t.nvcsw = s.nvcsw;
+        t.nivcsw = s.nivcsw;
       }
       snap.processes[at->second].tasks.push_back(std::move(t));
     });
@@ -307,6 +324,8 @@ class ProcSource final : public Source {
   }
 
   const uint64_t ns_per_tick_ = sys::ns_per_clock_tick();
+  uint64_t passes_ = 0;           // snapshots taken by this source
+  procfs::SwitchCache switches_;  // tasks' switch counts across passes
 };
 
 #undef VAL
