@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -235,6 +236,35 @@ void copy_memory(int32_t pid, uint64_t lo, uint64_t hi, StackCopy& out) {
     if (static_cast<uint64_t>(got) < asked) break;
   }
   out.bytes.resize(done);
+}
+
+void copy_ranges(int32_t pid, const std::vector<CopyRange>& ranges) {
+  std::vector<iovec> local, remote;
+  for (size_t first = 0; first < ranges.size();) {
+    const size_t n = std::min<size_t>(IOV_MAX, ranges.size() - first);
+    local.clear();
+    remote.clear();
+    for (size_t k = first; k < first + n; ++k) {
+      const CopyRange& r = ranges[k];
+      r.out->base = r.lo;
+      r.out->bytes.resize(r.hi > r.lo ? r.hi - r.lo : 0);
+      local.push_back(iovec{r.out->bytes.data(), r.out->bytes.size()});
+      remote.push_back(iovec{reinterpret_cast<void*>(r.lo), r.out->bytes.size()});
+    }
+    const ssize_t got = process_vm_readv(pid, local.data(), n, remote.data(), n, 0);
+    // The kernel fills the ranges in order and stops at the first it cannot read.
+    size_t have = got > 0 ? static_cast<size_t>(got) : 0;
+    for (size_t k = first; k < first + n; ++k) {
+      const CopyRange& r = ranges[k];
+      if (have >= r.out->bytes.size()) {
+        have -= r.out->bytes.size();
+        continue;
+      }
+      have = 0;
+      copy_memory(pid, r.lo, r.hi, *r.out);
+    }
+    first += n;
+  }
 }
 
 std::string syscall_name(long nr) {

@@ -76,25 +76,28 @@ GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames)
     out.error = stack_only(e.what());
     return out;
   }
-  auto prepare = [&](ParkedG& p) {
+  Preparer prep;
+  prep.check = [&](ParkedG& p) -> std::pair<uint64_t, uint64_t> {
     p.note.clear();
-    if (!saved(p.g)) return false;
+    if (!saved(p.g)) return {0, 0};
     p.note = check_stack(p.g, maps, 8);
-    if (!p.note.empty()) return false;
-    copy_memory(mem, p.g.sp, std::min(p.g.stack_hi, p.g.sp + kMaxCopy), p.stack);
+    if (!p.note.empty()) return {0, 0};
+    return {p.g.sp, std::min(p.g.stack_hi, p.g.sp + kMaxCopy)};
+  };
+  prep.finish = [&](ParkedG& p) {
     // In a system call Go (before 1.23) keeps no frame pointer: g.sched.bp is stale or 0.
     if (p.g.fp && p.g.state != GState::Syscall) {
       p.walk = walk_frame_pointers(p.g.pc, p.g.fp, p.stack, maps, max_frames);
       p.walked = true;
+      p.stack = StackCopy{};  // walked: its copy is not needed again (the next batch reuses the memory)
     } else {
       p.regs = Regs{};
       p.regs.set(kDwarfSp, p.g.sp);
       p.regs.set(kDwarfPc, p.g.pc);
       p.parked = true;
     }
-    return true;
   };
-  settle(out, prepare, [&go] { return go->read(); });
+  settle(out, mem, prep, [&go] { return go->read(); });
   return out;
 }
 
