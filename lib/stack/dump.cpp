@@ -193,7 +193,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
   GoroGs goro;
   if (!kthread && opt.goroutines) {
     goro = read_goro_gs(pid, mem, maps);
-    if (!goro.present) goro = read_go_gs(pid, mem, maps, opt.max_frames);
+    if (!goro.present) goro = read_go_gs(pid, mem, maps, opt.max_frames, syms ? syms->dwfl() : nullptr);
   }
   const bool go = goro.present && go_runtime(goro.snap.runtime);
 
