@@ -319,7 +319,13 @@ std::vector<RawThread> list_threads(int32_t pid, const std::vector<int32_t>& onl
     if (!procfs::read_comm_at(task_fd, tid, t.name)) t.name = sl.comm;
     if (!t.kthread && t.state != 'Z' && t.state != 'X') {
       const SyscallLine sc = read_syscall(task_fd, tid);
-      if (sc.ok && !sc.running) t.syscall_nr = sc.nr;
+      if (sc.ok && !sc.running) {
+        t.syscall_nr = sc.nr;
+        t.blocked_seen = true;  // the capture's first look: one read of the file fewer per thread
+        t.blocked_nr = sc.nr;
+        t.blocked_sp = sc.sp;
+        t.blocked_pc = sc.pc;
+      }
       if (t.syscall_nr == kRestartSyscall)
         if (const long first = restarted_call(tid, sc.pc); first >= 0) {
           t.syscall_nr = first;
@@ -364,7 +370,18 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
     // Off the CPU (blocked in a call, or stopped): read without a stop. A thread another tracer
     // holds ('t') cannot be seized, so it is only read this way.
     if ((!consistent && !force_stop) || t->state == 't') {
-      const SyscallLine a = read_syscall(task_fd, t->tid);
+      // What list_threads() read serves as the first look (the copy comes after it either way);
+      // the look after the copy decides.
+      SyscallLine a;
+      if (t->blocked_seen) {
+        a.ok = true;
+        a.nr = t->blocked_nr;
+        a.sp = t->blocked_sp;
+        a.pc = t->blocked_pc;
+        t->blocked_seen = false;
+      } else {
+        a = read_syscall(task_fd, t->tid);
+      }
       if (a.gone) {
         t->gone = true;
         continue;

@@ -49,6 +49,9 @@ struct RawThread {
   long syscall_nr = -1;        // -1: not in a system call (or running)
   bool syscall_restarted = false;  // the kernel resumed it after a stop (/proc says restart_syscall)
   bool kthread = false;        // a kernel thread: no user stack
+  bool blocked_seen = false;   // list_threads() read it blocked: blocked_nr/sp/pc (unused once captured)
+  long blocked_nr = -1;
+  uint64_t blocked_sp = 0, blocked_pc = 0;
   Capture capture = Capture::None;
   uint64_t stopped_ns = 0;     // held stopped by us
   bool gone = false;           // exited during the dump
