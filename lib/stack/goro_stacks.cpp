@@ -68,6 +68,7 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used) {
 
 void settle(GoroGs& out, int32_t mem, const Preparer& prep, const std::function<GoroSnapshot()>& reread) {
   out.gs.clear();
+  out.gs.reserve(static_cast<size_t>(std::count_if(out.snap.gs.begin(), out.snap.gs.end(), live)));
   for (const GoroG& g : out.snap.gs)
     if (live(g)) {
       ParkedG p;
