@@ -65,7 +65,7 @@ $(BUILD)/obj/lib/export/server.o $(BUILD)/obj/tests/export/export_live_test.o: C
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev libcap-dev \
-  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3 libcpp-httplib-dev
+  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3 libcpp-httplib-dev libc6-dbg
 BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb atop
 
 # ---- sources ---------------------------------------------------------------------------------------

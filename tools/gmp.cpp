@@ -33,11 +33,12 @@ int run_gmp(Context& ctx, const GmpOptions& o) {
   std::unique_ptr<sym::ProcSymbols> symbols;
   std::optional<GoroSnapshot> prev;
   const int64_t frames = o.interval_s > 0 ? o.count : 1;
+  GmpReader reader(pid);  // a Go program's executable and DWARF are read once, not every frame
   for (int64_t i = 0; frames == 0 || i < frames; ++i) {
     if (i > 0) std::this_thread::sleep_for(std::chrono::duration<double>(o.interval_s));
     GoroSnapshot s;
     try {
-      s = read_gmp(pid);
+      s = reader.read();
     } catch (const Gone&) {
       // After a first frame the segment vanishing (unlinked on every way out, before the process
       // is gone or reaped) or the pid going away is the watched program's end: quiet, status 0.

@@ -2,6 +2,8 @@
 // chains (which inlined calls an address lies in, and the source line executing in each).
 #include "dwarf/symbolizer.h"
 
+#include "dwarf/debug_cache.h"
+
 #include <cxxabi.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -180,11 +182,12 @@ Frame user_frame(const Site& s, std::string_view skip) {
   return Frame{s.function, s.file, s.line};
 }
 
-Symbolizer::Symbolizer(int32_t pid) : ctx_(new Context) {
+Symbolizer::Symbolizer(int32_t pid, std::string debug_cache) : ctx_(new Context), debug_cache_(std::move(debug_cache)) {
   ctx_->pid = pid;
-  // Separate debug files: beside the file, in its .debug/, in ours and in the process's
-  // /usr/lib/debug (a container's own debug packages).
-  ctx_->debuginfo_path = "-:.debug:/usr/lib/debug:/proc/" + std::to_string(pid) + "/root/usr/lib/debug";
+  // Separate debug files: beside the file, in its .debug/, in the cache of inflated copies, in ours
+  // and in the process's /usr/lib/debug (a container's own debug packages).
+  ctx_->debuginfo_path = "-:.debug:" + (debug_cache_.empty() ? "" : debug_cache_ + ":") + "/usr/lib/debug:/proc/" +
+                         std::to_string(pid) + "/root/usr/lib/debug";
   ctx_->debuginfo_path_c = ctx_->debuginfo_path.data();
   ctx_->callbacks = Dwfl_Callbacks{find_elf, dwfl_standard_find_debuginfo, nullptr, &ctx_->debuginfo_path_c};
   Dwfl* d = dwfl_begin(&ctx_->callbacks);
@@ -201,8 +204,27 @@ Symbolizer::Symbolizer(int32_t pid) : ctx_(new Context) {
 }
 
 Symbolizer::~Symbolizer() {
+  if (dwfl_ && !debug_cache_.empty()) store_debug();
   if (dwfl_) dwfl_end(dwfl_);
   delete ctx_;
+}
+
+void Symbolizer::store_debug() {
+  for (Dwfl_Module* mod : dwarf_read_) {
+    const char *main = nullptr, *debug = nullptr;
+    dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, &main, &debug);
+    // Only a separate debug file (found by build-id, so the copy is found the same way), not
+    // already the cache's, and only when inflating it cost something.
+    if (!debug || (main && std::strcmp(main, debug) == 0) || std::string_view(debug).starts_with(debug_cache_ + "/"))
+      continue;
+    const unsigned char* id = nullptr;
+    GElf_Addr id_vaddr = 0;
+    const int n = dwfl_module_build_id(mod, &id, &id_vaddr);
+    const std::string path = n > 0 && id ? debug_cache_path(debug_cache_, hex_bytes(id, n)) : "";
+    if (path.empty() || access(path.c_str(), F_OK) == 0 || !has_compressed_debug(debug)) continue;
+    Dwarf_Addr bias = 0;
+    if (Dwarf* dw = dwfl_module_getdwarf(mod, &bias)) store_inflated(dwarf_getelf(dw), path);
+  }
 }
 
 const std::vector<Symbolizer::CuRange>& Symbolizer::cu_ranges(Dwfl_Module* mod) const {
@@ -249,6 +271,7 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
     s.offset = pc - (at - off);
   }
   if (!dwarf) return s;
+  if (!debug_cache_.empty()) dwarf_read_.insert(mod);
   Dwarf_Addr bias = 0;
   Dwarf_Die* cu = dwfl_module_addrdie(mod, at, &bias);
   // Only the unit that holds the address: code without debug information (crt1's _start) is

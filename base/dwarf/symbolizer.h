@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 struct Dwfl;
@@ -56,7 +57,10 @@ Frame user_frame(const Site& s, std::string_view skip);
 class Symbolizer {
  public:
   // Symbolizer() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
-  explicit Symbolizer(int32_t pid);
+  // With a `debug_cache` directory (debug_cache.h) separate debug files are looked for there
+  // first, and one whose sections were compressed is stored there inflated when the Symbolizer
+  // ends, once it was read for a lookup.
+  explicit Symbolizer(int32_t pid, std::string debug_cache = {});
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
   Symbolizer& operator=(const Symbolizer&) = delete;
@@ -86,8 +90,13 @@ class Symbolizer {
   // dwfl_module_getsrc find no unit and so no line.
   const std::vector<CuRange>& cu_ranges(Dwfl_Module* mod) const;
 
+  // store_debug() stores the inflated copy of each compressed debug file a lookup read.
+  void store_debug();
+
   Dwfl* dwfl_ = nullptr;
   Context* ctx_ = nullptr;
+  std::string debug_cache_;
+  mutable std::unordered_set<Dwfl_Module*> dwarf_read_;  // modules whose DWARF a lookup opened
   mutable std::unordered_map<const Dwfl_Module*, std::vector<CuRange>> cu_ranges_;
 };
 

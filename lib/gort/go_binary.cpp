@@ -76,8 +76,16 @@ Dwarf* GoBinary::dwarf() const {
   return dwarf_;
 }
 
+void GoBinary::share_dwarf(Dwarf* dw) {
+  if (!dw) return;
+  if (dwarf_ && owns_dwarf_) dwarf_end(dwarf_);
+  dwarf_ = dw;
+  dwarf_tried_ = true;
+  owns_dwarf_ = false;
+}
+
 GoBinary::~GoBinary() {
-  if (dwarf_) dwarf_end(dwarf_);
+  if (dwarf_ && owns_dwarf_) dwarf_end(dwarf_);
   if (elf_) elf_end(elf_);
   if (fd_ >= 0) close(fd_);
 }

@@ -41,6 +41,9 @@ class GoBinary {
   // dwarf() is its DWARF, nullptr without any (`-ldflags=-w` or `-s` removes it). Opened on first
   // use: inflating Go's compressed sections is most of opening a binary, and is_go() needs none.
   Dwarf* dwarf() const;
+  // share_dwarf() makes dwarf() return `dw`, this file's DWARF already opened elsewhere (a libdwfl
+  // session's), so it is not inflated a second time. `dw` stays its owner's and must outlive this.
+  void share_dwarf(Dwarf* dw);
   // symbol() is the data or function symbol `name` ("runtime.allgs"), nullopt when absent.
   std::optional<Symbol> symbol(std::string_view name) const;
   // function_at() names the function symbol whose range holds link-time address `addr`; "" none.
@@ -64,6 +67,7 @@ class GoBinary {
   Elf* elf_ = nullptr;
   mutable Dwarf* dwarf_ = nullptr;
   mutable bool dwarf_tried_ = false;
+  bool owns_dwarf_ = true;
   bool is_go_ = false;
   bool pie_ = false;
   uint64_t phdr_vaddr_ = 0;

@@ -309,9 +309,16 @@ struct GoProcess::State {
 GoProcess::GoProcess(int32_t pid, const GoReadOptions& opt) : pid_(pid), attempts_(std::max(1, opt.attempts)), s_(new State) {
   const std::string pid_s = std::to_string(pid);
   if (!sys::pid_alive(pid)) throw Gone("no process with pid " + pid_s);
-  s_->exe = open_exe(pid);
+  try {
+    s_->exe = open_exe(pid);
+  } catch (const Gone&) {
+    throw;
+  } catch (const Error& e) {
+    throw NotGo(e.what());  // an executable that cannot be read is not known as Go's (is_go_program())
+  }
   const GoBinary& bin = *s_->exe;
-  if (!bin.is_go()) throw Error("pid " + pid_s + " is not a Go program");
+  if (!bin.is_go()) throw NotGo("pid " + pid_s + " is not a Go program");
+  if (opt.exe_dwarf) s_->exe->share_dwarf(opt.exe_dwarf);
   s_->o = load_offsets(bin, pid);
   s_->bias = load_bias(bin, pid);
   if (opt.after_binary) opt.after_binary();

@@ -8,14 +8,23 @@
 #include "model/error.h"
 #include "model/gmp.h"
 
+struct Dwarf;
+
 namespace ts::gort {
 
 // is_go_program() tells whether pid's executable was built by the Go toolchain (stripped or not).
 // Throws ts::Gone when pid does not exist; false when its executable cannot be read.
 bool is_go_program(int32_t pid);
 
-// GoReadOptions are knobs for tests.
+// NotGo is what GoProcess() throws when pid's executable was not built by the Go toolchain.
+class NotGo : public Error {
+ public:
+  using Error::Error;
+};
+
+// GoReadOptions are knobs for tests, and what a caller has already opened.
 struct GoReadOptions {
+  Dwarf* exe_dwarf = nullptr;          // the executable's DWARF, when the caller has it open (libdwfl)
   std::function<void()> after_binary;  // called after the executable is read, before memory is
   int attempts = 3;                    // whole reads tried while allgs keeps moving under us
 };
@@ -34,8 +43,9 @@ GoroSnapshot read_go(int32_t pid, const GoReadOptions& opt = {});
 
 // GoProcess is one opening of a Go program for repeated reads: its executable, symbols and DWARF
 // offsets are read once (inflating Go's compressed DWARF is most of a first read), its memory as
-// often as read() is called. The constructor throws as read_go() does; read() throws ts::Gone when
-// the program has exited. Memory in mappings made after the constructor ran is not read.
+// often as read() is called. The constructor throws as read_go() does (NotGo when the executable is
+// not Go's); read() throws ts::Gone when the program has exited. Memory the program maps later (a
+// new heap arena) is read too (RemoteMemory re-reads its maps).
 class GoProcess {
  public:
   explicit GoProcess(int32_t pid, const GoReadOptions& opt = {});

@@ -12,26 +12,45 @@
 #include "model/error.h"
 #include "procfs/maps_parse.h"
 #include "procfs/maps_read_file.h"
+#include "sys/clock.h"
 
 namespace ts::gort {
 
 RemoteMemory::RemoteMemory(int32_t pid) : pid_(pid) {
-  const std::string path = "/proc/" + std::to_string(pid) + "/maps";
-  const FileRead f = read_proc_file(path);
-  if (is_gone_errno(f.error)) throw Gone("no process with pid " + std::to_string(pid));
-  if (!f.ok())
-    throw Error("cannot read " + path + ": " + std::strerror(f.error) + " (reading another process's memory needs root or CAP_SYS_PTRACE)");
-  for (const MemorySegment& m : parse_maps(f.text)) {
-    if (m.perms.empty() || m.perms[0] != 'r' || m.end <= m.start) continue;
-    if (!ranges_.empty() && ranges_.back().hi == m.start) ranges_.back().hi = m.end;
-    else ranges_.push_back({m.start, m.end});
-  }
-  std::sort(ranges_.begin(), ranges_.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  const int err = load();
+  if (is_gone_errno(err)) throw Gone("no process with pid " + std::to_string(pid));
+  if (err)
+    throw Error("cannot read /proc/" + std::to_string(pid) + "/maps: " + std::strerror(err) +
+                " (reading another process's memory needs root or CAP_SYS_PTRACE)");
   if (ranges_.empty()) throw Gone("no process with pid " + std::to_string(pid) + " (no memory mapped: it exited?)");
 }
 
+int RemoteMemory::load() const {
+  const FileRead f = read_proc_file("/proc/" + std::to_string(pid_) + "/maps");
+  loaded_ns_ = sys::monotonic_ns();
+  ++refreshes_;
+  if (!f.ok()) return f.error;
+  std::vector<Range> ranges;
+  for (const MemorySegment& m : parse_maps(f.text)) {
+    if (m.perms.empty() || m.perms[0] != 'r' || m.end <= m.start) continue;
+    if (!ranges.empty() && ranges.back().hi == m.start) ranges.back().hi = m.end;
+    else ranges.push_back({m.start, m.end});
+  }
+  std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.lo < b.lo; });
+  if (!ranges.empty()) ranges_ = std::move(ranges);  // an exited process's empty maps: keep the known
+  return 0;
+}
+
+bool RemoteMemory::refresh() const { return load() == 0; }
+
 bool RemoteMemory::readable(uint64_t addr, uint64_t len) const {
   if (len == 0 || addr + len < addr) return false;
+  if (known(addr, len)) return true;
+  if (sys::monotonic_ns() - loaded_ns_ < kRefreshNs || !refresh()) return false;
+  return known(addr, len);
+}
+
+bool RemoteMemory::known(uint64_t addr, uint64_t len) const {
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr, [](uint64_t a, const Range& r) { return a < r.lo; });
   if (it == ranges_.begin()) return false;
   --it;
@@ -87,7 +106,7 @@ void RemoteMemory::read_records(const std::vector<uint64_t>& addrs, size_t len, 
         else break;  // keep address order: visit it after this batch's records
         continue;
       }
-      if (!spans.empty() && a <= spans.back().hi + kGap && readable(spans.back().lo, a + len - spans.back().lo) &&
+      if (!spans.empty() && a <= spans.back().hi + kGap && known(spans.back().lo, a + len - spans.back().lo) &&
           used + (std::max(spans.back().hi, a + len) - spans.back().hi) <= kBuffer) {
         used += std::max(spans.back().hi, a + len) - spans.back().hi;
         spans.back().hi = std::max(spans.back().hi, a + len);

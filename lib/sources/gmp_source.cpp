@@ -8,11 +8,24 @@
 
 namespace ts {
 
-GoroSnapshot read_gmp(int32_t pid) {
+GmpReader::GmpReader(int32_t pid) : pid_(pid) {}
+
+GmpReader::~GmpReader() = default;
+
+GoroSnapshot GmpReader::read() {
+  if (go_) return go_->read();
   struct stat st {};
   // A goro program publishes its segment; lstat, as read_goro() refuses to follow a link itself.
-  if (lstat(goro::segment_path(pid).c_str(), &st) != 0 && gort::is_go_program(pid)) return gort::read_go(pid);
-  return goro::read_goro(pid);
+  if (lstat(goro::segment_path(pid_).c_str(), &st) != 0 && gort::is_go_program(pid_)) {
+    ++go_opens_;
+    auto go = std::make_unique<gort::GoProcess>(pid_);
+    GoroSnapshot s = go->read();
+    go_ = std::move(go);
+    return s;
+  }
+  return goro::read_goro(pid_);
 }
+
+GoroSnapshot read_gmp(int32_t pid) { return GmpReader(pid).read(); }
 
 }  // namespace ts

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -237,6 +238,35 @@ void copy_memory(int32_t pid, uint64_t lo, uint64_t hi, StackCopy& out) {
   out.bytes.resize(done);
 }
 
+void copy_ranges(int32_t pid, const std::vector<CopyRange>& ranges) {
+  std::vector<iovec> local, remote;
+  for (size_t first = 0; first < ranges.size();) {
+    const size_t n = std::min<size_t>(IOV_MAX, ranges.size() - first);
+    local.clear();
+    remote.clear();
+    for (size_t k = first; k < first + n; ++k) {
+      const CopyRange& r = ranges[k];
+      r.out->base = r.lo;
+      r.out->bytes.resize(r.hi > r.lo ? r.hi - r.lo : 0);
+      local.push_back(iovec{r.out->bytes.data(), r.out->bytes.size()});
+      remote.push_back(iovec{reinterpret_cast<void*>(r.lo), r.out->bytes.size()});
+    }
+    const ssize_t got = process_vm_readv(pid, local.data(), n, remote.data(), n, 0);
+    // The kernel fills the ranges in order and stops at the first it cannot read.
+    size_t have = got > 0 ? static_cast<size_t>(got) : 0;
+    for (size_t k = first; k < first + n; ++k) {
+      const CopyRange& r = ranges[k];
+      if (have >= r.out->bytes.size()) {
+        have -= r.out->bytes.size();
+        continue;
+      }
+      have = 0;
+      copy_memory(pid, r.lo, r.hi, *r.out);
+    }
+    first += n;
+  }
+}
+
 std::string syscall_name(long nr) {
   if (nr < 0) return "";
   if (char* n = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, static_cast<int>(nr))) {
@@ -289,7 +319,13 @@ std::vector<RawThread> list_threads(int32_t pid, const std::vector<int32_t>& onl
     if (!procfs::read_comm_at(task_fd, tid, t.name)) t.name = sl.comm;
     if (!t.kthread && t.state != 'Z' && t.state != 'X') {
       const SyscallLine sc = read_syscall(task_fd, tid);
-      if (sc.ok && !sc.running) t.syscall_nr = sc.nr;
+      if (sc.ok && !sc.running) {
+        t.syscall_nr = sc.nr;
+        t.blocked_seen = true;  // the capture's first look: one read of the file fewer per thread
+        t.blocked_nr = sc.nr;
+        t.blocked_sp = sc.sp;
+        t.blocked_pc = sc.pc;
+      }
       if (t.syscall_nr == kRestartSyscall)
         if (const long first = restarted_call(tid, sc.pc); first >= 0) {
           t.syscall_nr = first;
@@ -334,7 +370,18 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
     // Off the CPU (blocked in a call, or stopped): read without a stop. A thread another tracer
     // holds ('t') cannot be seized, so it is only read this way.
     if ((!consistent && !force_stop) || t->state == 't') {
-      const SyscallLine a = read_syscall(task_fd, t->tid);
+      // What list_threads() read serves as the first look (the copy comes after it either way);
+      // the look after the copy decides.
+      SyscallLine a;
+      if (t->blocked_seen) {
+        a.ok = true;
+        a.nr = t->blocked_nr;
+        a.sp = t->blocked_sp;
+        a.pc = t->blocked_pc;
+        t->blocked_seen = false;
+      } else {
+        a = read_syscall(task_fd, t->tid);
+      }
       if (a.gone) {
         t->gone = true;
         continue;

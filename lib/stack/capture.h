@@ -49,6 +49,9 @@ struct RawThread {
   long syscall_nr = -1;        // -1: not in a system call (or running)
   bool syscall_restarted = false;  // the kernel resumed it after a stop (/proc says restart_syscall)
   bool kthread = false;        // a kernel thread: no user stack
+  bool blocked_seen = false;   // list_threads() read it blocked: blocked_nr/sp/pc (unused once captured)
+  long blocked_nr = -1;
+  uint64_t blocked_sp = 0, blocked_pc = 0;
   Capture capture = Capture::None;
   uint64_t stopped_ns = 0;     // held stopped by us
   bool gone = false;           // exited during the dump
@@ -91,6 +94,17 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
 
 // copy_memory() copies [lo, hi) of pid into out (as far as it is readable from lo on).
 void copy_memory(int32_t pid, uint64_t lo, uint64_t hi, StackCopy& out);
+
+// CopyRange is one range [lo, hi) of a process to copy into *out.
+struct CopyRange {
+  uint64_t lo = 0, hi = 0;
+  StackCopy* out = nullptr;
+};
+
+// copy_ranges() copies every range of pid as copy_memory() does, but IOV_MAX ranges per
+// process_vm_readv: a hundred thousand goroutine stacks in a hundred calls, not one each. A range
+// a batch did not read whole (unmapped meanwhile) is copied again alone, page by page.
+void copy_ranges(int32_t pid, const std::vector<CopyRange>& ranges);
 
 // syscall_name() names an x86-64 system call number ("futex"), or "syscall_N".
 std::string syscall_name(long nr);

@@ -193,7 +193,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
   GoroGs goro;
   if (!kthread && opt.goroutines) {
     goro = read_goro_gs(pid, mem, maps);
-    if (!goro.present) goro = read_go_gs(pid, mem, maps, opt.max_frames);
+    if (!goro.present) goro = read_go_gs(pid, mem, maps, opt.max_frames, syms ? syms->dwfl() : nullptr);
   }
   const bool go = goro.present && go_runtime(goro.snap.runtime);
 
@@ -283,6 +283,7 @@ Dump take_dump(int32_t pid, const Options& opt) {
   d.goro = goro.present;
   d.runtime = goro.snap.runtime;
   if (!goro.error.empty()) d.notes.push_back("goroutines not shown: " + goro.error);
+  d.gs.reserve(goro.gs.size());  // 100k Gs: no reallocation touching twice the memory
   std::map<uint64_t, int32_t> tid_of_m;
   for (const GoroM& m : goro.snap.ms) tid_of_m[m.id] = m.tid;
   for (size_t i = 0; i < goro.gs.size(); ++i) {

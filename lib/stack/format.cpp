@@ -3,6 +3,9 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <deque>
+#include <string_view>
+#include <unordered_map>
 #include <nlohmann/json.hpp>
 
 #include "format/ndjson.h"
@@ -138,24 +141,73 @@ void print_g(std::ostream& out, const GStack& g, const Dump& d) {
   }
 }
 
-nlohmann::json frames_json(const std::vector<Frame>& frames) {
-  nlohmann::json a = nlohmann::json::array();
-  for (const Frame& f : frames) {
-    nlohmann::json j{{"pc", hex(f.pc)},
-                     {"function", f.function.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.function)},
-                     {"file", f.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.file)},
-                     {"line", f.line > 0 ? nlohmann::json(f.line) : nlohmann::json(nullptr)},
-                     {"inline", f.inlined},
-                     {"module", f.module.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.module)},
-                     {"offset", f.offset}};
-    if (!f.module.empty()) {
-      j["module_addr"] = hex(f.module_addr);
-      j["module_path"] = f.module_path;
-    }
-    if (!f.build_id.empty()) j["build_id"] = f.build_id;
-    a.push_back(std::move(j));
+nlohmann::json frame_json(const Frame& f) {
+  nlohmann::json j{{"pc", hex(f.pc)},
+                   {"function", f.function.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.function)},
+                   {"file", f.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.file)},
+                   {"line", f.line > 0 ? nlohmann::json(f.line) : nlohmann::json(nullptr)},
+                   {"inline", f.inlined},
+                   {"module", f.module.empty() ? nlohmann::json(nullptr) : nlohmann::json(f.module)},
+                   {"offset", f.offset}};
+  if (!f.module.empty()) {
+    j["module_addr"] = hex(f.module_addr);
+    j["module_path"] = f.module_path;
   }
-  return a;
+  if (!f.build_id.empty()) j["build_id"] = f.build_id;
+  return j;
+}
+
+// FramesJson writes frame arrays as JSON text, each distinct frame formatted once: a thousand
+// threads parked in the same code share their frames, and building a JSON object per frame was
+// most of `stack --json` at 1000 threads.
+class FramesJson {
+ public:
+  // array() is `frames` as a JSON array, byte for byte what json_line() writes for it.
+  std::string array(const std::vector<Frame>& frames) {
+    std::string a = "[";
+    for (const Frame& f : frames) {
+      if (a.size() > 1) a += ',';
+      auto it = cache_.find(Key{f.pc, f.line, f.inlined, &f});
+      if (it == cache_.end()) {
+        owned_.push_back(f);  // a key's frame outlives the caller's vector
+        it = cache_.emplace(Key{f.pc, f.line, f.inlined, &owned_.back()}, json_line(frame_json(f))).first;
+      }
+      a += it->second;
+    }
+    return a + ']';
+  }
+
+ private:
+  // Key is a frame by value (the frame it points to compares all its fields).
+  struct Key {
+    uint64_t pc;
+    int line;
+    bool inlined;
+    const Frame* frame;
+    bool operator==(const Key& o) const {
+      const Frame &a = *frame, &b = *o.frame;
+      return pc == o.pc && line == o.line && inlined == o.inlined && a.function == b.function && a.file == b.file &&
+             a.module == b.module && a.offset == b.offset && a.module_addr == b.module_addr &&
+             a.module_path == b.module_path && a.build_id == b.build_id;
+    }
+  };
+  struct Hash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.pc) ^ (std::hash<std::string>()(k.frame->function) << 1) ^
+             static_cast<size_t>(k.line) * 31 ^ k.inlined;
+    }
+  };
+  std::unordered_map<Key, std::string, Hash> cache_;
+  std::deque<Frame> owned_;
+};
+
+// splice() replaces the placeholder `"KEY":null` in a line json_line() wrote with `"KEY":value`.
+// Placeholders are keys that sort before every string from the target, so the first match is the
+// key itself (a string value's quotes are escaped anyway).
+void splice(std::string& line, std::string_view key, const std::string& value) {
+  const std::string hole = "\"" + std::string(key) + "\":null";
+  const size_t at = line.find(hole);
+  if (at != std::string::npos) line.replace(at + hole.size() - 4, 4, value);
 }
 
 std::string ms(uint64_t ns) {
@@ -209,6 +261,7 @@ void print_text(std::ostream& out, const Dump& d, const PrintOptions& po) {
 }
 
 void print_json(std::ostream& out, const Dump& d) {
+  FramesJson frames;
   for (const ThreadStack& t : d.threads) {
     nlohmann::json j{{"type", "thread"},
                      {"pid", d.pid},
@@ -220,13 +273,15 @@ void print_json(std::ostream& out, const Dump& d) {
                      {"capture", capture_name(t.capture)},
                      {"stopped_ns", t.stopped_ns},
                      {"complete", t.unwind_complete},
-                     {"frames", frames_json(t.frames)}};
+                     {"frames", nullptr}};
     if (t.syscall_restarted) j["syscall_restarted"] = true;
     if (t.goro_m >= 0) j["goro_m"] = t.goro_m;
     if (t.goro_g) j["goro_g"] = t.goro_g;
     if (!t.kernel.empty()) j["kernel"] = t.kernel;
     if (!t.note.empty()) j["note"] = t.note;
-    out << json_line(j) << '\n';
+    std::string line = json_line(j);
+    splice(line, "frames", frames.array(t.frames));
+    out << line << '\n';
   }
   for (const GStack& g : d.gs) {
     nlohmann::json j{{"type", "goroutine"},
@@ -238,10 +293,13 @@ void print_json(std::ostream& out, const Dump& d) {
                      {"parent_goid", g.g.parent_goid ? nlohmann::json(g.g.parent_goid) : nlohmann::json(nullptr)},
                      {"m", g.g.m_id >= 0 ? nlohmann::json(g.g.m_id) : nlohmann::json(nullptr)},
                      {"tid", g.tid ? nlohmann::json(g.tid) : nlohmann::json(nullptr)},
-                     {"frames", frames_json(g.frames)},
-                     {"created_by", frames_json(g.created_by)}};
+                     {"frames", nullptr},
+                     {"created_by", nullptr}};
     if (!g.note.empty()) j["note"] = g.note;
-    out << json_line(j) << '\n';
+    std::string line = json_line(j);
+    splice(line, "created_by", frames.array(g.created_by));
+    splice(line, "frames", frames.array(g.frames));
+    out << line << '\n';
   }
   nlohmann::json end{{"type", "end"},
                      {"pid", d.pid},

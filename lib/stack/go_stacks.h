@@ -11,6 +11,8 @@
 
 #include "stack/goro_stacks.h"
 
+struct Dwfl;
+
 namespace ts::stack {
 
 // walk_frame_pointers() walks a Go G's frame-pointer chain over `stack` (a copy of its used stack)
@@ -23,6 +25,8 @@ UnwindResult walk_frame_pointers(uint64_t pc, uint64_t bp, const StackCopy& stac
 // G, parked ones copied from `mem` (pid or a live thread of it) and walked or made ready for
 // libdwfl, re-read until their records hold still (settle()). A binary without symbols or DWARF
 // gives error, one line that says what is missing and that the LWP stacks are still shown.
-GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames);
+// `dwfl` (may be null) is the dump's libdwfl session: the executable's DWARF it opens is the one
+// the Go reader takes its layout from, so the executable is opened and inflated once, not twice.
+GoroGs read_go_gs(int32_t pid, int32_t mem, const Maps& maps, size_t max_frames, Dwfl* dwfl = nullptr);
 
 }  // namespace ts::stack

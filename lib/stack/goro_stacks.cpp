@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <climits>
 #include <functional>
 #include <map>
 
@@ -65,8 +66,9 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used) {
   return "";
 }
 
-void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread) {
+void settle(GoroGs& out, int32_t mem, const Preparer& prep, const std::function<GoroSnapshot()>& reread) {
   out.gs.clear();
+  out.gs.reserve(static_cast<size_t>(std::count_if(out.snap.gs.begin(), out.snap.gs.end(), live)));
   for (const GoroG& g : out.snap.gs)
     if (live(g)) {
       ParkedG p;
@@ -78,8 +80,20 @@ void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std
   for (ParkedG& p : out.gs) todo.push_back(&p);
   for (int round = 0; round < 3 && !todo.empty(); ++round) {
     std::vector<ParkedG*> copied;
-    for (ParkedG* p : todo)
-      if (prepare(*p)) copied.push_back(p);
+    std::vector<CopyRange> ranges;
+    for (size_t first = 0; first < todo.size(); first += IOV_MAX) {
+      ranges.clear();
+      const size_t batch = copied.size();
+      for (size_t k = first; k < std::min(todo.size(), first + IOV_MAX); ++k) {
+        ParkedG* p = todo[k];
+        const auto [lo, hi] = prep.check(*p);
+        if (lo >= hi) continue;
+        ranges.push_back(CopyRange{lo, hi, &p->stack});
+        copied.push_back(p);
+      }
+      copy_ranges(mem, ranges);
+      for (size_t k = batch; k < copied.size(); ++k) prep.finish(*copied[k]);
+    }
     if (copied.empty()) return;
     // A G that ran while its stack was copied has a new record: read them all again.
     GoroSnapshot again;
@@ -123,16 +137,16 @@ GoroGs read_goro_gs(int32_t pid, int32_t mem, const Maps& maps) {
   }
   // Each G with a saved context: checked, its used stack copied, its registers loaded from the
   // switch frame; false (not copied) for a G that runs or whose record does not hold together.
-  auto prepare = [&](ParkedG& p) {
+  Preparer prep;
+  prep.check = [&](ParkedG& p) -> std::pair<uint64_t, uint64_t> {
     p.note.clear();
-    if (!has_context(p.g)) return false;
+    if (!has_context(p.g)) return {0, 0};
     p.note = check_parked(p.g, out.snap, maps);
-    if (!p.note.empty()) return false;
-    copy_memory(mem, p.g.sp, p.g.stack_hi, p.stack);
-    p.parked = load(p);
-    return true;
+    if (!p.note.empty()) return {0, 0};
+    return {p.g.sp, p.g.stack_hi};
   };
-  settle(out, prepare, [pid] { return goro::read_goro(pid); });
+  prep.finish = [](ParkedG& p) { p.parked = load(p); };
+  settle(out, mem, prep, [pid] { return goro::read_goro(pid); });
   return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "model/gmp.h"
@@ -42,13 +43,21 @@ std::string check_stack(const GoroG& g, const Maps& maps, uint64_t min_used);
 // and the maps; "" when it may be unwound, else the reason.
 std::string check_parked(const GoroG& g, const GoroSnapshot& s, const Maps& maps);
 
+// Preparer is how a G source readies one G: check(p) validates it and says which range of its
+// stack to copy ({lo, hi}; lo == hi when there is nothing to copy: it runs, or its record does not
+// hold together, and p.note says why); finish(p) loads or walks it once p.stack holds that range.
+struct Preparer {
+  std::function<std::pair<uint64_t, uint64_t>(ParkedG&)> check;
+  std::function<void(ParkedG&)> finish;
+};
+
 // settle() fills out.gs with the live Gs of out.snap (not dead, not idle), by goid, and makes their
-// stacks agree with their records: prepare(p)
-// checks one G and copies (and unwinds or loads) its stack, false when there is nothing to copy (it
-// runs, or its record does not hold together: p.note says why); then reread() reads the source
-// again (a ts::Error it throws ends the rounds, keeping what was copied), and every copied G whose record changed meanwhile (state, sp, pc, fp) is prepared again
-// from its new record, up to 3 rounds; one still changing gets a note, one gone a note saying so.
-void settle(GoroGs& out, const std::function<bool(ParkedG&)>& prepare, const std::function<GoroSnapshot()>& reread);
+// stacks agree with their records: each G is checked, the stacks of up to IOV_MAX Gs are copied from
+// `mem` together (copy_ranges()) and those Gs finished; then reread() reads the source again (a
+// ts::Error it throws ends the rounds, keeping what was copied), and every copied G whose record
+// changed meanwhile (state, sp, pc, fp) is prepared again from its new record, up to 3 rounds; one
+// still changing gets a note, one gone a note saying so.
+void settle(GoroGs& out, int32_t mem, const Preparer& prep, const std::function<GoroSnapshot()>& reread);
 
 // read_goro_gs() reads pid's goro segment (if any), checks every parked G and copies its stack
 // from `mem` (pid, or a live thread of it); a G that ran while being copied is read again (up to

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "dwarf/debug_cache.h"
 #include "dwarf/symbolizer.h"
 
 namespace ts::sym {
@@ -26,7 +27,8 @@ class ProcSymbols {
  public:
   // ProcSymbols() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
   // With dwarf = false lookups read symbol tables only (see dwarf::Symbolizer::lookup()).
-  explicit ProcSymbols(int32_t pid, bool dwarf = true) : symbolizer_(pid), dwarf_(dwarf) {}
+  // Compressed separate debug files are read from, and stored in, dwarf::debug_cache_dir().
+  explicit ProcSymbols(int32_t pid, bool dwarf = true) : symbolizer_(pid, dwarf::debug_cache_dir()), dwarf_(dwarf) {}
   ProcSymbols(const ProcSymbols&) = delete;
   ProcSymbols& operator=(const ProcSymbols&) = delete;
 

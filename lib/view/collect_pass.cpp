@@ -5,7 +5,6 @@
 #include <utility>
 
 #include "model/error.h"
-#include "sources/gmp_source.h"
 #include "sys/clock.h"
 #include "view/collect_goro.h"
 #include "view/collect_rates.h"
@@ -111,7 +110,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
       const auto rt = f->runtimes.find(pid);
       if (rt == f->runtimes.end() || !is_go_runtime(rt->second)) continue;
       try {
-        f->goro.emplace(pid, read_gmp(pid));
+        f->goro.emplace(pid, runtimes_.read_go(pid));  // a reader kept with the process
       } catch (const std::exception& e) {  // ts::Error (stripped, a renamed field), ts::Gone
         f->gmp_errors.emplace(pid, e.what());
       }

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "gort/go_binary.h"
+#include "gort/go_reader.h"
 #include "model/error.h"
 #include "sys/clock.h"
 
@@ -20,6 +21,9 @@ std::string go_short_version(const std::string& version) {
   const size_t second = first == std::string::npos ? std::string::npos : version.find('.', first + 1);
   return second == std::string::npos ? version : version.substr(0, second);
 }
+
+RuntimeCache::RuntimeCache() = default;
+RuntimeCache::~RuntimeCache() = default;
 
 Runtimes RuntimeCache::update(const Snapshot& snap, const std::vector<int32_t>& with_segment, uint64_t budget_ns) {
   Runtimes out;
@@ -58,10 +62,44 @@ Runtimes RuntimeCache::update(const Snapshot& snap, const std::vector<int32_t>& 
       e = by_exe_.emplace(id, rt).first;
     }
     if (!e->second.empty()) out.emplace(p.pid, e->second);
-    seen.emplace(p.pid, Known{start, e->second});
+    seen.emplace(p.pid, Known{start, e->second, nullptr, ""});
   }
   by_pid_ = std::move(seen);  // processes that ended are forgotten
   return out;
+}
+
+}  // namespace ts::view
+
+namespace ts::view {
+
+GoroSnapshot RuntimeCache::read_go(int32_t pid) {
+  const auto k = by_pid_.find(pid);
+  if (k == by_pid_.end()) throw Gone("no process with pid " + std::to_string(pid) + " in the last snapshot");
+  Known& known = k->second;
+  if (!known.go_error.empty()) throw Error(known.go_error);
+  if (!known.go) {
+    ++go_opens_;
+    try {
+      known.go = std::make_unique<gort::GoProcess>(pid);
+    } catch (const Gone&) {
+      throw;
+    } catch (const Error& e) {
+      known.go_error = e.what();
+      throw;
+    }
+  }
+  try {
+    return known.go->read();
+  } catch (const Gone&) {
+    known.go.reset();
+    throw;
+  }
+}
+
+size_t RuntimeCache::go_readers() const {
+  size_t n = 0;
+  for (const auto& [pid, k] : by_pid_) n += k.go != nullptr;
+  return n;
 }
 
 }  // namespace ts::view

@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <stdexcept>
 #include <vector>
 
 #include "gort/go_reader.h"
@@ -59,6 +60,32 @@ Stat stat_of(std::vector<double> v) {
 
 double ms_since(uint64_t t0) { return static_cast<double>(ts::sys::monotonic_ns() - t0) / 1e6; }
 
+// cpu_ms() is the CPU time (user+sys) this process has used so far.
+double cpu_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+// PassCost is the CPU one pass of a collector costs reading a Go program's G/M/P.
+struct PassCost {
+  double fresh_ms = 0;  // read_go(): the executable, symbols and DWARF offsets again, then memory
+  double kept_ms = 0;   // a GoProcess kept across passes (top's RuntimeCache, gmp -i): memory only
+};
+
+// pass_cost() measures both ways of reading pid, `passes` times each.
+PassCost pass_cost(pid_t pid, int passes) {
+  PassCost c;
+  double t0 = cpu_ms();
+  for (int i = 0; i < passes; ++i) ts::gort::read_go(pid);
+  c.fresh_ms = (cpu_ms() - t0) / passes;
+  ts::gort::GoProcess go(pid);
+  t0 = cpu_ms();
+  for (int i = 0; i < passes; ++i) go.read();
+  c.kept_ms = (cpu_ms() - t0) / passes;
+  return c;
+}
+
 }  // namespace
 
 int main(int, char** argv) {
@@ -94,6 +121,7 @@ int main(int, char** argv) {
       gs = s.gs.size();
       torn = s.torn;
     }
+    const PassCost big = pass_cost(pid, kRuns);
     const int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
     // command() runs taskscope with args kRuns times: wall and CPU (user+sys) times in ms.
     auto command = [&](std::vector<std::string> args, std::vector<double>* wall, std::vector<double>* cpu) {
@@ -126,6 +154,24 @@ int main(int, char** argv) {
     std::printf("  %zu Gs read (%zu torn), best/median of %d runs; load %.1f -> %.1f on %ld CPUs (wall includes waiting for one)\n",
                 gs, torn, kRuns, load0[0], load1[0], sysconf(_SC_NPROCESSORS_ONLN));
     std::printf("  %-40s best %7.1f ms  median %7.1f ms\n", "lib/gort read_go()", r.best, r.median);
+    std::printf("  %-40s cpu per pass %7.1f ms opened each pass, %7.1f ms kept open (issue 10: top, gmp -i)\n",
+                "lib/gort reader, 100k Gs", big.fresh_ms, big.kept_ms);
+    {
+      // A small Go program (100 Gs), as a service in top's list: the pass cost is the opening.
+      int sin[2], sout[2];
+      if (pipe2(sin, O_CLOEXEC) || pipe2(sout, O_CLOEXEC)) throw std::runtime_error("pipe");
+      const pid_t small = spawn({target, "25"}, sin[0], sout[1], -1);
+      close(sin[0]);
+      close(sout[1]);
+      for (char ch; read(sout[0], &ch, 1) == 1 && ch != '\n';) {
+      }
+      const PassCost c = pass_cost(small, 20);
+      close(sin[1]);
+      close(sout[0]);
+      waitpid(small, nullptr, 0);
+      std::printf("  %-40s cpu per pass %7.2f ms opened each pass, %7.2f ms kept open\n", "lib/gort reader, 100 Gs",
+                  c.fresh_ms, c.kept_ms);
+    }
     std::printf("  %-40s best %7.1f ms  median %7.1f ms  cpu median %7.1f ms\n", "taskscope gmp PID > /dev/null", tw.best,
                 tw.median, tc.median);
     std::printf("  %-40s best %7.1f ms  median %7.1f ms  cpu median %7.1f ms\n", "taskscope gmp PID --json > /dev/null",

@@ -1,6 +1,8 @@
 // go_reader_test.cpp: read_go() against a live Go program (tests/fixtures/go_gmp_target): what it
 // reads, and what it does when the program dies between reading its executable and its memory.
 #include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <cstring>
@@ -89,4 +91,35 @@ TEST_CASE("RemoteMemory refuses addresses outside the target's readable mappings
   uint64_t second = 0;
   REQUIRE(mem.read(0x400008, &second, 8));
   CHECK(seen == std::vector<std::pair<size_t, uint64_t>>{{1, 0}, {2, 0x00010102464c457full}, {0, second}});
+}
+
+TEST_CASE("RemoteMemory reads memory the target mapped after the reader was made", "[gort]") {
+  // This process is the target: what it maps after the reader is made is what a Go program's heap
+  // arenas are to a reader kept across top's passes.
+  const ts::gort::RemoteMemory mem(getpid());
+  const size_t len = 2 * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* p = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(p != MAP_FAILED);
+  const uint64_t pattern = 0x5eedf00dcafe1234ull;
+  std::memcpy(static_cast<char*>(p) + len - 8, &pattern, 8);
+  const uint64_t at = reinterpret_cast<uint64_t>(p) + len - 8;
+  // A miss re-reads the maps only once the last read is kRefreshNs old.
+  std::this_thread::sleep_for(std::chrono::nanoseconds(2 * ts::gort::RemoteMemory::kRefreshNs));
+  uint64_t v = 0;
+  CHECK(mem.read(at, &v, sizeof v));
+  CHECK(v == pattern);
+  std::vector<uint64_t> got;
+  mem.read_records({at}, 8, [&](size_t, const uint8_t* bytes) {
+    uint64_t w = 0;
+    if (bytes) std::memcpy(&w, bytes, 8);
+    got.push_back(w);
+  });
+  CHECK(got == std::vector<uint64_t>{pattern});
+  munmap(p, len);
+  // Wild addresses do not re-read the maps each time: at most once per kRefreshNs.
+  const uint64_t before = mem.refreshes();
+  const auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 2000; ++i) CHECK_FALSE(mem.readable(8 + 4096 * static_cast<uint64_t>(i), 8));
+  const auto spent = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(mem.refreshes() - before <= static_cast<uint64_t>(spent) / ts::gort::RemoteMemory::kRefreshNs + 1);
 }

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
+#include "model/error.h"
 #include "procfs/proc_source.h"
 #include "view/collect_pass.h"
 #include "view/collect_runtime.h"
@@ -96,4 +97,37 @@ TEST_CASE("CollectPass reads a Go program's G/M/P (as gmp does) only once asked,
   CHECK(joined >= 2);  // the spinning G's M and main's
   CHECK(joined + 1 >= alive);
   CHECK(pass.runtimes().exe_reads() == 1);  // read once, in the second pass
+}
+
+TEST_CASE("RuntimeCache keeps a Go reader per process across passes, a new one for a restarted pid, none for a gone one",
+          "[collector][go]") {
+  test::Fixture go("go_gmp_target", {"2"});
+  const json facts = json::parse(go.facts());
+  const int32_t pid = facts["pid"];
+  auto src = make_proc_source();
+  Request req;
+  req.pids = {pid};
+  req.fields = static_cast<Fields>(Field::Times);
+  Snapshot snap = src->snapshot(req);
+  REQUIRE(snap.processes.size() == 1);
+  view::RuntimeCache cache;
+  REQUIRE(view::is_go_runtime(cache.update(snap, {}, 10'000'000'000ull).at(pid)));
+  const GoroSnapshot first = cache.read_go(pid);
+  CHECK(first.find_g(facts["main"]));
+  CHECK(cache.read_go(pid).find_g(facts["main"]));
+  CHECK(cache.go_opens() == 1);  // the second pass read memory only
+  cache.update(snap, {}, 10'000'000'000ull);
+  CHECK(cache.read_go(pid).find_g(facts["main"]));
+  CHECK(cache.go_opens() == 1);
+  CHECK(cache.go_readers() == 1);
+  // The pid now names another process (another start time): its executable is opened anew.
+  for (Task& t : snap.processes.front().tasks) t.start_ns += 1'000'000'000;
+  cache.update(snap, {}, 10'000'000'000ull);
+  CHECK(cache.go_readers() == 0);
+  CHECK(cache.read_go(pid).find_g(facts["main"]));
+  CHECK(cache.go_opens() == 2);
+  // Gone from the snapshot: its reader is dropped, and it is not read.
+  cache.update(Snapshot{}, {}, 10'000'000'000ull);
+  CHECK(cache.go_readers() == 0);
+  CHECK_THROWS_AS(cache.read_go(pid), Gone);
 }
