@@ -60,12 +60,12 @@ LDFLAGS := -pthread $(SANFLAGS)
 LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lcpp-httplib -lstdc++
 # Debian builds cpp-httplib as a library with TLS/zlib/brotli on: its includers need the same defines
 # (class layouts depend on them), though export serves plain HTTP only.
-$(BUILD)/obj/lib/export/server.o $(BUILD)/obj/tests/export/export_live_test.o: CPPFLAGS += $(shell pkg-config --cflags cpp-httplib)
+$(BUILD)/obj/lib/export/server.o $(BUILD)/obj/tests/export/export_live_test.o $(BUILD)/obj/tests/export/prometheus_test.o: CPPFLAGS += $(shell pkg-config --cflags cpp-httplib)
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
   libbpf-dev bpftool clang llvm libelf-dev zlib1g-dev libdw-dev elfutils systemtap-sdt-dev libseccomp-dev libcap-dev \
-  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3 libcpp-httplib-dev libc6-dbg
+  libncurses-dev tmux golang-go libsqlite3-dev libzstd-dev sqlite3 libcpp-httplib-dev libc6-dbg prometheus
 BENCH_PKGS := libboost-fiber-dev libboost-context-dev bpftrace htop gdb atop
 
 # ---- sources ---------------------------------------------------------------------------------------
@@ -115,6 +115,8 @@ help:
 
 # ---- dependencies ------------------------------------------------------------------------------------
 # deps installs what is missing when run as root, and otherwise prints the one apt-get line to run.
+# A policy-rc.d (unless the machine has one) keeps packages' daemons (prometheus, atop) from starting:
+# tests start their own, on free ports.
 define install_pkgs
 	@missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
@@ -122,8 +124,11 @@ define install_pkgs
 	[ -z "$$missing" ] && exit 0; \
 	if [ "$$(id -u)" = 0 ]; then \
 	  echo "deps: installing$$missing"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null \
-	    || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	  policy=/usr/sbin/policy-rc.d; own=""; \
+	  if [ ! -e $$policy ]; then printf '#!/bin/sh\nexit 101\n' >$$policy && chmod 755 $$policy && own=1; fi; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  rc=$$?; [ -z "$$own" ] || rm -f $$policy; \
+	  [ $$rc = 0 ] || { echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
 	else \
 	  echo "deps: missing Debian packages; as root run: apt-get install -y$$missing" >&2; exit 1; \
 	fi

@@ -16,6 +16,7 @@ namespace {
 struct RecordCli {
   history::RecordOptions opts;
   std::string retain;
+  bool no_go = false;
   bool json = false;
 };
 
@@ -24,6 +25,7 @@ int run_record(RecordCli c, Context& ctx) {
   if (c.opts.samples < 0) throw Error("-n must be 0 or more samples", 2);
   if (c.opts.path.empty()) throw Error("-o needs a file name", 2);
   if (!c.retain.empty()) c.opts.retention = history::parse_retention(c.retain);
+  c.opts.go = !c.no_go;
   top::install_stop_signals();
   const int64_t n = history::record(c.opts, top::stop_signal_fd(), ctx.err);
   if (c.json) ctx.out << json_line({{"type", "record"}, {"pid", nullptr}, {"file", c.opts.path}, {"samples", n}}) << '\n';
@@ -44,6 +46,7 @@ Runner setup_record(CLI::App& app) {
   app.add_option("--source", c->opts.source, "where data comes from: auto, proc or bpf")
       ->option_text("SOURCE")
       ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  app.add_flag("--no-go", c->no_go, "do not read Go programs' memory for their G/M/P (goro's are always kept)");
   app.add_flag("--json", c->json, "at the end, one JSON object: the file and the samples written");
   app.footer("Replay with taskscope ps --replay FILE --at TIME; query events with sqlite3 (see taskscope-record(1)).");
   return [c](Context& ctx) { return run_record(*c, ctx); };

@@ -1,5 +1,5 @@
 // server.cpp: the collector loop on the caller's thread (render, publish), the HTTP server on one
-// of its own with a fixed pool of workers.
+// of its own with a pool of workers that grows while they are all busy (ConnPool).
 #include "export/server.h"
 
 
@@ -11,13 +11,27 @@
 
 #include <httplib.h>
 
+#include "export/conn_pool.h"
 #include "export/event_totals.h"
 #include "export/render.h"
 #include "model/error.h"
 #include "view/collector.h"
 #include "view/frame_wait.h"
+#include "view/go_programs.h"
 
 namespace ts::exporter {
+
+namespace {
+
+// PoolQueue is httplib's TaskQueue over a ConnPool.
+struct PoolQueue : httplib::TaskQueue {
+  ConnPool pool;
+  PoolQueue(size_t core, size_t max) : pool(core, max) {}
+  void enqueue(std::function<void()> fn) override { pool.enqueue(std::move(fn)); }
+  void shutdown() override { pool.shutdown(); }
+};
+
+}  // namespace
 
 struct Exporter::Impl {
   ExportOptions opts;
@@ -39,11 +53,14 @@ struct Exporter::Impl {
 Exporter::Exporter(ExportOptions opts) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.opts = std::move(opts);
-  const int workers = m.opts.workers;
-  m.http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+  // An idle client holds a worker until its keep-alive wait ends (also before its first request):
+  // that wait is short, and while every worker is held, more start (ConnPool), so silent clients
+  // neither queue a scrape behind them nor hold their workers long.
+  const auto core = static_cast<size_t>(m.opts.workers), max = static_cast<size_t>(m.opts.max_connections);
+  m.http.new_task_queue = [core, max] { return new PoolQueue(core, max); };
   m.http.set_read_timeout(m.opts.timeout_s, 0);
   m.http.set_write_timeout(m.opts.timeout_s, 0);
-  m.http.set_keep_alive_timeout(m.opts.timeout_s);
+  m.http.set_keep_alive_timeout(m.opts.idle_s);
   m.http.set_keep_alive_max_count(100);
   m.http.set_payload_max_length(64 * 1024);
   Impl* self = &m;
@@ -108,12 +125,7 @@ void Exporter::run(int stop_fd, std::ostream& err) {
     p->openmetrics = render_metrics(*f, totals, ropts, Format::OpenMetrics);
     p->text004 = render_metrics(*f, totals, ropts, Format::Text004);
     m.publish(std::move(p));
-    if (m.opts.go) {  // Go programs' G/M/P are read only when asked for: ask for the ones seen
-      std::vector<int32_t> go;
-      for (const auto& [pid, rt] : f->runtimes)
-        if (rt != "goro" && go.size() < kMaxGoPids) go.push_back(pid);
-      collector.set_gmp_pids(std::move(go));
-    }
+    if (m.opts.go) collector.set_gmp_pids(view::go_programs(*f));  // read only when asked for
   }
 }
 

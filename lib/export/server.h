@@ -21,13 +21,13 @@ struct ExportOptions {
   double delay_s = 5;          // between collections (-d)
   std::string source = "auto"; // "auto", "proc" or "bpf"
   size_t top_threads = 0;      // --threads=top:N
-  bool go = true;              // read the G/M/P of Go programs too (at most kMaxGoPids of them)
-  int workers = 8;             // HTTP worker threads (the bound on concurrent connections served)
+  bool go = true;              // read the G/M/P of Go programs too (view::go_programs(): bounded)
+  int workers = 2;             // HTTP worker threads always there
+  int max_connections = 64;    // connections served at once (more workers start while all are busy);
+                               // beyond it, connections wait for one to end
   int timeout_s = 5;           // read/write timeout of a connection
+  int idle_s = 2;              // a connection with no request for this long is closed
 };
-
-// kMaxGoPids bounds the Go programs whose memory a pass reads for their G/M/P (each costs reads).
-inline constexpr size_t kMaxGoPids = 32;
 
 // Page is one rendered Frame, in both formats.
 struct Page {

@@ -28,7 +28,7 @@ const std::string& opened(const std::string& path) {
 }  // namespace
 
 Reader::Reader(const std::string& path) : db_(opened(path), false) {
-  check_recording(db_);
+  keyed_ = check_recording(db_) >= 2;
   if (count() == 0) throw Error(path + ": the recording holds no sample yet");
 }
 
@@ -69,14 +69,7 @@ int64_t Reader::count() const {
   return q.step() ? q.i64(0) : 0;
 }
 
-Sample Reader::load(int64_t id) const {
-  Stmt q = db_.prepare("SELECT data, raw_bytes FROM sample WHERE id = ?");
-  q.bind(1, id);
-  const std::string what = path() + ": sample " + std::to_string(id);
-  if (!q.step()) throw Error(what + ": no such sample");
-  const std::string raw = decompress(q.blob(0), what);
-  return decode(raw, what);
-}
+Sample Reader::load(int64_t id) const { return load_sample(db_, id, keyed_, &cache_); }
 
 std::vector<Event> Reader::events(int64_t id) const {
   Stmt q = db_.prepare(

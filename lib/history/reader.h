@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "history/chain.h"
 #include "history/db.h"
 #include "history/sample.h"
 #include "model/event.h"
@@ -21,7 +22,7 @@ struct SampleRef {
 };
 
 // Reader reads one recording. Each call is its own short read transaction, so the recorder can keep
-// writing (a reader never holds the WAL back).
+// writing (a reader never holds the WAL back). Not thread-safe (load() keeps a cache).
 class Reader {
  public:
   // Reader() opens `path`; throws ts::Error when it is missing, not a recording, or holds no sample.
@@ -37,7 +38,8 @@ class Reader {
   std::optional<SampleRef> after(int64_t id) const;
   // count() is the number of samples.
   int64_t count() const;
-  // load() decodes sample `id`.
+  // load() decodes sample `id` (its key and the deltas up to it; from the last sample loaded when
+  // that is an earlier one of the same chain).
   Sample load(int64_t id) const;
   // events() are the clone/exec/exit events recorded with sample `id` (its interval), in order.
   std::vector<Event> events(int64_t id) const;
@@ -48,6 +50,8 @@ class Reader {
   std::optional<SampleRef> one(const char* sql, int64_t arg) const;
 
   Db db_;
+  bool keyed_ = false;          // schema 2: rows may be deltas
+  mutable ChainCache cache_;    // the last sample load() decoded
 };
 
 }  // namespace ts::history

@@ -9,6 +9,7 @@
 #include "sys/clock.h"
 #include "view/collector.h"
 #include "view/frame_wait.h"
+#include "view/go_programs.h"
 
 namespace ts::history {
 
@@ -40,6 +41,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
     writer.append(*f, opts.threads, wall);
     ++written;
+    if (opts.go) collector.set_gmp_pids(view::go_programs(*f));  // the next passes read them too
   }
   return written;
 }

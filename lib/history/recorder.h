@@ -18,6 +18,7 @@ struct RecordOptions {
   std::string source = "auto"; // "auto", "proc" or "bpf"
   int64_t samples = 0;         // stop after this many (0: until stopped)
   bool events = true;          // trace clone/exec/exit (when BPF is usable)
+  bool go = true;              // record Go programs' G/M/P too (view::go_programs(): bounded)
 };
 
 // record() records until `stop_fd` is readable (or opts.samples were written). The first sample

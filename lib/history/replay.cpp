@@ -9,6 +9,7 @@
 #include "history/time_spec.h"
 #include "model/error.h"
 #include "view/collect_rates.h"
+#include "view/collect_runtime.h"
 
 namespace ts::history {
 
@@ -19,6 +20,8 @@ std::shared_ptr<view::Frame> make_frame(const Sample& cur, const Sample* prev, s
   f->taken_ns = cur.snap.taken_ns;
   f->machine = cur.machine;
   f->goro = cur.goro;
+  for (const auto& [pid, g] : cur.goro)  // the RT column: the runtimes whose G/M/P were recorded
+    f->runtimes.emplace(pid, g.runtime == "goro" ? g.runtime : view::go_short_version(g.runtime));
   f->events = std::move(events);
   f->events_on = cur.events_on;
   f->events_lost = cur.events_lost;
@@ -43,9 +46,11 @@ std::shared_ptr<view::Frame> make_frame(const Sample& cur, const Sample* prev, s
 }
 
 std::shared_ptr<view::Frame> replay_frame(const Reader& r, const SampleRef& ref) {
-  const Sample cur = r.load(ref.id);
+  // The one before first: the sample itself is then one delta on from it (the Reader's cache), and
+  // the next step forward finds this one there.
   std::optional<Sample> prev;
   if (auto b = r.before(ref.id)) prev = r.load(b->id);
+  const Sample cur = r.load(ref.id);
   return make_frame(cur, prev ? &*prev : nullptr, r.events(ref.id), static_cast<uint64_t>(ref.id));
 }
 

@@ -43,6 +43,10 @@ std::shared_ptr<const view::Frame> ReplayFeed::take() {
   return std::move(waiting_);
 }
 
+void ReplayFeed::jump(const std::string& at) {
+  go(reader_.at(parse_time(at, reader_.first().wall_ns, reader_.last().wall_ns, "time")));
+}
+
 bool ReplayFeed::next() {
   const auto after = reader_.after(at_.id);
   if (after) go(*after);
@@ -79,7 +83,7 @@ bool ReplayFeed::key(const view::Key& k) {
 
 std::string ReplayFeed::position() const {
   return "replay " + reader_.path() + ": sample " + std::to_string(at_.id) + ", " + format_time(at_.wall_ns) +
-         " ([ ] one sample, { } 60, Home End)";
+         " ([ ] one sample, { } 60, Home End, @ a time)";
 }
 
 }  // namespace ts::history

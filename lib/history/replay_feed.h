@@ -30,6 +30,9 @@ class ReplayFeed {
   // key() moves on a replay key and returns true ('[' and ']': one sample back and forward; '{'
   // and '}': 60 samples; Home and End: the first and last sample); false for any other key.
   bool key(const view::Key& k);
+  // jump() moves to the sample at `at` (parse_time()'s forms, as --at); throws ts::Error (status 2)
+  // naming the text when it is not a time.
+  void jump(const std::string& at);
   // next() moves one sample forward (batch mode); false at the end.
   bool next();
   // position() says where the replay is: "replay FILE: sample N, TIME UTC" and the keys.

@@ -2,11 +2,15 @@
 #include "history/sample.h"
 
 #include "history/blob.h"
+#include "history/process_codec.h"
 #include "view/frame.h"
 
 namespace ts::history {
 
 namespace {
+
+// A version-2 blob says after its version whether it is whole (a key) or a delta.
+constexpr uint64_t kKey = 0, kDelta = 1;
 
 // summed() is `p` with one task standing for all of its threads (from_frame() without threads).
 Process summed(const Process& p) {
@@ -74,75 +78,6 @@ MachineSample get_machine(BlobReader& r) {
   m.procs_running = r.u32();
   m.procs_blocked = r.u32();
   return m;
-}
-
-void put_task(BlobWriter& w, const Task& t) {
-  w.i(t.tid);
-  w.i(t.ppid);
-  w.s(t.comm);
-  w.u(t.kthread);
-  w.u(static_cast<uint8_t>(t.state));
-  w.i(t.cpu);
-  for (uint64_t v : {t.utime_ns, t.stime_ns, t.start_ns}) w.u(v);
-  for (int32_t v : {t.nice, t.prio, t.rtprio, static_cast<int32_t>(t.policy)}) w.i(v);
-  for (uint64_t v : {t.nvcsw, t.nivcsw, t.run_delay_ns, t.pcount}) w.u(v);
-}
-
-Task get_task(BlobReader& r, int32_t tgid) {
-  Task t;
-  t.tid = r.i32();
-  t.tgid = tgid;
-  t.ppid = r.i32();
-  t.comm = r.s(4096);
-  t.kthread = r.u() != 0;
-  const uint64_t state = r.u();
-  if (state > 0x7f) r.fail("bad task state");
-  t.state = static_cast<char>(state);
-  t.cpu = r.i32();
-  for (uint64_t* v : {&t.utime_ns, &t.stime_ns, &t.start_ns}) *v = r.u();
-  t.nice = r.i32();
-  t.prio = r.i32();
-  t.rtprio = r.i32();
-  const int32_t policy = r.i32();
-  if (policy < 0 || policy > 6) r.fail("bad scheduling policy");
-  t.policy = static_cast<SchedPolicy>(policy);
-  for (uint64_t* v : {&t.nvcsw, &t.nivcsw, &t.run_delay_ns, &t.pcount}) *v = r.u();
-  return t;
-}
-
-void put_process(BlobWriter& w, const Process& p) {
-  w.i(p.pid);
-  w.i(p.ppid);
-  w.u(p.uid);
-  w.s(p.user);
-  w.s(p.comm);
-  w.s(p.cmdline);
-  w.u(p.kthread);
-  for (uint64_t v : {p.rss_bytes, p.vsize_bytes}) w.u(v);
-  w.i(p.nlwp);
-  for (uint64_t v : {p.utime_ns, p.stime_ns}) w.u(v);
-  w.u(p.tasks.size());
-  for (const Task& t : p.tasks) put_task(w, t);
-}
-
-Process get_process(BlobReader& r) {
-  Process p;
-  p.pid = r.i32();
-  p.ppid = r.i32();
-  p.uid = r.u32();
-  p.user = r.s(4096);
-  p.comm = r.s(4096);
-  p.cmdline = r.s();
-  p.kthread = r.u() != 0;
-  p.rss_bytes = r.u();
-  p.vsize_bytes = r.u();
-  p.nlwp = r.i32();
-  p.utime_ns = r.u();
-  p.stime_ns = r.u();
-  const size_t n = r.count(20);
-  p.tasks.reserve(n);
-  for (size_t k = 0; k < n; ++k) p.tasks.push_back(get_task(r, p.pid));
-  return p;
 }
 
 template <class E>
@@ -256,9 +191,10 @@ Sample from_frame(const view::Frame& f, bool threads) {
   return s;
 }
 
-std::string encode(const Sample& s) {
+std::string encode(const Sample& s, const Sample* base) {
   BlobWriter w;
   w.u(kSampleVersion);
+  w.u(base ? kDelta : kKey);
   w.u(s.threads);
   w.u(s.snap.taken_ns);
   w.u(s.snap.boot_time_unix_ns);
@@ -267,8 +203,10 @@ std::string encode(const Sample& s) {
   w.u(s.snap.notes.size());
   for (const std::string& n : s.snap.notes) w.s(n);
   put_machine(w, s.machine);
-  w.u(s.snap.processes.size());
-  for (const Process& p : s.snap.processes) put_process(w, p);
+  if (base)
+    put_processes_delta(w, base->snap.processes, s.snap.processes);
+  else
+    put_processes(w, s.snap.processes);
   w.u(s.goro.size());
   for (const auto& [pid, g] : s.goro) put_goro(w, g);
   w.u(s.events_on);
@@ -278,12 +216,20 @@ std::string encode(const Sample& s) {
   return w.take();
 }
 
-Sample decode(std::string_view blob, const std::string& what) {
+namespace {
+
+// decode_into() reads a blob; a delta is applied to *base (consumed), which must then be given.
+Sample decode_into(std::string_view blob, const std::string& what, Sample* base) {
   BlobReader r(blob, what);
   Sample s;
   const uint64_t version = r.u();
-  if (version != kSampleVersion)
-    r.fail("sample encoding version " + std::to_string(version) + " (this taskscope reads " + std::to_string(kSampleVersion) + ")");
+  if (version < kOldestSampleVersion || version > kSampleVersion)
+    r.fail("sample encoding version " + std::to_string(version) + " (this taskscope reads " + std::to_string(kOldestSampleVersion) +
+           " to " + std::to_string(kSampleVersion) + ")");
+  const uint64_t kind = version == 1 ? kKey : r.u();
+  if (kind != kKey && kind != kDelta) r.fail("bad sample kind " + std::to_string(kind));
+  if (kind == kDelta && !base) r.fail("a delta sample read without the sample before it");
+  if (kind == kKey && base) r.fail("a key sample where a delta was expected");
   s.threads = r.u() != 0;
   s.snap.taken_ns = r.u();
   s.snap.boot_time_unix_ns = r.u();
@@ -291,14 +237,7 @@ Sample decode(std::string_view blob, const std::string& what) {
   s.snap.source = r.s(64);
   for (size_t k = 0, n = r.count(); k < n; ++k) s.snap.notes.push_back(r.s(4096));
   s.machine = get_machine(r);
-  const size_t np = r.count(16);
-  s.snap.processes.reserve(np);
-  int32_t last_pid = 0;
-  for (size_t k = 0; k < np; ++k) {
-    s.snap.processes.push_back(get_process(r));
-    if (k && s.snap.processes.back().pid <= last_pid) r.fail("processes out of pid order");
-    last_pid = s.snap.processes.back().pid;
-  }
+  s.snap.processes = base ? get_processes_delta(r, std::move(base->snap.processes)) : get_processes(r);
   for (size_t k = 0, n = r.count(8); k < n; ++k) {
     GoroSnapshot g = get_goro(r);
     const int32_t pid = g.pid;
@@ -310,5 +249,11 @@ Sample decode(std::string_view blob, const std::string& what) {
   if (!r.at_end()) r.fail("trailing bytes");
   return s;
 }
+
+}  // namespace
+
+Sample decode(std::string_view blob, const std::string& what) { return decode_into(blob, what, nullptr); }
+
+Sample decode_delta(std::string_view blob, const std::string& what, Sample base) { return decode_into(blob, what, &base); }
 
 }  // namespace ts::history

@@ -18,8 +18,11 @@ struct Frame;
 
 namespace ts::history {
 
-// kSampleVersion is the version of the blob encoding; a reader refuses another one.
-constexpr uint32_t kSampleVersion = 1;
+// kSampleVersion is the version of the blob encoding this taskscope writes: 2, a key (whole) or a
+// delta (the changes since the sample before). kOldestSampleVersion is the oldest it still reads
+// (1: every sample whole); a reader refuses others, naming both.
+constexpr uint32_t kSampleVersion = 2;
+constexpr uint32_t kOldestSampleVersion = 1;
 
 // Sample is one recorded instant.
 struct Sample {
@@ -39,11 +42,16 @@ struct Sample {
 // and totals replay exactly, per-thread rows are not kept.
 Sample from_frame(const view::Frame& f, bool threads);
 
-// encode() is the sample's blob (before compression).
-std::string encode(const Sample& s);
+// encode() is the sample's blob (before compression): whole (a key sample) when `base` is null,
+// else the changes since *base, the sample before it (a delta; decode_delta() needs *base back).
+std::string encode(const Sample& s, const Sample* base = nullptr);
 
-// decode() reads a blob encode() wrote; throws ts::Error "<what>: ... at byte N" for anything
-// malformed (truncated, out of range, another version, trailing bytes).
+// decode() reads a key blob encode() wrote; throws ts::Error "<what>: ... at byte N" for anything
+// malformed (truncated, out of range, another version, trailing bytes, a delta).
 Sample decode(std::string_view blob, const std::string& what);
+
+// decode_delta() reads a delta blob, applied to `base` (the sample before it, decoded); throws as
+// decode() does, and for a key blob or changes that do not fit `base`.
+Sample decode_delta(std::string_view blob, const std::string& what, Sample base);
 
 }  // namespace ts::history

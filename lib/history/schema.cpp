@@ -9,7 +9,9 @@ namespace ts::history {
 
 namespace {
 
-// kTables: one row per sample (its blob: a zstd frame of the Sample encoding, history/sample.h),
+// kTables: one row per sample (its blob: a zstd frame of the Sample encoding, history/sample.h:
+// whole when key_id is NULL, else the changes since the row before, in a chain from row key_id;
+// key_id before the blob, so reading it does not walk the blob's overflow pages),
 // the interval's clone/exec/exit events as rows, and per-sample G counts, so that sqlite3 users
 // can query events and goroutines without decoding blobs.
 constexpr const char* kTables = R"sql(
@@ -22,6 +24,7 @@ CREATE TABLE IF NOT EXISTS sample(
   tasks INTEGER NOT NULL,
   events INTEGER NOT NULL,
   raw_bytes INTEGER NOT NULL,
+  key_id INTEGER,
   data BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sample_time ON sample(time_ns);
 CREATE TABLE IF NOT EXISTS event(
@@ -66,7 +69,7 @@ CREATE INDEX IF NOT EXISTS goro_sample ON goro(sample);
 
 }  // namespace
 
-void check_recording(const Db& db) {
+int check_recording(const Db& db) {
   {
     Stmt t = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
     if (!t.step() || t.i64(0) == 0) throw Error(db.path() + ": not a taskscope recording (an SQLite file without its meta table)");
@@ -77,7 +80,9 @@ void check_recording(const Db& db) {
   Stmt sv = db.prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key='schema'");
   const int64_t v = sv.step() ? sv.i64(0) : 0;
   if (v < 1 || v > kSchemaVersion)
-    throw Error(db.path() + ": recording schema " + std::to_string(v) + " (this taskscope reads 1 to " + std::to_string(kSchemaVersion) + ")");
+    throw Error(db.path() + ": recording schema " + std::to_string(v) + " (this taskscope reads 1 to " + std::to_string(kSchemaVersion) +
+                "; a newer taskscope made it)");
+  return static_cast<int>(v);
 }
 
 void create_schema(Db& db) {
@@ -89,7 +94,12 @@ void create_schema(Db& db) {
     Stmt has = db.prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'");
     const bool exists = has.step() && has.i64(0) > 0;
     if (exists) {
-      check_recording(db);
+      // Schema 1 (every sample whole) gains key_id, NULL in its rows: they read as keys. A
+      // taskscope that reads only schema 1 then refuses the file, naming both versions.
+      if (check_recording(db) == 1) {
+        db.exec("ALTER TABLE sample ADD COLUMN key_id INTEGER");
+        db.exec("UPDATE meta SET value='2' WHERE key='schema'");
+      }
     } else {
       db.exec(kTables);
       Stmt put = db.prepare("INSERT INTO meta(key, value) VALUES(?, ?)");

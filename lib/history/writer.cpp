@@ -3,10 +3,13 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <type_traits>
 #include <variant>
 
+#include "history/chain.h"
 #include "history/compress.h"
 #include "history/sample.h"
 #include "history/schema.h"
@@ -66,10 +69,12 @@ void put_event(Stmt& st, int64_t sample, uint64_t wall_of_mono, const Event& ev)
 
 }  // namespace
 
-Writer::Writer(const std::string& path, Retention retention, bool durable)
+Writer::Writer(const std::string& path, Retention retention, bool durable, int key_every)
     : db_(path, true),
       retention_((create_schema(db_), durable ? void() : db_.exec("PRAGMA synchronous=NORMAL"), retention)),
-      put_sample_(db_.prepare("INSERT INTO sample(time_ns, mono_ns, processes, tasks, events, raw_bytes, data) VALUES(?,?,?,?,?,?,?)")),
+      key_every_(key_every < 1 ? 1 : key_every),
+      put_sample_(db_.prepare("INSERT INTO sample(time_ns, mono_ns, processes, tasks, events, raw_bytes, data, key_id) "
+                              "VALUES(?,?,?,?,?,?,?,?)")),
       put_event_(db_.prepare("INSERT INTO event(sample, time_ns, mono_ns, kind, cpu, pid, tid, comm, parent_pid, parent_tid, flags, "
                              "exit_signal, kernel_thread, old_tid, filename, argv, argv_truncated, group_dead, exit_code, "
                              "lifetime_ns, cpu_ns) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")),
@@ -77,10 +82,12 @@ Writer::Writer(const std::string& path, Retention retention, bool durable)
                             "global_runq, local_runq) VALUES(?,?,?,?,?,?,?,?,?,?,?)")) {}
 
 AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns) {
-  const Sample s = from_frame(f, threads);
-  const std::string raw = encode(s);
+  Sample s = from_frame(f, threads);
+  const bool key = !last_ || since_key_ + 1 >= key_every_ || last_->threads != s.threads;
+  const std::string raw = encode(s, key ? nullptr : &*last_);
   const std::string packed = compress(raw);
   AppendStats st;
+  st.key = key;
   st.raw_bytes = raw.size();
   st.stored_bytes = packed.size();
   st.events = f.events.size();
@@ -90,7 +97,12 @@ AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns)
   put_sample_.bind(1, static_cast<int64_t>(wall_ns)).bind(2, static_cast<int64_t>(f.taken_ns));
   put_sample_.bind(3, static_cast<int64_t>(s.snap.processes.size())).bind(4, static_cast<int64_t>(f.snap.task_count()));
   put_sample_.bind(5, static_cast<int64_t>(f.events.size())).bind(6, static_cast<int64_t>(raw.size()));
-  put_sample_.bind_blob(7, packed).run();
+  put_sample_.bind_blob(7, packed);
+  if (key)
+    put_sample_.bind_null(8);
+  else
+    put_sample_.bind(8, key_id_);
+  put_sample_.run();
   st.id = sqlite3_last_insert_rowid(db_.handle());
   for (const Event& e : f.events) put_event(put_event_, st.id, wall_of_mono, e);
   for (const auto& [pid, g] : f.goro) {
@@ -105,6 +117,9 @@ AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns)
     put_goro_.bind(11, local).run();
   }
   tx.commit();
+  if (key) key_id_ = st.id, since_key_ = 0;
+  else ++since_key_;
+  last_ = std::move(s);
   st.dropped = enforce(wall_ns);
   return st;
 }
@@ -115,39 +130,66 @@ uint64_t Writer::data_bytes() {
   return q.step() ? static_cast<uint64_t>(q.i64(0) * q.i64(1)) : 0;
 }
 
+uint64_t Writer::drop_before(int64_t keep) {
+  Transaction tx(db_);
+  for (const char* sql : {"DELETE FROM event WHERE sample < ?", "DELETE FROM goro WHERE sample < ?", "DELETE FROM sample WHERE id < ?"}) {
+    Stmt d = db_.prepare(sql);
+    d.bind(1, keep).run();
+  }
+  const auto n = static_cast<uint64_t>(sqlite3_changes(db_.handle()));
+  tx.commit();
+  return n;
+}
+
+void Writer::rekey(int64_t id) {
+  const int64_t old_key = key_of(db_, id);
+  if (old_key == id) return;
+  const std::string raw = encode(load_sample(db_, id, true, nullptr));
+  Transaction tx(db_);
+  Stmt up = db_.prepare("UPDATE sample SET data = ?, raw_bytes = ?, key_id = NULL WHERE id = ?");
+  up.bind_blob(1, compress(raw)).bind(2, static_cast<int64_t>(raw.size())).bind(3, id).run();
+  Stmt rest = db_.prepare("UPDATE sample SET key_id = ? WHERE key_id = ? AND id > ?");
+  rest.bind(1, id).bind(2, old_key).bind(3, id).run();
+  tx.commit();
+  if (key_id_ == old_key) key_id_ = id;
+}
+
 uint64_t Writer::enforce(uint64_t newest_wall_ns) {
-  uint64_t dropped = 0;
-  // Small steps, each its own transaction: a large DELETE would stall the next sample.
-  constexpr int kBatch = 16;
-  const auto drop_oldest = [&](int64_t upto_id) {
-    Transaction tx(db_);
-    for (const char* sql : {"DELETE FROM event WHERE sample <= ?", "DELETE FROM goro WHERE sample <= ?", "DELETE FROM sample WHERE id <= ?"}) {
-      Stmt d = db_.prepare(sql);
-      d.bind(1, upto_id).run();
-    }
-    dropped += static_cast<uint64_t>(sqlite3_changes(db_.handle()));
-    tx.commit();
+  // Whole chains go, one a transaction (a key interval: a large DELETE would stall the next
+  // sample), so no delta outlives its key.
+  const auto ids = [&](const char* sql, int64_t arg) -> std::optional<int64_t> {
+    Stmt q = db_.prepare(sql);
+    q.bind(1, arg);
+    if (!q.step() || q.is_null(0)) return std::nullopt;
+    return q.i64(0);
   };
+  uint64_t dropped = 0;
   if (retention_.max_age_ns && newest_wall_ns > retention_.max_age_ns) {
+    // A chain goes when its newest sample is older than the limit: up to a key interval more is kept.
+    const auto cutoff = static_cast<int64_t>(newest_wall_ns - retention_.max_age_ns);
     for (;;) {
-      Stmt q = db_.prepare("SELECT max(id) FROM (SELECT id FROM sample WHERE time_ns < ? ORDER BY id LIMIT ?)");
-      q.bind(1, static_cast<int64_t>(newest_wall_ns - retention_.max_age_ns)).bind(2, int64_t{kBatch});
-      if (!q.step() || q.is_null(0)) break;
-      const int64_t upto = q.i64(0);
-      q.reset();
-      drop_oldest(upto);
+      const auto first = ids("SELECT min(id) FROM sample WHERE id > ?", INT64_MIN);
+      const auto next_key = first ? ids("SELECT min(id) FROM sample WHERE id > ? AND key_id IS NULL", *first) : std::nullopt;
+      if (!next_key) break;
+      const auto newest = ids("SELECT max(time_ns) FROM sample WHERE id < ?", *next_key);
+      if (!newest || *newest >= cutoff) break;
+      dropped += drop_before(*next_key);
     }
   }
   if (retention_.max_bytes) {
     // Freed pages are reused by later samples (no vacuum): the file stops growing at the limit.
-    // The newest sample is always kept.
+    // The newest sample is always kept. When one chain alone is over the limit, a later sample
+    // of it becomes a key, so the older part can go.
     while (data_bytes() > retention_.max_bytes) {
-      Stmt q = db_.prepare("SELECT max(id) FROM (SELECT id FROM sample WHERE id < (SELECT max(id) FROM sample) ORDER BY id LIMIT ?)");
-      q.bind(1, int64_t{kBatch});
-      if (!q.step() || q.is_null(0)) break;
-      const int64_t upto = q.i64(0);
-      q.reset();
-      drop_oldest(upto);
+      const auto first = ids("SELECT min(id) FROM sample WHERE id > ?", INT64_MIN);
+      const auto last = ids("SELECT max(id) FROM sample WHERE id > ?", INT64_MIN);
+      if (!first || *first == *last) break;
+      auto next_key = ids("SELECT min(id) FROM sample WHERE id > ? AND key_id IS NULL", *first);
+      if (!next_key) {
+        next_key = std::min(*last, *first + 16);
+        rekey(*next_key);
+      }
+      dropped += drop_before(*next_key);
     }
   }
   return dropped;

@@ -56,9 +56,12 @@ Line fkey_line(int width, Geometry& geo, int y) {
 
 Line prompt_line(const TopState& st, int width, bool utf8) {
   Line l;
-  const bool search = st.prompt == Prompt::Search;
-  l.add(search ? "Search: " : "Filter: ", Style::FKey).add(safe_text(st.input, utf8), Style::Prompt);
-  l.add(search ? "   Enter: done  F3: next  Esc: cancel" : "   Enter: done  Esc: clear", Style::Dim);
+  const bool search = st.prompt == Prompt::Search, time = st.prompt == Prompt::Time;
+  l.add(search ? "Search: " : time ? "Go to time: " : "Filter: ", Style::FKey).add(safe_text(st.input, utf8), Style::Prompt);
+  l.add(search ? "   Enter: done  F3: next  Esc: cancel"
+        : time ? "   e.g. 03:12, -5m, +90s, 2026-01-02 03:04:05, @UNIX, start, end (UTC)  Enter: go  Esc: cancel"
+               : "   Enter: done  Esc: clear",
+        Style::Dim);
   l.fill = Style::Prompt;
   clip(l, width);
   return l;
@@ -284,7 +287,7 @@ Screen compose(const Frame& f, TopState& st, const TopInputs& in, const ScreenOp
   while (static_cast<int>(s.lines.size()) < body_end) s.lines.push_back(Line{});
   if (status) s.lines.push_back(Line{{Span{safe_text(st.message, utf8), Style::Warning}}, Style::Normal});
   if (fkeys) {
-    if (st.prompt == Prompt::Search || st.prompt == Prompt::Filter) s.lines.push_back(prompt_line(st, W, utf8));
+    if (st.prompt == Prompt::Search || st.prompt == Prompt::Filter || st.prompt == Prompt::Time) s.lines.push_back(prompt_line(st, W, utf8));
     else s.lines.push_back(fkey_line(W, s.geo, H - 1));
   }
   s.lines.resize(static_cast<size_t>(H));

@@ -133,7 +133,7 @@ void cycle_sort(TopState& st, const KeyContext& ctx, int step) {
 }
 
 Effect prompt_key(TopState& st, const Key& key, const KeyContext& ctx) {
-  const bool text = st.prompt == Prompt::Search || st.prompt == Prompt::Filter;
+  const bool text = st.prompt == Prompt::Search || st.prompt == Prompt::Filter || st.prompt == Prompt::Time;
   if (key.kind == KeyKind::Escape) {
     if (st.prompt == Prompt::Filter) st.filter.clear();
     st.prompt = Prompt::None;
@@ -142,8 +142,9 @@ Effect prompt_key(TopState& st, const Key& key, const KeyContext& ctx) {
   }
   if (text) {
     if (key.kind == KeyKind::Enter) {
+      const bool jump = st.prompt == Prompt::Time;
       st.prompt = Prompt::None;
-      return {};
+      return {jump ? EffectKind::Jump : EffectKind::None, {}, 0};
     }
     if (key.kind == KeyKind::F && key.f == 3 && st.prompt == Prompt::Search) {
       search_from(st, ctx, current(st, ctx) + 1);
@@ -154,7 +155,7 @@ Effect prompt_key(TopState& st, const Key& key, const KeyContext& ctx) {
     else return {};
     if (st.prompt == Prompt::Filter) {
       st.filter = st.input;
-    } else {
+    } else if (st.prompt == Prompt::Search) {
       st.search = st.input;
       search_from(st, ctx, current(st, ctx));
     }

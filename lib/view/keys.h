@@ -44,6 +44,7 @@ enum class EffectKind {
   Pause,    // stop (value 1) or resume (value 0) taking frames
   Refresh,  // take a frame now (the fields or the view changed)
   Stack,    // take the stacks of targets[0] (a process row: every thread; an LWP row: that thread)
+  Jump,     // a replay goes to the time typed at the Time prompt (TopState::input)
 };
 
 // Effect is one such action.

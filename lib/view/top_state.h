@@ -29,6 +29,7 @@ enum class Prompt {
   Filter,    // "\": only rows whose name matches are shown
   Signal,    // "k"/F9: which signal to send to the tagged rows (or the selected one)
   SortMenu,  // F6: which column to sort by
+  Time,      // "@" in a replay: the time to jump to (--at's forms)
 };
 
 // Layout is how the screen is split: htop's table first, or gotop's graphs first.
@@ -61,7 +62,7 @@ struct TopState {
 
   Pane pane = Pane::Table;
   Prompt prompt = Prompt::None;
-  std::string input;                 // what is being typed at a Search or Filter prompt
+  std::string input;                 // what is being typed at a Search, Filter or Time prompt
   int menu_index = 0;                // the cursor of the Signal or SortMenu prompt
   int pane_scroll = 0;               // first line shown of the Detail, Events, Gmp or Help pane
   int32_t detail_pid = 0;            // the process the Detail pane shows

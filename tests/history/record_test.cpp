@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <linux/sched.h>
 #include <nlohmann/json.hpp>
@@ -175,10 +176,13 @@ TEST_CASE("a recorder killed at random moments leaves files that replay to their
   std::mt19937 rng(static_cast<unsigned>(std::random_device{}()));
   const int kills = 12;
   for (int i = 0; i < kills; ++i) {
-    const std::string path = dir.file("k" + std::to_string(i) + ".db");
+    // Each file is recorded twice: the second recorder appends (its first sample a key) to what
+    // the killed one left.
+    const std::string path = dir.file("k" + std::to_string(i / 2) + ".db");
+    const int64_t had = std::max<int64_t>(query(path, "SELECT count(*) FROM sample"), 0);
     Recorder rec({"-d", "0.1", "--threads", "-o", path});
     // Killed at a random moment once it has begun writing (startup time varies with the load).
-    REQUIRE(wait_for(path, "SELECT count(*) FROM sample", 1));
+    REQUIRE(wait_for(path, "SELECT count(*) FROM sample", had + 1));
     std::this_thread::sleep_for(std::chrono::milliseconds(rng() % 1500));
     const int64_t seen = query(path, "SELECT max(id) FROM sample");
     REQUIRE(rec.stop(SIGKILL) == 128 + SIGKILL);
@@ -191,7 +195,52 @@ TEST_CASE("a recorder killed at random moments leaves files that replay to their
       CHECK(!f->snap.processes.empty());
     }
     CHECK(n == r.count());
+    // Each recorder's first sample is a key, the rest deltas (fewer than a key interval here).
+    CHECK(query(path, "SELECT count(*) FROM sample WHERE key_id IS NULL") == i % 2 + 1);
+    CHECK(query(path, "SELECT count(*) FROM sample WHERE key_id IS NOT NULL") == r.count() - (i % 2 + 1));
     CHECK(query(path, "SELECT count(*) FROM event WHERE sample NOT IN (SELECT id FROM sample)") == 0);
     CHECK(query(path, "SELECT count(*) FROM goro WHERE sample NOT IN (SELECT id FROM sample)") == 0);
   }
+}
+
+TEST_CASE("record keeps a Go program's G/M/P beside goro's, and replay shows them", "[history][record][go]") {
+  test::TempDir dir;
+  const std::string path = dir.file("go.db");
+  test::Fixture go("go_gmp_target", {"2", "procs=2"});
+  const json gf = json::parse(go.facts());
+  const int32_t gpid = gf["pid"];
+  const std::string version = gf["go_version"];
+  Recorder rec({"-d", "0.2", "-o", path});
+  // The first passes find the executable is Go; the ones after read its memory.
+  REQUIRE(wait_for(path, "SELECT count(*) FROM goro WHERE pid=" + std::to_string(gpid), 3));
+  REQUIRE(rec.stop(SIGTERM) == 0);
+  CHECK(query(path, "SELECT count(*) FROM goro WHERE pid=" + std::to_string(gpid) + " AND runtime='" + version + "'") >= 3);
+  CHECK(query(path, "SELECT min(gomaxprocs) FROM goro WHERE pid=" + std::to_string(gpid)) == 2);
+  const size_t n = gf["chan_receive"].size();
+  CHECK(query(path, "SELECT min(waiting) FROM goro WHERE pid=" + std::to_string(gpid)) >= static_cast<int64_t>(4 * n));
+
+  const Reader r(path);
+  int shown = 0;
+  for (auto ref = std::optional<SampleRef>(r.first()); ref; ref = r.after(ref->id)) {
+    const auto f = replay_frame(r, *ref);
+    if (!f->goro.count(gpid)) continue;
+    ++shown;
+    INFO("sample " << ref->id);
+    const GoroSnapshot& g = f->goro.at(gpid);
+    CHECK(g.runtime == version);
+    CHECK(waiting(g, WaitReason::ChanRecv) >= n);
+    for (const json& id : gf["chan_receive"]) {
+      const GoroG* x = g.find_g(id.get<uint64_t>());
+      REQUIRE(x);
+      CHECK(x->state == GState::Waiting);
+      CHECK(x->wait_reason == WaitReason::ChanRecv);
+    }
+    const GoroG* main = g.find_g(gf["main"].get<uint64_t>());
+    REQUIRE(main);
+    CHECK(main->state == GState::Syscall);
+    CHECK(g.ps.size() == 2);
+    REQUIRE(f->runtimes.count(gpid));
+    CHECK(f->runtimes.at(gpid) == version.substr(0, version.find('.', version.find('.') + 1)));
+  }
+  CHECK(shown >= 3);
 }

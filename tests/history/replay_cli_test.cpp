@@ -103,6 +103,22 @@ TEST_CASE("top --replay: keys step through the recording", "[history][cli][tmux]
   REQUIRE(s.wait_for_text("sample 3, "));
   s.send("[", true);
   REQUIRE(s.wait_for_text("sample 2, "));
+  // @ asks for a time (--at's forms) and goes there; a bad one is named and nothing moves.
+  s.send("@", true);
+  REQUIRE(s.wait_for_text("Go to time: "));
+  s.send("14:13:20", true);
+  s.send("Enter");
+  REQUIRE(s.wait_for_text("sample 1, 2026-09-21 14:13:20 UTC"));
+  s.send("@", true);
+  s.send("+2s", true);
+  s.send("Enter");
+  REQUIRE(s.wait_for_text("sample 3, 2026-09-21 14:13:22 UTC"));
+  s.send("@", true);
+  s.send("noon", true);
+  s.send("Enter");
+  CHECK(s.wait_for_text("replay: time noon: expected"));
+  s.send("[", true);
+  REQUIRE(s.wait_for_text("sample 2, "));
   s.send("k");
   s.send("Enter");
   CHECK(s.wait_for_text("replay: recorded tasks get no signals"));

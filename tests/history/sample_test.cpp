@@ -2,6 +2,7 @@
 // keeps per-process sums, and corrupted blobs give a ts::Error naming the byte, never a crash.
 #include "history/sample.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <random>
 
@@ -12,6 +13,22 @@
 
 using namespace ts;
 using namespace ts::history;
+
+namespace {
+
+// damaged() is `good` truncated, with bytes overwritten, or with bytes inserted (by round % 3).
+std::string damaged(std::string bad, int round, std::mt19937_64& rng) {
+  switch (round % 3) {
+    case 0: bad.resize(rng() % bad.size()); break;
+    case 1:
+      for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
+      break;
+    default: bad.insert(rng() % bad.size(), std::string(1 + rng() % 8, static_cast<char>(rng()))); break;
+  }
+  return bad;
+}
+
+}  // namespace
 
 TEST_CASE("a sample round-trips through its encoding", "[history]") {
   const view::Frame f = test::recorded_frame(3);
@@ -75,14 +92,7 @@ TEST_CASE("corrupted sample blobs throw ts::Error naming the byte, never crash",
   std::mt19937_64 rng(14);
   int errors = 0;
   for (int round = 0; round < 5000; ++round) {
-    std::string bad = good;
-    switch (round % 3) {
-      case 0: bad.resize(rng() % bad.size()); break;
-      case 1:
-        for (int k = 0; k < 1 + static_cast<int>(rng() % 4); ++k) bad[rng() % bad.size()] = static_cast<char>(rng());
-        break;
-      default: bad.insert(rng() % bad.size(), std::string(1 + rng() % 8, static_cast<char>(rng()))); break;
-    }
+    const std::string bad = damaged(good, round, rng);
     try {
       const Sample s = decode(bad, "sample 9");
       CHECK(s.snap.processes.size() <= 3);  // what decodes is bounded by what was there
@@ -111,4 +121,139 @@ TEST_CASE("corrupted zstd frames throw ts::Error", "[history][fuzz]") {
     }
   }
   CHECK_THROWS_WITH(decompress("hello", "f"), "f: not a zstd frame at byte 0");
+}
+
+namespace {
+
+// mutated() is `s` a second later, changed at random the ways a machine changes: counters grow,
+// tasks and processes come and go, a tid is reused, names and states change.
+Sample mutated(Sample s, std::mt19937_64& rng) {
+  s.snap.taken_ns += 1'000'000'000;
+  std::vector<Process> out;
+  for (Process& p : s.snap.processes) {
+    if (rng() % 40 == 0) continue;  // exited
+    if (rng() % 5 == 0) p.rss_bytes += rng() % 100'000;
+    if (rng() % 30 == 0) p.cmdline += " --again";
+    if (rng() % 50 == 0) p.uid = static_cast<uint32_t>(rng() % 2000);
+    std::vector<Task> tasks;
+    for (Task& t : p.tasks) {
+      if (!t.is_leader() && rng() % 30 == 0) continue;
+      if (rng() % 4 == 0) t.utime_ns += rng() % 10'000'000, t.nvcsw += rng() % 50, t.state = "RSD"[rng() % 3];
+      if (rng() % 60 == 0) t.comm = "renamed" + std::to_string(rng() % 10), t.cpu = static_cast<int32_t>(rng() % 8) - 1;
+      if (rng() % 80 == 0) t.start_ns += 7, t.nice = -3;  // the tid reused by a new thread
+      tasks.push_back(std::move(t));
+    }
+    if (rng() % 6 == 0) {
+      Task t = tasks.front();
+      t.tid = p.pid + 1000 + static_cast<int32_t>(rng() % 500);
+      t.policy = SchedPolicy::Batch;
+      if (std::none_of(tasks.begin(), tasks.end(), [&](const Task& x) { return x.tid == t.tid; })) tasks.push_back(t);
+    }
+    std::sort(tasks.begin() + 1, tasks.end(), [](const Task& a, const Task& b) { return a.tid < b.tid; });
+    p.tasks = std::move(tasks);
+    p.nlwp = static_cast<int32_t>(p.tasks.size());
+    out.push_back(std::move(p));
+  }
+  if (rng() % 3 == 0) {  // a new process, in pid order
+    Process p = out.empty() ? Process{} : out[rng() % out.size()];
+    p.pid = static_cast<int32_t>(rng() % 40000) + 2;
+    for (Task& t : p.tasks) t.tgid = p.pid;
+    if (!p.tasks.empty()) p.tasks.front().tid = p.pid;
+    auto at = std::lower_bound(out.begin(), out.end(), p.pid, [](const Process& x, int32_t pid) { return x.pid < pid; });
+    if ((at == out.end() || at->pid != p.pid) && !p.tasks.empty()) out.insert(at, std::move(p));
+  }
+  s.snap.processes = std::move(out);
+  s.machine.all.user += 17;
+  return s;
+}
+
+// big_sample() is a sample of `procs` processes of `threads` threads each.
+Sample big_sample(int procs, int threads) {
+  Sample s = from_frame(test::recorded_frame(1), true);
+  s.snap.processes.clear();
+  for (int32_t pid = 1; pid <= procs; ++pid) {
+    Process p;
+    p.pid = pid * 10;
+    p.comm = "proc" + std::to_string(pid);
+    p.cmdline = "/usr/bin/" + p.comm + " --serve";
+    for (int32_t k = 0; k < threads; ++k) {
+      Task t;
+      t.tid = k == 0 ? p.pid : 100000 + pid * threads + k;
+      t.tgid = p.pid;
+      t.comm = p.comm;
+      t.state = 'S';
+      t.start_ns = 1000 + static_cast<uint64_t>(k);
+      t.utime_ns = static_cast<uint64_t>(pid) * 1'000'000 + static_cast<uint64_t>(k);
+      t.nvcsw = static_cast<uint64_t>(k) * 3;
+      p.tasks.push_back(t);
+    }
+    p.nlwp = threads;
+    s.snap.processes.push_back(std::move(p));
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a delta sample turns the one before into exactly the next", "[history][delta]") {
+  std::mt19937_64 rng(41);
+  Sample prev = big_sample(60, 12);
+  for (int step = 0; step < 300; ++step) {
+    Sample cur = mutated(prev, rng);
+    const std::string whole = encode(cur);
+    const std::string delta = encode(cur, &prev);
+    INFO("step " << step);
+    // Decoded from the delta, the sample encodes to the same bytes as itself: every field came back.
+    CHECK(encode(decode_delta(delta, "d", prev)) == whole);
+    CHECK(delta.size() < whole.size());
+    prev = std::move(cur);
+  }
+  // Nothing changed: the process table is one run.
+  CHECK(encode(prev, &prev).size() < 200);
+  // A key read as a delta and a delta read without its base are refused.
+  CHECK_THROWS_WITH(decode(encode(prev, &prev), "s 3"), Catch::Contains("s 3: a delta sample read without the sample before it"));
+  CHECK_THROWS_WITH(decode_delta(encode(prev), "s 4", prev), Catch::Contains("s 4: a key sample where a delta was expected"));
+}
+
+TEST_CASE("a delta of 10k threads of which 5% ran is a small part of the whole", "[history][delta]") {
+  const Sample a = big_sample(20, 500);
+  Sample b = a;
+  b.snap.taken_ns += 1'000'000'000;
+  for (Process& p : b.snap.processes)
+    for (size_t k = 0; k < p.tasks.size(); k += 20) p.tasks[k].utime_ns += 4'000'000, p.tasks[k].nvcsw += 9;
+  const size_t whole = compress(encode(b)).size(), delta = compress(encode(b, &a)).size();
+  INFO("whole " << whole << " bytes, delta " << delta);
+  CHECK(delta * 8 < whole);
+}
+
+TEST_CASE("a version-1 blob (every sample whole) still reads; an unknown version is named", "[history][delta]") {
+  const Sample s = from_frame(test::recorded_frame(3), true);
+  std::string v2 = encode(s);
+  REQUIRE(v2.substr(0, 2) == std::string("\x02\x00", 2));
+  const std::string v1 = "\x01" + v2.substr(2);
+  CHECK(encode(decode(v1, "old")) == v2);
+  v2[0] = 3;
+  CHECK_THROWS_WITH(decode(v2, "new"), "new: sample encoding version 3 (this taskscope reads 1 to 2) at byte 1");
+}
+
+TEST_CASE("corrupted delta blobs throw ts::Error naming the byte, never crash", "[history][fuzz][delta]") {
+  std::mt19937_64 rng(19);
+  const Sample base = big_sample(6, 5);
+  const Sample next = mutated(base, rng);
+  const std::string good = encode(next, &base);
+  int errors = 0;
+  for (int round = 0; round < 5000; ++round) {
+    const std::string bad = damaged(good, round, rng);
+    try {
+      const Sample s = decode_delta(bad, "sample 9", base);
+      size_t tasks = 0;
+      for (const Process& p : s.snap.processes) tasks += p.tasks.size();
+      CHECK(tasks <= base.snap.task_count() + bad.size());  // what decodes is bounded by the base and the bytes
+    } catch (const Error& e) {
+      ++errors;
+      const std::string msg = e.what();
+      if (msg.find("sample 9: ") != 0 || msg.find(" at byte ") == std::string::npos) FAIL("message: " << msg);
+    }
+  }
+  CHECK(errors > 2500);
 }

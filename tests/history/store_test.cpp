@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "history/compress.h"
 #include "history/reader.h"
 #include "history/replay.h"
 #include "history/time_spec.h"
@@ -23,9 +24,9 @@ namespace {
 
 constexpr uint64_t kWall0 = 1'790'000'000'000'000'000ull;  // the first sample's wall clock
 
-// write_frames() records frames 1..n, one a second from kWall0.
-void write_frames(const std::string& path, uint64_t n, Retention r = {}) {
-  Writer w(path, r);
+// write_frames() records frames 1..n, one a second from kWall0, a key every `key_every`.
+void write_frames(const std::string& path, uint64_t n, Retention r = {}, int key_every = Writer::kKeyEvery) {
+  Writer w(path, r, true, key_every);
   for (uint64_t i = 1; i <= n; ++i) w.append(test::recorded_frame(i), true, kWall0 + (i - 1) * 1'000'000'000);
 }
 
@@ -115,12 +116,15 @@ TEST_CASE("retention drops the oldest samples and their rows", "[history]") {
   test::TempDir dir;
   SECTION("by age") {
     const std::string path = dir.file("age.db");
-    write_frames(path, 20, parse_retention("5s"));
+    write_frames(path, 20, parse_retention("5s"), 4);
     const Reader r(path);
-    CHECK(r.count() == 6);  // 15 s .. 20 s: within 5 s of the newest
-    CHECK(r.first().id == 15);
-    CHECK(scalar(path, "SELECT min(sample) FROM event") == 15);
-    CHECK(scalar(path, "SELECT min(sample) FROM goro") == 15);
+    // Samples 15..20 are within 5 s of the newest; whole chains go (keys 1, 5, 9, 13, 17), so
+    // 13 and 14 stay with their chain.
+    CHECK(r.count() == 8);
+    CHECK(r.first().id == 13);
+    CHECK(scalar(path, "SELECT min(sample) FROM event") == 13);
+    CHECK(scalar(path, "SELECT min(sample) FROM goro") == 13);
+    for (int64_t id = 13; id <= 20; ++id) CHECK(r.load(id).snap.taken_ns == static_cast<uint64_t>(id) * 1'000'000'000);
   }
   SECTION("by size") {
     const std::string path = dir.file("size.db");
@@ -138,6 +142,10 @@ TEST_CASE("retention drops the oldest samples and their rows", "[history]") {
     const Reader r(path);
     CHECK(r.last().id == 12);
     CHECK(r.count() < 8);
+    // One chain alone was over the limit: a later sample became its key, and every one left reads.
+    CHECK(scalar(path, "SELECT count(*) FROM sample WHERE key_id IS NULL AND id > 1") >= 1);
+    for (auto ref = std::optional<SampleRef>(r.first()); ref; ref = r.after(ref->id))
+      CHECK(r.load(ref->id).snap.processes[0].cmdline.size() == 200'000);
   }
   CHECK_THROWS_WITH(parse_retention("7x"), Catch::Contains("--retain 7x: expected a duration"));
   CHECK(parse_retention("2G").max_bytes == 2ull << 30);
@@ -213,4 +221,56 @@ TEST_CASE("damaged and truncated recordings give ts::Error, never a crash", "[hi
   }
   INFO("whole " << whole << ", errors " << errors);
   CHECK(errors > rounds / 3);
+}
+
+TEST_CASE("keys and deltas replay exactly what whole samples do, in any order of reads", "[history][delta]") {
+  test::TempDir dir;
+  const std::string keyed = dir.file("keyed.db"), whole = dir.file("whole.db");
+  write_frames(keyed, 130);
+  write_frames(whole, 130, {}, 1);
+  CHECK(scalar(keyed, "SELECT count(*) FROM sample WHERE key_id IS NULL") == 3);  // 1, 61, 121
+  CHECK(scalar(whole, "SELECT count(*) FROM sample WHERE key_id IS NOT NULL") == 0);
+  CHECK(scalar(keyed, "SELECT sum(length(data)) FROM sample") < scalar(whole, "SELECT sum(length(data)) FROM sample"));
+  const Reader a(keyed), b(whole);
+  std::mt19937_64 rng(7);
+  std::vector<int64_t> ids;
+  for (int64_t id = 1; id <= 130; ++id) ids.push_back(id);  // forwards (the cache), then at random
+  for (int k = 0; k < 200; ++k) ids.push_back(1 + static_cast<int64_t>(rng() % 130));
+  for (int64_t id : ids) {
+    INFO("sample " << id);
+    CHECK(encode(a.load(id)) == encode(b.load(id)));
+  }
+}
+
+TEST_CASE("a schema-1 recording (every sample whole) is read, and appended to as schema 2", "[history][delta]") {
+  test::TempDir dir;
+  const std::string path = dir.file("old.db");
+  write_frames(path, 3, {}, 1);
+  {  // Make it what taskscope wrote before keys: no key_id column, version-1 blobs.
+    Db db(path, true);
+    Stmt q = db.prepare("SELECT id, data FROM sample");
+    std::vector<std::pair<int64_t, std::string>> rows;
+    while (q.step()) {
+      const std::string raw = decompress(q.blob(1), "t");
+      rows.emplace_back(q.i64(0), compress("\x01" + raw.substr(2)));
+    }
+    for (const auto& [id, data] : rows) {
+      Stmt u = db.prepare("UPDATE sample SET data = ? WHERE id = ?");
+      u.bind_blob(1, data).bind(2, id).run();
+    }
+    db.exec("ALTER TABLE sample DROP COLUMN key_id; UPDATE meta SET value='1' WHERE key='schema'");
+  }
+  CHECK(Reader(path).load(2).snap.taken_ns == 2'000'000'000);
+  {
+    Writer w(path, {});
+    for (uint64_t i = 4; i <= 6; ++i) w.append(test::recorded_frame(i), true, kWall0 + (i - 1) * 1'000'000'000);
+  }
+  CHECK(scalar(path, "SELECT value FROM meta WHERE key='schema'") == 2);
+  const Reader r(path);
+  for (int64_t id = 1; id <= 6; ++id) CHECK(r.load(id).snap.taken_ns == static_cast<uint64_t>(id) * 1'000'000'000);
+  CHECK(scalar(path, "SELECT count(*) FROM sample WHERE key_id IS NOT NULL") == 2);  // 5 and 6 chain from 4
+
+  // A newer schema is refused, naming both versions.
+  { Db db(path, true); db.exec("UPDATE meta SET value='3' WHERE key='schema'"); }
+  CHECK_THROWS_WITH(Reader(path), path + ": recording schema 3 (this taskscope reads 1 to 2; a newer taskscope made it)");
 }

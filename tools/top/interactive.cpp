@@ -186,12 +186,19 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
         dirty = true;
         continue;
       }
-      if constexpr (!kLive)
+      if constexpr (!kLive) {
+        if (st.prompt == view::Prompt::None && key.kind == view::KeyKind::Char && key.ch == '@') {
+          st.prompt = view::Prompt::Time;  // typed, then Enter: EffectKind::Jump
+          st.input.clear();
+          dirty = true;
+          continue;
+        }
         if (st.prompt == view::Prompt::None && collector.key(key)) {  // the frame it brings redraws
           events = view::EventLog{};  // the events pane and graphs restart from the sample jumped to
           history = view::TopHistory{};
           continue;
         }
+      }
       view::KeyContext ctx{&table, &screen.geo, std::max(1, screen.geo.table_rows), pane_lines, {}};
       if (frame) ctx.goro_pids = view::gmp_pids(*frame);
       view::Effect e = view::apply_key(st, key, ctx);
@@ -207,6 +214,17 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
         case view::EffectKind::Pause: collector.set_paused(e.value != 0); if (!e.value) collector.refresh(); break;
         case view::EffectKind::Refresh: collector.refresh(); break;
         case view::EffectKind::Stack: start_stack(capture, stack_view, st, e, frame.get()); break;
+        case view::EffectKind::Jump:
+          if constexpr (!kLive) {
+            try {
+              collector.jump(st.input);  // the frame it brings redraws and says where
+              events = view::EventLog{};
+              history = view::TopHistory{};
+            } catch (const Error& ex) {
+              st.message = std::string("replay: ") + ex.what();
+            }
+          }
+          break;
         case view::EffectKind::Quit: case view::EffectKind::None: break;
       }
       if (st.quit) break;

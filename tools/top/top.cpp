@@ -62,7 +62,7 @@ Runner setup_top(CLI::App& app) {
   app.add_option("-n,--frames", o->frames, "in batch mode, stop after this many frames (default: until interrupted)")
       ->option_text("FRAMES");
   app.add_flag("--json", o->json, "in batch mode, NDJSON: a frame object, then one object per row, each with its frame");
-  app.add_option("--replay", o->replay, "view a recording (taskscope record); keys [ ] step one sample, { } 60, Home End")
+  app.add_option("--replay", o->replay, "view a recording (taskscope record); keys [ ] step one sample, { } 60, Home End, @ jump to a time")
       ->option_text("FILE");
   app.add_option("--at", o->at, "with --replay, start at TIME: start (default), end, -5m, +90s, HH:MM[:SS], YYYY-MM-DD HH:MM:SS (UTC), @UNIX")
       ->option_text("TIME");
