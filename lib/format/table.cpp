@@ -26,40 +26,63 @@ bool plain(const std::string& s) {
 }  // namespace
 
 Table::Table(std::vector<Column> cols) : cols_(std::move(cols)) {
-  for (Column& c : cols_) c.title = sys::printable(c.title);
+  if (cols_.empty()) cols_.push_back(Column{});  // a table has at least one column
+  col_width_.resize(cols_.size());
+  for (size_t c = 0; c < cols_.size(); ++c) {
+    cols_[c].title = sys::printable(cols_[c].title);
+    col_width_[c] = display_width(cols_[c].title);
+  }
+}
+
+void Table::reserve(size_t rows) {
+  cells_.reserve(rows * cols_.size());
+  widths_.reserve(rows * cols_.size());
+}
+
+void Table::push(std::string cell) {
+  if (!plain(cell)) cell = sys::printable(cell);
+  const size_t w = display_width(cell);
+  size_t& widest = col_width_[cells_.size() % cols_.size()];
+  if (w > widest) widest = w;
+  widths_.push_back(static_cast<uint32_t>(w));
+  cells_.push_back(std::move(cell));
 }
 
 void Table::add(std::vector<std::string> row) {
-  for (std::string& cell : row)
-    if (!plain(cell)) cell = sys::printable(cell);
-  rows_.push_back(std::move(row));
+  const size_t ncols = cols_.size();
+  while (cells_.size() % ncols) push({});  // finish a row left short by push()
+  for (size_t c = 0; c < ncols; ++c) push(c < row.size() ? std::move(row[c]) : std::string());
 }
 
 void Table::print(std::ostream& out) const {
   const size_t ncols = cols_.size();
-  std::vector<size_t> width(ncols, 0);
-  for (size_t c = 0; c < ncols; ++c) width[c] = display_width(cols_[c].title);
-  for (const auto& row : rows_)
-    for (size_t c = 0; c < ncols && c < row.size(); ++c) width[c] = std::max(width[c], display_width(row[c]));
-
-  std::string line;  // reused: one allocation for every row
-  auto emit = [&](auto cell_of) {
-    line.clear();
-    for (size_t c = 0; c < ncols; ++c) {
-      const std::string& cell = cell_of(c);
-      const size_t pad = width[c] - std::min(width[c], display_width(cell));
-      const bool last = c + 1 == ncols;
-      if (c) line += ' ';
-      if (cols_[c].align == Align::Right) line.append(pad, ' ');
-      line += cell;
-      if (cols_[c].align == Align::Left && !last) line.append(pad, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out << line << '\n';
-  };
+  const size_t nrows = size();
+  size_t line_max = ncols;
+  for (size_t w : col_width_) line_max += w;
+  std::string text;  // everything, written at once
+  text.reserve((nrows + 1) * (line_max + 1));
   static const std::string empty;
-  emit([&](size_t c) -> const std::string& { return cols_[c].title; });
-  for (const auto& row : rows_) emit([&](size_t c) -> const std::string& { return c < row.size() ? row[c] : empty; });
+  auto emit = [&](auto cell_of) {
+    const size_t start = text.size();
+    for (size_t c = 0; c < ncols; ++c) {
+      const auto [cell, w] = cell_of(c);
+      const size_t pad = col_width_[c] - std::min(col_width_[c], w);
+      if (c) text += ' ';
+      if (cols_[c].align == Align::Right) text.append(pad, ' ');
+      text += *cell;
+      if (cols_[c].align == Align::Left && c + 1 != ncols) text.append(pad, ' ');
+    }
+    while (text.size() > start && text.back() == ' ') text.pop_back();
+    text += '\n';
+  };
+  emit([&](size_t c) { return std::pair<const std::string*, size_t>{&cols_[c].title, display_width(cols_[c].title)}; });
+  for (size_t r = 0; r < nrows; ++r)
+    emit([&](size_t c) {
+      const size_t i = r * ncols + c;
+      return i < cells_.size() ? std::pair<const std::string*, size_t>{&cells_[i], widths_[i]}
+                               : std::pair<const std::string*, size_t>{&empty, 0};
+    });
+  out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }
 
 }  // namespace ts

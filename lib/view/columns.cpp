@@ -249,7 +249,9 @@ bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse) {
 
 void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
   if (!by.sort.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return row_less(a, b, by); });
+  const auto less = [&](const Row& a, const Row& b) { return row_less(a, b, by); };
+  if (std::is_sorted(rows.begin(), rows.end(), less)) return;  // ps by pid: the snapshot's order already
+  std::stable_sort(rows.begin(), rows.end(), less);
 }
 
 void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,
@@ -257,12 +259,9 @@ void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, 
   std::vector<Column> heads;
   for (const ColumnSpec* c : cols) heads.push_back(Column{c->title, c->align});
   Table table(std::move(heads));
-  for (const Row& r : rows) {
-    std::vector<std::string> cells;
-    cells.reserve(cols.size());
-    for (const ColumnSpec* c : cols) cells.push_back(c->text(r, env));
-    table.add(std::move(cells));
-  }
+  table.reserve(rows.size());
+  for (const Row& r : rows)
+    for (const ColumnSpec* c : cols) table.push(c->text(r, env));
   table.print(out);
 }
 
