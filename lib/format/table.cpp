@@ -17,7 +17,7 @@ namespace {
 
 // plain() tells whether printable() would return s unchanged (printable ASCII, no backslash): the
 // common cell, kept as it is rather than copied.
-bool plain(const std::string& s) {
+bool plain(std::string_view s) {
   for (unsigned char c : s)
     if (c < 0x20 || c >= 0x7f || c == '\\') return false;
   return true;
@@ -36,22 +36,23 @@ Table::Table(std::vector<Column> cols) : cols_(std::move(cols)) {
 
 void Table::reserve(size_t rows) {
   cells_.reserve(rows * cols_.size());
-  widths_.reserve(rows * cols_.size());
+  text_.reserve(rows * cols_.size() * 8);
 }
 
-void Table::push(std::string cell) {
-  if (!plain(cell)) cell = sys::printable(cell);
-  const size_t w = display_width(cell);
-  size_t& widest = col_width_[cells_.size() % cols_.size()];
-  if (w > widest) widest = w;
-  widths_.push_back(static_cast<uint32_t>(w));
-  cells_.push_back(std::move(cell));
+void Table::push(std::string_view cell) {
+  const size_t off = text_.size();
+  if (plain(cell)) text_.append(cell);
+  else text_ += sys::printable(cell);
+  const std::string_view added(text_.data() + off, text_.size() - off);
+  const size_t w = display_width(added);
+  if (w > col_width_[col_]) col_width_[col_] = w;
+  cells_.push_back(Cell{static_cast<uint32_t>(off), static_cast<uint32_t>(added.size()), static_cast<uint32_t>(w)});
+  if (++col_ == cols_.size()) col_ = 0;
 }
 
 void Table::add(std::vector<std::string> row) {
-  const size_t ncols = cols_.size();
-  while (cells_.size() % ncols) push({});  // finish a row left short by push()
-  for (size_t c = 0; c < ncols; ++c) push(c < row.size() ? std::move(row[c]) : std::string());
+  while (col_) push({});  // finish a row left short by push()
+  for (size_t c = 0; c < cols_.size(); ++c) push(c < row.size() ? std::string_view(row[c]) : std::string_view());
 }
 
 void Table::print(std::ostream& out) const {
@@ -61,7 +62,6 @@ void Table::print(std::ostream& out) const {
   for (size_t w : col_width_) line_max += w;
   std::string text;  // everything, written at once
   text.reserve((nrows + 1) * (line_max + 1));
-  static const std::string empty;
   auto emit = [&](auto cell_of) {
     const size_t start = text.size();
     for (size_t c = 0; c < ncols; ++c) {
@@ -69,18 +69,19 @@ void Table::print(std::ostream& out) const {
       const size_t pad = col_width_[c] - std::min(col_width_[c], w);
       if (c) text += ' ';
       if (cols_[c].align == Align::Right) text.append(pad, ' ');
-      text += *cell;
+      text += cell;
       if (cols_[c].align == Align::Left && c + 1 != ncols) text.append(pad, ' ');
     }
     while (text.size() > start && text.back() == ' ') text.pop_back();
     text += '\n';
   };
-  emit([&](size_t c) { return std::pair<const std::string*, size_t>{&cols_[c].title, display_width(cols_[c].title)}; });
+  using Shown = std::pair<std::string_view, size_t>;
+  emit([&](size_t c) { return Shown{cols_[c].title, display_width(cols_[c].title)}; });
   for (size_t r = 0; r < nrows; ++r)
     emit([&](size_t c) {
       const size_t i = r * ncols + c;
-      return i < cells_.size() ? std::pair<const std::string*, size_t>{&cells_[i], widths_[i]}
-                               : std::pair<const std::string*, size_t>{&empty, 0};
+      if (i >= cells_.size()) return Shown{};
+      return Shown{std::string_view(text_).substr(cells_[i].off, cells_[i].len), cells_[i].width};
     });
   out.write(text.data(), static_cast<std::streamsize>(text.size()));
 }

@@ -37,17 +37,22 @@ class Table {
   void add(std::vector<std::string> row);
   // push() appends one cell to the row being built (escaped as add() does); a row is complete
   // after one cell per column. A row left short prints its missing cells empty.
-  void push(std::string cell);
+  void push(std::string_view cell);
   // size() is the number of rows added (a row being built counts).
   size_t size() const { return (cells_.size() + cols_.size() - 1) / cols_.size(); }
   // print() writes the header and every row, columns separated by one space, in one write.
   void print(std::ostream& out) const;
 
  private:
+  // Cell is where a cell's text lies in text_, and its display width.
+  struct Cell {
+    uint32_t off, len, width;
+  };
   std::vector<Column> cols_;
-  std::vector<std::string> cells_;  // row-major, cols_.size() per row
-  std::vector<uint32_t> widths_;    // display_width() of each cell
-  std::vector<size_t> col_width_;   // the widest cell (or title) of each column
+  std::string text_;              // every cell's text, one after the other
+  std::vector<Cell> cells_;       // row-major, cols_.size() per row
+  std::vector<size_t> col_width_; // the widest cell (or title) of each column
+  size_t col_ = 0;                // the column the next push() fills
 };
 
 }  // namespace ts
