@@ -29,6 +29,22 @@ struct {
 	__uint(max_entries, SCHED_RB_SIZE);
 } events SEC(".maps");
 
+/* woke: 1 once a switch record has forced the reader's early wakeup (the ring more than half
+ * full); user space clears it after each drain. One wakeup per drain, not one per record: when the
+ * reader falls behind (its CPU busy), a wakeup forced by every record past the half mark cost the
+ * traced switches more than the program itself (irq_work and a cross-CPU wakeup each). The reader's
+ * poll is level-triggered, so the one wakeup is not lost while it is busy. */
+__u32 woke = 0;
+
+/* stream_flags: the submit flags of a switch record (see woke and rb_flags). */
+static __always_inline __u64 stream_flags(void)
+{
+	if (woke || bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) <= SCHED_RB_SIZE / 2)
+		return BPF_RB_NO_WAKEUP;
+	woke = 1;
+	return BPF_RB_FORCE_WAKEUP;
+}
+
 /* task_live: each traced thread's statistics in summary mode (tp_btf), in the thread's own task
  * storage: reached from the task pointers the tracepoint gives (a pointer load and a cache check),
  * where a hash keyed by tid cost two hash lookups per switch (bpf_stats: 196 -> 154 ns per run).
@@ -292,7 +308,7 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 		__builtin_memset(e->prev_comm, 0, sizeof(e->prev_comm));
 	if (pidns_ino && !next_tid)
 		__builtin_memset(e->next_comm, 0, sizeof(e->next_comm));
-	bpf_ringbuf_submit(e, rb_flags(&events, SCHED_RB_SIZE));
+	bpf_ringbuf_submit(e, stream_flags());
 	return 0;
 }
 

@@ -175,7 +175,11 @@ AttachKind SchedTracer::attach_kind() const { return impl_->kind; }
 std::vector<ProgramCost> SchedTracer::costs() const { return program_costs(impl_->skel->obj); }
 
 size_t SchedTracer::drain(int timeout_ms, const EventSink& sink, const DrainBudget& budget) {
-  if (impl_->reader) return impl_->reader->drain(timeout_ms, sink, budget);
+  if (impl_->reader) {
+    const size_t n = impl_->reader->drain(timeout_ms, sink, budget);
+    __atomic_store_n(&impl_->skel->bss->woke, 0, __ATOMIC_RELAXED);  // the next half-full ring may wake us again
+    return n;
+  }
   if (timeout_ms > 0) ring_buffer__poll(impl_->exits.get(), timeout_ms);
   ring_buffer__consume(impl_->exits.get());
   return 0;
