@@ -41,10 +41,14 @@ void Table::reserve(size_t rows) {
 
 void Table::push(std::string_view cell) {
   const size_t off = text_.size();
-  if (plain(cell)) text_.append(cell);
-  else text_ += sys::printable(cell);
+  size_t w = cell.size();  // printable ASCII: a cell per byte
+  if (plain(cell)) {
+    text_.append(cell);
+  } else {
+    text_ += sys::printable(cell);
+    w = display_width(std::string_view(text_).substr(off));
+  }
   const std::string_view added(text_.data() + off, text_.size() - off);
-  const size_t w = display_width(added);
   if (w > col_width_[col_]) col_width_[col_] = w;
   cells_.push_back(Cell{static_cast<uint32_t>(off), static_cast<uint32_t>(added.size()), static_cast<uint32_t>(w)});
   if (++col_ == cols_.size()) col_ = 0;
