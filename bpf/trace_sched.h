@@ -48,6 +48,7 @@ struct ts_sched_live {
 	__u64 off_ts; /* run queue clock when it last left the CPU; 0 = not seen yet */
 	__u64 nvcsw;  /* its counters after that switch */
 	__u64 nivcsw;
+	__u64 retired; /* 1 once its last switch sent it to user space */
 };
 
 #endif

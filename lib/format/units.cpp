@@ -78,6 +78,11 @@ std::string short_duration(uint64_t ns) {
 std::string start_time(uint64_t start_ns, uint64_t boot_unix_ns, uint64_t now_unix_ns) {
   const time_t t = static_cast<time_t>((boot_unix_ns + start_ns) / 1000000000ull);
   const time_t now = static_cast<time_t>(now_unix_ns / 1000000000ull);
+  // A table asks for many tasks started in the same second (a process's threads) against one
+  // `now`: the last answer is kept rather than worked out again (two localtime_r and a strftime).
+  thread_local time_t last_t = -1, last_now = -1;
+  thread_local std::string last;
+  if (t == last_t && now == last_now) return last;
   struct tm tm_t {}, tm_now {};
   localtime_r(&t, &tm_t);
   localtime_r(&now, &tm_now);
@@ -86,7 +91,10 @@ std::string start_time(uint64_t start_ns, uint64_t boot_unix_ns, uint64_t now_un
                     : tm_t.tm_year == tm_now.tm_year                 ? "%b%d"
                                                                       : "%Y";
   std::strftime(buf, sizeof buf, fmt, &tm_t);
-  return buf;
+  last_t = t;
+  last_now = now;
+  last = buf;
+  return last;
 }
 
 std::string hex(uint64_t v) {

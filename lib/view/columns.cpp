@@ -249,7 +249,27 @@ bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse) {
 
 void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
   if (!by.sort.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
-  std::stable_sort(rows.begin(), rows.end(), [&](const Row& a, const Row& b) { return row_less(a, b, by); });
+  // Each row's key is read once (not twice per comparison through a function pointer): a 10k-row
+  // ps -L spent more in row_less than in the sort itself. Same order as row_less().
+  struct Keyed {
+    int64_t key;
+    int32_t pid, tid;
+    uint32_t at;
+  };
+  std::vector<Keyed> keyed(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    keyed[i] = Keyed{by.sort.key(rows[i]), rows[i].proc->pid, rows[i].task->tid, static_cast<uint32_t>(i)};
+  const bool desc = by.sort.descending;
+  const auto less = [desc](const Keyed& a, const Keyed& b) {
+    if (a.key != b.key) return desc ? a.key > b.key : a.key < b.key;
+    return std::tie(a.pid, a.tid) < std::tie(b.pid, b.tid);
+  };
+  if (std::is_sorted(keyed.begin(), keyed.end(), less)) return;
+  std::stable_sort(keyed.begin(), keyed.end(), less);
+  std::vector<Row> sorted;
+  sorted.reserve(rows.size());
+  for (const Keyed& k : keyed) sorted.push_back(rows[k.at]);
+  rows = std::move(sorted);
 }
 
 void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,
@@ -257,12 +277,9 @@ void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, 
   std::vector<Column> heads;
   for (const ColumnSpec* c : cols) heads.push_back(Column{c->title, c->align});
   Table table(std::move(heads));
-  for (const Row& r : rows) {
-    std::vector<std::string> cells;
-    cells.reserve(cols.size());
-    for (const ColumnSpec* c : cols) cells.push_back(c->text(r, env));
-    table.add(std::move(cells));
-  }
+  table.reserve(rows.size());
+  for (const Row& r : rows)
+    for (const ColumnSpec* c : cols) table.push(c->text(r, env));
   table.print(out);
 }
 

@@ -73,3 +73,30 @@ TEST_CASE("json_line keeps control characters exact and replaces invalid UTF-8")
   CHECK(json_line(j) == "{\"bad\":\"x\xef\xbf\xbdy\",\"cmd\":\"a\\u001b[31m\\nb\"}");
   CHECK(nlohmann::json::parse(json_line(j))["cmd"] == "a\x1b[31m\nb");
 }
+
+TEST_CASE("Table built cell by cell prints as one built row by row, short rows padded") {
+  Table t({{"ID", Align::Right}, {"NAME", Align::Left}, {"CMD", Align::Left}});
+  t.reserve(2);
+  for (const char* cell : {"1", "init", "/sbin/init splash", "12345", "kworker/0:1", ""}) t.push(cell);
+  CHECK(t.size() == 2);
+  t.push("7");  // a row left short: its NAME and CMD print empty
+  CHECK(t.size() == 3);
+  std::ostringstream out;
+  t.print(out);
+  CHECK(out.str() == printed({{"1", "init", "/sbin/init splash"}, {"12345", "kworker/0:1", ""}, {"7"}}));
+  CHECK(out.str() ==
+        "   ID NAME        CMD\n"
+        "    1 init        /sbin/init splash\n"
+        "12345 kworker/0:1\n"
+        "    7\n");
+}
+
+TEST_CASE("start_time answers the same when asked again, and follows a new now") {
+  const uint64_t s = 1'000'000'000ull;
+  const uint64_t boot = 1'700'000'000ull * s;  // 2023-11-14
+  const std::string a = start_time(60 * s, boot, boot + 120 * s);
+  CHECK(start_time(60 * s, boot, boot + 120 * s) == a);
+  CHECK(a.size() == 5);  // HH:MM the same day
+  CHECK(start_time(60 * s, boot, boot + 400ull * 86400 * s) == "2023");  // a year later: the year
+  CHECK(start_time(60 * s, boot, boot + 120 * s) == a);
+}
