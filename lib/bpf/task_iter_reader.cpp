@@ -96,7 +96,7 @@ TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   size_t object_size = 0;
   const void* object = task_iter_bpf__elf_bytes(&object_size);
   const PinPlace place =
-      pin_place({static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
+      pin_place(kIterPin, {static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
   bool stale = false;
   if (open_pinned(place, skel_->it, stale)) {
     variant_of(skel_->it.prog_name, kernel_argv_, exact_rss_);
@@ -214,13 +214,15 @@ void TaskIterReader::size_for(size_t tasks) {
   grow(sized_for_, 0);
 }
 
-std::span<const task_rec* const> TaskIterReader::read_all() {
+std::string_view TaskIterReader::tail(const task_rec& r) const { return stream_tail(r); }
+
+std::span<const task_rec* const> TaskIterReader::read_all(uint32_t) {
   if (!sized_for_) size_for(sys::task_total());
   read_link(skel_->it.link.get());
   return recs_;
 }
 
-std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid) {
+std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid, uint32_t) {
   recs_.clear();
   if (per_process_) {
     UniqueFd link = attach_group(skel_->it.prog.get(), tgid);

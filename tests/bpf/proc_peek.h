@@ -26,6 +26,12 @@ inline uint64_t stat_field(int32_t pid, int32_t tid, int n) {
   return v.empty() || v[0] < '0' || v[0] > '9' ? 0 : std::stoull(v);
 }
 
+// proc_cmdline() is /proc/PID/cmdline's raw bytes (NUL-separated), or "" when the process is gone.
+inline std::string proc_cmdline(int32_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+}
+
 // wait_sleeping() waits (up to 5 s) until /proc shows the task asleep ('S') twice in a row
 // 2 ms apart, so that its counters stand still while a test compares them.
 inline void wait_sleeping(int32_t pid, int32_t tid) {

@@ -1,0 +1,31 @@
+// task_reader.cpp: choosing the snapshot program: the open-coded walk, else the iterator.
+#include "bpf/task_reader.h"
+
+#include <cstdlib>
+#include <string_view>
+
+#include "bpf/task_iter_reader.h"
+#include "bpf/task_walk_reader.h"
+#include "model/error.h"
+
+namespace ts::bpf {
+
+std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why) {
+  std::string why;
+  const char* env = std::getenv("TASKSCOPE_BPF_WALK");
+  if (env && std::string_view(env) == "off") {
+    why = "TASKSCOPE_BPF_WALK=off";
+  } else {
+    try {
+      auto walk = std::make_unique<TaskWalkReader>();
+      if (walk_why) walk_why->clear();
+      return walk;
+    } catch (const Error& e) {
+      why = e.what();  // a kernel before 6.7, or a verifier that refuses it: the iterator serves
+    }
+  }
+  if (walk_why) *walk_why = why;
+  return std::make_unique<TaskIterReader>();
+}
+
+}  // namespace ts::bpf
