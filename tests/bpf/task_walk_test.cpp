@@ -130,8 +130,9 @@ TEST_CASE("the open-coded walk and the iterator give the same snapshot of quiet 
   test::wait_sleeping(pb, pb);
 
   Request req;  // every field, kernel threads included
-  const Snapshot w = s.walk->snapshot(req);
   const Snapshot i = s.iter->snapshot(req);
+  const Snapshot w = s.walk->snapshot(req);
+  const Snapshot after = s.iter->snapshot(req);  // what changed meanwhile (an exec, a rename) is left out below
   CHECK(w.fields == i.fields);
   CHECK(w.notes == i.notes);
   CHECK(s.walk->cmdline_wanted() == s.iter->cmdline_wanted());
@@ -147,23 +148,30 @@ TEST_CASE("the open-coded walk and the iterator give the same snapshot of quiet 
   CHECK(w.find(pb)->cmdline.empty());  // the raw source leaves it to /proc, as the iterator does
   CHECK(std::binary_search(s.walk->cmdline_wanted().begin(), s.walk->cmdline_wanted().end(), pb));
 
-  // Every process both saw and that cannot have changed: the same ids, names, argv, owner,
-  // policy and start times (kernel threads' full names included), and no pid 0.
+  // Every process both saw that did not change around the walk's read (the same in the iterator's
+  // reads before and after it: no exec, no rename, no new owner): the same ids, names, argv,
+  // owner, policy and start times (kernel threads' full names included), and no pid 0.
   size_t compared = 0, knamed = 0;
   CHECK(w.find(0) == nullptr);
   for (const Process& x : w.processes) {
     const Process* y = i.find(x.pid);
-    if (!y || y->tasks.empty() || x.tasks.empty() || x.tasks.front().start_ns != y->tasks.front().start_ns) continue;
+    const Process* z = after.find(x.pid);
+    if (!y || !z || y->tasks.empty() || x.tasks.empty() || z->tasks.empty()) continue;
+    const Task &yt = y->tasks.front(), &zt = z->tasks.front();
+    if (yt.start_ns != zt.start_ns || y->comm != z->comm || y->cmdline != z->cmdline || y->uid != z->uid ||
+        y->ppid != z->ppid || yt.policy != zt.policy || yt.rtprio != zt.rtprio)
+      continue;
     INFO("pid " << x.pid << " comm " << x.comm);
+    CHECK(x.tasks.front().start_ns == yt.start_ns);
     CHECK(x.ppid == y->ppid);
     CHECK(x.uid == y->uid);
+    CHECK(x.user == y->user);
     CHECK(x.kthread == y->kthread);
-    // A workqueue worker's name says what it runs now ("+desc"/"-desc"): it may change between reads.
-    if (x.comm.rfind("kworker/", 0) != 0) CHECK(x.comm == y->comm);
-    if (x.kthread && x.comm.size() > 15 && x.comm.rfind("kworker/", 0) != 0) ++knamed;
-    if (x.cmdline.size() && y->cmdline.size()) CHECK(x.cmdline == y->cmdline);
-    CHECK(x.tasks.front().policy == y->tasks.front().policy);
-    CHECK(x.tasks.front().rtprio == y->tasks.front().rtprio);
+    CHECK(x.comm == y->comm);
+    CHECK(x.cmdline == y->cmdline);
+    CHECK(x.tasks.front().policy == yt.policy);
+    CHECK(x.tasks.front().rtprio == yt.rtprio);
+    if (x.kthread && x.comm.size() > 15) ++knamed;
     ++compared;
   }
   CHECK(compared > 20);
