@@ -43,6 +43,7 @@ struct {
 } scratch SEC(".maps");
 
 #define PERCPU_MAP scratch
+#define PIDNS_LEVEL_SET_FIRST 1
 #include "task_fill.bpf.h"
 
 /* recs_inner and tails_inner are the shapes of the readers' maps: any number of entries
@@ -211,6 +212,8 @@ static __always_inline int walk_run(struct walk_args *ctx, struct walk_args *a, 
 	tmap = bpf_map_lookup_elem(&tails, &zero);
 	if (!rmap || !tmap)
 		return -1; /* the reader put no maps in */
+	if (pidns_ino && pidns_level < 0)
+		pidns_learn_level(bpf_get_current_task_btf());
 	if (a->tgid > 0) {
 		/* Only the initial namespace's numbers can be looked up (user space asks so only there). */
 		group = bpf_task_from_pid(a->tgid);
