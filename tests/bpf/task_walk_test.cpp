@@ -167,11 +167,14 @@ TEST_CASE("the open-coded walk and the iterator give the same snapshot of quiet 
     CHECK(x.uid == y->uid);
     CHECK(x.user == y->user);
     CHECK(x.kthread == y->kthread);
-    CHECK(x.comm == y->comm);
+    // A workqueue worker's name says what it runs ("+desc" now, "-desc" after): it may change
+    // and change back between the reads. Every other name is the same.
+    const bool worker = x.kthread && x.comm.rfind("kworker/", 0) == 0;
+    if (!worker) CHECK(x.comm == y->comm);
     CHECK(x.cmdline == y->cmdline);
     CHECK(x.tasks.front().policy == yt.policy);
     CHECK(x.tasks.front().rtprio == yt.rtprio);
-    if (x.kthread && x.comm.size() > 15) ++knamed;
+    if (x.kthread && !worker && x.comm.size() > 15) ++knamed;
     ++compared;
   }
   CHECK(compared > 20);
