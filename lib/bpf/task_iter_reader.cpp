@@ -62,24 +62,6 @@ int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, b
   return task_iter_bpf__load(p.get());
 }
 
-// VariantsAllowed is which program variants TASKSCOPE_TASK_ITER lets the reader try: "plain"
-// leaves out the sleepable argv program, "approx" the exact-RSS one (comma-separated), to test
-// the fallbacks older kernels get.
-struct VariantsAllowed {
-  bool argv = true;
-  bool exact = true;
-};
-
-VariantsAllowed variants_allowed() {
-  VariantsAllowed a;
-  const char* v = std::getenv("TASKSCOPE_TASK_ITER");
-  if (!v) return a;
-  const std::string s(v);
-  a.argv = s.find("plain") == std::string::npos;
-  a.exact = s.find("approx") == std::string::npos;
-  return a;
-}
-
 // variant_of() tells a task_iter.bpf.c program's variant from its kernel name (15 bytes kept):
 // dump_task_argv, dump_task_argv_(approx), dump_task, dump_task_appro(x).
 void variant_of(const std::string& name, bool& argv, bool& exact) {

@@ -10,6 +10,16 @@
 
 namespace ts::bpf {
 
+VariantsAllowed variants_allowed() {
+  VariantsAllowed a;
+  const char* v = std::getenv("TASKSCOPE_TASK_ITER");
+  if (!v) return a;
+  const std::string_view s(v);
+  a.argv = s.find("plain") == std::string_view::npos;
+  a.exact = s.find("approx") == std::string_view::npos;
+  return a;
+}
+
 std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why) {
   std::string why;
   const char* env = std::getenv("TASKSCOPE_BPF_WALK");

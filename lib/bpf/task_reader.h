@@ -80,6 +80,16 @@ class TaskReader {
   bool pin_stale_ = false;
 };
 
+// VariantsAllowed is which program variants TASKSCOPE_TASK_ITER lets a reader try: "plain" leaves
+// argv to /proc (no sleepable iterator, no argv phase in the walk), "approx" leaves out the
+// exact-RSS program (comma-separated), to test the fallbacks older kernels get.
+struct VariantsAllowed {
+  bool argv = true;
+  bool exact = true;
+};
+// variants_allowed() reads TASKSCOPE_TASK_ITER.
+VariantsAllowed variants_allowed();
+
 // make_task_reader() loads the open-coded walk where the kernel accepts it and TASKSCOPE_BPF_WALK
 // is not "off", else the iter/task program. Throws ts::Error when neither loads; `walk_why`, when
 // given, is set to why the walk was not used (empty when it was).

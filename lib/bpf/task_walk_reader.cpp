@@ -79,24 +79,6 @@ UniqueFd outer_map(int prog_fd, const char* name) {
   return UniqueFd();
 }
 
-// Variants is what TASKSCOPE_TASK_ITER asks of the walk: "approx" leaves out the exact-RSS
-// program, "plain" leaves argv to /proc (the iterator's fallbacks, for tests).
-struct Variants {
-  bool argv = true;
-  bool exact = true;
-  std::string env;
-};
-
-Variants variants() {
-  Variants v;
-  if (const char* e = std::getenv("TASKSCOPE_TASK_ITER")) {
-    v.env = e;
-    v.argv = v.env.find("plain") == std::string::npos;
-    v.exact = v.env.find("approx") == std::string::npos;
-  }
-  return v;
-}
-
 }  // namespace
 
 struct TaskWalkReader::State {
@@ -109,10 +91,12 @@ struct TaskWalkReader::State {
 TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
   setup_libbpf();
   const uint32_t pidns = reader_pidns();
-  const Variants v = variants();
+  const VariantsAllowed v = variants_allowed();
+  const char* env = std::getenv("TASKSCOPE_TASK_ITER");
   size_t object_size = 0;
   const void* object = task_walk_bpf__elf_bytes(&object_size);
-  const PinPlace place = pin_place(kWalkPin, {static_cast<const char*>(object), object_size}, pidns, v.env);
+  const PinPlace place =
+      pin_place(kWalkPin, {static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
   bool stale = false;
   if (open_pinned(place, st_->pin, stale)) {
     exact_rss_ = st_->pin.prog_name == "walk_tasks";
@@ -143,7 +127,7 @@ TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
 TaskWalkReader::~TaskWalkReader() = default;
 
 void TaskWalkReader::load() {
-  const Variants v = variants();
+  const VariantsAllowed v = variants_allowed();
   int err = -ENOENT;
   for (bool exact : {true, false}) {
     if (exact && !v.exact) {

@@ -41,13 +41,6 @@ struct Stream {
   const char* data() const { return reinterpret_cast<const char*>(words.data()); }
 };
 
-// leader_of() is the record of thread group `pid`'s leader among `recs`, or null.
-const task_rec* leader_of(std::span<const task_rec* const> recs, int32_t pid) {
-  for (const task_rec* r : recs)
-    if (r->pid == pid) return r;
-  return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("parse_records walks records and their padded argv, and refuses torn streams", "[bpf][task_record]") {
@@ -100,13 +93,13 @@ TEST_CASE("the kernel reads a process's argv as /proc/PID/cmdline has it, bounde
   const auto small_pid = nlohmann::json::parse(small.facts()).at("pid").get<int32_t>();
   const auto big_pid = nlohmann::json::parse(big.facts()).at("pid").get<int32_t>();
 
-  const task_rec* r = leader_of(reader->read_group(small_pid), small_pid);
+  const task_rec* r = test::leader_of(reader->read_group(small_pid), small_pid);
   REQUIRE(r != nullptr);
   CHECK((r->have & TASK_REC_HAVE_ARGV) != 0);
   CHECK((r->have & TASK_REC_ARGV_PARTIAL) == 0);
   CHECK(bpf::record_argv(*r, reader->tail(*r)) == test::proc_cmdline(small_pid));  // NULs, the empty argument and all
 
-  r = leader_of(reader->read_group(big_pid), big_pid);
+  r = test::leader_of(reader->read_group(big_pid), big_pid);
   REQUIRE(r != nullptr);
   CHECK((r->have & TASK_REC_ARGV_PARTIAL) != 0);
   CHECK(r->tail_len == TASK_ITER_ARGV_MAX);

@@ -109,13 +109,6 @@ void same_process(const Process& a, const Process& b) {
   for (size_t i = 0; i < a.tasks.size(); ++i) same_task(a.tasks[i], b.tasks[i]);
 }
 
-// leader_of() is the record of thread group `pid`'s leader among `recs`, or null.
-const task_rec* leader_of(std::span<const task_rec* const> recs, int32_t pid) {
-  for (const task_rec* r : recs)
-    if (r->pid == pid) return r;
-  return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("the open-coded walk and the iterator give the same snapshot of quiet fixtures", "[bpf][walk]") {
@@ -198,11 +191,11 @@ TEST_CASE("the walk grows its maps when a run overflows them, and loses nothing"
   size_t mine = 0;
   for (const task_rec* t : recs) mine += t->tgid == pid;
   CHECK(mine == facts.at("threads").size() + 1);
-  const task_rec* lead = leader_of(recs, pid);
+  const task_rec* lead = test::leader_of(recs, pid);
   REQUIRE(lead != nullptr);
   CHECK((lead->have & TASK_REC_HAVE_ARGV) != 0);
   CHECK(bpf::record_argv(*lead, r.tail(*lead)) == test::proc_cmdline(pid));
-  CHECK(leader_of(recs, getpid()) != nullptr);
+  CHECK(test::leader_of(recs, getpid()) != nullptr);
 
   // Once grown, a read runs once.
   r.read_all();
@@ -213,16 +206,16 @@ TEST_CASE("the walk reads mm and argv only when asked, and one process alone", "
   Sources s;
   GATE(s);
   bpf::TaskWalkReader r;
-  const task_rec* self = leader_of(r.read_all(0), getpid());
+  const task_rec* self = test::leader_of(r.read_all(0), getpid());
   REQUIRE(self != nullptr);
   CHECK((self->have & (TASK_REC_HAVE_MM | TASK_REC_HAVE_ARGV)) == 0);
   CHECK(self->nr_threads >= 1);  // the group part is always there
-  self = leader_of(r.read_all(bpf::kWantMm), getpid());
+  self = test::leader_of(r.read_all(bpf::kWantMm), getpid());
   REQUIRE(self != nullptr);
   CHECK((self->have & TASK_REC_HAVE_MM) != 0);
   CHECK((self->have & TASK_REC_HAVE_ARGV) == 0);
   CHECK(self->total_vm > 0);
-  self = leader_of(r.read_all(bpf::kWantAll), getpid());
+  self = test::leader_of(r.read_all(bpf::kWantAll), getpid());
   REQUIRE(self != nullptr);
   CHECK((self->have & (TASK_REC_HAVE_MM | TASK_REC_HAVE_ARGV)) == (TASK_REC_HAVE_MM | TASK_REC_HAVE_ARGV));
   CHECK(bpf::record_argv(*self, r.tail(*self)) == test::proc_cmdline(getpid()).substr(0, TASK_ITER_ARGV_MAX));
