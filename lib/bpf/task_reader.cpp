@@ -23,8 +23,13 @@ VariantsAllowed variants_allowed() {
 std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why) {
   std::string why;
   const char* env = std::getenv("TASKSCOPE_BPF_WALK");
-  if (env && std::string_view(env) == "off") {
+  const std::string_view mode = env ? env : "";
+  if (mode == "off") {
     why = "TASKSCOPE_BPF_WALK=off";
+  } else if (mode != "on" && !walk_pinnable(why)) {
+    // Verifying the walk takes seconds where the iterator takes tens of milliseconds: unpinned,
+    // every one-shot command would pay it.
+    why = "the walk cannot be pinned here (" + why + ")";
   } else {
     try {
       auto walk = std::make_unique<TaskWalkReader>();

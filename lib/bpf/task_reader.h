@@ -90,8 +90,9 @@ struct VariantsAllowed {
 // variants_allowed() reads TASKSCOPE_TASK_ITER.
 VariantsAllowed variants_allowed();
 
-// make_task_reader() loads the open-coded walk where the kernel accepts it and TASKSCOPE_BPF_WALK
-// is not "off", else the iter/task program. Throws ts::Error when neither loads; `walk_why`, when
+// make_task_reader() loads the open-coded walk where the kernel accepts it and it can be pinned
+// (walk_pinnable(); TASKSCOPE_BPF_WALK=on loads it even unpinned, "off" never), else the
+// iter/task program. Throws ts::Error when neither loads; `walk_why`, when
 // given, is set to why the walk was not used (empty when it was).
 std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why = nullptr);
 

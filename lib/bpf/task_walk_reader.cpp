@@ -28,6 +28,7 @@ struct Mapped {
   void* addr = nullptr;
   size_t len = 0;
   uint32_t entries = 0;
+  uint32_t id = 0;  // the map's id
 
   Mapped() = default;
   Mapped(const Mapped&) = delete;
@@ -38,6 +39,13 @@ struct Mapped {
     addr = nullptr;
   }
 };
+
+// map_id() is map `fd`'s id (0 when it cannot be read).
+uint32_t map_id(int fd) {
+  bpf_map_info mi{};
+  uint32_t len = sizeof mi;
+  return bpf_obj_get_info_by_fd(fd, &mi, &len) == 0 ? mi.id : 0;
+}
 
 // make_map() makes an mmapable array of `entries` values of `size` bytes, as the program's inner
 // map templates are, and maps it read-only.
@@ -57,6 +65,18 @@ void make_map(Mapped& m, const char* name, uint32_t size, uint32_t entries) {
   m.addr = addr;
   m.len = len;
   m.entries = entries;
+  m.id = map_id(m.fd.get());
+}
+
+// hand_maps() puts map `m` into the only slot of map-in-map `outer`, unless it is there already
+// (a lookup of a map-in-map slot gives the id of the map in it).
+void hand_maps(int outer, const Mapped& m) {
+  const uint32_t zero = 0;
+  uint32_t in = 0;
+  if (m.id && bpf_map_lookup_elem(outer, &zero, &in) == 0 && in == m.id) return;
+  const int fd = m.fd.get();
+  if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY) != 0)
+    throw Error(std::string("cannot hand the BPF task walk its maps: ") + std::strerror(errno));
 }
 
 // outer_map() is the program's map-in-map named `name` ("recs", "tails"), found among the
@@ -79,7 +99,22 @@ UniqueFd outer_map(int prog_fd, const char* name) {
   return UniqueFd();
 }
 
+// walk_place() is where the walk's program is pinned for this process (iter_pin.h).
+PinPlace walk_place() {
+  const char* env = std::getenv("TASKSCOPE_TASK_ITER");
+  size_t object_size = 0;
+  const void* object = task_walk_bpf__elf_bytes(&object_size);
+  return pin_place(kWalkPin, {static_cast<const char*>(object), object_size}, reader_pidns(),
+                   env ? std::string_view(env) : "");
+}
+
 }  // namespace
+
+bool walk_pinnable(std::string& why) {
+  const PinPlace place = walk_place();
+  why = place.why;
+  return !place.root.empty();
+}
 
 struct TaskWalkReader::State {
   SkelPtr<task_walk_bpf, task_walk_bpf__destroy> skel;  // null when the program came from a pin
@@ -92,11 +127,7 @@ TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
   setup_libbpf();
   const uint32_t pidns = reader_pidns();
   const VariantsAllowed v = variants_allowed();
-  const char* env = std::getenv("TASKSCOPE_TASK_ITER");
-  size_t object_size = 0;
-  const void* object = task_walk_bpf__elf_bytes(&object_size);
-  const PinPlace place =
-      pin_place(kWalkPin, {static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
+  const PinPlace place = walk_place();
   bool stale = false;
   if (open_pinned(place, st_->pin, stale)) {
     exact_rss_ = st_->pin.prog_name == "walk_tasks";
@@ -185,22 +216,17 @@ void TaskWalkReader::walk(int32_t tgid, uint32_t want) {
     int err = 0;
     {
       // A pinned program is shared with other processes: one run at a time (its run state and
-      // its map slots are the program's), and our maps out of its slots before the next.
+      // its map slots are the program's). Our maps go into its slots only when they are not
+      // there already: each update of a map-in-map waits for an RCU grace period, which cost
+      // more than the walk itself. They stay there after the run (until another reader's run,
+      // or until the program goes): a reader that reads again, as top does, updates nothing.
       struct Locked {
-        State& s;
-        explicit Locked(State& st) : s(st) { lock(s.pin); }
-        ~Locked() {
-          const uint32_t zero = 0;
-          bpf_map_delete_elem(s.recs_outer.get(), &zero);
-          bpf_map_delete_elem(s.tails_outer.get(), &zero);
-          unlock(s.pin);
-        }
-      } locked(*st_);
-      const uint32_t zero = 0;
-      const int rfd = st_->recs.fd.get(), tfd = st_->tails.fd.get();
-      if (bpf_map_update_elem(st_->recs_outer.get(), &zero, &rfd, BPF_ANY) != 0 ||
-          bpf_map_update_elem(st_->tails_outer.get(), &zero, &tfd, BPF_ANY) != 0)
-        throw Error(std::string("cannot hand the BPF task walk its maps: ") + std::strerror(errno));
+        const PinnedIter& p;
+        explicit Locked(const PinnedIter& pi) : p(pi) { lock(p); }
+        ~Locked() { unlock(p); }
+      } locked(st_->pin);
+      hand_maps(st_->recs_outer.get(), st_->recs);
+      hand_maps(st_->tails_outer.get(), st_->tails);
       err = bpf_prog_test_run_opts(st_->pin.prog.get(), &opts);
     }
     ++runs_;

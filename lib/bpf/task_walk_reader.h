@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -69,5 +70,11 @@ class TaskWalkReader : public TaskReader {
   int runs_ = 0;
   uint32_t argv_read_ = 0;
 };
+
+// walk_pinnable() tells whether the walk's program can be pinned here (iter_pin.h: bpffs mounted,
+// root, the initial pid namespace), else sets `why`. Verifying the walk costs far more than the
+// iterator (its loops: about 170,000 instructions followed), so only a pinned walk pays off for
+// one-shot commands.
+bool walk_pinnable(std::string& why);
 
 }  // namespace ts::bpf

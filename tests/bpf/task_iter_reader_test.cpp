@@ -110,7 +110,7 @@ TEST_CASE("the kernel reads a process's argv as /proc/PID/cmdline has it, bounde
     if (t->pid != small_pid) CHECK(t->tail_len == 0);
 
   // The source joins arguments with spaces, and leaves the whole of a long one to /proc...
-  if (!walk) setenv("TASKSCOPE_BPF_WALK", "off", 1);
+  setenv("TASKSCOPE_BPF_WALK", walk ? "on" : "off", 1);
   bpf::BpfSource src;
   unsetenv("TASKSCOPE_BPF_WALK");
   CHECK(std::string(src.reader().name()) == (walk ? "walk" : "iter"));

@@ -39,6 +39,7 @@ struct Sources {
   std::string why;
   Sources() {
     try {
+      setenv("TASKSCOPE_BPF_WALK", "on", 1);  // even where it cannot be pinned
       walk = std::make_unique<bpf::BpfSource>();
       setenv("TASKSCOPE_BPF_WALK", "off", 1);
       iter = std::make_unique<bpf::BpfSource>();
@@ -232,7 +233,7 @@ TEST_CASE("the walk reads mm and argv only when asked, and one process alone", "
   CHECK(r.read_group(tid).empty());  // a thread's id names no group
 }
 
-TEST_CASE("TASKSCOPE_BPF_WALK=off makes the source use the iterator, and says so", "[bpf][walk]") {
+TEST_CASE("TASKSCOPE_BPF_WALK=off makes the source use the iterator, =on the walk, and each says why", "[bpf][walk]") {
   const bpf::Support sup = bpf::probe_support();
   TS_BPF_GATE(sup.usable, sup.why);
   setenv("TASKSCOPE_BPF_WALK", "off", 1);
@@ -252,9 +253,17 @@ TEST_CASE("TASKSCOPE_BPF_WALK=off makes the source use the iterator, and says so
   REQUIRE(snap.find(getpid()) != nullptr);
   CHECK(snap.find(getpid())->tasks.size() >= 1);
   if (walk_kernel()) {
+    setenv("TASKSCOPE_BPF_WALK", "on", 1);
     bpf::BpfSource on;
+    unsetenv("TASKSCOPE_BPF_WALK");
     INFO(on.walk_why());
     CHECK(std::string(on.reader().name()) == "walk");
     CHECK(on.walk_why().empty());
+    // Unset, the walk is used only where it can be pinned: verifying it costs seconds.
+    setenv("TASKSCOPE_BPF_PIN_DIR", "off", 1);
+    bpf::BpfSource unpinned;
+    unsetenv("TASKSCOPE_BPF_PIN_DIR");
+    CHECK(std::string(unpinned.reader().name()) == "iter");
+    CHECK(unpinned.walk_why() == "the walk cannot be pinned here (TASKSCOPE_BPF_PIN_DIR=off)");
   }
 }
