@@ -21,6 +21,13 @@ const volatile __u32 pidns_ino = 0;
  * the level of the pair whose namespace has inode pidns_ino. */
 __s32 pidns_level = -1;
 
+/* PIDNS_LEVEL_SET_FIRST: an includer that sets pidns_level itself before reading any id
+ * (pidns_learn_level()) defines it to 1, and pid_nr_ns() then has no search for the verifier to
+ * follow: inside the open-coded walk's loop, that search made too many paths. */
+#ifndef PIDNS_LEVEL_SET_FIRST
+#define PIDNS_LEVEL_SET_FIRST 0
+#endif
+
 /* PIDNS_MAX_LEVEL is the kernel's MAX_PID_NS_LEVEL: pid namespaces nest at most 32 deep. */
 #define PIDNS_MAX_LEVEL 32
 
@@ -49,6 +56,8 @@ static __always_inline __u32 pid_nr_ns(struct pid *p)
 	if (!p)
 		return 0;
 	top = BPF_CORE_READ(p, level);
+	if (level < 0 && PIDNS_LEVEL_SET_FIRST)
+		return 0;
 	if (level < 0) {
 		for (__u32 i = 0; i < PIDNS_MAX_LEVEL; i++) {
 			if (i > top || upid_at(p, i, &up))
@@ -63,6 +72,17 @@ static __always_inline __u32 pid_nr_ns(struct pid *p)
 	if ((__u32)level > top || upid_at(p, level, &up) || ns_inum(up.ns) != pidns_ino)
 		return 0;
 	return up.nr;
+}
+
+/* pidns_learn_level() sets pidns_level to the level of the running task's own pid namespace: the
+ * reader's, when the reader runs the program (BPF_PROG_RUN). For PIDNS_LEVEL_SET_FIRST includers. */
+static __always_inline void pidns_learn_level(struct task_struct *self)
+{
+	struct upid up = {};
+	__u32 top = BPF_CORE_READ(self, thread_pid, level);
+
+	if (pidns_ino && !upid_at(BPF_CORE_READ(self, thread_pid), top, &up) && ns_inum(up.ns) == pidns_ino)
+		pidns_level = top;
 }
 
 /* task_tid_ns() is task `t`'s thread id as the reader sees it (0: not visible). */

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "bpf/bpf_common.h"
+#include "bpf/task_record.h"
 #include "model/error.h"
 #include "sys/clock.h"
 #include "sys/text.h"
@@ -20,9 +21,9 @@ namespace {
 // kernel_cmdline() is the command line from a leader's kernel-read argv, or nullopt when /proc
 // must be asked: argv longer than the bound or unreadable, or rewritten (setproctitle: the
 // last byte is not a NUL, and /proc then reads on into the environment).
-std::optional<std::string> kernel_cmdline(const task_rec& r) {
+std::optional<std::string> kernel_cmdline(const task_rec& r, std::string_view tail) {
   if (!(r.have & TASK_REC_HAVE_ARGV) || (r.have & TASK_REC_ARGV_PARTIAL)) return std::nullopt;
-  const std::string_view raw = record_argv(r);
+  const std::string_view raw = record_argv(r, tail);
   if (!raw.empty() && raw.back() != '\0') return std::nullopt;
   return sys::join_argv(raw);
 }
@@ -36,7 +37,8 @@ struct GroupAcc {
 
 }  // namespace
 
-BpfSource::BpfSource() : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {}
+BpfSource::BpfSource()
+    : reader_(make_task_reader(&walk_why_)), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {}
 
 const std::string& BpfSource::user_name(uint32_t uid) {
   auto it = users_.find(uid);
@@ -51,7 +53,7 @@ const std::string& BpfSource::user_name(uint32_t uid) {
 
 void BpfSource::build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out) {
   const Fields f = req.fields | static_cast<Fields>(Field::Ids);
-  const bool filter = !req.pids.empty() && !reader_.per_process_iter();
+  const bool filter = !req.pids.empty() && !reader_->per_process_iter();
   const size_t base = out.size();
   std::vector<GroupAcc> acc;
   index_.clear();
@@ -84,7 +86,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
     g.utime += r.utime;
     g.stime += r.stime;
     g.rtime += r.sum_exec_runtime;
-    fill_task(r, f, p.tasks.emplace_back());
+    fill_task(r, f, p.tasks.emplace_back(), reader_->tail(r));
   }
 
   for (size_t i = 0; i < acc.size(); ++i) {
@@ -130,7 +132,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
       }
     }
     if (has(f, Field::Cmdline) && !p.kthread) {
-      std::optional<std::string> k = head ? kernel_cmdline(*head) : std::nullopt;
+      std::optional<std::string> k = head ? kernel_cmdline(*head, reader_->tail(*head)) : std::nullopt;
       if (k) p.cmdline = std::move(*k);
       else cmdline_wanted_.push_back(p.pid);
     }
@@ -149,19 +151,21 @@ Snapshot BpfSource::snapshot(const Request& req) {
   seen_.clear();
   cmdline_wanted_.clear();
   tasks_seen_ = 0;
-  if (req.pids.empty() || !reader_.per_process_iter()) {
+  const uint32_t want = (has(req.fields, Field::Memory) || has(req.fields, Field::Layout) ? kWantMm : 0) |
+                        (has(req.fields, Field::Cmdline) ? kWantArgv : 0);
+  if (req.pids.empty() || !reader_->per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
     // Kernel threads are read even when not shown: seen_ must know them, or a completion
     // from /proc would read every one of them.
-    const auto recs = reader_.read_all();
+    const auto recs = reader_->read_all(want);
     tasks_seen_ = recs.size();
     build(recs, sorted, s.processes);
   } else {
     std::vector<int32_t> pids = req.pids;
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
-    for (int32_t pid : pids) build(reader_.read_group(pid), req, s.processes);
+    for (int32_t pid : pids) build(reader_->read_group(pid, want), req, s.processes);
   }
   auto by_pid = [](const Process& a, const Process& b) { return a.pid < b.pid; };
   if (!std::is_sorted(s.processes.begin(), s.processes.end(), by_pid))
@@ -171,9 +175,9 @@ Snapshot BpfSource::snapshot(const Request& req) {
     filled &= ~static_cast<Fields>(Field::Delay);
     s.notes.push_back("run-queue delay is unknown: this kernel keeps no sched_info (CONFIG_SCHED_INFO)");
   }
-  if (has(req.fields, Field::Memory) && !reader_.exact_rss())
+  if (has(req.fields, Field::Memory) && !reader_->exact_rss())
     s.notes.push_back("RSS is the kernel's central count, which may lag ps's (VmRSS) by up to 32 pages per CPU: "
-                      "the program that adds the per-CPU counts did not load (" + reader_.rss_refused() + ")");
+                      "the program that adds the per-CPU counts did not load (" + reader_->rss_refused() + ")");
   s.fields = filled;
   std::sort(seen_.begin(), seen_.end());
   std::sort(cmdline_wanted_.begin(), cmdline_wanted_.end());

@@ -6,12 +6,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "bpf/task_iter_reader.h"
+#include "bpf/task_reader.h"
 #include "model/source.h"
 
 namespace ts::bpf {
 
-// BpfSource takes snapshots from the iter/task program: one pass returns every task's ids,
+// BpfSource takes snapshots from a BPF snapshot program (task_reader.h: the open-coded walk where
+// the kernel has it, Linux 6.7+, else the iter/task iterator): one pass returns every task's ids,
 // state, times, priorities, switch counts, schedstats, mm layout/RSS, kernel threads' full
 // names and (when the kernel accepts the sleepable program, Linux 5.18+) each process's argv,
 // without opening a /proc file. Ids are numbered in this process's pid namespace, and tasks
@@ -23,12 +24,13 @@ namespace ts::bpf {
 // Not thread-safe: one snapshot at a time.
 class BpfSource : public Source {
  public:
-  // BpfSource() loads and attaches the program once. Throws ts::Error when it cannot.
+  // BpfSource() loads the program once (make_task_reader()). Throws ts::Error when it cannot.
   BpfSource();
   // name() is "bpf".
   std::string name() const override { return "bpf"; }
-  // snapshot() runs one pass of the iterator (one per pid when the request names pids and the
-  // kernel has per-process iterators) and builds the model. Exited tasks are simply absent.
+  // snapshot() runs one pass of the program (one per pid when the request names pids and the
+  // program can read one process) and builds the model; the walk reads mm and argv only when the
+  // request's fields need them. Exited tasks are simply absent.
   // Its notes say what it could not read of what was asked (approximate RSS, no schedstats).
   Snapshot snapshot(const Request& req) override;
   // seen() lists, sorted, the thread groups the last snapshot's iterator returned, shown or
@@ -41,6 +43,10 @@ class BpfSource : public Source {
   // tasks_seen() counts the records the last snapshot's iterator returned when it read every task
   // (kernel threads and filtered-out tasks included); 0 after a snapshot of named pids.
   size_t tasks_seen() const { return tasks_seen_; }
+  // reader() is the snapshot program in use ("walk" or "iter": reader().name()).
+  TaskReader& reader() { return *reader_; }
+  // walk_why() is why the open-coded walk is not in use (empty when it is).
+  const std::string& walk_why() const { return walk_why_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
@@ -48,7 +54,8 @@ class BpfSource : public Source {
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
-  TaskIterReader reader_;
+  std::string walk_why_;
+  std::unique_ptr<TaskReader> reader_;
   std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   size_t tasks_seen_ = 0;                // records of the last full pass

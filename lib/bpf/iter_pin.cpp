@@ -1,4 +1,4 @@
-// iter_pin.cpp: finding, checking and making the task iterator's pins in bpffs.
+// iter_pin.cpp: finding, checking and making the snapshot programs' pins in bpffs.
 #include "bpf/iter_pin.h"
 
 #include <bpf/bpf.h>
@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <vector>
 
 #include "model/error.h"
@@ -30,11 +31,11 @@ void UniqueFd::reset(int fd) {
 namespace {
 
 constexpr const char* kDefaultRoot = "/sys/fs/bpf/taskscope";
-constexpr std::string_view kKeyPrefix = "task_iter-";
 constexpr std::string_view kProgPrefix = "prog-";
 
-// The names task_iter.bpf.c's programs have in the kernel (BPF_OBJ_NAME_LEN: 15 bytes kept).
-constexpr const char* kProgNames[] = {"dump_task_argv", "dump_task_argv_", "dump_task", "dump_task_appro"};
+// The names the programs have in the kernel (BPF_OBJ_NAME_LEN: 15 bytes kept).
+constexpr const char* kIterNames[] = {"dump_task_argv", "dump_task_argv_", "dump_task", "dump_task_appro"};
+constexpr const char* kWalkNames[] = {"walk_tasks", "walk_tasks_appr"};
 
 std::string hex(const uint8_t* p, size_t n) {
   std::string s;
@@ -105,17 +106,21 @@ bool prog_info(int fd, bpf_prog_info& info) {
   return bpf_obj_get_info_by_fd(fd, &info, &len) == 0;
 }
 
-bool ours(const bpf_prog_info& info) {
-  if (info.type != BPF_PROG_TYPE_TRACING) return false;
-  for (const char* n : kProgNames)
-    if (std::strncmp(info.name, n, sizeof info.name) == 0) return true;
+bool ours(const PinKind& kind, const bpf_prog_info& info) {
+  if (info.type != kind.prog_type) return false;
+  for (size_t i = 0; i < kind.n_names; ++i)
+    if (std::strncmp(info.name, kind.names[i], sizeof info.name) == 0) return true;
   return false;
 }
 
 }  // namespace
 
-PinPlace pin_place(std::string_view object, uint32_t pidns, std::string_view variants) {
+const PinKind kIterPin{"task_iter-", kIterNames, std::size(kIterNames), BPF_PROG_TYPE_TRACING, true};
+const PinKind kWalkPin{"task_walk-", kWalkNames, std::size(kWalkNames), BPF_PROG_TYPE_SYSCALL, false};
+
+PinPlace pin_place(const PinKind& kind, std::string_view object, uint32_t pidns, std::string_view variants) {
   PinPlace p;
+  p.kind = &kind;
   const char* env = std::getenv("TASKSCOPE_BPF_PIN_DIR");
   std::string root = env && *env ? env : kDefaultRoot;
   if (root == "off") {
@@ -143,7 +148,7 @@ PinPlace pin_place(std::string_view object, uint32_t pidns, std::string_view var
   char hash[17];
   std::snprintf(hash, sizeof hash, "%016zx", std::hash<std::string_view>{}(object));
   p.root = root;
-  p.key = std::string(kKeyPrefix) + hash + "-btf" + std::to_string(btf) + "-ns" + std::to_string(pidns) +
+  p.key = std::string(kind.prefix) + hash + "-btf" + std::to_string(btf) + "-ns" + std::to_string(pidns) +
           (v.empty() ? "" : "-" + v);
   p.btf_id = btf;
   return p;
@@ -164,24 +169,29 @@ bool open_pinned(const PinPlace& place, PinnedIter& out, bool& stale) {
     if (n.rfind(kProgPrefix, 0) == 0 && prog_file.empty()) {
       prog_file = n;
       tag = n.substr(kProgPrefix.size());
-    } else if (n == "link") {
+    } else if (n == "link" && place.kind->link) {
       link_file = true;
     } else {
       return false;  // something we never pin
     }
   }
-  if (prog_file.empty() || !link_file) return false;
+  const PinKind& kind = *place.kind;
+  if (prog_file.empty() || link_file != kind.link) return false;
   UniqueFd prog(bpf_obj_get((dir + "/" + prog_file).c_str()));
   bpf_prog_info pi;
-  if (prog.get() < 0 || !prog_info(prog.get(), pi) || !ours(pi) || hex(pi.tag, sizeof pi.tag) != tag ||
-      pi.attach_btf_obj_id != place.btf_id)
+  // An iterator is attached to the kernel's BTF; a syscall program to nothing (the key names the BTF).
+  if (prog.get() < 0 || !prog_info(prog.get(), pi) || !ours(kind, pi) || hex(pi.tag, sizeof pi.tag) != tag ||
+      (kind.link && pi.attach_btf_obj_id != place.btf_id))
     return false;
-  UniqueFd link(bpf_obj_get((dir + "/link").c_str()));
-  bpf_link_info li{};
-  uint32_t len = sizeof li;
-  if (link.get() < 0 || bpf_obj_get_info_by_fd(link.get(), &li, &len) != 0 || li.type != BPF_LINK_TYPE_ITER ||
-      li.prog_id != pi.id)
-    return false;
+  UniqueFd link;
+  if (kind.link) {
+    link.reset(bpf_obj_get((dir + "/link").c_str()));
+    bpf_link_info li{};
+    uint32_t len = sizeof li;
+    if (link.get() < 0 || bpf_obj_get_info_by_fd(link.get(), &li, &len) != 0 || li.type != BPF_LINK_TYPE_ITER ||
+        li.prog_id != pi.id)
+      return false;
+  }
   stale = false;
   out.prog = std::move(prog);
   out.link = std::move(link);
@@ -203,7 +213,7 @@ std::string pin_iter(const PinPlace& place, int prog_fd, int link_fd) {
   remove_dir(tmp);
   if (mkdir(tmp.c_str(), 0700) != 0) return tmp + ": " + std::strerror(errno);
   if (bpf_obj_pin(prog_fd, (tmp + "/" + std::string(kProgPrefix) + hex(pi.tag, sizeof pi.tag)).c_str()) != 0 ||
-      bpf_obj_pin(link_fd, (tmp + "/link").c_str()) != 0) {
+      (place.kind->link && bpf_obj_pin(link_fd, (tmp + "/link").c_str()) != 0)) {
     const std::string why = std::string("cannot pin in ") + place.root + ": " + std::strerror(errno);
     remove_dir(tmp);
     return why;
@@ -220,7 +230,8 @@ std::string pin_iter(const PinPlace& place, int prog_fd, int link_fd) {
   // Pins of other builds of the object, or of another kernel BTF, are of no use to anyone.
   // So are the private directories of runs that died before renaming theirs ("tmp-PID-KEY").
   for (const std::string& n : entries(place.root)) {
-    if (n.rfind(kKeyPrefix, 0) == 0 && same_build(n) != same_build(place.key)) remove_dir(place.root + "/" + n);
+    if (n.rfind(place.kind->prefix, 0) == 0 && same_build(n) != same_build(place.key))
+      remove_dir(place.root + "/" + n);
     if (n.rfind("tmp-", 0) == 0) {
       const std::string pid = n.substr(4, n.find('-', 4) - 4);
       try {

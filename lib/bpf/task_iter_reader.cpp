@@ -62,24 +62,6 @@ int open_variant(SkelPtr<task_iter_bpf, task_iter_bpf__destroy>& p, bool argv, b
   return task_iter_bpf__load(p.get());
 }
 
-// VariantsAllowed is which program variants TASKSCOPE_TASK_ITER lets the reader try: "plain"
-// leaves out the sleepable argv program, "approx" the exact-RSS one (comma-separated), to test
-// the fallbacks older kernels get.
-struct VariantsAllowed {
-  bool argv = true;
-  bool exact = true;
-};
-
-VariantsAllowed variants_allowed() {
-  VariantsAllowed a;
-  const char* v = std::getenv("TASKSCOPE_TASK_ITER");
-  if (!v) return a;
-  const std::string s(v);
-  a.argv = s.find("plain") == std::string::npos;
-  a.exact = s.find("approx") == std::string::npos;
-  return a;
-}
-
 // variant_of() tells a task_iter.bpf.c program's variant from its kernel name (15 bytes kept):
 // dump_task_argv, dump_task_argv_(approx), dump_task, dump_task_appro(x).
 void variant_of(const std::string& name, bool& argv, bool& exact) {
@@ -96,7 +78,7 @@ TaskIterReader::TaskIterReader() : skel_(std::make_unique<Skel>()) {
   size_t object_size = 0;
   const void* object = task_iter_bpf__elf_bytes(&object_size);
   const PinPlace place =
-      pin_place({static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
+      pin_place(kIterPin, {static_cast<const char*>(object), object_size}, pidns, env ? std::string_view(env) : "");
   bool stale = false;
   if (open_pinned(place, skel_->it, stale)) {
     variant_of(skel_->it.prog_name, kernel_argv_, exact_rss_);
@@ -214,13 +196,15 @@ void TaskIterReader::size_for(size_t tasks) {
   grow(sized_for_, 0);
 }
 
-std::span<const task_rec* const> TaskIterReader::read_all() {
+std::string_view TaskIterReader::tail(const task_rec& r) const { return stream_tail(r); }
+
+std::span<const task_rec* const> TaskIterReader::read_all(uint32_t) {
   if (!sized_for_) size_for(sys::task_total());
   read_link(skel_->it.link.get());
   return recs_;
 }
 
-std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid) {
+std::span<const task_rec* const> TaskIterReader::read_group(int32_t tgid, uint32_t) {
   recs_.clear();
   if (per_process_) {
     UniqueFd link = attach_group(skel_->it.prog.get(), tgid);

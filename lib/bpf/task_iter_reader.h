@@ -1,4 +1,5 @@
-// task_iter_reader.h: TaskIterReader, the loaded iter/task program and the reads of it.
+// task_iter_reader.h: TaskIterReader, the loaded iter/task program and the reads of it (the
+// fallback snapshot path: see task_reader.h).
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -7,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bpf/task_reader.h"
 #include "bpf/task_record.h"
 
 namespace ts::bpf {
@@ -18,60 +20,32 @@ namespace ts::bpf {
 // fallbacks. The verified program and its link are kept between runs, pinned in bpffs
 // (iter_pin.h: later readers only open them); where that cannot be done (no bpffs, not root,
 // TASKSCOPE_BPF_PIN_DIR=off) each reader loads its own. Not thread-safe: one reader per thread.
-class TaskIterReader {
+class TaskIterReader : public TaskReader {
  public:
   // TaskIterReader() opens, loads and attaches the program. Throws ts::Error with one line
   // (libbpf's complaint included) when the kernel refuses it. Call probe_support() first for
   // the friendlier "not root"/"no BTF" messages.
   TaskIterReader();
-  ~TaskIterReader();
-  TaskIterReader(const TaskIterReader&) = delete;
-  TaskIterReader& operator=(const TaskIterReader&) = delete;
+  ~TaskIterReader() override;
 
+  // name() is "iter".
+  const char* name() const override { return "iter"; }
   // read_all() runs one pass over every task and returns the records in the kernel's order
-  // (by tid), valid until the next read. Throws ts::Error when the iterator fails as a whole or
-  // returns a malformed stream.
-  std::span<const task_rec* const> read_all();
-
+  // (by tid), valid until the next read; `want` is ignored (the program reads everything).
+  std::span<const task_rec* const> read_all(uint32_t want = kWantAll) override;
   // read_group() reads only the tasks of thread group `tgid` (empty when it does not exist).
   // It uses the kernel's per-process iterator when it has one (Linux 6.1+); otherwise it
   // filters a full pass (see per_process_iter()).
-  std::span<const task_rec* const> read_group(int32_t tgid);
-
-  // kernel_argv() tells whether the sleepable program loaded, so leaders' records carry their
-  // argv (TASK_REC_HAVE_ARGV); otherwise command lines must come from /proc/PID/cmdline.
-  bool kernel_argv() const { return kernel_argv_; }
-
-  // argv_refused() is why the kernel refused the sleepable argv program (empty when it loaded).
-  const std::string& argv_refused() const { return argv_refused_; }
-
-  // per_process_iter() tells whether the kernel accepted a per-process task iterator.
-  bool per_process_iter() const { return per_process_; }
-
-  // exact_rss() tells whether RSS includes the per-CPU deltas (as /proc/PID/status's VmRSS),
-  // which needs Linux 5.19; otherwise it is the central count (as /proc/PID/stat).
-  bool exact_rss() const { return exact_rss_; }
-
-  // rss_refused() is why the exact-RSS program did not load (empty when it did).
-  const std::string& rss_refused() const { return rss_refused_; }
-
-  // PinUse is how this reader got its program: Reused (opened from a pin an earlier reader made),
-  // Pinned (loaded, and pinned for later readers), Loaded (loaded, not pinned: see pin_why()).
-  enum class PinUse { Reused, Pinned, Loaded };
-  // pin_use() is how this reader got its program.
-  PinUse pin_use() const { return pin_; }
-  // pin_why() is why the program was not pinned (empty unless pin_use() is Loaded).
-  const std::string& pin_why() const { return pin_why_; }
-  // pin_was_stale() tells whether a pin of this key was found that was not ours (stale or
-  // foreign) and was replaced.
-  bool pin_was_stale() const { return pin_stale_; }
-  // prog_fd() is the loaded program (for its bpf_stats, bpf_obj_get_info_by_fd); owned by the reader.
-  int prog_fd() const;
-
+  std::span<const task_rec* const> read_group(int32_t tgid, uint32_t want = kWantAll) override;
+  // tail() is the bytes that follow `r` in the stream (stream_tail()).
+  std::string_view tail(const task_rec& r) const override;
+  // prog_fd() is the loaded program; owned by the reader.
+  int prog_fd() const override;
   // size_for() makes the next read's buffer room for `tasks` records at once (with a leader's
   // argv every few), so a read into a fresh buffer neither grows it by copying nor faults in
   // pages it will not use.
-  void size_for(size_t tasks);
+  void size_for(size_t tasks) override;
+
  private:
   // load() opens and loads the best variant the kernel accepts, and attaches it.
   void load();
@@ -84,14 +58,6 @@ class TaskIterReader {
   // embeds the whole BPF object and belongs in one translation unit.
   struct Skel;
   std::unique_ptr<Skel> skel_;
-  bool per_process_ = false;
-  bool exact_rss_ = false;
-  bool kernel_argv_ = false;
-  std::string argv_refused_;
-  std::string rss_refused_;
-  PinUse pin_ = PinUse::Loaded;
-  std::string pin_why_;
-  bool pin_stale_ = false;
   size_t sized_for_ = 0;  // bytes size_for() asked for
   std::unique_ptr<uint64_t[]> buf_;  // the raw stream, 8-aligned; reused, never zeroed (read() fills it)
   size_t cap_ = 0;                   // bytes buf_ can hold
@@ -102,20 +68,10 @@ class TaskIterReader {
 // 8, then the next. `data` must be 8-aligned. Throws ts::Error on a torn or oversized record.
 void parse_records(const char* data, size_t bytes, std::vector<const task_rec*>& out);
 
-// record_argv() is the raw argv (NUL-separated, as /proc/PID/cmdline) that follows `r` in the
-// stream it was parsed from; empty without TASK_REC_HAVE_ARGV.
-inline std::string_view record_argv(const task_rec& r) {
-  if (!(r.have & TASK_REC_HAVE_ARGV)) return {};
+// stream_tail() is the tail that follows record `r` in an iterator stream parsed by
+// parse_records(): tail_len bytes (record_argv(), record_kname() tell what they are).
+inline std::string_view stream_tail(const task_rec& r) {
   return {reinterpret_cast<const char*>(&r + 1), r.tail_len};
-}
-
-// record_kname() is a kernel thread's name as /proc shows it (longer than its comm: the full
-// name, a workqueue worker's "+desc"/"-desc"), at most 63 bytes as /proc bounds it; empty
-// without TASK_REC_HAVE_KNAME.
-inline std::string_view record_kname(const task_rec& r) {
-  if (!(r.have & TASK_REC_HAVE_KNAME)) return {};
-  const size_t n = r.tail_len < TASK_ITER_KNAME_MAX - 1 ? r.tail_len : TASK_ITER_KNAME_MAX - 1;
-  return {reinterpret_cast<const char*>(&r + 1), n};
 }
 
 }  // namespace ts::bpf

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "bpf/task_iter_reader.h"
+#include "bpf/task_reader.h"
 #include "model/fields.h"
 
 namespace ts::bpf {
@@ -60,11 +60,11 @@ CpuTimes cputime_adjust(CpuTimes raw, uint64_t rtime, CpuTimes prev) {
   return {utime, stime};
 }
 
-void fill_task(const task_rec& r, uint32_t fields, Task& t) {
+void fill_task(const task_rec& r, uint32_t fields, Task& t, std::string_view tail) {
   t.tid = r.pid;
   t.tgid = r.tgid;
   t.ppid = r.ppid;
-  const std::string_view kname = record_kname(r);
+  const std::string_view kname = record_kname(r, tail);
   if (!kname.empty()) t.comm.assign(kname);
   else t.comm.assign(r.comm, strnlen(r.comm, sizeof r.comm));
   t.kthread = (r.flags & TASK_REC_PF_KTHREAD) != 0;

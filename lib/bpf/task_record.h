@@ -4,6 +4,7 @@
 #include <linux/types.h>
 
 #include <cstdint>
+#include <string_view>
 
 #include "../bpf/task_iter.h"
 #include "model/task.h"
@@ -28,7 +29,8 @@ CpuTimes cputime_adjust(CpuTimes raw, uint64_t rtime, CpuTimes prev);
 
 // fill_task() sets `t` from the record `r`, filling only the field groups in `fields`
 // (Field::Ids always). Times are nanoseconds; start_ns is CLOCK_BOOTTIME as /proc uses. A kernel
-// thread's name is the full one that follows `r` in its stream (TASK_REC_HAVE_KNAME), as /proc's.
-void fill_task(const task_rec& r, uint32_t fields, Task& t);
+// thread's name is the full one in `tail`, the record's tail (TaskReader::tail(), with
+// TASK_REC_HAVE_KNAME), as /proc's.
+void fill_task(const task_rec& r, uint32_t fields, Task& t, std::string_view tail = {});
 
 }  // namespace ts::bpf

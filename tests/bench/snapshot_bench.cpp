@@ -2,9 +2,10 @@
 // alive, through every source make_source can build, beside `ps -eLf` measured in the same run.
 // Prints best and median of several runs in ms and the ratio to ps (below 1.0 is faster than ps).
 // The rows are issue 15's: the BPF snapshot with command lines (goal <= 3.5 ms and >= 100x ps),
-// the bare iterator read, and `taskscope ps -L` as a one-shot command, whole process (goal >= 20x
-// ps); with the floors under them: the kernel's task iterator running an empty program, and the
-// task program's own kernel time from bpf_stats. The bench pins itself (and what it spawns, ps
+// through the open-coded walk (Linux 6.7+) and through the iter/task fallback, the bare reads of
+// each, and `taskscope ps -L` as a one-shot command, whole process (goal >= 20x ps), pinned, for
+// each; with the floors under them: the kernel's task iterator running an empty program, the
+// open-coded walk reading three fields, and each program's own kernel time from bpf_stats. The bench pins itself (and what it spawns, ps
 // included) to one CPU and prints the load average before and after.
 #include <fcntl.h>
 #include <poll.h>
@@ -27,6 +28,7 @@
 #include "bpf/bpf_common.h"
 #include "bpf/bpf_source.h"
 #include "bpf/task_iter_reader.h"
+#include "bpf/task_walk_reader.h"
 #include "bpf_floor.h"
 #include "model/error.h"
 #include "sources/completed_source.h"
@@ -153,20 +155,23 @@ void open_coded_floor(const Timing& anchor) {
             "  (" + std::to_string(skel->bss->walked) + " tasks, one syscall)");
 }
 
-// program_time() runs one pass with bpf_stats on and prints the task program's kernel time.
-void program_time(ts::bpf::TaskIterReader& reader) {
+// program_time() runs one pass with bpf_stats on and prints the program's kernel time.
+void program_time(ts::bpf::TaskReader& reader, const char* what) {
   const int stats = bpf_enable_stats(BPF_STATS_RUN_TIME);
   if (stats < 0) {
     std::printf("  %-38s bpf_stats unavailable: %s\n", "task program (bpf_stats)", std::strerror(errno));
     return;
   }
   const ts::bench::RunStats a = ts::bench::run_stats(reader.prog_fd());
-  reader.read_all();
+  reader.read_all(ts::bpf::kWantAll);
   const ts::bench::RunStats b = ts::bench::run_stats(reader.prog_fd());
   close(stats);
   const double runs = static_cast<double>(b.runs - a.runs), ns = static_cast<double>(b.ns - a.ns);
-  std::printf("  %-38s %.2f ms in the program per pass, %.0f ns per task (%.0f runs; bpf_stats add a clock read each)\n",
-              "task program (bpf_stats)", ns / 1e6, runs ? ns / runs : 0.0, runs);
+  if (std::string(reader.name()) == "walk")
+    std::printf("  %-38s %.2f ms in the program per pass (%.0f run)\n", what, ns / 1e6, runs);
+  else
+    std::printf("  %-38s %.2f ms in the program per pass, %.0f ns per task (%.0f runs; bpf_stats add a clock read each)\n",
+                what, ns / 1e6, runs ? ns / runs : 0.0, runs);
 }
 
 }  // namespace
@@ -218,14 +223,35 @@ int main() {
         req.fields &= ~static_cast<ts::Fields>(ts::Field::Cmdline);
         const Timing nc = time_runs([&] { n = src->snapshot(req).task_count(); });
         print_row("source bpf, no cmdline", nc, ps, "  (" + std::to_string(n) + " tasks)");
+        // The same source on the iterator (the fallback before Linux 6.7), for comparison.
+        setenv("TASKSCOPE_BPF_WALK", "off", 1);
+        auto fallback = ts::make_source(ts::SourceKind::Bpf);
+        unsetenv("TASKSCOPE_BPF_WALK");
+        req.fields = kPsLFields;
+        const Timing fb = time_runs([&] { n = fallback->snapshot(req).task_count(); });
+        print_row("source bpf (iter fallback), cmdline", fb, ps, "  (" + std::to_string(n) + " tasks)");
+        fallback.reset();
         ts::bpf::TaskIterReader reader;
         const Timing bare = time_runs([&] { n = reader.read_all().size(); });
         print_row("bpf bare iterator read", bare, ps, "  (" + std::to_string(n) + " records)");
         iterator_floor(ps);
         open_coded_floor(ps);
-        program_time(reader);
+        program_time(reader, "iter/task program (bpf_stats)");
+        try {
+          ts::bpf::TaskWalkReader walk;
+          const Timing wa = time_runs([&] { n = walk.read_all(ts::bpf::kWantAll).size(); });
+          print_row("open-coded walk read, mm+argv", wa, ps, "  (" + std::to_string(n) + " records, " +
+                    std::to_string(walk.argv_read()) + " argv)");
+          const Timing wm = time_runs([&] { n = walk.read_all(ts::bpf::kWantMm).size(); });
+          print_row("open-coded walk read, mm, no argv", wm, ps, "  (" + std::to_string(n) + " records)");
+          const Timing w0 = time_runs([&] { n = walk.read_all(0).size(); });
+          print_row("open-coded walk read, no mm, no argv", w0, ps, "  (" + std::to_string(n) + " records)");
+          program_time(walk, "walk program (bpf_stats)");
+        } catch (const ts::Error& e) {
+          std::printf("  %-38s not measured: %s\n", "open-coded walk", e.what());
+        }
         if (const auto* b = dynamic_cast<const ts::CompletedBpfSource*>(src.get()))
-          std::printf("  bpf: argv read %s; %zu thread group(s) hidden from the iterator, read from /proc\n",
+          std::printf("  bpf: iterator argv read %s; %zu thread group(s) hidden from the program, read from /proc\n",
                       reader.kernel_argv() ? "in the kernel (iter.s/task)" : ("from /proc: " + reader.argv_refused()).c_str(),
                       b->from_proc().size());
         std::printf("  goal: bpf snapshot with cmdline <= 3.5 ms and >= 100x ps: %s (median %.2f ms, %.0fx)\n",
@@ -248,7 +274,12 @@ int main() {
         const double first = ms_since(t0);
         print_row("taskscope ps -L (bpf, loads and pins)", Timing{first, first}, ps, "  (one run)");
         const Timing b = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
-        print_row("taskscope ps -L (bpf, pinned)", b, ps);
+        print_row("taskscope ps -L (bpf walk, pinned)", b, ps);
+        setenv("TASKSCOPE_BPF_WALK", "off", 1);
+        run_to_devnull({bin, "ps", "-L", "--source", "bpf"});  // loads and pins the iterator
+        const Timing it = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
+        unsetenv("TASKSCOPE_BPF_WALK");
+        print_row("taskscope ps -L (bpf iter, pinned)", it, ps);
         std::printf("  goal: taskscope ps -L one-shot >= 20x ps: %s (%.0fx)\n",
                     ps.median / b.median >= 20 ? "met" : "NOT met", ps.median / b.median);
       }

@@ -17,6 +17,7 @@
 #include "../support/support.h"
 #include "bpf/bpf_common.h"
 #include "bpf/task_iter_reader.h"
+#include "bpf/task_walk_reader.h"
 #include "model/error.h"
 
 using namespace ts;
@@ -186,4 +187,56 @@ TEST_CASE("without bpffs the task iterator is loaded as before", "[bpf][pin]") {
     CHECK(r.pin_why() == "TASKSCOPE_BPF_PIN_DIR=off");
     CHECK(sees_self(r));
   }
+}
+
+TEST_CASE("the open-coded walk is pinned once and shared, each reader keeping its own records", "[bpf][pin][walk]") {
+  PinDir dir;
+  PIN_GATE(dir);
+  std::unique_ptr<bpf::TaskWalkReader> first;
+  try {
+    first = std::make_unique<bpf::TaskWalkReader>();
+  } catch (const Error& e) {
+    TS_BPF_GATE(false, std::string("no open-coded walk (Linux 6.7+): ") + e.what());
+  }
+  REQUIRE(first->pin_use() == bpf::TaskReader::PinUse::Pinned);
+  TaskIterReader iter;  // the iterator's pin lives beside the walk's: neither removes the other
+  REQUIRE(iter.pin_use() == TaskIterReader::PinUse::Pinned);
+  std::string walk_dir;
+  for (const auto& e : fs::directory_iterator(dir.path))
+    if (e.path().filename().string().rfind("task_walk-", 0) == 0) walk_dir = e.path();
+  REQUIRE_FALSE(walk_dir.empty());
+  CHECK_FALSE(key_dir(dir.path).empty());
+
+  bpf::TaskWalkReader second;
+  CHECK(second.pin_use() == bpf::TaskReader::PinUse::Reused);
+  CHECK(prog_id(second.prog_fd()) == prog_id(first->prog_fd()));
+  CHECK(second.exact_rss() == first->exact_rss());
+  // The first reader's records stay its own after the second runs the shared program.
+  const auto mine = first->read_all(bpf::kWantMm);
+  const auto theirs = second.read_all(0);
+  const auto self = [](std::span<const task_rec* const> recs) {
+    const auto it = std::find_if(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
+    return it == recs.end() ? nullptr : *it;
+  };
+  REQUIRE(self(mine) != nullptr);
+  REQUIRE(self(theirs) != nullptr);
+  CHECK((self(mine)->have & TASK_REC_HAVE_MM) != 0);
+  CHECK((self(theirs)->have & TASK_REC_HAVE_MM) == 0);
+
+  // A foreign program under the walk's name is found out and replaced.
+  first.reset();
+  std::string prog_pin;
+  for (const auto& e : fs::directory_iterator(walk_dir))
+    if (e.path().filename().string().rfind("prog-", 0) == 0) prog_pin = e.path();
+  REQUIRE_FALSE(prog_pin.empty());
+  const bpf_insn ret0[] = {{BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0}, {BPF_JMP | BPF_EXIT, 0, 0, 0, 0}};
+  const int other = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "walk_tasks", "GPL", ret0, 2, nullptr);
+  REQUIRE(other >= 0);
+  REQUIRE(unlink(prog_pin.c_str()) == 0);
+  REQUIRE(bpf_obj_pin(other, prog_pin.c_str()) == 0);
+  close(other);
+  bpf::TaskWalkReader next;
+  CHECK(next.pin_was_stale());
+  CHECK(next.pin_use() == bpf::TaskReader::PinUse::Pinned);
+  CHECK(self(next.read_all()) != nullptr);
 }

@@ -1,11 +1,15 @@
-// proc_peek.h: tiny /proc readers the BPF tests compare against (independent of lib/procfs).
+// proc_peek.h: tiny /proc readers the BPF tests compare against (independent of lib/procfs), and
+// the record finder they share.
 #pragma once
 #include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
 #include <sstream>
+#include <span>
 #include <string>
+
+#include "bpf/task_record.h"
 
 namespace ts::test {
 
@@ -24,6 +28,19 @@ inline uint64_t stat_field(int32_t pid, int32_t tid, int n) {
   std::string v;
   for (int i = 3; i <= n; ++i) rest >> v;
   return v.empty() || v[0] < '0' || v[0] > '9' ? 0 : std::stoull(v);
+}
+
+// leader_of() is the record of thread group `pid`'s leader among `recs`, or null.
+inline const task_rec* leader_of(std::span<const task_rec* const> recs, int32_t pid) {
+  for (const task_rec* r : recs)
+    if (r->pid == pid) return r;
+  return nullptr;
+}
+
+// proc_cmdline() is /proc/PID/cmdline's raw bytes (NUL-separated), or "" when the process is gone.
+inline std::string proc_cmdline(int32_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 // wait_sleeping() waits (up to 5 s) until /proc shows the task asleep ('S') twice in a row

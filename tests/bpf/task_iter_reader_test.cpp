@@ -3,14 +3,17 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <vector>
 
 #include "../support/support.h"
+#include "proc_peek.h"
 #include "bpf/bpf_common.h"
 #include "bpf/bpf_source.h"
 #include "bpf/task_iter_reader.h"
+#include "bpf/task_walk_reader.h"
 #include "model/error.h"
 #include "sources/make_source.h"
 
@@ -38,19 +41,6 @@ struct Stream {
   const char* data() const { return reinterpret_cast<const char*>(words.data()); }
 };
 
-// proc_cmdline() is /proc/PID/cmdline's raw bytes.
-std::string proc_cmdline(int32_t pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/cmdline", std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-}
-
-// leader_of() is the record of thread group `pid`'s leader among `recs`, or null.
-const task_rec* leader_of(std::span<const task_rec* const> recs, int32_t pid) {
-  for (const task_rec* r : recs)
-    if (r->pid == pid) return r;
-  return nullptr;
-}
-
 }  // namespace
 
 TEST_CASE("parse_records walks records and their padded argv, and refuses torn streams", "[bpf][task_record]") {
@@ -63,11 +53,11 @@ TEST_CASE("parse_records walks records and their padded argv, and refuses torn s
   bpf::parse_records(s.data(), s.bytes, recs);
   REQUIRE(recs.size() == 3);
   CHECK(recs[0]->pid == 10);
-  CHECK(bpf::record_argv(*recs[0]) == std::string_view("ab\0cd\0", 6));
+  CHECK(bpf::record_argv(*recs[0], bpf::stream_tail(*recs[0])) == std::string_view("ab\0cd\0", 6));
   CHECK(recs[1]->pid == 11);
-  CHECK(bpf::record_argv(*recs[1]).empty());
+  CHECK(bpf::record_argv(*recs[1], bpf::stream_tail(*recs[1])).empty());
   CHECK(recs[2]->pid == 12);
-  CHECK(bpf::record_argv(*recs[2]) == std::string_view("123456789\0", 10));
+  CHECK(bpf::record_argv(*recs[2], bpf::stream_tail(*recs[2])) == std::string_view("123456789\0", 10));
 
   CHECK_THROWS_AS(bpf::parse_records(s.data(), s.bytes - 8, recs), Error);  // last argv cut short
   CHECK_THROWS_AS(bpf::parse_records(s.data(), sizeof(task_rec) - 8, recs), Error);  // torn record
@@ -82,10 +72,14 @@ TEST_CASE("parse_records walks records and their padded argv, and refuses torn s
 TEST_CASE("the kernel reads a process's argv as /proc/PID/cmdline has it, bounded at 4 KiB", "[bpf][bpf_source]") {
   const bpf::Support sup = bpf::probe_support();
   TS_BPF_GATE(sup.usable, sup.why);
-  std::unique_ptr<bpf::TaskIterReader> reader;
+  // Both snapshot programs: the open-coded walk (its second phase) and the sleepable iterator.
+  const bool walk = GENERATE(true, false);
+  INFO((walk ? "walk" : "iter"));
+  std::unique_ptr<bpf::TaskReader> reader;
   std::string why;
   try {
-    reader = std::make_unique<bpf::TaskIterReader>();
+    if (walk) reader = std::make_unique<bpf::TaskWalkReader>();
+    else reader = std::make_unique<bpf::TaskIterReader>();
   } catch (const Error& e) {
     why = e.what();
   }
@@ -99,24 +93,27 @@ TEST_CASE("the kernel reads a process's argv as /proc/PID/cmdline has it, bounde
   const auto small_pid = nlohmann::json::parse(small.facts()).at("pid").get<int32_t>();
   const auto big_pid = nlohmann::json::parse(big.facts()).at("pid").get<int32_t>();
 
-  const task_rec* r = leader_of(reader->read_group(small_pid), small_pid);
+  const task_rec* r = test::leader_of(reader->read_group(small_pid), small_pid);
   REQUIRE(r != nullptr);
   CHECK((r->have & TASK_REC_HAVE_ARGV) != 0);
   CHECK((r->have & TASK_REC_ARGV_PARTIAL) == 0);
-  CHECK(bpf::record_argv(*r) == proc_cmdline(small_pid));  // NULs, the empty argument and all
+  CHECK(bpf::record_argv(*r, reader->tail(*r)) == test::proc_cmdline(small_pid));  // NULs, the empty argument and all
 
-  r = leader_of(reader->read_group(big_pid), big_pid);
+  r = test::leader_of(reader->read_group(big_pid), big_pid);
   REQUIRE(r != nullptr);
   CHECK((r->have & TASK_REC_ARGV_PARTIAL) != 0);
   CHECK(r->tail_len == TASK_ITER_ARGV_MAX);
-  CHECK(bpf::record_argv(*r) == proc_cmdline(big_pid).substr(0, TASK_ITER_ARGV_MAX));
+  CHECK(bpf::record_argv(*r, reader->tail(*r)) == test::proc_cmdline(big_pid).substr(0, TASK_ITER_ARGV_MAX));
 
   // Threads share the leader's argv: only the leader's record carries it.
   for (const task_rec* t : reader->read_group(small_pid))
     if (t->pid != small_pid) CHECK(t->tail_len == 0);
 
   // The source joins arguments with spaces, and leaves the whole of a long one to /proc...
+  setenv("TASKSCOPE_BPF_WALK", walk ? "on" : "off", 1);
   bpf::BpfSource src;
+  unsetenv("TASKSCOPE_BPF_WALK");
+  CHECK(std::string(src.reader().name()) == (walk ? "walk" : "iter"));
   Request req;
   req.pids = {small_pid, big_pid};
   req.fields = static_cast<Fields>(Field::Cmdline);
