@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "bpf/bpf_common.h"
 #include "bpf/task_record.h"
@@ -37,8 +39,49 @@ struct GroupAcc {
 
 }  // namespace
 
-BpfSource::BpfSource()
-    : reader_(make_task_reader(&walk_why_)), page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {}
+// PendingWalk is the walk loading on a detached thread: shared with it, so a source destroyed (or a
+// process quitting) while the verifier works never waits for it.
+struct BpfSource::PendingWalk {
+  std::mutex mu;
+  bool done = false;
+  std::unique_ptr<TaskReader> reader;  // when loaded
+  std::string error;                   // when it did not load
+};
+
+BpfSource::BpfSource(ReaderUse use) : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {
+  const WalkPlan plan = plan_walk(use, walk_why_);
+  reader_ = make_task_reader(plan, &walk_why_);
+  if (plan != WalkPlan::Later) return;
+  pending_ = std::make_shared<PendingWalk>();
+  std::thread([p = pending_] {
+    std::unique_ptr<TaskReader> r;
+    std::string error;
+    try {
+      r = load_walk();
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    std::lock_guard lock(p->mu);
+    p->reader = std::move(r);
+    p->error = std::move(error);
+    p->done = true;
+  }).detach();
+}
+
+BpfSource::~BpfSource() = default;
+
+bool BpfSource::adopt_walk() {
+  if (!pending_) return false;
+  std::unique_lock lock(pending_->mu);
+  if (!pending_->done) return false;
+  std::unique_ptr<TaskReader> walk = std::move(pending_->reader);
+  walk_why_ = walk ? std::string() : pending_->error;
+  lock.unlock();
+  pending_.reset();
+  if (!walk) return false;
+  reader_ = std::move(walk);
+  return true;
+}
 
 const std::string& BpfSource::user_name(uint32_t uid) {
   auto it = users_.find(uid);
@@ -143,6 +186,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
 }
 
 Snapshot BpfSource::snapshot(const Request& req) {
+  adopt_walk();
   Snapshot s;
   s.taken_ns = sys::monotonic_ns();
   s.boot_time_unix_ns = sys::boot_time_unix_ns();
@@ -184,10 +228,10 @@ Snapshot BpfSource::snapshot(const Request& req) {
   return s;
 }
 
-std::unique_ptr<BpfSource> make_bpf_source() {
+std::unique_ptr<BpfSource> make_bpf_source(ReaderUse use) {
   const Support sup = probe_support();
   if (!sup.usable) throw Error(sup.why);
-  return std::make_unique<BpfSource>();
+  return std::make_unique<BpfSource>(use);
 }
 
 }  // namespace ts::bpf

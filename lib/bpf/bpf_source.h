@@ -24,8 +24,13 @@ namespace ts::bpf {
 // Not thread-safe: one snapshot at a time.
 class BpfSource : public Source {
  public:
-  // BpfSource() loads the program once (make_task_reader()). Throws ts::Error when it cannot.
-  BpfSource();
+  // BpfSource() loads the program once (plan_walk(), make_task_reader()) for `use`. Throws ts::Error
+  // when it cannot. A repeating source may start on the iterator and load the open-coded walk on a
+  // thread of its own; a later snapshot() adopts it once loaded (WalkPlan::Later).
+  explicit BpfSource(ReaderUse use = ReaderUse::OneShot);
+  ~BpfSource() override;
+  BpfSource(const BpfSource&) = delete;
+  BpfSource& operator=(const BpfSource&) = delete;
   // name() is "bpf".
   std::string name() const override { return "bpf"; }
   // snapshot() runs one pass of the program (one per pid when the request names pids and the
@@ -47,6 +52,11 @@ class BpfSource : public Source {
   TaskReader& reader() { return *reader_; }
   // walk_why() is why the open-coded walk is not in use (empty when it is).
   const std::string& walk_why() const { return walk_why_; }
+  // walk_loading() tells whether the walk is still loading beside the reads (WalkPlan::Later);
+  // adopt_walk() then takes it when it is ready (snapshot() calls it first) and tells whether the
+  // reader changed.
+  bool walk_loading() const { return pending_ != nullptr; }
+  bool adopt_walk();
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
@@ -54,8 +64,10 @@ class BpfSource : public Source {
   // user_name() returns the user name of `uid` (or the uid as text), cached.
   const std::string& user_name(uint32_t uid);
 
+  struct PendingWalk;  // the walk loading on a thread of its own
   std::string walk_why_;
   std::unique_ptr<TaskReader> reader_;
+  std::shared_ptr<PendingWalk> pending_;
   std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   size_t tasks_seen_ = 0;                // records of the last full pass
@@ -68,6 +80,6 @@ class BpfSource : public Source {
 // make_bpf_source() returns a BpfSource, or throws ts::Error with a one-line reason:
 // not privileged, no kernel BTF, or the kernel refused the program (with libbpf's word).
 // Users want lib/sources' make_source(), which completes it from /proc.
-std::unique_ptr<BpfSource> make_bpf_source();
+std::unique_ptr<BpfSource> make_bpf_source(ReaderUse use = ReaderUse::OneShot);
 
 }  // namespace ts::bpf

@@ -20,26 +20,41 @@ VariantsAllowed variants_allowed() {
   return a;
 }
 
-std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why) {
-  std::string why;
+WalkPlan plan_walk(ReaderUse use, std::string& why) {
   const char* env = std::getenv("TASKSCOPE_BPF_WALK");
   const std::string_view mode = env ? env : "";
+  why.clear();
   if (mode == "off") {
     why = "TASKSCOPE_BPF_WALK=off";
-  } else if (mode != "on" && !walk_pinnable(why)) {
+    return WalkPlan::Never;
+  }
+  if (mode == "on") return WalkPlan::Now;
+  if (use == ReaderUse::OneShot) {
+    why = "a one-shot read uses the iterator (the walk's first read waits on two map updates)";
+    return WalkPlan::Never;
+  }
+  if (!walk_pinnable(why)) {
     // Verifying the walk takes seconds where the iterator takes tens of milliseconds: unpinned,
-    // every one-shot command would pay it.
+    // every run would pay it.
     why = "the walk cannot be pinned here (" + why + ")";
-  } else {
+    return WalkPlan::Never;
+  }
+  why = "the walk is loading";
+  return WalkPlan::Later;
+}
+
+std::unique_ptr<TaskReader> load_walk() { return std::make_unique<TaskWalkReader>(); }
+
+std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, std::string* walk_why) {
+  if (plan == WalkPlan::Now) {
     try {
-      auto walk = std::make_unique<TaskWalkReader>();
+      auto walk = load_walk();
       if (walk_why) walk_why->clear();
       return walk;
     } catch (const Error& e) {
-      why = e.what();  // a kernel before 6.7, or a verifier that refuses it: the iterator serves
+      if (walk_why) *walk_why = e.what();  // a kernel before 6.7, or a verifier that refuses it
     }
   }
-  if (walk_why) *walk_why = why;
   return std::make_unique<TaskIterReader>();
 }
 

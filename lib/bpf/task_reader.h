@@ -90,11 +90,28 @@ struct VariantsAllowed {
 // variants_allowed() reads TASKSCOPE_TASK_ITER.
 VariantsAllowed variants_allowed();
 
-// make_task_reader() loads the open-coded walk where the kernel accepts it and it can be pinned
-// (walk_pinnable(); TASKSCOPE_BPF_WALK=on loads it even unpinned, "off" never), else the
-// iter/task program. Throws ts::Error when neither loads; `walk_why`, when
-// given, is set to why the walk was not used (empty when it was).
-std::unique_ptr<TaskReader> make_task_reader(std::string* walk_why = nullptr);
+// ReaderUse says how a source will be read: once (a one-shot command such as `ps`), or pass after
+// pass (top, record, export).
+enum class ReaderUse { OneShot, Repeating };
+
+// WalkPlan is when a source should use the open-coded walk: Now (load it before the first read),
+// Later (serve the first reads with the iterator while the walk loads beside them), or Never.
+enum class WalkPlan { Now, Later, Never };
+
+// plan_walk() decides the WalkPlan for `use` and sets `why` to why the walk is not used now:
+// TASKSCOPE_BPF_WALK=off never, =on now (even unpinned). Otherwise a one-shot read never uses it
+// (its first read waits on two map-in-map updates, an RCU grace period each, where the pinned
+// iterator is faster) and a repeating reader loads it later where it can be pinned (walk_pinnable():
+// verifying it costs seconds, which must neither delay a first frame nor be paid every run).
+WalkPlan plan_walk(ReaderUse use, std::string& why);
+
+// make_task_reader() loads the reader `plan` asks for now: the walk for WalkPlan::Now (the iterator
+// when the walk does not load: a kernel before 6.7, a verifier that refuses it; `walk_why` then says
+// why), else the iter/task program. Throws ts::Error when neither loads.
+std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, std::string* walk_why = nullptr);
+
+// load_walk() loads the open-coded walk alone (TaskWalkReader); throws ts::Error when it cannot.
+std::unique_ptr<TaskReader> load_walk();
 
 // record_argv() is the raw argv (NUL-separated, as /proc/PID/cmdline) of leader record `r`, whose
 // tail is `tail` (TaskReader::tail()); empty without TASK_REC_HAVE_ARGV.

@@ -21,13 +21,13 @@ SourceKind parse_source_kind(const std::string& s) {
 namespace {
 
 // make_completed_bpf() is the BPF source completed from /proc; throws ts::Error when BPF fails.
-std::unique_ptr<Source> make_completed_bpf() {
-  return std::make_unique<CompletedBpfSource>(bpf::make_bpf_source(), make_proc_source());
+std::unique_ptr<Source> make_completed_bpf(SourceUse use) {
+  return std::make_unique<CompletedBpfSource>(bpf::make_bpf_source(use), make_proc_source());
 }
 
 }  // namespace
 
-std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
+std::unique_ptr<Source> make_source(SourceKind kind, std::string* note, SourceUse use) {
   if (note) note->clear();
   procfs::check_proc_pidns();
   switch (kind) {
@@ -35,7 +35,7 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
       return make_proc_source();
     case SourceKind::Bpf:
       try {
-        return make_completed_bpf();
+        return make_completed_bpf(use);
       } catch (const Error& e) {
         throw Error(std::string("--source bpf: ") + e.what() + " (or use --source proc)");
       }
@@ -44,7 +44,7 @@ std::unique_ptr<Source> make_source(SourceKind kind, std::string* note) {
       const bpf::Support s = bpf::probe_support();
       if (s.usable) {
         try {
-          return make_completed_bpf();
+          return make_completed_bpf(use);
         } catch (const Error& e) {
           if (note) *note = std::string("BPF source unavailable (") + e.what() + "); using /proc";
           return make_proc_source();

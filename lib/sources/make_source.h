@@ -5,12 +5,16 @@
 #include <ostream>
 #include <string>
 
+#include "bpf/task_reader.h"
 #include "model/source.h"
 
 namespace ts {
 
 // SourceKind picks a source: Auto is BPF when it can load, else /proc.
 enum class SourceKind { Auto, Proc, Bpf };
+
+// SourceUse is how a source will be read (bpf::ReaderUse: once, or pass after pass).
+using SourceUse = bpf::ReaderUse;
 
 // parse_source_kind() maps "auto", "proc", "bpf" to a SourceKind; throws ts::Error(status 2) otherwise.
 SourceKind parse_source_kind(const std::string& s);
@@ -22,7 +26,9 @@ SourceKind parse_source_kind(const std::string& s);
 // stores there a one-line note when the fallback deserves telling: this process is privileged
 // and still could not load BPF. An unprivileged user gets /proc without a note: that is what
 // auto means for them. The note is empty when BPF was used or the fallback is the expected one.
-std::unique_ptr<Source> make_source(SourceKind kind, std::string* note = nullptr);
+// `use` says whether the source serves one read (a command such as ps) or pass after pass (top,
+// record, export): the BPF source picks its program by it (bpf::plan_walk()).
+std::unique_ptr<Source> make_source(SourceKind kind, std::string* note = nullptr, SourceUse use = SourceUse::OneShot);
 
 // open_source() is what a subcommand calls with its --source value: it parses it (ts::Error,
 // status 2, when unknown), builds the source and writes make_source()'s note, if any, to `err`

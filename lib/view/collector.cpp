@@ -220,7 +220,7 @@ struct Collector::Impl {
 
 Collector::Collector(CollectorConfig cfg) : impl_(std::make_unique<Impl>()) {
   std::string fallback;
-  std::unique_ptr<Source> source = make_source(parse_source_kind(cfg.source), &fallback);
+  std::unique_ptr<Source> source = make_source(parse_source_kind(cfg.source), &fallback, SourceUse::Repeating);
   const bpf::Support support = bpf::probe_support();
   PassSetup setup{cfg.pids, cfg.goro, {}, cfg.events && support.usable};
   for (const std::string& n : {fallback, privilege_note(support)})

@@ -208,7 +208,10 @@ int main() {
       const char* name = kind == ts::SourceKind::Proc ? "proc" : "bpf";
       std::unique_ptr<ts::Source> src;
       try {
+        // The walk where the kernel has it (a repeating reader's program), loaded before timing.
+        if (kind == ts::SourceKind::Bpf) setenv("TASKSCOPE_BPF_WALK", "on", 1);
         src = ts::make_source(kind);
+        unsetenv("TASKSCOPE_BPF_WALK");
       } catch (const ts::Error& e) {
         std::printf("  source %-21s not measured: %s\n", name, e.what());
         continue;
@@ -269,17 +272,21 @@ int main() {
         print_row("taskscope ps -L (bpf, loads each run)", load, ps);
         setenv("TASKSCOPE_BPF_PIN_DIR", pins.c_str(), 1);
         std::filesystem::remove_all(pins);
+        // A one-shot ps uses the iterator (bpf::plan_walk); the walk is what top and record use.
         const auto t0 = std::chrono::steady_clock::now();
         run_to_devnull({bin, "ps", "-L", "--source", "bpf"});
         const double first = ms_since(t0);
         print_row("taskscope ps -L (bpf, loads and pins)", Timing{first, first}, ps, "  (one run)");
         const Timing b = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
-        print_row("taskscope ps -L (bpf walk, pinned)", b, ps);
-        setenv("TASKSCOPE_BPF_WALK", "off", 1);
-        run_to_devnull({bin, "ps", "-L", "--source", "bpf"});  // loads and pins the iterator
-        const Timing it = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
+        print_row("taskscope ps -L (bpf iter, pinned)", b, ps);
+        setenv("TASKSCOPE_BPF_WALK", "on", 1);
+        const auto t1 = std::chrono::steady_clock::now();
+        run_to_devnull({bin, "ps", "-L", "--source", "bpf"});  // loads and pins the walk
+        const double walk_first = ms_since(t1);
+        print_row("taskscope ps -L (walk, loads and pins)", Timing{walk_first, walk_first}, ps, "  (one run)");
+        const Timing w = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
         unsetenv("TASKSCOPE_BPF_WALK");
-        print_row("taskscope ps -L (bpf iter, pinned)", it, ps);
+        print_row("taskscope ps -L (walk forced, pinned)", w, ps);
         std::printf("  goal: taskscope ps -L one-shot >= 20x ps: %s (%.0fx)\n",
                     ps.median / b.median >= 20 ? "met" : "NOT met", ps.median / b.median);
       }

@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -259,11 +262,43 @@ TEST_CASE("TASKSCOPE_BPF_WALK=off makes the source use the iterator, =on the wal
     INFO(on.walk_why());
     CHECK(std::string(on.reader().name()) == "walk");
     CHECK(on.walk_why().empty());
-    // Unset, the walk is used only where it can be pinned: verifying it costs seconds.
+    // Unset, a repeating reader uses the walk only where it can be pinned: verifying it costs seconds.
     setenv("TASKSCOPE_BPF_PIN_DIR", "off", 1);
-    bpf::BpfSource unpinned;
+    bpf::BpfSource unpinned(bpf::ReaderUse::Repeating);
     unsetenv("TASKSCOPE_BPF_PIN_DIR");
     CHECK(std::string(unpinned.reader().name()) == "iter");
+    CHECK_FALSE(unpinned.walk_loading());
     CHECK(unpinned.walk_why() == "the walk cannot be pinned here (TASKSCOPE_BPF_PIN_DIR=off)");
+    // A one-shot reader keeps the iterator: the walk's first read waits on two map updates.
+    bpf::BpfSource once;
+    CHECK(std::string(once.reader().name()) == "iter");
+    CHECK_FALSE(once.walk_loading());
+    CHECK(once.walk_why().starts_with("a one-shot read uses the iterator"));
   }
+}
+
+TEST_CASE("A repeating BPF source serves its first reads at once and adopts the walk once it loaded", "[bpf][walk]") {
+  const bpf::Support sup = bpf::probe_support();
+  TS_BPF_GATE(sup.usable, sup.why);
+  std::string why;
+  if (!walk_kernel() || !bpf::walk_pinnable(why)) {
+    WARN("not run: the walk is not loaded beside the reads here (" << (walk_kernel() ? why : "Linux before 6.7") << ")");
+    return;
+  }
+  bpf::BpfSource src(bpf::ReaderUse::Repeating);
+  Request req;
+  req.fields = Field::Ids | Field::Cmdline | Field::Memory;
+  bool walked = false;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!walked && std::chrono::steady_clock::now() < give_up) {
+    const Snapshot s = src.snapshot(req);  // every read answers, whichever program serves it
+    REQUIRE(s.find(getpid()) != nullptr);
+    CHECK_FALSE(s.find(getpid())->cmdline.empty());
+    walked = std::string(src.reader().name()) == "walk";
+    if (!walked) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(src.walk_why());
+  CHECK(walked);
+  CHECK_FALSE(src.walk_loading());
+  CHECK(src.walk_why().empty());
 }
