@@ -87,12 +87,13 @@ std::string TmuxSession::text() {
   return t;
 }
 
-bool TmuxSession::wait_for(const std::function<bool(const std::string&)>& ok, std::chrono::milliseconds timeout) {
+bool TmuxSession::wait_for(const std::function<bool(const std::string&)>& ok, std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds every) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     if (ok(text())) return true;
     if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(every);
   }
 }
 

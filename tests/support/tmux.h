@@ -32,10 +32,11 @@ class TmuxSession {
   std::vector<std::string> screen();
   // text() is screen() joined with newlines.
   std::string text();
-  // wait_for() polls the screen until `ok(text())` holds or `timeout` passes; returns whether it
-  // held. Tests assert on its result and print text() when it did not.
+  // wait_for() polls the screen every `every` until `ok(text())` holds or `timeout` passes; returns
+  // whether it held. Tests assert on its result and print text() when it did not.
   bool wait_for(const std::function<bool(const std::string&)>& ok,
-                std::chrono::milliseconds timeout = std::chrono::seconds(10));
+                std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                std::chrono::milliseconds every = std::chrono::milliseconds(50));
   // wait_for_text() is wait_for() until the screen contains `needle`.
   bool wait_for_text(const std::string& needle, std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // resize() changes the window's size (the program gets SIGWINCH).
