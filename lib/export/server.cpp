@@ -16,6 +16,7 @@
 #include "export/render.h"
 #include "model/error.h"
 #include "view/collector.h"
+#include "sys/heap_trim.h"
 #include "view/frame_wait.h"
 #include "view/go_programs.h"
 
@@ -116,6 +117,7 @@ void Exporter::run(int stop_fd, std::ostream& err) {
   EventTotals totals;
   view::NoteOnce said;
   RenderOptions ropts{m.opts.top_threads};
+  sys::HeapTrim heap;  // a service runs for days: a burst of tasks must not keep its memory
   while (std::shared_ptr<const view::Frame> f = view::wait_frame(collector, stop_fd)) {
     for (const std::string& n : f->notes)
       if (said.first(n)) err << "taskscope: export: " << n << '\n';
@@ -125,6 +127,7 @@ void Exporter::run(int stop_fd, std::ostream& err) {
     p->openmetrics = render_metrics(*f, totals, ropts, Format::OpenMetrics);
     p->text004 = render_metrics(*f, totals, ropts, Format::Text004);
     m.publish(std::move(p));
+    heap.after(f->snap.task_count());
     if (m.opts.go) collector.set_gmp_pids(view::go_programs(*f));  // read only when asked for
   }
 }

@@ -7,6 +7,7 @@
 #include "history/writer.h"
 #include "model/error.h"
 #include "sys/clock.h"
+#include "sys/heap_trim.h"
 #include "view/collector.h"
 #include "view/frame_wait.h"
 #include "view/go_programs.h"
@@ -24,6 +25,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
   view::Collector collector(cfg);
   collector.start();
   view::NoteOnce said;
+  sys::HeapTrim heap;  // a service runs for days: a burst of tasks must not keep its memory
   int64_t written = 0;
   const uint64_t started = sys::monotonic_ns();
   while (opts.samples == 0 || written < opts.samples) {
@@ -41,6 +43,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
     writer.append(*f, opts.threads, wall);
     ++written;
+    heap.after(f->snap.task_count());
     if (opts.go) collector.set_gmp_pids(view::go_programs(*f));  // the next passes read them too
   }
   return written;

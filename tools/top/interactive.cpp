@@ -18,6 +18,7 @@
 #include "procfs/maps_reader.h"
 #include "stack_capture.h"
 #include "sys/clock.h"
+#include "sys/heap_trim.h"
 #include "terminal.h"
 #include "top.h"
 #include "view/compose.h"
@@ -111,6 +112,7 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
 
   view::TopState st = initial_state(o);
   std::shared_ptr<const view::Frame> frame, prev;
+  sys::HeapTrim heap;  // gives back what a burst of tasks left in the heap
   view::TopHistory history;
   view::EventLog events;
   view::SymbolCache symbols;
@@ -169,6 +171,7 @@ int loop(Feed& collector, const TopOptions& o, Terminal& term, Fields asked) {
       if (auto f = collector.take()) {
         prev = frame;
         frame = std::move(f);
+        heap.after(frame->snap.task_count());
         history.push(*frame, st.pane == view::Pane::Table ? st.selected.pid : st.detail_pid ? st.detail_pid : st.selected.pid);
         events.add(*frame);
         symbols.retain(*frame);
