@@ -57,9 +57,7 @@ Runner setup_export(CLI::App& app) {
   app.add_option("--threads", c->threads, "also per-thread series for the N threads with the most CPU in the last interval")
       ->option_text("top:N");
   app.add_option("-d,--delay", c->opts.delay_s, "seconds between collections (default 5, at least 0.1)")->option_text("SECS");
-  app.add_option("--source", c->opts.source, "where data comes from: auto, proc or bpf")
-      ->option_text("SOURCE")
-      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  add_source_option(app, c->opts.source);
   app.add_flag("--no-go", c->no_go, "do not read Go programs' memory for their goroutine counts (goro's are always read)");
   app.add_flag("--json", c->json, "once bound, one JSON object on stdout: the address, port and URL");
   app.footer("Scrape it from Prometheus; series and cardinality in taskscope-export(1).");

@@ -108,9 +108,7 @@ Runner setup_ps(CLI::App& app) {
       ->option_text("KEY")
       ->check(CLI::IsMember(keys));
   app.add_flag("--json", o->json, "one JSON object per row (NDJSON), raw units (ns, bytes)");
-  app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
-      ->option_text("SOURCE")
-      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  add_source_option(app, o->source);
   app.add_option("--replay", o->replay, "read a recording (taskscope record) instead of the live system")->option_text("FILE");
   app.add_option("--at", o->at, "with --replay, the sample at TIME: start, end, -5m, HH:MM[:SS], YYYY-MM-DD HH:MM:SS (UTC), @UNIX")
       ->option_text("TIME");

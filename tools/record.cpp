@@ -43,9 +43,7 @@ Runner setup_record(CLI::App& app) {
   app.add_flag("--threads", c->opts.threads, "keep every thread (LWP); without it, one row per process with its threads' sums");
   app.add_option("-n,--samples", c->opts.samples, "stop after this many samples (default: until SIGINT or SIGTERM)")
       ->option_text("N");
-  app.add_option("--source", c->opts.source, "where data comes from: auto, proc or bpf")
-      ->option_text("SOURCE")
-      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  add_source_option(app, c->opts.source);
   app.add_flag("--no-go", c->no_go, "do not read Go programs' memory for their G/M/P (goro's are always kept)");
   app.add_flag("--json", c->json, "at the end, one JSON object: the file and the samples written");
   app.footer("Replay with taskscope ps --replay FILE --at TIME; query events with sqlite3 (see taskscope-record(1)).");

@@ -58,6 +58,12 @@ std::string usage_message(CLI::App& app, const CLI::ParseError& e) {
 
 }  // namespace
 
+void add_source_option(CLI::App& app, std::string& source) {
+  app.add_option("--source", source, "where data comes from: auto, proc or bpf")
+      ->option_text("SOURCE")
+      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+}
+
 std::vector<Entry>& registry() {
   static std::vector<Entry> entries;
   return entries;

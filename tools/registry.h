@@ -38,6 +38,10 @@ struct Entry {
   int order;
 };
 
+// add_source_option() declares --source SOURCE (auto, proc or bpf), bound to `source`: the one
+// definition every subcommand that reads tasks shares (make_source's kinds).
+void add_source_option(CLI::App& app, std::string& source);
+
 // registry() returns every registered subcommand.
 std::vector<Entry>& registry();
 

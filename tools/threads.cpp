@@ -69,9 +69,7 @@ Runner setup_threads(CLI::App& app) {
   auto o = std::make_shared<ThreadsOptions>();
   app.add_option("PID", o->pid, "the process whose threads to list")->required();
   app.add_flag("--json", o->json, "one JSON object per thread (NDJSON), raw units (ns)");
-  app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
-      ->option_text("SOURCE")
-      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  add_source_option(app, o->source);
   return [o](Context& ctx) { return run_threads(*o, ctx); };
 }
 

@@ -55,9 +55,7 @@ Runner setup_top(CLI::App& app) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("-u,--user", o->user, "only the processes of this user (name or uid)")->option_text("USER");
-  app.add_option("--source", o->source, "where data comes from: auto, proc or bpf")
-      ->option_text("SOURCE")
-      ->check(CLI::IsMember({"auto", "proc", "bpf"}));
+  add_source_option(app, o->source);
   app.add_flag("-b,--batch", o->batch, "print frames as text (header, then the table) instead of the full screen");
   app.add_option("-n,--frames", o->frames, "in batch mode, stop after this many frames (default: until interrupted)")
       ->option_text("FRAMES");
