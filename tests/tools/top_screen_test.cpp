@@ -121,7 +121,8 @@ TEST_CASE("top's detail view shows the process's bss and its threads' stacks", "
   Fixture fx("segments");
   const std::string pid = std::to_string(pid_of(fx));
   TmuxSession s(top_argv({"-p", pid}), 140, 60, kUtf8);
-  REQUIRE(s.wait_for_text("segments", kLong));
+  // The process's row, by its pid: its command (the fixture's full path) may be cut at 140 columns.
+  REQUIRE(s.wait_for_text(" " + pid + " ", kLong));
   s.send("Enter");
   const bool ok = s.wait_for([](const std::string& t) {
     return t.find("Memory segments") != std::string::npos && std::regex_search(t, std::regex("\nbss +[0-9]+ ")) &&
