@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -91,8 +92,14 @@ bool TmuxSession::wait_for(const std::function<bool(const std::string&)>& ok, st
                            std::chrono::milliseconds every) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (ok(text())) return true;
-    if (std::chrono::steady_clock::now() > end) return false;
+    const std::string t = text();
+    if (ok(t)) return true;
+    if (std::chrono::steady_clock::now() > end) {
+      const std::string what = "tmux wait timed out after " + std::to_string(timeout.count()) + " ms; the screen was:\n" + t;
+      if (on_timeout) on_timeout(what);
+      else fprintf(stderr, "%s\n", what.c_str());
+      return false;
+    }
     std::this_thread::sleep_for(every);
   }
 }

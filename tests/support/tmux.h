@@ -22,6 +22,11 @@ class TmuxSession {
               const std::vector<std::string>& env = {});
   // ~TmuxSession() kills the session and its server.
   ~TmuxSession();
+  // on_timeout, when set, receives "tmux wait timed out ...; the screen was:" and the last screen of
+  // every wait_for() that timed out. The test binaries set it (catch_main.cpp) so that the screen is
+  // printed with the assertion that fails next, even where a CI log keeps only the failure.
+  static inline std::function<void(const std::string&)> on_timeout;
+
   TmuxSession(const TmuxSession&) = delete;
   TmuxSession& operator=(const TmuxSession&) = delete;
 
@@ -33,7 +38,7 @@ class TmuxSession {
   // text() is screen() joined with newlines.
   std::string text();
   // wait_for() polls the screen every `every` until `ok(text())` holds or `timeout` passes; returns
-  // whether it held. Tests assert on its result and print text() when it did not.
+  // whether it held. On a timeout the last screen goes to on_timeout (or to stderr when unset).
   bool wait_for(const std::function<bool(const std::string&)>& ok,
                 std::chrono::milliseconds timeout = std::chrono::seconds(10),
                 std::chrono::milliseconds every = std::chrono::milliseconds(50));
