@@ -121,8 +121,9 @@ TEST_CASE("top's detail view shows the process's bss and its threads' stacks", "
   Fixture fx("segments");
   const std::string pid = std::to_string(pid_of(fx));
   TmuxSession s(top_argv({"-p", pid}), 140, 60, kUtf8);
-  // The process's row, by its pid: its command (the fixture's full path) may be cut at 140 columns.
-  REQUIRE(s.wait_for_text(" " + pid + " ", kLong));
+  // The process's row, a line that starts with its pid (a 5-digit pid fills the PID column: no blank
+  // before it); not its command, the fixture's full path, which may be cut at 140 columns.
+  REQUIRE(s.wait_for([&](const std::string& t) { return std::regex_search(t, std::regex("(^|\n) *" + pid + " ")); }, kLong));
   s.send("Enter");
   const bool ok = s.wait_for([](const std::string& t) {
     return t.find("Memory segments") != std::string::npos && std::regex_search(t, std::regex("\nbss +[0-9]+ ")) &&
