@@ -50,7 +50,7 @@ struct BpfSource::PendingWalk {
 
 BpfSource::BpfSource(ReaderUse use) : page_size_(static_cast<uint64_t>(sysconf(_SC_PAGESIZE))) {
   const WalkPlan plan = plan_walk(use, walk_why_);
-  reader_ = make_task_reader(plan, &walk_why_);
+  reader_ = make_task_reader(plan, use, &walk_why_);
   if (plan != WalkPlan::Later) return;
   pending_ = std::make_shared<PendingWalk>();
   std::thread([p = pending_] {

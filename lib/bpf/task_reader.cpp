@@ -29,26 +29,24 @@ WalkPlan plan_walk(ReaderUse use, std::string& why) {
     return WalkPlan::Never;
   }
   if (mode == "on") return WalkPlan::Now;
-  if (use == ReaderUse::OneShot) {
-    why = "a one-shot read uses the iterator (the walk's first read waits on two map updates)";
-    return WalkPlan::Never;
-  }
   if (!walk_pinnable(why)) {
     // Verifying the walk takes seconds where the iterator takes tens of milliseconds: unpinned,
     // every run would pay it.
     why = "the walk cannot be pinned here (" + why + ")";
     return WalkPlan::Never;
   }
+  if (use == ReaderUse::OneShot) return WalkPlan::IfPinned;
   why = "the walk is loading";
   return WalkPlan::Later;
 }
 
 std::unique_ptr<TaskReader> load_walk() { return std::make_unique<TaskWalkReader>(); }
 
-std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, std::string* walk_why) {
-  if (plan == WalkPlan::Now) {
+std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, ReaderUse use, std::string* walk_why) {
+  if (plan == WalkPlan::Now || plan == WalkPlan::IfPinned) {
     try {
-      auto walk = load_walk();
+      auto walk = std::make_unique<TaskWalkReader>(use == ReaderUse::OneShot ? WalkMaps::Shared : WalkMaps::Own,
+                                                   plan == WalkPlan::IfPinned);
       if (walk_why) walk_why->clear();
       return walk;
     } catch (const Error& e) {

@@ -95,20 +95,22 @@ VariantsAllowed variants_allowed();
 enum class ReaderUse { OneShot, Repeating };
 
 // WalkPlan is when a source should use the open-coded walk: Now (load it before the first read),
-// Later (serve the first reads with the iterator while the walk loads beside them), or Never.
-enum class WalkPlan { Now, Later, Never };
+// IfPinned (open it when a pin holds it already, else the iterator), Later (serve the first reads
+// with the iterator while the walk loads beside them), or Never.
+enum class WalkPlan { Now, IfPinned, Later, Never };
 
 // plan_walk() decides the WalkPlan for `use` and sets `why` to why the walk is not used now:
-// TASKSCOPE_BPF_WALK=off never, =on now (even unpinned). Otherwise a one-shot read never uses it
-// (its first read waits on two map-in-map updates, an RCU grace period each, where the pinned
-// iterator is faster) and a repeating reader loads it later where it can be pinned (walk_pinnable():
-// verifying it costs seconds, which must neither delay a first frame nor be paid every run).
+// TASKSCOPE_BPF_WALK=off never, =on now (even unpinned). Otherwise nothing where the walk cannot be
+// pinned (walk_pinnable(): verifying it costs seconds, which must neither delay a first frame nor
+// be paid every run); a one-shot read uses it if pinned (by a repeating reader: it never waits for
+// the verifier itself), a repeating reader loads it later.
 WalkPlan plan_walk(ReaderUse use, std::string& why);
 
-// make_task_reader() loads the reader `plan` asks for now: the walk for WalkPlan::Now (the iterator
-// when the walk does not load: a kernel before 6.7, a verifier that refuses it; `walk_why` then says
-// why), else the iter/task program. Throws ts::Error when neither loads.
-std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, std::string* walk_why = nullptr);
+// make_task_reader() loads the reader `plan` asks for now: the walk for WalkPlan::Now and
+// WalkPlan::IfPinned (with WalkMaps::Shared for a one-shot `use`), else, or when the walk does not
+// load (not pinned yet, a kernel before 6.7, a verifier that refuses it; `walk_why` then says
+// why), the iter/task program. Throws ts::Error when neither loads.
+std::unique_ptr<TaskReader> make_task_reader(WalkPlan plan, ReaderUse use, std::string* walk_why = nullptr);
 
 // load_walk() loads the open-coded walk alone (TaskWalkReader); throws ts::Error when it cannot.
 std::unique_ptr<TaskReader> load_walk();

@@ -68,16 +68,69 @@ void make_map(Mapped& m, const char* name, uint32_t size, uint32_t entries) {
   m.id = map_id(m.fd.get());
 }
 
-// hand_maps() puts map `m` into the only slot of map-in-map `outer`, unless it is there already
-// (a lookup of a map-in-map slot gives the id of the map in it).
-void hand_maps(int outer, const Mapped& m) {
+// The names of the maps a shared (one-shot) reader leaves in the program's slots for the next one.
+constexpr const char* kSharedRecs = "ts_walk_sh_recs";
+constexpr const char* kSharedTails = "ts_walk_sh_tail";
+
+// slot_id() is the id of the map in the only slot of map-in-map `outer` (0: none).
+uint32_t slot_id(int outer) {
   const uint32_t zero = 0;
   uint32_t in = 0;
-  if (m.id && bpf_map_lookup_elem(outer, &zero, &in) == 0 && in == m.id) return;
+  return bpf_map_lookup_elem(outer, &zero, &in) == 0 ? in : 0;
+}
+
+// hand_maps() puts map `m` into the only slot of map-in-map `outer`, unless it is there already
+// (a lookup of a map-in-map slot gives the id of the map in it). Returns whether it updated it.
+bool hand_maps(int outer, const Mapped& m) {
+  if (m.id && slot_id(outer) == m.id) return false;
+  const uint32_t zero = 0;
   const int fd = m.fd.get();
   if (bpf_map_update_elem(outer, &zero, &fd, BPF_ANY) != 0)
     throw Error(std::string("cannot hand the BPF task walk its maps: ") + std::strerror(errno));
+  return true;
 }
+
+// map_slot() maps, read-only into `m`, the map in `outer`'s slot when it is a shared map named
+// `name` of `size`-byte values with at least `need` entries (already mapped: nothing to do).
+// Returns false when the slot holds anything else.
+bool map_slot(Mapped& m, int outer, const char* name, uint32_t size, uint32_t need) {
+  const uint32_t id = slot_id(outer);
+  if (id == 0) return false;
+  if (m.addr && m.id == id) return m.entries >= need;
+  UniqueFd fd(bpf_map_get_fd_by_id(id));
+  bpf_map_info mi{};
+  uint32_t len = sizeof mi;
+  if (fd.get() < 0 || bpf_obj_get_info_by_fd(fd.get(), &mi, &len) != 0) return false;
+  if (mi.type != BPF_MAP_TYPE_ARRAY || std::strcmp(mi.name, name) != 0 || mi.value_size != size ||
+      mi.max_entries < need || !(mi.map_flags & BPF_F_MMAPABLE))
+    return false;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t bytes = (static_cast<size_t>(size) * mi.max_entries + page - 1) / page * page;
+  void* addr = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (addr == MAP_FAILED) return false;
+  m.unmap();
+  m.fd = std::move(fd);
+  m.addr = addr;
+  m.len = bytes;
+  m.entries = mi.max_entries;
+  m.id = id;
+  return true;
+}
+
+// Copy is a buffer that keeps its memory between reads, left uninitialised (no zeroing of what the
+// next copy overwrites).
+struct Copy {
+  std::unique_ptr<std::byte[]> p;
+  size_t cap = 0;
+  const std::byte* take(const void* from, size_t n) {
+    if (n > cap) {
+      p.reset(new std::byte[n]);
+      cap = n;
+    }
+    if (n) std::memcpy(p.get(), from, n);
+    return p.get();
+  }
+};
 
 // outer_map() is the program's map-in-map named `name` ("recs", "tails"), found among the
 // program's maps (a pinned program is opened without its skeleton). -1 when it has none.
@@ -121,10 +174,17 @@ struct TaskWalkReader::State {
   PinnedIter pin;  // the program (and its pin directory, locked around each run)
   UniqueFd recs_outer, tails_outer;
   Mapped recs, tails;
+  bool shared = false;                    // WalkMaps::Shared
+  uint32_t need_recs = 0, need_tails = 0;  // what a shared reader asks of the shared maps
+  Copy rec_copy, tail_copy;               // a shared reader's records and tails, copied out
+  const std::byte* rec_base = nullptr;    // the last read's records (mapping or copy)
+  const std::byte* tail_base = nullptr;   // and tails
+  uint32_t tail_entries = 0;              // chunks readable at tail_base
 };
 
-TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
+TaskWalkReader::TaskWalkReader(WalkMaps maps, bool pinned_only) : st_(std::make_unique<State>()) {
   setup_libbpf();
+  st_->shared = maps == WalkMaps::Shared;
   const uint32_t pidns = reader_pidns();
   const VariantsAllowed v = variants_allowed();
   const PinPlace place = walk_place();
@@ -134,6 +194,9 @@ TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
     pin_ = PinUse::Reused;
     if (!exact_rss_) rss_refused_ = "the pinned walk (" + place.root + ") is the approximate one, as loaded by an earlier run";
   } else {
+    if (pinned_only)
+      throw Error(place.root.empty() ? "the task walk cannot be pinned here (" + place.why + ")"
+                                     : "the task walk is not pinned yet (top, record and export pin it)");
     pin_stale_ = stale;
     load();
     pin_why_ = pin_iter(place, st_->pin.prog.get(), -1);
@@ -153,6 +216,15 @@ TaskWalkReader::TaskWalkReader() : st_(std::make_unique<State>()) {
   // bpf_task_from_pid() takes the initial namespace's pids: elsewhere one group is a filtered walk.
   per_process_ = pidns == 0;
   size_for(sys::task_total());
+}
+
+void TaskWalkReader::take_shared(uint32_t recs, uint32_t chunks) {
+  const bool have = map_slot(st_->recs, st_->recs_outer.get(), kSharedRecs, sizeof(walk_rec), recs) &&
+                    map_slot(st_->tails, st_->tails_outer.get(), kSharedTails, sizeof(walk_chunk), chunks);
+  if (have) return;
+  // Room to grow: the next one-shot reads should find them large enough.
+  make_map(st_->recs, kSharedRecs, sizeof(walk_rec), recs + recs / 4);
+  make_map(st_->tails, kSharedTails, sizeof(walk_chunk), chunks + chunks / 4);
 }
 
 TaskWalkReader::~TaskWalkReader() = default;
@@ -195,7 +267,13 @@ void TaskWalkReader::size_for(size_t tasks) {
   // Headroom for the tasks born before the next read; a tail chunk for every other task (kernel
   // threads' names and leaders' argv; a machine of many threads needs far fewer).
   const size_t recs = tasks + tasks / 4 + 256;
-  make_maps(static_cast<uint32_t>(recs), static_cast<uint32_t>(recs / 2 + 256));
+  const auto r = static_cast<uint32_t>(recs), c = static_cast<uint32_t>(recs / 2 + 256);
+  if (st_->shared) {  // what the shared maps must hold; taken at the next run, under the lock
+    st_->need_recs = r;
+    st_->need_tails = c;
+    return;
+  }
+  make_maps(r, c);
 }
 
 uint32_t TaskWalkReader::rec_capacity() const { return st_->recs.entries; }
@@ -220,14 +298,31 @@ void TaskWalkReader::walk(int32_t tgid, uint32_t want) {
       // there already: each update of a map-in-map waits for an RCU grace period, which cost
       // more than the walk itself. They stay there after the run (until another reader's run,
       // or until the program goes): a reader that reads again, as top does, updates nothing.
+      // A shared reader takes the shared maps in the slots (take_shared), and copies out what
+      // the run wrote before the next shared reader may overwrite it.
       struct Locked {
         const PinnedIter& p;
         explicit Locked(const PinnedIter& pi) : p(pi) { lock(p); }
         ~Locked() { unlock(p); }
       } locked(st_->pin);
-      hand_maps(st_->recs_outer.get(), st_->recs);
-      hand_maps(st_->tails_outer.get(), st_->tails);
+      if (st_->shared) {
+        take_shared(st_->need_recs, st_->need_tails);
+        a.rec_cap = st_->recs.entries;
+        a.tail_cap = st_->tails.entries;
+      }
+      slot_updates_ += hand_maps(st_->recs_outer.get(), st_->recs);
+      slot_updates_ += hand_maps(st_->tails_outer.get(), st_->tails);
       err = bpf_prog_test_run_opts(st_->pin.prog.get(), &opts);
+      const bool fits = err == 0 && opts.retval == 0 && !(a.status & (WALK_RECS_FULL | WALK_TAILS_FULL)) &&
+                        a.count <= st_->recs.entries && a.tails_used <= st_->tails.entries;
+      st_->rec_base = static_cast<const std::byte*>(st_->recs.addr);
+      st_->tail_base = static_cast<const std::byte*>(st_->tails.addr);
+      st_->tail_entries = st_->tails.entries;
+      if (st_->shared && fits && !(a.status & WALK_NO_TASK)) {
+        st_->rec_base = st_->rec_copy.take(st_->recs.addr, size_t{a.count} * sizeof(walk_rec));
+        st_->tail_base = st_->tail_copy.take(st_->tails.addr, size_t{a.tails_used} * sizeof(walk_chunk));
+        st_->tail_entries = a.tails_used;
+      }
     }
     ++runs_;
     if (err != 0 || opts.retval != 0)
@@ -239,7 +334,7 @@ void TaskWalkReader::walk(int32_t tgid, uint32_t want) {
       if (a.count > st_->recs.entries || a.tails_used > st_->tails.entries)
         throw Error("the BPF task walk wrote past its maps (bpf/task_walk.h out of date?)");
       argv_read_ = a.argv_read;
-      const auto* w = static_cast<const walk_rec*>(st_->recs.addr);
+      const auto* w = reinterpret_cast<const walk_rec*>(st_->rec_base);
       recs_.reserve(a.count);
       for (uint32_t i = 0; i < a.count; ++i) recs_.push_back(&w[i].r);
       return;
@@ -251,7 +346,12 @@ void TaskWalkReader::walk(int32_t tgid, uint32_t want) {
     // overflowed its records skipped argv, so its tail count is no measure: keep the tails.
     const uint32_t recs = recs_full ? a.count + a.count / 4 + 256 : st_->recs.entries;
     const uint32_t tails = tails_full ? a.tails_used + a.tails_used / 4 + 64 : st_->tails.entries;
-    make_maps(recs, tails);
+    if (st_->shared) {
+      st_->need_recs = recs;
+      st_->need_tails = tails;
+    } else {
+      make_maps(recs, tails);
+    }
   }
 }
 
@@ -276,8 +376,8 @@ std::string_view TaskWalkReader::tail(const task_rec& r) const {
   // Records are the first member of walk_rec slots in the mapped record map.
   const auto& w = reinterpret_cast<const walk_rec&>(r);
   const uint64_t chunks = (uint64_t{r.tail_len} + WALK_CHUNK - 1) / WALK_CHUNK;
-  if (r.tail_len > TASK_ITER_ARGV_MAX || uint64_t{w.tail_at} + chunks > st_->tails.entries) return {};
-  return {static_cast<const char*>(st_->tails.addr) + size_t{w.tail_at} * WALK_CHUNK, r.tail_len};
+  if (r.tail_len > TASK_ITER_ARGV_MAX || uint64_t{w.tail_at} + chunks > st_->tail_entries) return {};
+  return {reinterpret_cast<const char*>(st_->tail_base) + size_t{w.tail_at} * WALK_CHUNK, r.tail_len};
 }
 
 }  // namespace ts::bpf

@@ -22,11 +22,22 @@ namespace ts::bpf {
 // program is shared: pinned in bpffs as the iterator is (iter_pin.h, kWalkPin), runs of several
 // processes taking turns under the pin's lock. TASKSCOPE_TASK_ITER=approx loads the variant
 // without exact RSS, "plain" reads no argv, as for the iterator. Not thread-safe.
+//
+// WalkMaps::Shared is for one-shot readers (ps): each update of a map-in-map slot waits for an RCU
+// grace period (11-16 ms here), more than a whole one-shot read. A shared reader runs the program
+// with the maps it finds in its slots when they are the shared ones (named ts_walk_shr_*, written
+// only under the pin's lock, never a repeating reader's own) and large enough, and copies the
+// records out before it unlocks; only the first one-shot read (or one after a repeating reader
+// took the slots, or after the machine outgrew them) makes shared maps and waits.
+enum class WalkMaps { Own, Shared };
+
 class TaskWalkReader : public TaskReader {
  public:
-  // TaskWalkReader() loads (or opens the pinned) program and makes its maps. Throws ts::Error
+  // TaskWalkReader() loads (or opens the pinned) program and makes its maps (WalkMaps::Own), or
+  // opens the pinned program only (WalkMaps::Shared with pinned_only: a one-shot reader never
+  // pays the walk's seconds of verification; throws when nothing is pinned). Throws ts::Error
   // with one line when the kernel refuses it (before Linux 6.7: no bpf_iter_task kfuncs).
-  TaskWalkReader();
+  explicit TaskWalkReader(WalkMaps maps = WalkMaps::Own, bool pinned_only = false);
   ~TaskWalkReader() override;
 
   // name() is "walk".
@@ -50,6 +61,8 @@ class TaskWalkReader : public TaskReader {
 
   // runs() is how many times the last read ran the program: 1, or more when the maps had to grow.
   int runs() const { return runs_; }
+  // slot_updates() counts the map-in-map slot updates (each an RCU grace period) of all reads.
+  int slot_updates() const { return slot_updates_; }
   // rec_capacity() and tail_capacity() are the maps' current sizes (records, 128-byte chunks).
   uint32_t rec_capacity() const;
   uint32_t tail_capacity() const;
@@ -61,6 +74,9 @@ class TaskWalkReader : public TaskReader {
   void load();
   // make_maps() replaces the record and tail maps by maps of `recs` and `chunks` entries, mapped.
   void make_maps(uint32_t recs, uint32_t chunks);
+  // take_shared() maps the shared maps in the program's slots when they hold at least `recs`
+  // records and `chunks` chunks, else makes shared maps of that size (handed at the run).
+  void take_shared(uint32_t recs, uint32_t chunks);
   // walk() runs the program (growing the maps until everything fits) and indexes the records.
   void walk(int32_t tgid, uint32_t want);
 
@@ -68,6 +84,7 @@ class TaskWalkReader : public TaskReader {
   std::unique_ptr<State> st_;
   std::vector<const task_rec*> recs_;
   int runs_ = 0;
+  int slot_updates_ = 0;
   uint32_t argv_read_ = 0;
 };
 

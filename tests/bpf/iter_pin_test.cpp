@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -239,4 +241,52 @@ TEST_CASE("the open-coded walk is pinned once and shared, each reader keeping it
   CHECK(next.pin_was_stale());
   CHECK(next.pin_use() == bpf::TaskReader::PinUse::Pinned);
   CHECK(self(next.read_all()) != nullptr);
+}
+
+TEST_CASE("one-shot walk readers share maps left in the program's slots, never a repeating reader's", "[bpf][pin][walk]") {
+  PinDir dir;
+  PIN_GATE(dir);
+  const auto self = [](std::span<const task_rec* const> recs) {
+    const auto it = std::find_if(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
+    return it == recs.end() ? nullptr : *it;
+  };
+  // Nothing pinned yet: a one-shot reader does not load the walk (seconds of verification).
+  try {
+    bpf::TaskWalkReader none(bpf::WalkMaps::Shared, true);
+    FAIL("a one-shot walk reader loaded an unpinned walk");
+  } catch (const Error& e) {
+    CHECK(std::string(e.what()).find("not pinned yet") != std::string::npos);
+  }
+  std::unique_ptr<bpf::TaskWalkReader> own;
+  try {
+    own = std::make_unique<bpf::TaskWalkReader>();
+  } catch (const Error& e) {
+    TS_BPF_GATE(false, std::string("no open-coded walk (Linux 6.7+): ") + e.what());
+  }
+  REQUIRE(own->pin_use() == bpf::TaskReader::PinUse::Pinned);
+
+  // The first one-shot read makes the shared maps (two slot updates); the next one finds them.
+  bpf::TaskWalkReader a(bpf::WalkMaps::Shared, true);
+  CHECK(a.pin_use() == bpf::TaskReader::PinUse::Reused);
+  const auto mine = a.read_all(bpf::kWantAll);
+  CHECK(a.slot_updates() == 2);
+  bpf::TaskWalkReader b(bpf::WalkMaps::Shared, true);
+  const auto theirs = b.read_all(0);
+  CHECK(b.slot_updates() == 0);
+  // a's records and argv were copied out before b's run wrote the shared maps again.
+  REQUIRE(self(mine) != nullptr);
+  REQUIRE(self(theirs) != nullptr);
+  CHECK((self(mine)->have & TASK_REC_HAVE_MM) != 0);
+  CHECK((self(theirs)->have & TASK_REC_HAVE_MM) == 0);
+  std::ifstream f("/proc/self/cmdline");
+  const std::string cmdline((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  CHECK(std::string(bpf::record_argv(*self(mine), a.tail(*self(mine)))) == cmdline);
+
+  // A repeating reader's own maps in the slots are never written by a one-shot reader.
+  const auto kept = own->read_all(bpf::kWantMm);
+  REQUIRE(self(kept) != nullptr);
+  bpf::TaskWalkReader c(bpf::WalkMaps::Shared, true);
+  REQUIRE(self(c.read_all(0)) != nullptr);
+  CHECK(c.slot_updates() == 2);
+  CHECK((self(kept)->have & TASK_REC_HAVE_MM) != 0);
 }
