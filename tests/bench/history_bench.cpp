@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -26,9 +27,12 @@
 #include <thread>
 #include <vector>
 
+#include "bpf/task_reader.h"
+#include "history/compress.h"
 #include "history/db.h"
 #include "history/reader.h"
 #include "history/replay.h"
+#include "history/sample.h"
 #include "history/writer.h"
 #include "model/error.h"
 #include "sources/make_source.h"
@@ -124,6 +128,57 @@ void writer_share(const std::string& ours, const std::string& dir) {
               static_cast<double>(sys::monotonic_ns() - a) / 1e6);
 }
 
+// split() is what one recorder pass at this machine's task count costs, by part, in this process
+// (this thread's CPU time, the mean of kPasses passes after a warm-up): the BPF walk program
+// (TaskReader::read_all, the recorder's want), the snapshot built around it (the BPF source's
+// snapshot, completed from /proc, minus the walk), the sample (from_frame and the delta encoding),
+// zstd, and SQLite (Writer::append minus the two before it: the commit, synced).
+void split(const std::string& dir) {
+  constexpr int kPasses = 20;
+  setenv("TASKSCOPE_BPF_WALK", "on", 1);  // as the recorder once the walk is loaded
+  std::unique_ptr<Source> src = make_source(SourceKind::Bpf, nullptr, SourceUse::Repeating);
+  std::unique_ptr<bpf::TaskReader> walk = bpf::load_walk();
+  unsetenv("TASKSCOPE_BPF_WALK");
+  Request req;
+  req.fields = kAllFields & ~static_cast<Fields>(Field::Layout);  // the recorder's (history/recorder.cpp)
+  const std::string path = dir + "/split.db";
+  fs::remove(path), fs::remove(path + "-wal"), fs::remove(path + "-shm");
+  history::Writer w(path, {});
+  double t_walk = 0, t_snap = 0, t_sample = 0, t_zstd = 0, t_append = 0;
+  size_t tasks = 0;
+  std::optional<history::Sample> prev;
+  for (int i = -1; i < kPasses; ++i) {
+    double a = thread_cpu_s();
+    const size_t n = walk->read_all(bpf::kWantAll).size();
+    const double walk_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    view::Frame f;
+    f.snap = src->snapshot(req);
+    f.taken_ns = f.snap.taken_ns;
+    const double snap_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    history::Sample smp = history::from_frame(f, true);
+    const std::string raw = history::encode(smp, prev ? &*prev : nullptr);
+    const double sample_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    const std::string packed = history::compress(raw);
+    const double zstd_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    w.append(f, true, 1'790'000'000'000'000'000ull + static_cast<uint64_t>(i + 1) * 1'000'000'000);
+    const double append_s = thread_cpu_s() - a;
+    prev = std::move(smp);
+    if (i < 1) continue;  // the warm-up, and the first append (a key)
+    t_walk += walk_s, t_snap += snap_s, t_sample += sample_s, t_zstd += zstd_s, t_append += append_s;
+    tasks = n;
+  }
+  const double k = 1e3 / (kPasses - 1);
+  const double snap_only = t_snap - t_walk, sqlite = t_append - t_sample - t_zstd;
+  std::printf("  a pass by part (this process, %zu tasks, mean of %d): walk program %.2f ms, snapshot around it %.2f ms, "
+              "sample (from_frame + delta) %.2f ms, zstd %.2f ms, SQLite %.2f ms: %.2f ms = %.3f%% of a core at -d 1\n",
+              tasks, kPasses - 1, t_walk * k, snap_only * k, t_sample * k, t_zstd * k, sqlite * k, (t_snap + t_append) * k,
+              (t_snap + t_append) * k / 10);
+}
+
 void recorder_cost(const std::string& build, const std::string& dir) {
   int fx_in = -1;
   int out[2];
@@ -161,9 +216,7 @@ void recorder_cost(const std::string& build, const std::string& dir) {
   }
   const double rec_cpu = cpu_of(rec);
   const double atop_cpu = atop > 0 ? cpu_of(atop) : 0;
-  close(fx_in);
-  waitpid(fx, nullptr, 0);
-  close(in1), close(in2), close(out[0]);
+  close(in1), close(in2);
   try {
     history::Reader r(ours);
     const int64_t n = r.count();
@@ -184,6 +237,14 @@ void recorder_cost(const std::string& build, const std::string& dir) {
                 100 * atop_cpu / kSeconds, atop_cpu, static_cast<double>(abytes) / kSeconds, static_cast<unsigned long long>(abytes));
   else
     std::printf("  atop -w (anchor): no file (is atop installed? make bench-deps)\n");
+  try {  // while the 10k threads still run
+    split(dir);
+  } catch (const Error& e) {
+    std::printf("  (no split by part: %s)\n", e.what());
+  }
+  close(fx_in);
+  waitpid(fx, nullptr, 0);
+  close(out[0]);
 }
 
 // synthetic_frame() is second `s` of a day: 300 processes of 1-4 threads whose counters move.
