@@ -24,6 +24,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
   cfg.events = opts.events;
   cfg.goro = true;
   cfg.rates = false;  // counters are stored; replay computes the rates (and the dying tasks) from two samples
+  cfg.argv_once = true;  // a process's command line is stored once (deltas): read once, not every second
   view::Collector collector(cfg);
   collector.start();
   // The kept Gs' functions are named now: the process may be gone (or its pid another's) when

@@ -34,7 +34,10 @@ void CompletedBpfSource::add_cmdlines(Snapshot& s) {
   const Snapshot extra = proc_->snapshot(r);
   for (const Process& q : extra.processes) {
     auto it = std::lower_bound(s.processes.begin(), s.processes.end(), q, by_pid);
-    if (it != s.processes.end() && it->pid == q.pid) it->cmdline = q.cmdline;
+    if (it != s.processes.end() && it->pid == q.pid) {
+      it->cmdline = q.cmdline;
+      bpf_->learn_cmdline(q.pid, q.cmdline);  // kept when the request asked argv_once
+    }
   }
 }
 

@@ -58,6 +58,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   f->seq = ++seq_;
   Request req;
   req.fields = fields | Field::Ids;
+  req.argv_once = setup_.argv_once;
   req.pids = setup_.pids;
   bool ok = true;
   std::vector<std::string> notes;  // this pass's, beside the snapshot's
