@@ -138,6 +138,7 @@ void split(const std::string& dir) {
   unsetenv("TASKSCOPE_BPF_WALK");
   Request req;
   req.fields = kAllFields & ~static_cast<Fields>(Field::Layout);  // the recorder's (history/recorder.cpp)
+  req.argv_once = true;
   const std::string path = dir + "/split.db";
   fs::remove(path), fs::remove(path + "-wal"), fs::remove(path + "-shm");
   history::Writer w(path, {});
@@ -173,7 +174,7 @@ void split(const std::string& dir) {
   }
   const double k = 1e3 / (kPasses - 1);
   const double snap_only = t_snap - t_walk, sqlite = t_append - t_sample - t_zstd;
-  std::printf("  a pass by part (this process, %zu tasks, mean of %d): walk program %.2f ms (%.2f without argv), snapshot around it %.2f ms, "
+  std::printf("  a pass by part (this process, %zu tasks, mean of %d): walk program %.2f ms (%.2f without argv, as the recorder's after its first), snapshot around it %.2f ms, "
               "sample (from_frame + delta) %.2f ms, zstd %.2f ms, SQLite %.2f ms: %.2f ms = %.3f%% of a core at -d 1\n",
               tasks, kPasses - 1, t_walk * k, t_noargv * k, snap_only * k, t_sample * k, t_zstd * k, sqlite * k, (t_snap + t_append) * k,
               (t_snap + t_append) * k / 10);
