@@ -78,6 +78,16 @@ bool wait_for(const std::string& path, const std::string& sql, int64_t want) {
   return false;
 }
 
+// GoroTarget is goro_gmp_target running with `k` Gs parked in each way, and its facts.
+struct GoroTarget {
+  test::Fixture fx;
+  json facts;
+  int32_t pid;
+  size_t k;
+  explicit GoroTarget(int n)
+      : fx("goro_gmp_target", {std::to_string(n)}), facts(json::parse(fx.facts())), pid(facts["pid"]), k(facts["k"]) {}
+};
+
 // waiting() is how many Gs of `g` wait for `why`: recorded counts (a replayed sample keeps only
 // some Gs) or, for a live read, counted.
 size_t waiting(const GoroSnapshot& g, WaitReason why) {
@@ -115,10 +125,10 @@ TEST_CASE("record a scripted scenario and replay each event, task and G count", 
   TS_BPF_GATE(s.usable, s.why);
   test::TempDir dir;
   const std::string path = dir.file("scenario.db");
-  test::Fixture gor("goro_gmp_target", {"3"});
-  const json gf = json::parse(gor.facts());
-  const int32_t gpid = gf["pid"];
-  const size_t k = gf["k"];
+  const GoroTarget gor(3);
+  const json& gf = gor.facts;
+  const int32_t gpid = gor.pid;
+  const size_t k = gor.k;
   Recorder rec({"-d", "0.2", "--threads", "-o", path});
   REQUIRE(wait_for(path, "SELECT count(*) FROM sample", 2));
 
@@ -202,38 +212,35 @@ TEST_CASE("record keeps a goro program's G counts and its longest-waiting Gs, no
   test::TempDir dir;
   const std::string path = dir.file("goro.db");
   // 3k parked Gs and main in a system call: more Gs waiting than a sample keeps.
-  test::Fixture gor("goro_gmp_target", {"10"});
-  const json gf = json::parse(gor.facts());
-  const int32_t gpid = gf["pid"];
-  const size_t k = gf["k"];
+  const GoroTarget gor(10);
   Recorder rec({"-d", "0.2", "-o", path});
-  REQUIRE(wait_for(path, "SELECT count(*) FROM goro WHERE pid=" + std::to_string(gpid), 4));
+  REQUIRE(wait_for(path, "SELECT count(*) FROM goro WHERE pid=" + std::to_string(gor.pid), 4));
   REQUIRE(rec.stop(SIGTERM) == 0);
   // Every G, read live now: still parked as when recorded, in the same order of waiting.
-  const GoroSnapshot live = goro::read_goro(gpid);
-  REQUIRE(waiting(live, WaitReason::ChanRecv) == k);
+  const GoroSnapshot live = goro::read_goro(gor.pid);
+  REQUIRE(waiting(live, WaitReason::ChanRecv) == gor.k);
   const std::vector<uint64_t> longest = longest_waiting(live);
   REQUIRE(longest.size() == kKeptWaitingGs);
   REQUIRE(live.gs.size() > kKeptWaitingGs + 1);
-  CHECK(query(path, "SELECT min(waiting) FROM goro WHERE pid=" + std::to_string(gpid)) == static_cast<int64_t>(3 * k));
-  CHECK(query(path, "SELECT min(gs) FROM goro WHERE pid=" + std::to_string(gpid)) == static_cast<int64_t>(live.gs.size()));
+  CHECK(query(path, "SELECT min(waiting) FROM goro WHERE pid=" + std::to_string(gor.pid)) == static_cast<int64_t>(3 * gor.k));
+  CHECK(query(path, "SELECT min(gs) FROM goro WHERE pid=" + std::to_string(gor.pid)) == static_cast<int64_t>(live.gs.size()));
 
   const Reader r(path);
   int shown = 0;
   for (auto ref = std::optional<SampleRef>(r.first()); ref; ref = r.after(ref->id)) {
     const auto f = replay_frame(r, *ref);
-    REQUIRE(f->goro.count(gpid));
+    REQUIRE(f->goro.count(gor.pid));
     ++shown;
     INFO("sample " << ref->id);
-    const GoroSnapshot& g = f->goro.at(gpid);
+    const GoroSnapshot& g = f->goro.at(gor.pid);
     CHECK(count_gs(g) == count_gs(live));  // every G counted, by state and wait reason
     CHECK(g_total(g) == live.gs.size());
-    CHECK(waiting(g, WaitReason::ChanRecv) == k);
-    CHECK(waiting(g, WaitReason::Sleep) == k);
-    CHECK(waiting(g, WaitReason::Mutex) == k);
+    CHECK(waiting(g, WaitReason::ChanRecv) == gor.k);
+    CHECK(waiting(g, WaitReason::Sleep) == gor.k);
+    CHECK(waiting(g, WaitReason::Mutex) == gor.k);
     CHECK(kept_waiting(g) == longest);  // the ones the pane lists, not every G
     CHECK(g.gs.size() < live.gs.size());
-    const GoroG* main = g.find_g(gf["main_goid"].get<uint64_t>());  // in a system call: it holds an M
+    const GoroG* main = g.find_g(gor.facts["main_goid"].get<uint64_t>());  // in a system call: it holds an M
     REQUIRE(main);
     CHECK(main->state == GState::Syscall);
     const GoroG* first = g.find_g(longest.front());
