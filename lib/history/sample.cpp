@@ -1,6 +1,8 @@
 // sample.cpp: a Frame to a Sample, and a Sample to bytes and back (every field, in a fixed order).
 #include "history/sample.h"
 
+#include <algorithm>
+
 #include "history/blob.h"
 #include "history/goro_codec.h"
 #include "history/process_codec.h"
@@ -93,6 +95,14 @@ Sample from_frame(const view::Frame& f, bool threads, const NameFn& name) {
   s.snap.notes = f.snap.notes;
   s.snap.processes.reserve(f.snap.processes.size());
   for (const Process& p : f.snap.processes) s.snap.processes.push_back(threads ? p : summed(p));
+  // A sample's processes are in strict pid order (the reader refuses others): a snapshot that has
+  // a process twice (read by the walk and again from /proc, the pass it stopped hiding) keeps one.
+  const auto by_pid = [](const Process& a, const Process& b) { return a.pid < b.pid; };
+  std::vector<Process>& ps = s.snap.processes;
+  if (std::adjacent_find(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid >= b.pid; }) != ps.end()) {
+    std::stable_sort(ps.begin(), ps.end(), by_pid);
+    ps.erase(std::unique(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid == b.pid; }), ps.end());
+  }
   s.machine = f.machine;
   for (const auto& [pid, g] : f.goro) s.goro.emplace(pid, keep_gs(g, name));
   s.events_on = f.events_on;

@@ -56,6 +56,23 @@ TEST_CASE("a sample round-trips through its encoding", "[history]") {
   CHECK(d.events_on);
 }
 
+TEST_CASE("a snapshot with a process twice or out of order makes a sample that reads back", "[history]") {
+  // The BPF source completed from /proc can list a process twice: the walk saw it and the groups
+  // it hid last pass are read again.
+  view::Frame f = test::recorded_frame(3);
+  REQUIRE(f.snap.processes.size() == 3);
+  f.snap.processes.push_back(f.snap.processes[1]);
+  std::swap(f.snap.processes[0], f.snap.processes[2]);
+  for (bool threads : {true, false}) {
+    const Sample s = from_frame(f, threads);
+    const Sample d = decode(encode(s), "t");
+    std::vector<int32_t> pids;
+    for (const Process& p : d.snap.processes) pids.push_back(p.pid);
+    CHECK(pids == std::vector<int32_t>{1, 100, 200});
+    CHECK(decode_delta(encode(s, &s), "t", s).snap.processes.size() == 3);
+  }
+}
+
 TEST_CASE("without --threads a process keeps one task with its threads' sums", "[history]") {
   const Sample s = decode(encode(from_frame(test::recorded_frame(2), false)), "t");
   const Process* p = s.snap.find(100);
