@@ -5,7 +5,8 @@
 //     Beside it, the writer's own share (encode, delta, zstd, SQLite: the recorded samples appended
 //     again, in this process, timed by this thread's CPU time), apart from the collector's, and
 //     the key and delta sizes; then a jump to the recording's last sample (its key and every delta
-//     since, of 10k threads).
+//     since, of 10k threads). Last, one pass split by part in this process: the BPF walk program
+//     (with and without argv), the snapshot around it, the sample's delta, zstd and SQLite.
 //  2. Jumping to a random time in a synthetic 24 h recording (86,400 samples of 300 processes at
 //     1 s, built once under BUILD/bench-data): median and worst of 50 jumps (goal <= 50 ms). A jump
 //     is what `ps --replay --at` and a replay key do: find the sample, decode its key and the
