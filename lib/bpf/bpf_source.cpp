@@ -30,6 +30,10 @@ std::optional<std::string> kernel_cmdline(const task_rec& r, std::string_view ta
   return sys::join_argv(raw);
 }
 
+// kArgvBurst is how many new processes in one pass make the next (with Request::argv_once) copy
+// argv in the kernel for all rather than read each one's from /proc.
+constexpr size_t kArgvBurst = 32;
+
 // GroupAcc gathers what a thread group's records say about the group as a whole.
 struct GroupAcc {
   uint64_t utime = 0, stime = 0, rtime = 0;  // raw sums over live threads
@@ -175,9 +179,27 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
       }
     }
     if (has(f, Field::Cmdline) && !p.kthread) {
+      // argv_once: a process seen in the same address space keeps its command line.
+      const bool once = argv_once_ && head && (head->have & TASK_REC_HAVE_MM);
+      auto known = once ? argv_known_.find(p.pid) : argv_known_.end();
+      if (known != argv_known_.end() &&
+          (known->second.start_time != head->start_time || known->second.start_stack != head->start_stack ||
+           known->second.end_code != head->end_code)) {
+        argv_known_.erase(known);  // a new process with the same pid, or the same one after an exec
+        known = argv_known_.end();
+      }
       std::optional<std::string> k = head ? kernel_cmdline(*head, reader_->tail(*head)) : std::nullopt;
-      if (k) p.cmdline = std::move(*k);
-      else cmdline_wanted_.push_back(p.pid);
+      if (k) {
+        p.cmdline = std::move(*k);
+      } else if (known != argv_known_.end() && known->second.learned) {
+        p.cmdline = known->second.cmdline;
+      } else {
+        cmdline_wanted_.push_back(p.pid);
+        argv_missed_ += once && known == argv_known_.end();
+      }
+      if (once && (known == argv_known_.end() || k))
+        argv_known_[p.pid] = KnownArgv{head->start_time, head->start_stack, head->end_code, k ? p.cmdline : std::string(), k.has_value()};
+      if (once) argv_live_.push_back(p.pid);
     }
     p.sort_tasks();
     // The leader's name, or the first thread's when the leader was not seen (filtered, or a race).
@@ -195,8 +217,14 @@ Snapshot BpfSource::snapshot(const Request& req) {
   seen_.clear();
   cmdline_wanted_.clear();
   tasks_seen_ = 0;
-  const uint32_t want = (has(req.fields, Field::Memory) || has(req.fields, Field::Layout) ? kWantMm : 0) |
-                        (has(req.fields, Field::Cmdline) ? kWantArgv : 0);
+  // argv_once reads argv in the kernel only while the known command lines are few (the first
+  // pass) or after a burst of new processes (cheaper in one walk than one /proc read each).
+  const bool once = argv_once_ = req.argv_once && has(req.fields, Field::Memory) && req.pids.empty();
+  const bool argv = has(req.fields, Field::Cmdline) && (!once || argv_known_.empty() || argv_missed_ > kArgvBurst);
+  const uint32_t want = (has(req.fields, Field::Memory) || has(req.fields, Field::Layout) ? kWantMm : 0) | (argv ? kWantArgv : 0);
+  argv_walks_ += argv;
+  argv_missed_ = 0;
+  argv_live_.clear();
   if (req.pids.empty() || !reader_->per_process_iter()) {
     Request sorted = req;
     std::sort(sorted.pids.begin(), sorted.pids.end());
@@ -225,7 +253,20 @@ Snapshot BpfSource::snapshot(const Request& req) {
   s.fields = filled;
   std::sort(seen_.begin(), seen_.end());
   std::sort(cmdline_wanted_.begin(), cmdline_wanted_.end());
+  if (once) {  // forget the processes that are gone
+    std::sort(argv_live_.begin(), argv_live_.end());
+    std::erase_if(argv_known_, [&](const auto& kv) { return !std::binary_search(argv_live_.begin(), argv_live_.end(), kv.first); });
+  } else {
+    argv_known_.clear();
+  }
   return s;
+}
+
+void BpfSource::learn_cmdline(int32_t pid, const std::string& cmdline) {
+  auto it = argv_known_.find(pid);
+  if (it == argv_known_.end() || it->second.learned) return;
+  it->second.cmdline = cmdline;
+  it->second.learned = true;
 }
 
 std::unique_ptr<BpfSource> make_bpf_source(ReaderUse use) {

@@ -57,6 +57,14 @@ class BpfSource : public Source {
   // reader changed.
   bool walk_loading() const { return pending_ != nullptr; }
   bool adopt_walk();
+  // learn_cmdline() keeps `cmdline`, read from /proc for process `pid` of the last snapshot's
+  // cmdline_wanted(), for later snapshots that ask Request::argv_once (see argv_walks()).
+  void learn_cmdline(int32_t pid, const std::string& cmdline);
+  // argv_walks() counts the passes that copied argv in the kernel. With Request::argv_once (and
+  // Field::Memory: an exec is told by the new address space) only the first pass and those after
+  // a burst of new processes do: a process seen before keeps its command line, a new one is read
+  // from /proc (cmdline_wanted()).
+  uint64_t argv_walks() const { return argv_walks_; }
 
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
@@ -75,6 +83,18 @@ class BpfSource : public Source {
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info
+
+  // KnownArgv is a process's command line as first read, and which address space it was read in.
+  struct KnownArgv {
+    uint64_t start_time = 0, start_stack = 0, end_code = 0;  // the leader's; an exec maps anew
+    std::string cmdline;
+    bool learned = false;  // read (else waiting for learn_cmdline())
+  };
+  std::unordered_map<int32_t, KnownArgv> argv_known_;  // pid -> (argv_once)
+  bool argv_once_ = false;     // this pass keeps command lines (Request::argv_once, applicable)
+  std::vector<int32_t> argv_live_;  // the processes this pass kept command lines for
+  size_t argv_missed_ = 0;     // processes the last pass could not take from argv_known_
+  uint64_t argv_walks_ = 0;
 };
 
 // make_bpf_source() returns a BpfSource, or throws ts::Error with a one-line reason:

@@ -11,6 +11,7 @@
 #include "view/collector.h"
 #include "view/frame_wait.h"
 #include "view/go_programs.h"
+#include "view/symbol_cache.h"
 
 namespace ts::history {
 
@@ -22,8 +23,14 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
   cfg.fields = kAllFields & ~static_cast<Fields>(Field::Layout);
   cfg.events = opts.events;
   cfg.goro = true;
+  cfg.rates = false;  // counters are stored; replay computes the rates (and the dying tasks) from two samples
+  cfg.argv_once = true;  // a process's command line is stored once (deltas): read once, not every second
   view::Collector collector(cfg);
   collector.start();
+  // The kept Gs' functions are named now: the process may be gone (or its pid another's) when
+  // replayed. One ProcSymbols per goro/Go process, read once, dropped when it is gone.
+  view::SymbolCache symbols;
+  writer.set_names([&symbols](int32_t pid, uint64_t pc) { return symbols.name(pid, pc); });
   view::NoteOnce said;
   sys::HeapTrim heap;  // a service runs for days: a burst of tasks must not keep its memory
   int64_t written = 0;
@@ -40,6 +47,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
     }
     for (const std::string& n : f->notes)  // each kind once: "3 hidden" and "4 hidden" are one
       if (said.first(n)) err << "taskscope: record: " << n << '\n';
+    symbols.retain(*f);
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
     writer.append(*f, opts.threads, wall);
     ++written;

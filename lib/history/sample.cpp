@@ -1,7 +1,10 @@
 // sample.cpp: a Frame to a Sample, and a Sample to bytes and back (every field, in a fixed order).
 #include "history/sample.h"
 
+#include <algorithm>
+
 #include "history/blob.h"
+#include "history/goro_codec.h"
 #include "history/process_codec.h"
 #include "view/frame.h"
 
@@ -80,98 +83,9 @@ MachineSample get_machine(BlobReader& r) {
   return m;
 }
 
-template <class E>
-E get_enum(BlobReader& r, uint64_t last) {
-  const uint64_t v = r.u();
-  if (v > last) r.fail("enum value out of range");
-  return static_cast<E>(v);
-}
-
-void put_goro(BlobWriter& w, const GoroSnapshot& g) {
-  w.i(g.pid);
-  w.s(g.runtime);
-  for (uint64_t v : {g.taken_ns, g.start_unix_ns, uint64_t{g.gomaxprocs}, g.sysmon_ticks, g.global_runq_len,
-                     uint64_t{g.g_slots}, uint64_t{g.torn}})
-    w.u(v);
-  w.u(g.ps.size());
-  for (const GoroP& p : g.ps) {
-    w.u(p.id);
-    w.u(static_cast<uint8_t>(p.status));
-    w.i(p.m_id);
-    for (uint64_t v : {uint64_t{p.runq_len}, p.runnext_goid, p.schedtick, p.syscalltick, p.switches, p.gs_created, p.steals}) w.u(v);
-  }
-  w.u(g.ms.size());
-  for (const GoroM& m : g.ms) {
-    w.u(m.id);
-    w.i(m.tid);
-    w.i(m.p_id);
-    w.u(uint64_t{m.tid_alive} | uint64_t{m.spinning} << 1 | uint64_t{m.in_syscall} << 2 | uint64_t{m.parked} << 3 |
-        uint64_t{m.sysmon} << 4);
-    w.u(m.cur_goid);
-  }
-  w.u(g.gs.size());
-  for (const GoroG& x : g.gs) {
-    w.u(x.goid);
-    w.u(static_cast<uint8_t>(x.state));
-    w.u(static_cast<uint8_t>(x.wait_reason));
-    w.s(x.wait_text);
-    for (uint64_t v : {x.wait_since_ns, x.wait_ns, x.run_since_ns, x.run_ns, x.parent_goid}) w.u(v);
-    w.i(x.m_id);
-    for (uint64_t v : {x.create_pc, x.start_pc}) w.u(v);
-    w.u(uint64_t{x.long_running} | uint64_t{x.main} << 1 | uint64_t{x.system} << 2);
-  }
-}
-
-GoroSnapshot get_goro(BlobReader& r) {
-  GoroSnapshot g;
-  g.pid = r.i32();
-  g.runtime = r.s(256);
-  g.taken_ns = r.u();
-  g.start_unix_ns = r.u();
-  g.gomaxprocs = r.u32();
-  g.sysmon_ticks = r.u();
-  g.global_runq_len = r.u();
-  g.g_slots = r.u32();
-  g.torn = r.u32();
-  for (size_t k = 0, n = r.count(10); k < n; ++k) {
-    GoroP p;
-    p.id = r.u32();
-    p.status = get_enum<PStatus>(r, static_cast<uint64_t>(PStatus::Dead));
-    p.m_id = r.i32();
-    p.runq_len = r.u32();
-    for (uint64_t* v : {&p.runnext_goid, &p.schedtick, &p.syscalltick, &p.switches, &p.gs_created, &p.steals}) *v = r.u();
-    g.ps.push_back(p);
-  }
-  for (size_t k = 0, n = r.count(5); k < n; ++k) {
-    GoroM m;
-    m.id = r.u32();
-    m.tid = r.i32();
-    m.p_id = r.i32();
-    const uint64_t fl = r.u();
-    m.tid_alive = fl & 1, m.spinning = fl & 2, m.in_syscall = fl & 4, m.parked = fl & 8, m.sysmon = fl & 16;
-    m.cur_goid = r.u();
-    g.ms.push_back(m);
-  }
-  for (size_t k = 0, n = r.count(13); k < n; ++k) {
-    GoroG x;
-    x.goid = r.u();
-    x.state = get_enum<GState>(r, static_cast<uint64_t>(GState::Dead));
-    x.wait_reason = get_enum<WaitReason>(r, static_cast<uint64_t>(WaitReason::Timer));
-    x.wait_text = r.s(256);
-    for (uint64_t* v : {&x.wait_since_ns, &x.wait_ns, &x.run_since_ns, &x.run_ns, &x.parent_goid}) *v = r.u();
-    x.m_id = r.i32();
-    x.create_pc = r.u();
-    x.start_pc = r.u();
-    const uint64_t fl = r.u();
-    x.long_running = fl & 1, x.main = fl & 2, x.system = fl & 4;
-    g.gs.push_back(std::move(x));
-  }
-  return g;
-}
-
 }  // namespace
 
-Sample from_frame(const view::Frame& f, bool threads) {
+Sample from_frame(const view::Frame& f, bool threads, const NameFn& name) {
   Sample s;
   s.threads = threads;
   s.snap.taken_ns = f.snap.taken_ns;
@@ -181,10 +95,16 @@ Sample from_frame(const view::Frame& f, bool threads) {
   s.snap.notes = f.snap.notes;
   s.snap.processes.reserve(f.snap.processes.size());
   for (const Process& p : f.snap.processes) s.snap.processes.push_back(threads ? p : summed(p));
+  // A sample's processes are in strict pid order (the reader refuses others): a snapshot that has
+  // a process twice (read by the walk and again from /proc, the pass it stopped hiding) keeps one.
+  const auto by_pid = [](const Process& a, const Process& b) { return a.pid < b.pid; };
+  std::vector<Process>& ps = s.snap.processes;
+  if (std::adjacent_find(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid >= b.pid; }) != ps.end()) {
+    std::stable_sort(ps.begin(), ps.end(), by_pid);
+    ps.erase(std::unique(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid == b.pid; }), ps.end());
+  }
   s.machine = f.machine;
-  s.goro = f.goro;
-  for (auto& [pid, g] : s.goro)
-    for (GoroG& x : g.gs) x.sp = x.pc = x.fp = x.stack_lo = x.stack_hi = 0;  // not stored
+  for (const auto& [pid, g] : f.goro) s.goro.emplace(pid, keep_gs(g, name));
   s.events_on = f.events_on;
   s.events_lost = f.events_lost;
   s.notes = f.notes;
@@ -239,7 +159,7 @@ Sample decode_into(std::string_view blob, const std::string& what, Sample* base)
   s.machine = get_machine(r);
   s.snap.processes = base ? get_processes_delta(r, std::move(base->snap.processes)) : get_processes(r);
   for (size_t k = 0, n = r.count(8); k < n; ++k) {
-    GoroSnapshot g = get_goro(r);
+    GoroSnapshot g = get_goro(r, version);
     const int32_t pid = g.pid;
     s.goro.emplace(pid, std::move(g));
   }

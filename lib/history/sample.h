@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "history/goro_codec.h"
 #include "model/gmp.h"
 #include "model/machine.h"
 #include "model/snapshot.h"
@@ -18,10 +19,11 @@ struct Frame;
 
 namespace ts::history {
 
-// kSampleVersion is the version of the blob encoding this taskscope writes: 2, a key (whole) or a
-// delta (the changes since the sample before). kOldestSampleVersion is the oldest it still reads
-// (1: every sample whole); a reader refuses others, naming both.
-constexpr uint32_t kSampleVersion = 2;
+// kSampleVersion is the version of the blob encoding this taskscope writes: 3, a key (whole) or a
+// delta (the changes since the sample before), its G/M/P with G counts and some Gs (keep_gs()).
+// kOldestSampleVersion is the oldest it still reads (1: every sample whole; 1 and 2: every G); a
+// reader refuses others, naming both.
+constexpr uint32_t kSampleVersion = 3;
 constexpr uint32_t kOldestSampleVersion = 1;
 
 // Sample is one recorded instant.
@@ -30,7 +32,7 @@ struct Sample {
                                // counters are its threads' sums (see from_frame())
   Snapshot snap;               // the tasks (notes included)
   MachineSample machine;       // machine-wide counters
-  std::map<int32_t, GoroSnapshot> goro;  // pid -> G/M/P state (stacks and saved registers left out)
+  std::map<int32_t, GoroSnapshot> goro;  // pid -> G/M/P state: the Gs counted, some kept (keep_gs())
   bool events_on = false;      // clone/exec/exit events were traced in this interval
   uint64_t events_lost = 0;    // events lost since the recorder started
   std::vector<std::string> notes;  // the frame's notes (what could not be read)
@@ -39,8 +41,9 @@ struct Sample {
 // from_frame() keeps what a Sample holds of `f`. Without `threads` each process keeps a single
 // task, its leader's identity (tid = pid, the leader's or first task's name, state and start
 // time) with the sums of every thread's CPU time, switches and run-queue delay: process rates
-// and totals replay exactly, per-thread rows are not kept.
-Sample from_frame(const view::Frame& f, bool threads);
+// and totals replay exactly, per-thread rows are not kept. Each G/M/P is kept as keep_gs() says,
+// the kept Gs' functions named by `name` (when given).
+Sample from_frame(const view::Frame& f, bool threads, const NameFn& name = nullptr);
 
 // encode() is the sample's blob (before compression): whole (a key sample) when `base` is null,
 // else the changes since *base, the sample before it (a delta; decode_delta() needs *base back).

@@ -82,7 +82,7 @@ Writer::Writer(const std::string& path, Retention retention, bool durable, int k
                             "global_runq, local_runq) VALUES(?,?,?,?,?,?,?,?,?,?,?)")) {}
 
 AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns) {
-  Sample s = from_frame(f, threads);
+  Sample s = from_frame(f, threads, names_);
   const bool key = !last_ || since_key_ + 1 >= key_every_ || last_->threads != s.threads;
   const std::string raw = encode(s, key ? nullptr : &*last_);
   const std::string packed = compress(raw);
@@ -105,13 +105,13 @@ AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns)
   put_sample_.run();
   st.id = sqlite3_last_insert_rowid(db_.handle());
   for (const Event& e : f.events) put_event(put_event_, st.id, wall_of_mono, e);
-  for (const auto& [pid, g] : f.goro) {
+  for (const auto& [pid, g] : s.goro) {
     int64_t by[6] = {};
-    for (const GoroG& x : g.gs) ++by[static_cast<size_t>(x.state)];
+    for (const GCount& c : count_gs(g)) by[static_cast<size_t>(c.state)] += static_cast<int64_t>(c.n);
     int64_t local = 0;
     for (const GoroP& p : g.ps) local += p.runq_len;
     put_goro_.bind(1, st.id).bind(2, pid).bind(3, g.runtime).bind(4, int64_t{g.gomaxprocs});
-    put_goro_.bind(5, static_cast<int64_t>(g.gs.size())).bind(6, by[static_cast<size_t>(GState::Runnable)]);
+    put_goro_.bind(5, static_cast<int64_t>(g_total(g))).bind(6, by[static_cast<size_t>(GState::Runnable)]);
     put_goro_.bind(7, by[static_cast<size_t>(GState::Running)]).bind(8, by[static_cast<size_t>(GState::Syscall)]);
     put_goro_.bind(9, by[static_cast<size_t>(GState::Waiting)]).bind(10, static_cast<int64_t>(g.global_runq_len));
     put_goro_.bind(11, local).run();

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "history/db.h"
 #include "history/retention.h"
@@ -45,6 +46,9 @@ class Writer {
   // from_frame()) as taken at `wall_ns` (Unix ns), with f.events as the interval's event rows.
   AppendStats append(const view::Frame& f, bool threads, uint64_t wall_ns);
 
+  // set_names() names the kept Gs' functions from later samples on (keep_gs()); none by default.
+  void set_names(NameFn name) { names_ = std::move(name); }
+
   // data_bytes() is what the recording's pages hold now (free pages not counted).
   uint64_t data_bytes();
 
@@ -62,6 +66,7 @@ class Writer {
   Retention retention_;
   int key_every_;
   Stmt put_sample_, put_event_, put_goro_;
+  NameFn names_;                // names kept Gs' functions (may be empty)
   std::optional<Sample> last_;  // the sample appended last, the next delta's base
   int64_t key_id_ = 0;          // the key last_ chains from
   int since_key_ = 0;           // deltas appended since that key

@@ -1,6 +1,9 @@
 // gmp.cpp: names of goroutine states, wait reasons and P statuses, as Go spells them.
 #include "model/gmp.h"
 
+#include <map>
+#include <utility>
+
 #include "goro/introspect_abi.h"
 
 namespace ts {
@@ -40,6 +43,23 @@ const GoroG* GoroSnapshot::find_g(uint64_t goid) const {
   for (const GoroG& g : gs)
     if (g.goid == goid) return &g;
   return nullptr;
+}
+
+std::vector<GCount> count_gs(const GoroSnapshot& g) {
+  if (!g.g_counts.empty()) return g.g_counts;
+  std::map<std::pair<GState, WaitReason>, uint64_t> by;
+  for (const GoroG& x : g.gs) ++by[{x.state, x.state == GState::Waiting ? x.wait_reason : WaitReason::None}];
+  std::vector<GCount> out;
+  out.reserve(by.size());
+  for (const auto& [k, n] : by) out.push_back({k.first, k.second, n});
+  return out;
+}
+
+uint64_t g_total(const GoroSnapshot& g) {
+  if (g.g_counts.empty()) return g.gs.size();
+  uint64_t n = 0;
+  for (const GCount& c : g.g_counts) n += c.n;
+  return n;
 }
 
 }  // namespace ts

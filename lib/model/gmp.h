@@ -74,6 +74,17 @@ struct GoroG {
   bool long_running = false;   // running, and sysmon saw it hold its P > 10 ms without yielding (a hog)
   bool main = false;           // the function given to goro::run
   bool system = false;         // a runtime-internal G
+  std::string function;        // its function's name when the source named it (a recording does:
+                               // the process may be gone when replayed); empty: name start_pc
+};
+
+// GCount is how many Gs are in one state (Waiting: for one reason).
+struct GCount {
+  GState state = GState::Idle;
+  WaitReason wait_reason = WaitReason::None;
+  uint64_t n = 0;
+
+  bool operator==(const GCount&) const = default;
 };
 
 // g_wait_text() is what a G waits for, as its runtime would print it: wait_text when the source
@@ -98,10 +109,19 @@ struct GoroSnapshot {
   uint32_t torn = 0;            // records skipped because a writer kept changing them
   std::vector<GoroP> ps;        // by id
   std::vector<GoroM> ms;        // by slot
-  std::vector<GoroG> gs;        // live slots (goid != 0), by slot
+  std::vector<GoroG> gs;        // live slots (goid != 0), by slot; a recorded snapshot keeps only some
+  std::vector<GCount> g_counts; // a recorded snapshot's Gs by state and wait reason (its gs holds only
+                                // the Gs its Ms run and the longest waiting); empty: gs holds every G
 
   // find_g() returns the G with this goid, or nullptr.
   const GoroG* find_g(uint64_t goid) const;
 };
+
+// count_gs() is `g`'s Gs by state and wait reason (Idle and Dead slots included), ordered by state
+// then reason: its g_counts when it has them (a recorded snapshot), else counted over its gs.
+std::vector<GCount> count_gs(const GoroSnapshot& g);
+
+// g_total() is how many Gs `g` has (live slots: every state), counted or recorded.
+uint64_t g_total(const GoroSnapshot& g);
 
 }  // namespace ts

@@ -15,6 +15,8 @@ struct Request {
   Fields fields = kAllFields;      // what to fill; Field::Ids is always filled
   std::vector<int32_t> pids;       // only these thread groups; empty means all
   bool kernel_threads = true;      // include kernel threads
+  bool argv_once = false;          // a repeating reader's command lines: read when a process is first
+                                   // seen (and after an exec), then kept (a later setproctitle is missed)
 };
 
 // Source produces Snapshots. Implementations must drop quietly any task that exits

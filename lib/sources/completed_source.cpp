@@ -34,16 +34,22 @@ void CompletedBpfSource::add_cmdlines(Snapshot& s) {
   const Snapshot extra = proc_->snapshot(r);
   for (const Process& q : extra.processes) {
     auto it = std::lower_bound(s.processes.begin(), s.processes.end(), q, by_pid);
-    if (it != s.processes.end() && it->pid == q.pid) it->cmdline = q.cmdline;
+    if (it != s.processes.end() && it->pid == q.pid) {
+      it->cmdline = q.cmdline;
+      bpf_->learn_cmdline(q.pid, q.cmdline);  // kept when the request asked argv_once
+    }
   }
 }
 
 std::vector<int32_t> CompletedBpfSource::hidden_groups() {
   const uint64_t total = sys::task_total();
-  if (listed_ && total != 0 && total == bpf_->tasks_seen() + hidden_tasks_) return hidden_;
-  std::vector<int32_t> wanted = procfs::proc_tgids();
   const std::vector<int32_t>& seen = bpf_->seen();
-  std::erase_if(wanted, [&](int32_t pid) { return std::binary_search(seen.begin(), seen.end(), pid); });
+  const auto not_seen = [&](std::vector<int32_t> pids) {  // a group hidden last pass may be seen now
+    std::erase_if(pids, [&](int32_t pid) { return std::binary_search(seen.begin(), seen.end(), pid); });
+    return pids;
+  };
+  if (listed_ && total != 0 && total == bpf_->tasks_seen() + hidden_tasks_) return not_seen(hidden_);
+  std::vector<int32_t> wanted = not_seen(procfs::proc_tgids());
   listed_ = true;
   ++listings_;
   return wanted;

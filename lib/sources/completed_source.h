@@ -29,6 +29,8 @@ class CompletedBpfSource : public Source {
   // from_proc() lists the thread groups of the last snapshot that the iterator did not return
   // and that were therefore read from /proc.
   const std::vector<int32_t>& from_proc() const { return from_proc_; }
+  // bpf() is the BPF source it completes.
+  const bpf::BpfSource& bpf() const { return *bpf_; }
   // listings() counts the snapshots that listed /proc to find the hidden groups (see add_hidden()).
   uint64_t listings() const { return listings_; }
 

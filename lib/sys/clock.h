@@ -20,6 +20,14 @@ uint64_t boottime_ns();
 // seconds; it moves when the wall clock is set.
 uint64_t boot_time_unix_ns();
 
+// thread_cpu_ns() is the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID) in nanoseconds:
+// exact, where getrusage(2)'s is sampled at clock ticks.
+uint64_t thread_cpu_ns();
+
+// process_cpu_ns() is process `pid`'s CPU time in nanoseconds, every thread's including those that
+// ended (clock_getcpuclockid(3)); 0 when it cannot be read (gone).
+uint64_t process_cpu_ns(int32_t pid);
+
 // ns_per_clock_tick() is the length of one USER_HZ clock tick (sysconf(_SC_CLK_TCK)), the unit of
 // the times in /proc/PID/stat; 10 ms when sysconf cannot tell.
 uint64_t ns_per_clock_tick();

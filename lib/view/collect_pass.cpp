@@ -58,6 +58,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   f->seq = ++seq_;
   Request req;
   req.fields = fields | Field::Ids;
+  req.argv_once = setup_.argv_once;
   req.pids = setup_.pids;
   bool ok = true;
   std::vector<std::string> notes;  // this pass's, beside the snapshot's
@@ -85,7 +86,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
   f->events_lost = events_.lost();
 
   const Frame* prev = last_.get();
-  if (ok && prev && f->snap.taken_ns > prev->snap.taken_ns) {
+  if (ok && prev && setup_.rates && f->snap.taken_ns > prev->snap.taken_ns) {
     f->interval_s = static_cast<double>(f->snap.taken_ns - prev->snap.taken_ns) / 1e9;
     f->rates = diff(prev->snap, f->snap);
     f->run_delay_ms_ps = run_delay_rates(prev->snap, f->snap);
@@ -99,7 +100,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
       f->clones_known = true;
     }
   }
-  f->process_rates = process_rates(f->snap, f->rates, f->run_delay_ms_ps);
+  if (setup_.rates) f->process_rates = process_rates(f->snap, f->rates, f->run_delay_ms_ps);
   if (setup_.goro && ok) {
     const std::vector<int32_t> segments = goro_segment_pids();
     f->runtimes = runtimes_.update(f->snap, segments, f->seq == 1 ? 0 : kRuntimeBudgetNs);
@@ -117,7 +118,7 @@ std::shared_ptr<Frame> CollectPass::run(Fields fields) {
     }
   }
   add_notes(*f, req.fields, std::move(notes));
-  if (ok) last_ = f;
+  if (ok && setup_.rates) last_ = f;
   f->collect_ns = sys::monotonic_ns() - t0;
   return f;
 }

@@ -24,6 +24,9 @@ struct PassSetup {
   std::vector<std::string> notes;  // said in every frame (a source fallback, what privileges hide)
   bool events_coming = false;      // a tracer is being loaded (set_events() will bring it): frames
                                    // say events_starting until then
+  bool rates = true;               // compute rates and dying tasks (false: a frame has only what was
+                                   // read, as `record` wants: it stores counters, replay computes them)
+  bool argv_once = false;          // Request::argv_once: command lines read once per process
 };
 
 // CollectPass owns the source, the machine reader and the event tracer, and remembers the last

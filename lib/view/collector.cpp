@@ -222,7 +222,7 @@ Collector::Collector(CollectorConfig cfg) : impl_(std::make_unique<Impl>()) {
   std::string fallback;
   std::unique_ptr<Source> source = make_source(parse_source_kind(cfg.source), &fallback, SourceUse::Repeating);
   const bpf::Support support = bpf::probe_support();
-  PassSetup setup{cfg.pids, cfg.goro, {}, cfg.events && support.usable};
+  PassSetup setup{cfg.pids, cfg.goro, {}, cfg.events && support.usable, cfg.rates, cfg.argv_once};
   for (const std::string& n : {fallback, privilege_note(support)})
     if (!n.empty()) setup.notes.push_back(n);
   impl_->source_name = source->name();
@@ -235,7 +235,7 @@ Collector::Collector(CollectorConfig cfg) : impl_(std::make_unique<Impl>()) {
 Collector::Collector(CollectorConfig cfg, std::unique_ptr<Source> source, std::unique_ptr<bpf::EventTracer> tracer)
     : impl_(std::make_unique<Impl>()) {
   impl_->source_name = source->name();
-  impl_->pass = std::make_unique<CollectPass>(std::move(source), std::move(tracer), PassSetup{cfg.pids, cfg.goro, {}});
+  impl_->pass = std::make_unique<CollectPass>(std::move(source), std::move(tracer), PassSetup{cfg.pids, cfg.goro, {}, false, cfg.rates, cfg.argv_once});
   impl_->fields = cfg.fields;
   impl_->delay = cfg.delay;
 }

@@ -24,6 +24,8 @@ struct CollectorConfig {
   Fields fields = 0;                        // what the shown columns need (Field::Ids always)
   bool events = true;                       // trace clone/exec/exit when BPF is usable
   bool goro = true;                         // read the published state of goro processes
+  bool rates = true;                        // compute rates and dying tasks (PassSetup::rates)
+  bool argv_once = false;                   // command lines read once per process (Request::argv_once)
 };
 
 // Collector runs passes on a thread of its own from start() to destruction.

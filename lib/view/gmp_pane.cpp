@@ -37,6 +37,7 @@ Line header(const std::string& s) {
 }
 
 std::string fn_of(const SymbolizeFn& sym, int32_t pid, const GoroG* g) {
+  if (g && !g->function.empty()) return g->function + "()";  // named when recorded
   if (!g || !g->start_pc || !sym) return "";
   const std::string n = sym(pid, g->start_pc);
   return n.empty() ? "" : n + "()";
@@ -120,7 +121,7 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
              " G switches/s";
   }
   out.push_back(heading(safe_text(strprintf("G/M/P of pid %d (%s): gomaxprocs %u, %zu Ms, %zu Gs, global runq %llu%s", pid,
-                                      p ? p->comm.c_str() : "?", g.gomaxprocs, g.ms.size(), g.gs.size(),
+                                      p ? p->comm.c_str() : "?", g.gomaxprocs, g.ms.size(), static_cast<size_t>(g_total(g)),
                                       static_cast<unsigned long long>(g.global_runq_len), rate.c_str()),
                                   utf8)));
   if (g.torn) out.push_back(Line{{Span{strprintf("%u records torn (skipped)", g.torn), Style::Warning}}, Style::Normal});
@@ -153,22 +154,22 @@ std::vector<Line> gmp_pane_lines(const Frame& f, int32_t pid, const GoroSnapshot
   }
 
   // Gs by state, waiting ones by reason.
-  std::map<std::string, size_t> by;
-  for (const GoroG& x : g.gs) {
-    if (x.state == GState::Dead || x.state == GState::Idle) continue;
-    std::string k = gstate_name(x.state);
-    if (x.state == GState::Waiting && x.wait_reason != WaitReason::None) k += std::string(" (") + wait_reason_name(x.wait_reason) + ")";
-    ++by[k];
+  std::map<std::string, uint64_t> by;
+  for (const GCount& c : count_gs(g)) {  // a recording's counts: its gs keeps only some Gs
+    if (c.state == GState::Dead || c.state == GState::Idle) continue;
+    std::string k = gstate_name(c.state);
+    if (c.state == GState::Waiting && c.wait_reason != WaitReason::None) k += std::string(" (") + wait_reason_name(c.wait_reason) + ")";
+    by[k] += c.n;
   }
   out.push_back(Line{});
   out.push_back(heading("Gs by state"));
-  for (const auto& [k, n] : by) out.push_back(Line{{Span{strprintf("  %6zu  %s", n, k.c_str())}}, Style::Normal});
+  for (const auto& [k, n] : by) out.push_back(Line{{Span{strprintf("  %6llu  %s", static_cast<unsigned long long>(n), k.c_str())}}, Style::Normal});
 
   std::vector<const GoroG*> waiting;
   for (const GoroG& x : g.gs)
     if (x.state == GState::Waiting) waiting.push_back(&x);
   std::stable_sort(waiting.begin(), waiting.end(), [](const GoroG* a, const GoroG* b) { return a->wait_ns > b->wait_ns; });
-  if (waiting.size() > 10) waiting.resize(10);
+  if (waiting.size() > kWaitingGsShown) waiting.resize(kWaitingGsShown);
   out.push_back(Line{});
   out.push_back(header(strprintf("%-8s %-18s %10s  %s", "G", "WAITING ON", "FOR", "FUNCTION")));
   for (const GoroG* x : waiting)

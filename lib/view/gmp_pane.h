@@ -2,6 +2,7 @@
 // its Ms joined to their LWP rows (the thread's name and kernel switch rates beside the G it runs:
 // what no other tool shows), its Gs counted by state and wait reason, and the longest-waiting Gs.
 #pragma once
+#include <cstddef>
 #include <vector>
 
 #include "view/frame.h"
@@ -9,6 +10,9 @@
 #include "view/top_model.h"
 
 namespace ts::view {
+
+// kWaitingGsShown is how many of the longest-waiting Gs the pane lists (and a recording keeps).
+constexpr size_t kWaitingGsShown = 10;
 
 // MJoin is one M joined to its LWP.
 struct MJoin {

@@ -5,7 +5,8 @@
 //     Beside it, the writer's own share (encode, delta, zstd, SQLite: the recorded samples appended
 //     again, in this process, timed by this thread's CPU time), apart from the collector's, and
 //     the key and delta sizes; then a jump to the recording's last sample (its key and every delta
-//     since, of 10k threads).
+//     since, of 10k threads). Last, one pass split by part in this process: the BPF walk program
+//     (with and without argv), the snapshot around it, the sample's delta, zstd and SQLite.
 //  2. Jumping to a random time in a synthetic 24 h recording (86,400 samples of 300 processes at
 //     1 s, built once under BUILD/bench-data): median and worst of 50 jumps (goal <= 50 ms). A jump
 //     is what `ps --replay --at` and a replay key do: find the sample, decode its key and the
@@ -19,6 +20,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -26,9 +28,12 @@
 #include <thread>
 #include <vector>
 
+#include "bpf/task_reader.h"
+#include "history/compress.h"
 #include "history/db.h"
 #include "history/reader.h"
 #include "history/replay.h"
+#include "history/sample.h"
 #include "history/writer.h"
 #include "model/error.h"
 #include "sources/make_source.h"
@@ -41,7 +46,8 @@ using namespace ts;
 namespace {
 
 constexpr int kThreads = 10000;
-constexpr int kSeconds = 20;
+constexpr int kSeconds = 40;
+constexpr int kSteadyFrom = 6;  // the recorder's steady state: from this sample on
 
 // start() runs argv with stdin from a pipe (whose write end is returned in *in) and stdout to `out`.
 pid_t start(const std::vector<std::string>& argv, int* in, int out) {
@@ -71,12 +77,8 @@ double cpu_of(pid_t pid) {
   return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-// thread_cpu_s() is this thread's CPU time so far (user + system).
-double thread_cpu_s() {
-  rusage ru{};
-  getrusage(RUSAGE_THREAD, &ru);
-  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
+// thread_cpu_s() is this thread's CPU time so far (exact: getrusage's is sampled at ticks).
+double thread_cpu_s() { return static_cast<double>(sys::thread_cpu_ns()) / 1e9; }
 
 uint64_t file_bytes(const std::string& p) {
   uint64_t n = 0;
@@ -124,6 +126,61 @@ void writer_share(const std::string& ours, const std::string& dir) {
               static_cast<double>(sys::monotonic_ns() - a) / 1e6);
 }
 
+// split() is what one recorder pass at this machine's task count costs, by part, in this process
+// (this thread's CPU time, the mean of kPasses passes after a warm-up): the BPF walk program
+// (TaskReader::read_all, the recorder's want), the snapshot built around it (the BPF source's
+// snapshot, completed from /proc, minus the walk), the sample (from_frame and the delta encoding),
+// zstd, and SQLite (Writer::append minus the two before it: the commit, synced).
+void split(const std::string& dir) {
+  constexpr int kPasses = 20;
+  setenv("TASKSCOPE_BPF_WALK", "on", 1);  // as the recorder once the walk is loaded
+  std::unique_ptr<Source> src = make_source(SourceKind::Bpf, nullptr, SourceUse::Repeating);
+  std::unique_ptr<bpf::TaskReader> walk = bpf::load_walk();
+  unsetenv("TASKSCOPE_BPF_WALK");
+  Request req;
+  req.fields = kAllFields & ~static_cast<Fields>(Field::Layout);  // the recorder's (history/recorder.cpp)
+  req.argv_once = true;
+  const std::string path = dir + "/split.db";
+  fs::remove(path), fs::remove(path + "-wal"), fs::remove(path + "-shm");
+  history::Writer w(path, {});
+  double t_walk = 0, t_noargv = 0, t_snap = 0, t_sample = 0, t_zstd = 0, t_append = 0;
+  size_t tasks = 0;
+  std::optional<history::Sample> prev;
+  for (int i = -1; i < kPasses; ++i) {
+    double a = thread_cpu_s();
+    const size_t n = walk->read_all(bpf::kWantAll).size();
+    const double walk_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    walk->read_all(bpf::kWantMm);
+    const double noargv_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    view::Frame f;
+    f.snap = src->snapshot(req);
+    f.taken_ns = f.snap.taken_ns;
+    const double snap_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    history::Sample smp = history::from_frame(f, true);
+    const std::string raw = history::encode(smp, prev ? &*prev : nullptr);
+    const double sample_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    const std::string packed = history::compress(raw);
+    const double zstd_s = thread_cpu_s() - a;
+    a = thread_cpu_s();
+    w.append(f, true, 1'790'000'000'000'000'000ull + static_cast<uint64_t>(i + 1) * 1'000'000'000);
+    const double append_s = thread_cpu_s() - a;
+    prev = std::move(smp);
+    if (i < 1) continue;  // the warm-up, and the first append (a key)
+    t_walk += walk_s, t_noargv += noargv_s, t_snap += snap_s, t_sample += sample_s, t_zstd += zstd_s, t_append += append_s;
+    tasks = n;
+  }
+  const double k = 1e3 / (kPasses - 1);
+  const double snap_only = t_snap - t_walk, sqlite = t_append - t_sample - t_zstd;
+  std::printf("  a pass by part (this process, %zu tasks, mean of %d): walk program %.2f ms (%.2f without argv, as the recorder's after its first), snapshot around it %.2f ms, "
+              "sample (from_frame + delta) %.2f ms, zstd %.2f ms, SQLite %.2f ms: %.2f ms = %.3f%% of a core at -d 1\n",
+              tasks, kPasses - 1, t_walk * k, t_noargv * k, snap_only * k, t_sample * k, t_zstd * k, sqlite * k, (t_snap + t_append) * k,
+              (t_snap + t_append) * k / 10);
+}
+
 void recorder_cost(const std::string& build, const std::string& dir) {
   int fx_in = -1;
   int out[2];
@@ -140,39 +197,38 @@ void recorder_cost(const std::string& build, const std::string& dir) {
   int in1 = -1, in2 = -1;
   const pid_t rec = start({build + "/bin/taskscope", "record", "-d", "1", "--threads", "-n", std::to_string(kSeconds), "-o", ours}, &in1, -1);
   const pid_t atop = start({"atop", "-w", theirs, "1", std::to_string(kSeconds)}, &in2, -1);
-  // Steady state: the recorder's CPU time from its second sample to its last (loading the BPF
-  // programs and the first pass are startup), read through the /proc source.
-  const auto cpu_now = [&, src = make_source(SourceKind::Proc)]() {
-    Request req;
-    req.pids = {rec};
-    req.fields = Field::Ids | Field::Times;
-    const Snapshot s = src->snapshot(req);
-    return s.processes.empty() ? 0.0 : static_cast<double>(s.processes[0].utime_ns + s.processes[0].stime_ns) / 1e9;
+  // Steady state: the recorder's CPU time (every thread's, exact: its CPU clock) from its
+  // kSteadyFrom-th sample to its next to last; loading the BPF programs (the walk's verifier runs
+  // on a thread of its own for a few seconds) and the first passes are startup.
+  struct Mark {
+    uint64_t cpu_ns = 0, mono_ns = 0;
   };
-  double cpu2 = -1;
-  uint64_t mono2 = 0;
-  for (int i = 0; i < 200 && cpu2 < 0; ++i) {
+  std::optional<Mark> from, to;
+  for (int i = 0; i < 20 * (kSeconds + 30) && !to; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     try {
       history::Reader r(ours);
-      if (r.count() >= 2) cpu2 = cpu_now(), mono2 = r.last().mono_ns;
+      const int64_t n = r.count();
+      if (!from && n >= kSteadyFrom) from = Mark{sys::process_cpu_ns(rec), r.last().mono_ns};
+      else if (from && n >= kSeconds - 1) to = Mark{sys::process_cpu_ns(rec), r.last().mono_ns};
     } catch (const Error&) {
     }
   }
   const double rec_cpu = cpu_of(rec);
   const double atop_cpu = atop > 0 ? cpu_of(atop) : 0;
-  close(fx_in);
-  waitpid(fx, nullptr, 0);
-  close(in1), close(in2), close(out[0]);
+  close(in1), close(in2);
   try {
     history::Reader r(ours);
     const int64_t n = r.count();
     const double span = static_cast<double>(r.last().mono_ns - r.first().mono_ns) / 1e9;
     const uint64_t bytes = file_bytes(ours);
     std::printf("record --threads, %d threads + the machine's, -d 1, %lld samples over %.1f s:\n", kThreads, static_cast<long long>(n), span);
-    const double steady_s = static_cast<double>(r.last().mono_ns - mono2) / 1e9;
-    std::printf("  taskscope record  %6.3f%% of a core steady (%.2f s CPU over the last %.1f s; %.2f s in all)  %8.0f bytes/sample (file %llu)  goal <= 0.5%%\n",
-                cpu2 >= 0 && steady_s > 0 ? 100 * (rec_cpu - cpu2) / steady_s : -1.0, rec_cpu - cpu2, steady_s, rec_cpu,
+    const bool steady = from && to && to->mono_ns > from->mono_ns && to->cpu_ns >= from->cpu_ns;
+    const double steady_s = steady ? static_cast<double>(to->mono_ns - from->mono_ns) / 1e9 : 0;
+    const double steady_cpu = steady ? static_cast<double>(to->cpu_ns - from->cpu_ns) / 1e9 : 0;
+    std::printf("  taskscope record  %6.3f%% of a core steady (%.3f s CPU over %.1f s, samples %d to %d; %.2f s in all)  %8.0f bytes/sample "
+                "(file %llu)  goal <= 0.5%%\n",
+                steady ? 100 * steady_cpu / steady_s : -1.0, steady_cpu, steady_s, kSteadyFrom, kSeconds - 1, rec_cpu,
                 static_cast<double>(bytes) / static_cast<double>(n), static_cast<unsigned long long>(bytes));
   } catch (const Error& e) {
     std::printf("record failed: %s\n", e.what());
@@ -184,6 +240,14 @@ void recorder_cost(const std::string& build, const std::string& dir) {
                 100 * atop_cpu / kSeconds, atop_cpu, static_cast<double>(abytes) / kSeconds, static_cast<unsigned long long>(abytes));
   else
     std::printf("  atop -w (anchor): no file (is atop installed? make bench-deps)\n");
+  try {  // while the 10k threads still run
+    split(dir);
+  } catch (const Error& e) {
+    std::printf("  (no split by part: %s)\n", e.what());
+  }
+  close(fx_in);
+  waitpid(fx, nullptr, 0);
+  close(out[0]);
 }
 
 // synthetic_frame() is second `s` of a day: 300 processes of 1-4 threads whose counters move.

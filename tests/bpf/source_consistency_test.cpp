@@ -372,3 +372,75 @@ TEST_CASE("CompletedBpfSource lists /proc only when the task count says somethin
   CHECK(s.find(child) != nullptr);
   waitpid(child, nullptr, 0);
 }
+
+namespace {
+
+// cmdline_of() is the command line snapshot `s` has for `pid` ("?" when it has no such process).
+std::string cmdline_of(const Snapshot& s, int32_t pid) {
+  const Process* p = s.find(pid);
+  return p ? p->cmdline : "?";
+}
+
+}  // namespace
+
+TEST_CASE("argv_once: a command line is read once per process, again after an exec, a new one from /proc",
+          "[bpf][consistency]") {
+  std::string why;
+  std::unique_ptr<Source> src;
+  try {
+    src = make_source(SourceKind::Bpf, nullptr, SourceUse::Repeating);
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  TS_BPF_GATE(src != nullptr, why);
+  auto* completed = dynamic_cast<CompletedBpfSource*>(src.get());
+  REQUIRE(completed);
+  Request req;
+  req.fields = kAllFields & ~static_cast<Fields>(Field::Layout);  // the recorder's
+  req.argv_once = true;
+  // A shell that execs sleep once a line arrives on its stdin: same pid, new address space.
+  int in[2];
+  REQUIRE(pipe(in) == 0);
+  const pid_t sh = test::spawn({"sh", "-c", "read x; exec sleep 3031.5"}, in[0], -1, -1, {in[1]});
+  close(in[0]);
+  const std::string sh_line = "sh -c read x; exec sleep 3031.5";
+  Snapshot s;
+  for (int i = 0; i < 100 && cmdline_of(s, sh) != sh_line; ++i) {  // until the shell has its own argv
+    usleep(20'000);
+    s = src->snapshot(req);
+  }
+  CHECK(cmdline_of(s, sh) == sh_line);
+  CHECK(cmdline_of(s, getpid()) != "");
+  const uint64_t walks = completed->bpf().argv_walks();
+  CHECK(walks >= 1);
+
+  const pid_t fresh = test::spawn({"sleep", "3032.5"}, -1, -1, -1);
+  s = src->snapshot(req);
+  for (int i = 0; i < 100 && cmdline_of(s, fresh) != "sleep 3032.5"; ++i) {  // until it has exec'd
+    usleep(20'000);
+    s = src->snapshot(req);
+  }
+  CHECK(cmdline_of(s, fresh) == "sleep 3032.5");  // new: read from /proc
+  CHECK(cmdline_of(s, sh) == sh_line);                      // kept
+
+  REQUIRE(write(in[1], "\n", 1) == 1);
+  for (int i = 0; i < 100 && cmdline_of(s, sh) != "sleep 3031.5"; ++i) {
+    usleep(20'000);
+    s = src->snapshot(req);
+  }
+  CHECK(cmdline_of(s, sh) == "sleep 3031.5");  // the exec: read again
+  // Passes after the first copied no argv in the kernel (unless a burst of new processes came).
+  const Snapshot again = src->snapshot(req);
+  CHECK(completed->bpf().argv_walks() < walks + 3);
+  CHECK(cmdline_of(again, fresh) == "sleep 3032.5");
+
+  // Without argv_once every pass copies argv.
+  req.argv_once = false;
+  const uint64_t before = completed->bpf().argv_walks();
+  for (int i = 0; i < 3; ++i) src->snapshot(req);
+  CHECK(completed->bpf().argv_walks() == before + 3);
+
+  close(in[1]);
+  kill(sh, SIGKILL), kill(fresh, SIGKILL);
+  waitpid(sh, nullptr, 0), waitpid(fresh, nullptr, 0);
+}

@@ -16,6 +16,9 @@
 
 #include "../support/support.h"
 #include "bpf/bpf_common.h"
+#include "goro/reader.h"
+#include "gort/go_reader.h"
+#include "history/goro_codec.h"
 #include "history/reader.h"
 #include "history/replay.h"
 #include "history_frames.h"
@@ -75,10 +78,44 @@ bool wait_for(const std::string& path, const std::string& sql, int64_t want) {
   return false;
 }
 
+// GoroTarget is goro_gmp_target running with `k` Gs parked in each way, and its facts.
+struct GoroTarget {
+  test::Fixture fx;
+  json facts;
+  int32_t pid;
+  size_t k;
+  explicit GoroTarget(int n)
+      : fx("goro_gmp_target", {std::to_string(n)}), facts(json::parse(fx.facts())), pid(facts["pid"]), k(facts["k"]) {}
+};
+
+// waiting() is how many Gs of `g` wait for `why`: recorded counts (a replayed sample keeps only
+// some Gs) or, for a live read, counted.
 size_t waiting(const GoroSnapshot& g, WaitReason why) {
   size_t n = 0;
-  for (const GoroG& x : g.gs) n += x.state == GState::Waiting && x.wait_reason == why;
+  for (const GCount& c : count_gs(g)) n += c.state == GState::Waiting && c.wait_reason == why ? c.n : 0;
   return n;
+}
+
+// longest_waiting() is the goids of the Gs top's G/M/P pane lists: the kKeptWaitingGs longest
+// waiting (ties in slot order), sorted.
+std::vector<uint64_t> longest_waiting(const GoroSnapshot& g) {
+  std::vector<const GoroG*> w;
+  for (const GoroG& x : g.gs)
+    if (x.state == GState::Waiting) w.push_back(&x);
+  std::stable_sort(w.begin(), w.end(), [](const GoroG* a, const GoroG* b) { return a->wait_ns > b->wait_ns; });
+  std::vector<uint64_t> out;
+  for (size_t i = 0; i < w.size() && i < kKeptWaitingGs; ++i) out.push_back(w[i]->goid);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// kept_waiting() is the goids of the waiting Gs a replayed sample kept, sorted.
+std::vector<uint64_t> kept_waiting(const GoroSnapshot& g) {
+  std::vector<uint64_t> out;
+  for (const GoroG& x : g.gs)
+    if (x.state == GState::Waiting) out.push_back(x.goid);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
@@ -88,10 +125,10 @@ TEST_CASE("record a scripted scenario and replay each event, task and G count", 
   TS_BPF_GATE(s.usable, s.why);
   test::TempDir dir;
   const std::string path = dir.file("scenario.db");
-  test::Fixture gor("goro_gmp_target", {"3"});
-  const json gf = json::parse(gor.facts());
-  const int32_t gpid = gf["pid"];
-  const size_t k = gf["k"];
+  const GoroTarget gor(3);
+  const json& gf = gor.facts;
+  const int32_t gpid = gor.pid;
+  const size_t k = gor.k;
   Recorder rec({"-d", "0.2", "--threads", "-o", path});
   REQUIRE(wait_for(path, "SELECT count(*) FROM sample", 2));
 
@@ -171,6 +208,50 @@ TEST_CASE("record a scripted scenario and replay each event, task and G count", 
   CHECK(zoo_exit == 1);
 }
 
+TEST_CASE("record keeps a goro program's G counts and its longest-waiting Gs, not every G", "[history][record][goro]") {
+  test::TempDir dir;
+  const std::string path = dir.file("goro.db");
+  // 3k parked Gs and main in a system call: more Gs waiting than a sample keeps.
+  const GoroTarget gor(10);
+  Recorder rec({"-d", "0.2", "-o", path});
+  REQUIRE(wait_for(path, "SELECT count(*) FROM goro WHERE pid=" + std::to_string(gor.pid), 4));
+  REQUIRE(rec.stop(SIGTERM) == 0);
+  // Every G, read live now: still parked as when recorded, in the same order of waiting.
+  const GoroSnapshot live = goro::read_goro(gor.pid);
+  REQUIRE(waiting(live, WaitReason::ChanRecv) == gor.k);
+  const std::vector<uint64_t> longest = longest_waiting(live);
+  REQUIRE(longest.size() == kKeptWaitingGs);
+  REQUIRE(live.gs.size() > kKeptWaitingGs + 1);
+  CHECK(query(path, "SELECT min(waiting) FROM goro WHERE pid=" + std::to_string(gor.pid)) == static_cast<int64_t>(3 * gor.k));
+  CHECK(query(path, "SELECT min(gs) FROM goro WHERE pid=" + std::to_string(gor.pid)) == static_cast<int64_t>(live.gs.size()));
+
+  const Reader r(path);
+  int shown = 0;
+  for (auto ref = std::optional<SampleRef>(r.first()); ref; ref = r.after(ref->id)) {
+    const auto f = replay_frame(r, *ref);
+    REQUIRE(f->goro.count(gor.pid));
+    ++shown;
+    INFO("sample " << ref->id);
+    const GoroSnapshot& g = f->goro.at(gor.pid);
+    CHECK(count_gs(g) == count_gs(live));  // every G counted, by state and wait reason
+    CHECK(g_total(g) == live.gs.size());
+    CHECK(waiting(g, WaitReason::ChanRecv) == gor.k);
+    CHECK(waiting(g, WaitReason::Sleep) == gor.k);
+    CHECK(waiting(g, WaitReason::Mutex) == gor.k);
+    CHECK(kept_waiting(g) == longest);  // the ones the pane lists, not every G
+    CHECK(g.gs.size() < live.gs.size());
+    const GoroG* main = g.find_g(gor.facts["main_goid"].get<uint64_t>());  // in a system call: it holds an M
+    REQUIRE(main);
+    CHECK(main->state == GState::Syscall);
+    const GoroG* first = g.find_g(longest.front());
+    REQUIRE(first);
+    CHECK(first->wait_ns > 0);
+    CHECK(first->function.find("main") != std::string::npos);  // named when recorded
+    CHECK(first->sp == 0);  // registers are not stored
+  }
+  CHECK(shown >= 4);
+}
+
 TEST_CASE("a recorder killed at random moments leaves files that replay to their last sample", "[history][record][crash]") {
   test::TempDir dir;
   std::mt19937 rng(static_cast<unsigned>(std::random_device{}()));
@@ -206,7 +287,7 @@ TEST_CASE("a recorder killed at random moments leaves files that replay to their
 TEST_CASE("record keeps a Go program's G/M/P beside goro's, and replay shows them", "[history][record][go]") {
   test::TempDir dir;
   const std::string path = dir.file("go.db");
-  test::Fixture go("go_gmp_target", {"2", "procs=2"});
+  test::Fixture go("go_gmp_target", {"3", "procs=2"});
   const json gf = json::parse(go.facts());
   const int32_t gpid = gf["pid"];
   const std::string version = gf["go_version"];
@@ -219,8 +300,14 @@ TEST_CASE("record keeps a Go program's G/M/P beside goro's, and replay shows the
   const size_t n = gf["chan_receive"].size();
   CHECK(query(path, "SELECT min(waiting) FROM goro WHERE pid=" + std::to_string(gpid)) >= static_cast<int64_t>(4 * n));
 
+  // Every G, read live now: parked as when recorded.
+  const GoroSnapshot live = gort::read_go(gpid);
+  const std::vector<uint64_t> longest = longest_waiting(live);
+  REQUIRE(longest.size() == kKeptWaitingGs);  // 4n user Gs and the runtime's wait: more than kept
   const Reader r(path);
   int shown = 0;
+  const GoroSnapshot* last = nullptr;
+  std::shared_ptr<view::Frame> last_frame;
   for (auto ref = std::optional<SampleRef>(r.first()); ref; ref = r.after(ref->id)) {
     const auto f = replay_frame(r, *ref);
     if (!f->goro.count(gpid)) continue;
@@ -228,13 +315,13 @@ TEST_CASE("record keeps a Go program's G/M/P beside goro's, and replay shows the
     INFO("sample " << ref->id);
     const GoroSnapshot& g = f->goro.at(gpid);
     CHECK(g.runtime == version);
-    CHECK(waiting(g, WaitReason::ChanRecv) >= n);
-    for (const json& id : gf["chan_receive"]) {
-      const GoroG* x = g.find_g(id.get<uint64_t>());
-      REQUIRE(x);
-      CHECK(x->state == GState::Waiting);
-      CHECK(x->wait_reason == WaitReason::ChanRecv);
-    }
+    for (WaitReason why : {WaitReason::ChanRecv, WaitReason::Select, WaitReason::Sleep, WaitReason::Mutex})
+      CHECK(waiting(g, why) == waiting(live, why));
+    for (WaitReason why : {WaitReason::ChanRecv, WaitReason::Select, WaitReason::Sleep})  // a mutex: semacquire before Go 1.20
+      CHECK(waiting(g, why) >= n);
+    CHECK(g.gs.size() < g_total(g));  // not every G
+    CHECK(kept_waiting(g).size() == kKeptWaitingGs);
+    last_frame = f, last = &g;
     const GoroG* main = g.find_g(gf["main"].get<uint64_t>());
     REQUIRE(main);
     CHECK(main->state == GState::Syscall);
@@ -243,4 +330,6 @@ TEST_CASE("record keeps a Go program's G/M/P beside goro's, and replay shows the
     CHECK(f->runtimes.at(gpid) == version.substr(0, version.find('.', version.find('.') + 1)));
   }
   CHECK(shown >= 3);
+  REQUIRE(last);
+  CHECK(kept_waiting(*last) == longest);  // the ones top's pane lists, as a live read orders them
 }

@@ -56,6 +56,23 @@ TEST_CASE("a sample round-trips through its encoding", "[history]") {
   CHECK(d.events_on);
 }
 
+TEST_CASE("a snapshot with a process twice or out of order makes a sample that reads back", "[history]") {
+  // The BPF source completed from /proc can list a process twice: the walk saw it and the groups
+  // it hid last pass are read again.
+  view::Frame f = test::recorded_frame(3);
+  REQUIRE(f.snap.processes.size() == 3);
+  f.snap.processes.push_back(f.snap.processes[1]);
+  std::swap(f.snap.processes[0], f.snap.processes[2]);
+  for (bool threads : {true, false}) {
+    const Sample s = from_frame(f, threads);
+    const Sample d = decode(encode(s), "t");
+    std::vector<int32_t> pids;
+    for (const Process& p : d.snap.processes) pids.push_back(p.pid);
+    CHECK(pids == std::vector<int32_t>{1, 100, 200});
+    CHECK(decode_delta(encode(s, &s), "t", s).snap.processes.size() == 3);
+  }
+}
+
 TEST_CASE("without --threads a process keeps one task with its threads' sums", "[history]") {
   const Sample s = decode(encode(from_frame(test::recorded_frame(2), false)), "t");
   const Process* p = s.snap.find(100);
@@ -226,14 +243,109 @@ TEST_CASE("a delta of 10k threads of which 5% ran is a small part of the whole",
   CHECK(delta * 8 < whole);
 }
 
-TEST_CASE("a version-1 blob (every sample whole) still reads; an unknown version is named", "[history][delta]") {
-  const Sample s = from_frame(test::recorded_frame(3), true);
-  std::string v2 = encode(s);
-  REQUIRE(v2.substr(0, 2) == std::string("\x02\x00", 2));
+namespace {
+
+// old_goro() is a G/M/P as versions 1 and 2 stored it (every G, no counts, no function names):
+// pid 100, two Gs, one waiting on a channel, one running.
+std::string old_goro() {
+  BlobWriter w;
+  w.i(100);
+  w.s("goro");
+  for (uint64_t v : {5, 6, 2, 7, 0, 2, 0}) w.u(v);  // taken, start, gomaxprocs, sysmon, global runq, slots, torn
+  w.u(0);  // Ps
+  w.u(0);  // Ms
+  w.u(2);  // Gs
+  for (uint64_t goid : {1, 2}) {
+    w.u(goid);
+    w.u(static_cast<uint8_t>(goid == 1 ? GState::Waiting : GState::Running));
+    w.u(static_cast<uint8_t>(goid == 1 ? WaitReason::ChanRecv : WaitReason::None));
+    w.s("");
+    for (uint64_t v : {0, 0, 0, 0, 0}) w.u(v);
+    w.i(-1);
+    w.u(0), w.u(0x4000 + goid);
+    w.u(0);
+  }
+  return w.take();
+}
+
+}  // namespace
+
+TEST_CASE("version-1 and -2 blobs (every G, no counts) still read; an unknown version is named", "[history][delta]") {
+  view::Frame f = test::recorded_frame(3);
+  f.goro.clear();
+  const std::string v3 = encode(from_frame(f, true));
+  REQUIRE(v3.substr(0, 2) == std::string("\x03\x00", 2));
+  // The G/M/P list is where versions 2 and 3 differ: find its count (0 here, 1 with one runtime).
+  f.goro[100] = test::recorded_frame(3).goro.at(100);
+  const std::string one = encode(from_frame(f, true));
+  const size_t at = static_cast<size_t>(std::mismatch(v3.begin(), v3.end(), one.begin()).first - v3.begin());
+  REQUIRE(at < v3.size());
+  REQUIRE(v3[at] == 0);
+  const std::string v2 = "\x02" + v3.substr(1, at - 1) + "\x01" + old_goro() + v3.substr(at + 1);
+  const Sample d2 = decode(v2, "v2");
+  REQUIRE(d2.goro.count(100));
+  const GoroSnapshot& g = d2.goro.at(100);
+  CHECK(g.g_counts.empty());
+  CHECK(g.gs.size() == 2);
+  CHECK(g_total(g) == 2);
+  CHECK(count_gs(g) == std::vector<GCount>{{GState::Running, WaitReason::None, 1}, {GState::Waiting, WaitReason::ChanRecv, 1}});
+  CHECK(g.gs[1].start_pc == 0x4002);
   const std::string v1 = "\x01" + v2.substr(2);
-  CHECK(encode(decode(v1, "old")) == v2);
-  v2[0] = 3;
-  CHECK_THROWS_WITH(decode(v2, "new"), "new: sample encoding version 3 (this taskscope reads 1 to 2) at byte 1");
+  CHECK(encode(decode(v1, "v1")) == encode(d2));
+  std::string v4 = v3;
+  v4[0] = 4;
+  CHECK_THROWS_WITH(decode(v4, "new"), "new: sample encoding version 4 (this taskscope reads 1 to 3) at byte 1");
+}
+
+TEST_CASE("a sample keeps every G counted, the Gs on Ms and the longest waiting, named", "[history][goro]") {
+  view::Frame f = test::recorded_frame(1);
+  GoroSnapshot g;
+  g.pid = 100;
+  g.runtime = "go1.19.8";
+  // 100,000 Gs: slot k waits k ms on a channel, except every 1000th (runnable) and slots 7 (running,
+  // on M 0), 8 (in a system call) and 9 (runnable, M 1's current G).
+  g.gs.resize(100'000);
+  for (size_t k = 0; k < g.gs.size(); ++k) {
+    GoroG& x = g.gs[k];
+    x.goid = k + 1;
+    x.state = k % 1000 == 0 ? GState::Runnable : GState::Waiting;
+    x.wait_reason = x.state == GState::Waiting ? (k % 2 ? WaitReason::ChanRecv : WaitReason::Select) : WaitReason::None;
+    x.wait_ns = x.state == GState::Waiting ? k * 1'000'000 : 0;
+    x.start_pc = 0x1000 + k % 3;
+    x.sp = 0xdead;
+  }
+  g.gs[7].state = GState::Running, g.gs[7].wait_reason = WaitReason::None, g.gs[7].wait_ns = 0;
+  g.gs[8].state = GState::Syscall, g.gs[8].wait_reason = WaitReason::None, g.gs[8].wait_ns = 0;
+  g.gs[9].state = GState::Runnable, g.gs[9].wait_reason = WaitReason::None, g.gs[9].wait_ns = 0;
+  g.ms.resize(2);
+  g.ms[0].cur_goid = 8, g.ms[1].cur_goid = 10;
+  f.goro[100] = g;
+  int named = 0;
+  const NameFn name = [&](int32_t pid, uint64_t pc) {
+    ++named;
+    return pid == 100 && pc == 0x1001 ? std::string("main.worker") : std::string();
+  };
+  const Sample s = from_frame(f, true, name);
+  const std::string blob = encode(s);
+  const Sample d = decode(blob, "t");
+  const GoroSnapshot& k = d.goro.at(100);
+  CHECK(count_gs(k) == count_gs(g));  // every G counted, by state and reason
+  CHECK(g_total(k) == 100'000);
+  uint64_t runnable = 0;
+  for (const GCount& c : count_gs(k)) runnable += c.state == GState::Runnable ? c.n : 0;
+  CHECK(runnable == 101);
+  std::vector<uint64_t> kept;
+  for (const GoroG& x : k.gs) kept.push_back(x.goid);
+  // Slots 7, 8, 9 (on Ms), then the ten longest waiting: the last ten waiting slots.
+  std::vector<uint64_t> want = {8, 9, 10};
+  for (uint64_t goid = 99'991; goid <= 100'000; ++goid) want.push_back(goid);
+  CHECK(kept == want);
+  CHECK(k.gs.back().wait_ns == 99'999 * 1'000'000ull);
+  CHECK(k.gs.back().sp == 0);  // registers are not stored
+  CHECK(named == static_cast<int>(k.gs.size()));
+  for (const GoroG& x : k.gs) CHECK(x.function == (x.start_pc == 0x1001 ? "main.worker" : ""));
+  INFO("blob " << blob.size() << " bytes");
+  CHECK(blob.size() < 4096);  // every G stored was over 2 MB
 }
 
 TEST_CASE("corrupted delta blobs throw ts::Error naming the byte, never crash", "[history][fuzz][delta]") {

@@ -1,4 +1,9 @@
 // snapshot_test.cpp: Snapshot lookups and the diff of two snapshots into rates.
+#include <algorithm>
+#include <random>
+#include <string>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include "model/snapshot.h"
@@ -93,4 +98,36 @@ TEST_CASE("Process::sort_tasks puts the leader first, then orders by tid") {
   p.sort_tasks();
   CHECK(p.tasks.front().tid == 55);
   CHECK(p.tasks.back().tid == 70);
+}
+
+TEST_CASE("Process::sort_tasks orders threads listed in wrapped runs, and any order, as a full sort does") {
+  // A leader, then creation order after the pid space wrapped twice (three ascending runs), then
+  // a shuffle with more runs than it merges.
+  std::vector<int32_t> tids = {30000};
+  for (int32_t t = 30001; t < 32768; t += 7) tids.push_back(t);
+  for (int32_t t = 300; t < 29000; t += 5) tids.push_back(t);
+  for (int32_t t = 29001; t < 29990; t += 3) tids.push_back(t);
+  std::vector<int32_t> shuffled = tids;
+  std::mt19937 rng(7);
+  std::shuffle(shuffled.begin() + 1, shuffled.end(), rng);
+  for (const auto& order : {tids, shuffled}) {
+    Process p;
+    p.pid = 30000;
+    for (int32_t tid : order) {
+      Task t;
+      t.tid = tid;
+      t.tgid = 30000;
+      t.comm = "w" + std::to_string(tid);
+      p.tasks.push_back(t);
+    }
+    p.sort_tasks();
+    std::vector<int32_t> got;
+    for (const Task& t : p.tasks) {
+      got.push_back(t.tid);
+      CHECK(t.comm == "w" + std::to_string(t.tid));  // whole tasks moved, not just their tids
+    }
+    std::vector<int32_t> want = tids;
+    std::sort(want.begin() + 1, want.end());
+    CHECK(got == want);
+  }
 }

@@ -1,4 +1,7 @@
 // clock_test.cpp: the clocks, and the boot instant against the kernel's own btime.
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -26,4 +29,19 @@ TEST_CASE("the clocks move forward and keep their order", "[sys][clock]") {
   CHECK(b1 >= b0);
   CHECK(b0 >= m0);  // boot time includes suspend, monotonic does not
   CHECK(ts::sys::realtime_ns() > 1600000000ull * 1000000000ull);
+}
+
+TEST_CASE("thread and process CPU clocks count this thread's work exactly; a gone pid reads 0", "[sys][clock]") {
+  const uint64_t t0 = ts::sys::thread_cpu_ns(), p0 = ts::sys::process_cpu_ns(getpid());
+  volatile uint64_t x = 0;
+  while (ts::sys::thread_cpu_ns() - t0 < 20'000'000) x = x + 1;  // 20 ms of this thread's CPU
+  const uint64_t t1 = ts::sys::thread_cpu_ns(), p1 = ts::sys::process_cpu_ns(getpid());
+  CHECK(t1 - t0 >= 20'000'000);
+  // The process counts this thread's work (and its other threads'), read a moment apart: within 1 ms.
+  CHECK(p1 - p0 + 1'000'000 >= t1 - t0);
+  CHECK(p1 + 1'000'000 >= t1);
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  CHECK(ts::sys::process_cpu_ns(child) == 0);
 }

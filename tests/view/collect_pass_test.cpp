@@ -79,6 +79,23 @@ TEST_CASE("Rates per task and per process (the sum over live threads) follow the
   CHECK(f->machine_rates.seconds > 0);  // two machine samples: their rates
 }
 
+TEST_CASE("With rates off (the recorder's passes) frames carry what was read and no rates", "[collector]") {
+  view::PassSetup setup;
+  setup.rates = false;
+  auto pass = make_pass(two_passes, setup);
+  pass->run(kAllFields);
+  const auto f = pass->run(kAllFields);
+  CHECK(f->seq == 2);
+  CHECK(f->snap.task_count() == 3);
+  CHECK(f->machine.taken_ns > 0);
+  CHECK(f->interval_s == 0);
+  CHECK(f->rates.empty());
+  CHECK(f->run_delay_ms_ps.empty());
+  CHECK(f->process_rates.empty());
+  CHECK(f->dying.empty());
+  CHECK(f->machine_rates.seconds == 0);
+}
+
 TEST_CASE("Run-queue delay needs Field::Delay in both snapshots", "[collector]") {
   auto pass = make_pass([](int n, const Request& r) {
     Snapshot s = two_passes(n, r);
