@@ -244,7 +244,8 @@ bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse) {
   if (!k.key) throw std::logic_error(std::string("column '") + by.id + "' has no sort key");
   const int64_t ka = k.key(a), kb = k.key(b);
   if (ka != kb) return k.descending != reverse ? ka > kb : ka < kb;
-  return std::tie(a.proc->pid, a.task->tid) < std::tie(b.proc->pid, b.task->tid);
+  const int32_t ta = thread_order(a), tb = thread_order(b);
+  return std::tie(a.proc->pid, ta) < std::tie(b.proc->pid, tb);
 }
 
 void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
@@ -258,7 +259,7 @@ void sort_rows(std::vector<Row>& rows, const ColumnSpec& by) {
   };
   std::vector<Keyed> keyed(rows.size());
   for (size_t i = 0; i < rows.size(); ++i)
-    keyed[i] = Keyed{by.sort.key(rows[i]), rows[i].proc->pid, rows[i].task->tid, static_cast<uint32_t>(i)};
+    keyed[i] = Keyed{by.sort.key(rows[i]), rows[i].proc->pid, thread_order(rows[i]), static_cast<uint32_t>(i)};
   const bool desc = by.sort.descending;
   const auto less = [desc](const Keyed& a, const Keyed& b) {
     if (a.key != b.key) return desc ? a.key > b.key : a.key < b.key;

@@ -106,7 +106,12 @@ std::vector<Row> process_rows(const Snapshot& snap);
 // task_rows() makes one row per task of every process of `snap`, in process order, leader first.
 std::vector<Row> task_rows(const Snapshot& snap);
 
-// row_less() is the order `by` sorts rows in (its sort key, which must exist, then pid, then tid);
+// thread_order() is a row's place among its process's rows: the leader first (-1), then by tid
+// (a process whose threads' tids wrapped past pid_max has threads below its pid).
+inline int32_t thread_order(const Row& r) { return r.task->tid == r.proc->pid ? -1 : r.task->tid; }
+
+// row_less() is the order `by` sorts rows in (its sort key, which must exist, then pid, then
+// thread_order());
 // `reverse` turns the key's direction around (the tie-break stays ascending).
 bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse = false);
 

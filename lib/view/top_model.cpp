@@ -50,7 +50,7 @@ RowRate process_rate(const Frame& f, const Process& p) {
 
 // sort_by_key() orders `rows` as row_less() would, with each row's key computed once (not twice
 // per comparison through the column's key function): at 10k LWP rows that is most of a frame's
-// table. The order (key, pid, tid) is total, so an unstable sort gives the same rows in the same
+// table. The order (key, pid, thread_order) is total, so an unstable sort gives the same rows in the same
 // order every time.
 void sort_by_key(std::vector<Row>& rows, const ColumnSpec& by, bool reverse) {
   if (rows.size() < 2) return;
@@ -64,7 +64,7 @@ void sort_by_key(std::vector<Row>& rows, const ColumnSpec& by, bool reverse) {
   const bool desc = by.sort.descending != reverse;
   for (size_t i = 0; i < rows.size(); ++i) {
     const int64_t k = by.sort.key(rows[i]);
-    keyed.push_back({desc ? ~k : k, rows[i].proc->pid, rows[i].task->tid, static_cast<uint32_t>(i)});
+    keyed.push_back({desc ? ~k : k, rows[i].proc->pid, thread_order(rows[i]), static_cast<uint32_t>(i)});
   }
   std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
     return std::tie(a.key, a.pid, a.tid) < std::tie(b.key, b.pid, b.tid);

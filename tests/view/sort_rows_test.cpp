@@ -1,5 +1,5 @@
 // sort_rows_test.cpp: the order ps, threads and top sort rows in: the column's key in its
-// direction, then pid, then tid, whatever order the rows came in.
+// direction, then pid, then the leader before its threads by tid, whatever order the rows came in.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -57,4 +57,21 @@ TEST_CASE("sort_rows orders by the key's direction, ties by pid then tid, from a
     CHECK(ids(by_tid) == std::vector<std::pair<int32_t, int32_t>>{{100, 100}, {100, 103}, {100, 105}, {200, 200}, {200, 201}});
     for (size_t i = 1; i < by_time.size(); ++i) CHECK(!row_less(by_time[i], by_time[i - 1], column("utime")));
   }
+}
+
+TEST_CASE("within a process the leader comes first, also when its threads' tids wrapped below its pid") {
+  Process p;
+  p.pid = 32000;  // pid_max 32768: threads made after the wrap have small tids
+  for (int32_t tid : {400, 32000, 500}) {
+    Task t;
+    t.tid = tid;
+    t.tgid = p.pid;
+    p.tasks.push_back(t);
+  }
+  std::vector<Row> rows;
+  for (const Task& t : p.tasks) rows.push_back(make_row(&p, &t));
+  sort_rows(rows, column("pid"));  // ps's default order
+  CHECK(ids(rows) == std::vector<std::pair<int32_t, int32_t>>{{32000, 32000}, {32000, 400}, {32000, 500}});
+  CHECK(row_less(rows[0], rows[1], column("pid")));
+  CHECK_FALSE(row_less(rows[1], rows[0], column("pid")));
 }
