@@ -5,7 +5,8 @@
 // whole for each address by libdwfl), line tables and DIE trees, for a dozen addresses.
 // A build-id names one build of a file, and so its code, symbols and DWARF: an entry stays right
 // as long as the file it came from has that build-id. Only sites found with DWARF are kept (a
-// module whose debug file is installed later is then read again, not remembered bare). The format
+// module whose debug file is installed later is then read again, not remembered bare); a lookup
+// without DWARF takes the function and offset of a kept site (the same symbol table). The format
 // carries a version, raised whenever lookup() would describe an address differently.
 #pragma once
 #include <cstdint>

@@ -264,10 +264,12 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   const unsigned char* id = nullptr;
   GElf_Addr id_vaddr = 0;
   if (const int n = dwfl_module_build_id(mod, &id, &id_vaddr); n > 0 && id) s.build_id = hex_bytes(id, n);
-  // Kept from an earlier run: neither the symbol table nor the DWARF is read.
-  if (const Site* kept = dwarf ? sites_->find(s.build_id, s.module_addr, return_address) : nullptr) {
+  // Kept from an earlier run: neither the symbol table nor the DWARF is read. (The symbol came
+  // from the same table a lookup without DWARF reads: that one takes the function alone.)
+  if (const Site* kept = sites_->find(s.build_id, s.module_addr, return_address)) {
     s.function = kept->function;
     s.offset = kept->offset;
+    if (!dwarf) return s;
     s.file = kept->file;
     s.line = kept->line;
     s.frames = kept->frames;

@@ -63,6 +63,7 @@ TEST_CASE("sites found with DWARF are kept by build-id and answered without read
     const ts::dwarf::Symbolizer s(getpid(), dir.path);
     CHECK(show(s.lookup(kPc)) == show(want));
     CHECK(show(s.lookup(kPc, true)) == show(want_ret));
+    CHECK(show(s.lookup(kPc, false, false)) == show(ref.lookup(kPc, false, false)));  // symbols only
     CHECK_FALSE(dwarf_opened(s, kPc));  // answered from the kept sites
     CHECK(show(s.lookup(kPc + 1)) == show(ref.lookup(kPc + 1)));  // another address: read, then kept
     CHECK(dwarf_opened(s, kPc));
