@@ -14,15 +14,6 @@
 namespace ts::dwarf {
 namespace {
 
-// make_dirs() creates every directory of `path` up to its last '/' (mode 0700: a user's cache).
-bool make_dirs(const std::string& path) {
-  for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
-    const std::string dir = path.substr(0, slash);
-    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
-  }
-  return true;
-}
-
 // copy_elf() copies in's headers and sections into out (opened for writing); false when a
 // section is still compressed or libelf refused.
 bool copy_elf(Elf* in, Elf* out) {
@@ -54,6 +45,14 @@ bool copy_elf(Elf* in, Elf* out) {
 
 }  // namespace
 
+bool make_cache_dirs(const std::string& path) {
+  for (size_t slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1)) {
+    const std::string dir = path.substr(0, slash);
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  }
+  return true;
+}
+
 std::string debug_cache_dir() {
   const char* off = std::getenv("TASKSCOPE_DEBUG_CACHE");
   if (off && std::strcmp(off, "0") == 0) return "";
@@ -84,7 +83,7 @@ bool has_compressed_debug(const std::string& path) {
 }
 
 bool store_inflated(Elf* in, const std::string& path) {
-  if (!in || path.empty() || !make_dirs(path)) return false;
+  if (!in || path.empty() || !make_cache_dirs(path)) return false;
   std::string tmp = path + ".XXXXXX";
   const int fd = mkstemp(tmp.data());
   if (fd < 0) return false;

@@ -18,6 +18,10 @@ std::string debug_cache_dir();
 // hex: DIR/.build-id/ab/cdef....debug; "" when the build-id is shorter than 2 bytes.
 std::string debug_cache_path(const std::string& dir, const std::string& build_id_hex);
 
+// make_cache_dirs() creates every directory of `path` up to its last '/' (mode 0700: a user's
+// cache); false when one could not be made.
+bool make_cache_dirs(const std::string& path);
+
 // has_compressed_debug() tells whether the ELF file at `path` has a compressed section (only its
 // section headers are read).
 bool has_compressed_debug(const std::string& path);

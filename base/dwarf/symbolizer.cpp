@@ -3,6 +3,7 @@
 #include "dwarf/symbolizer.h"
 
 #include "dwarf/debug_cache.h"
+#include "dwarf/site_cache.h"
 
 #include <cxxabi.h>
 #include <dwarf.h>
@@ -182,7 +183,8 @@ Frame user_frame(const Site& s, std::string_view skip) {
   return Frame{s.function, s.file, s.line};
 }
 
-Symbolizer::Symbolizer(int32_t pid, std::string debug_cache) : ctx_(new Context), debug_cache_(std::move(debug_cache)) {
+Symbolizer::Symbolizer(int32_t pid, std::string debug_cache)
+    : ctx_(new Context), debug_cache_(std::move(debug_cache)), sites_(std::make_unique<SiteCache>(debug_cache_)) {
   ctx_->pid = pid;
   // Separate debug files: beside the file, in its .debug/, in the cache of inflated copies, in ours
   // and in the process's /usr/lib/debug (a container's own debug packages).
@@ -262,6 +264,17 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   const unsigned char* id = nullptr;
   GElf_Addr id_vaddr = 0;
   if (const int n = dwfl_module_build_id(mod, &id, &id_vaddr); n > 0 && id) s.build_id = hex_bytes(id, n);
+  // Kept from an earlier run: neither the symbol table nor the DWARF is read. (The symbol came
+  // from the same table a lookup without DWARF reads: that one takes the function alone.)
+  if (const Site* kept = sites_->find(s.build_id, s.module_addr, return_address)) {
+    s.function = kept->function;
+    s.offset = kept->offset;
+    if (!dwarf) return s;
+    s.file = kept->file;
+    s.line = kept->line;
+    s.frames = kept->frames;
+    return s;
+  }
   GElf_Off off = 0;
   GElf_Sym sym;
   if (const char* name = dwfl_module_addrinfo(mod, at, &off, &sym, nullptr, nullptr, nullptr)) {
@@ -304,6 +317,7 @@ Site Symbolizer::lookup(uint64_t pc, bool return_address, bool dwarf) const {
   s.frames = inline_chain(cu, bias, at, s.file, s.line);
   // DWARF names a local class's member by its bare name ("operator()"); the symbol is qualified.
   if (!s.frames.empty() && !s.function.empty()) s.frames.back().function = s.function;
+  if (dwfl_module_getdwarf(mod, &bias)) sites_->add(s.build_id, s.module_addr, return_address, s);
   return s;
 }
 

@@ -5,6 +5,7 @@
 // lib/ or runtime/ (base/ is the floor; see docs/ARCHITECTURE.md).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,6 +16,8 @@ struct Dwfl;
 struct Dwfl_Module;
 
 namespace ts::dwarf {
+
+class SiteCache;
 
 // Frame is one level of a site's inline chain: a function and the source line inside it.
 struct Frame {
@@ -59,7 +62,8 @@ class Symbolizer {
   // Symbolizer() reports pid's modules to libdwfl; never throws (lookups then return bare sites).
   // With a `debug_cache` directory (debug_cache.h) separate debug files are looked for there
   // first, and one whose sections were compressed is stored there inflated when the Symbolizer
-  // ends, once it was read for a lookup.
+  // ends, once it was read for a lookup; and what lookups found with DWARF is kept there by
+  // build-id (site_cache.h), so a later run answers them without reading DWARF.
   explicit Symbolizer(int32_t pid, std::string debug_cache = {});
   ~Symbolizer();
   Symbolizer(const Symbolizer&) = delete;
@@ -98,6 +102,7 @@ class Symbolizer {
   std::string debug_cache_;
   mutable std::unordered_set<Dwfl_Module*> dwarf_read_;  // modules whose DWARF a lookup opened
   mutable std::unordered_map<const Dwfl_Module*, std::vector<CuRange>> cu_ranges_;
+  std::unique_ptr<SiteCache> sites_;  // lookups kept on disk by build-id (none without debug_cache_)
 };
 
 }  // namespace ts::dwarf

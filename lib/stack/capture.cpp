@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <seccomp.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/user.h>
 #include <sys/wait.h>
@@ -175,6 +176,73 @@ void mark_stopped(Tracee& tr, char state_before) {
 }
 
 
+// Look is what a look at a thread without stopping it found.
+enum class Look {
+  Read,     // registers (sp, pc) and stack top read: it stayed blocked all along
+  Gone,     // it exited
+  Running,  // on a CPU or waiting for one: no registers without a stop
+  Moved,    // it woke, or the file could not be read: stop it
+};
+
+// look_without_stop() reads a blocked thread without a stop: its syscall file (what
+// list_threads() read serves as the first look, once), a copy of its stack top, and the syscall
+// file again, which decides.
+Look look_without_stop(int task_fd, int32_t mem, RawThread& t, const Maps& maps) {
+  SyscallLine a;
+  if (t.blocked_seen) {
+    a.ok = true;
+    a.nr = t.blocked_nr;
+    a.sp = t.blocked_sp;
+    a.pc = t.blocked_pc;
+    t.blocked_seen = false;
+  } else {
+    a = read_syscall(task_fd, t.tid);
+  }
+  if (a.gone) {
+    t.gone = true;
+    return Look::Gone;
+  }
+  if (!a.ok) return Look::Moved;
+  if (a.running) return Look::Running;
+  if (const MemorySegment* m = maps.find(a.sp))
+    copy_memory(mem, std::max(m->start, a.sp - kRedZone), std::min(m->end, a.sp + kStackCap), t.stack);
+  const SyscallLine b = read_syscall(task_fd, t.tid);
+  if (b.ok && b == a) {
+    t.regs.set(kDwarfSp, a.sp);
+    t.regs.set(kDwarfPc, a.pc);
+    t.capture = t.state == 'T' || t.state == 't' ? Capture::Frozen : Capture::NoStop;
+    return Look::Read;
+  }
+  t.stack = StackCopy{};
+  if (b.gone) {
+    t.gone = true;
+    return Look::Gone;
+  }
+  return b.ok && b.running ? Look::Running : Look::Moved;
+}
+
+// Boost raises the calling thread to nice -20 while it lives (when permitted: root or
+// CAP_SYS_NICE; otherwise nothing changes) and gives the old value back after.
+class Boost {
+ public:
+  explicit Boost(bool on) {
+    if (!on) return;
+    errno = 0;
+    old_ = getpriority(PRIO_PROCESS, 0);  // 0: this thread
+    if (errno == 0 && old_ > kTop) raised_ = setpriority(PRIO_PROCESS, 0, kTop) == 0;
+  }
+  ~Boost() {
+    if (raised_) setpriority(PRIO_PROCESS, 0, old_);
+  }
+  Boost(const Boost&) = delete;
+  Boost& operator=(const Boost&) = delete;
+
+ private:
+  static constexpr int kTop = -20;
+  int old_ = 0;
+  bool raised_ = false;
+};
+
 }  // namespace
 
 bool StackCopy::word(uint64_t addr, uint64_t* out) const {
@@ -316,7 +384,9 @@ std::vector<RawThread> list_threads(int32_t pid, const std::vector<int32_t>& onl
     }
     t.state = sl.state;
     t.kthread = (sl.flags & kPfKthread) != 0;
-    if (!procfs::read_comm_at(task_fd, tid, t.name)) t.name = sl.comm;
+    // stat's comm is the comm file's text (the kernel prints both with proc_task_name()): one
+    // open and read fewer per thread.
+    t.name = std::move(sl.comm);
     if (!t.kthread && t.state != 'Z' && t.state != 'X') {
       const SyscallLine sc = read_syscall(task_fd, tid);
       if (sc.ok && !sc.running) {
@@ -362,6 +432,7 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
   }
   const uint64_t start = sys::monotonic_ns();
   std::vector<Tracee> to_stop;
+  std::vector<RawThread*> running;  // on a CPU (or waiting for one) at the first look
   for (RawThread* t : threads) {
     if (t->gone || t->kthread || t->state == 'Z' || t->state == 'X') continue;
     t->regs = Regs{};
@@ -370,36 +441,11 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
     // Off the CPU (blocked in a call, or stopped): read without a stop. A thread another tracer
     // holds ('t') cannot be seized, so it is only read this way.
     if ((!consistent && !force_stop) || t->state == 't') {
-      // What list_threads() read serves as the first look (the copy comes after it either way);
-      // the look after the copy decides.
-      SyscallLine a;
-      if (t->blocked_seen) {
-        a.ok = true;
-        a.nr = t->blocked_nr;
-        a.sp = t->blocked_sp;
-        a.pc = t->blocked_pc;
-        t->blocked_seen = false;
-      } else {
-        a = read_syscall(task_fd, t->tid);
-      }
-      if (a.gone) {
-        t->gone = true;
+      const Look l = look_without_stop(task_fd, mem, *t, maps);
+      if (l == Look::Read || l == Look::Gone) continue;
+      if (l == Look::Running && t->state != 't') {
+        running.push_back(t);
         continue;
-      }
-      if (a.ok && !a.running) {
-        if (const MemorySegment* m = maps.find(a.sp))
-          copy_memory(mem, std::max(m->start, a.sp - kRedZone), std::min(m->end, a.sp + kStackCap), t->stack);
-        const SyscallLine b = read_syscall(task_fd, t->tid);
-        if (b.ok && b == a) {
-          t->regs.set(kDwarfSp, a.sp);
-          t->regs.set(kDwarfPc, a.pc);
-          t->capture = t->state == 'T' || t->state == 't' ? Capture::Frozen : Capture::NoStop;
-          continue;
-        }
-        if (b.gone) {
-          t->gone = true;
-          continue;
-        }
       }
       if (t->state == 't') {
         t->note = "held by another tracer and running: not captured";
@@ -410,6 +456,18 @@ CaptureStats capture_threads(int32_t pid, int32_t mem, std::vector<RawThread*>& 
     tr.t = t;
     to_stop.push_back(tr);
   }
+  // A thread that was running a moment ago is often blocked again now (a thread that wakes, works
+  // briefly and sleeps, as most do): one more look before it is stopped.
+  for (RawThread* t : running) {
+    const Look l = look_without_stop(task_fd, mem, *t, maps);
+    if (l == Look::Read || l == Look::Gone) continue;
+    Tracee tr;
+    tr.t = t;
+    to_stop.push_back(tr);
+  }
+  // While threads are held, this thread runs at the highest priority it may take, so that a CPU
+  // taken by other work does not keep it from reading and releasing them.
+  const Boost boost(!to_stop.empty());
   if (!consistent) {
     // Rolling: one thread stopped at a time, each for as short as possible.
     for (Tracee& tr : to_stop) {

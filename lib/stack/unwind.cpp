@@ -6,11 +6,15 @@
 
 #include <cstring>
 
+#include "stack/cfi_steps.h"
+
 namespace ts::stack {
 
 struct Unwinder::State {
   int32_t pid = 0;
   const Unit* cur = nullptr;
+  CfiSteps steps;
+  explicit State(Dwfl* dwfl) : steps(dwfl) {}
 };
 
 namespace {
@@ -24,7 +28,7 @@ bool get_thread(Dwfl*, pid_t tid, void* arg, void** thread_arg) {
   return true;
 }
 
-bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+bool read_word(uint64_t addr, uint64_t* result, void* arg) {
   auto* s = static_cast<Unwinder::State*>(arg);
   const Unit* u = s->cur;
   if (!u) return false;
@@ -37,6 +41,13 @@ bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
   iovec local{&v, sizeof v};
   iovec remote{reinterpret_cast<void*>(addr), sizeof v};
   if (process_vm_readv(s->pid, &local, 1, &remote, 1, 0) != static_cast<ssize_t>(sizeof v)) return false;
+  *result = v;
+  return true;
+}
+
+bool memory_read(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+  uint64_t v = 0;
+  if (!read_word(addr, &v, arg)) return false;
   *result = v;
   return true;
 }
@@ -75,7 +86,8 @@ int frame_cb(Dwfl_Frame* frame, void* arg) {
 
 }  // namespace
 
-Unwinder::Unwinder(Dwfl* dwfl, int32_t pid) : dwfl_(dwfl), state_(new State) {
+Unwinder::Unwinder(Dwfl* dwfl, int32_t pid, bool cached_steps)
+    : dwfl_(dwfl), state_(new State(dwfl)), cached_steps_(cached_steps) {
   state_->pid = pid;
   if (!dwfl) {
     error_ = "no modules";
@@ -87,6 +99,26 @@ Unwinder::Unwinder(Dwfl* dwfl, int32_t pid) : dwfl_(dwfl), state_(new State) {
 
 Unwinder::~Unwinder() { delete state_; }  // the Dwfl (owned elsewhere) keeps no use of it after its end
 
+bool Unwinder::unwind_by_steps(const Unit& u, size_t max, UnwindResult& r) {
+  Regs regs = *u.regs;
+  for (bool first = true;; first = false) {
+    if (!regs.has(kDwarfPc)) return false;
+    const uint64_t pc = regs.r[kDwarfPc];
+    r.frames.push_back(PhysFrame{pc, first && !u.first_is_return});
+    if (r.frames.size() >= max) {
+      r.error = "more than " + std::to_string(max) + " frames: cut";
+      return true;
+    }
+    // The first frame's pc is where it stands; a caller's is a return address, whose call is
+    // the instruction before it (libdwfl looks up the same addresses).
+    switch (CfiSteps::step(state_->steps.at(first ? pc : pc - 1), regs, read_word, state_)) {
+      case StepResult::Caller: break;
+      case StepResult::Outermost: r.complete = true; return true;
+      case StepResult::Unknown: return false;
+    }
+  }
+}
+
 UnwindResult Unwinder::unwind(const Unit& u, size_t max_frames) {
   UnwindResult r;
   if (!ok_) {
@@ -94,7 +126,16 @@ UnwindResult Unwinder::unwind(const Unit& u, size_t max_frames) {
     return r;
   }
   state_->cur = &u;
-  Collect c{&r, max_frames ? max_frames : 1, u.first_is_return};
+  const size_t max = max_frames ? max_frames : 1;
+  if (cached_steps_) {
+    if (unwind_by_steps(u, max, r)) {
+      ++stepped_;
+      state_->cur = nullptr;
+      return r;
+    }
+    r = UnwindResult{};  // libdwfl unwinds it all again, its way
+  }
+  Collect c{&r, max, u.first_is_return};
   const int rc = dwfl_getthread_frames(dwfl_, u.id, frame_cb, &c);
   state_->cur = nullptr;
   if (rc == 0) {

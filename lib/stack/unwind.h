@@ -41,8 +41,11 @@ struct UnwindResult {
 // every unit at once, or call again with the same vector after changing units' copies.
 class Unwinder {
  public:
-  // Unwinder() attaches to `dwfl` for pid; ok() is false when libdwfl refused.
-  Unwinder(Dwfl* dwfl, int32_t pid);
+  // Unwinder() attaches to `dwfl` for pid; ok() is false when libdwfl refused. With
+  // cached_steps (cfi_steps.h) a unit whose every frame has a plain CFI rule is unwound by those
+  // rules, read once per address; any other unit, or every unit without it, by libdwfl. Both
+  // give the same frames (stack_unwind_test compares them).
+  Unwinder(Dwfl* dwfl, int32_t pid, bool cached_steps = true);
   ~Unwinder();
   Unwinder(const Unwinder&) = delete;
   Unwinder& operator=(const Unwinder&) = delete;
@@ -53,12 +56,20 @@ class Unwinder {
   const std::string& error() const { return error_; }
   // unwind() unwinds one unit, at most max_frames deep.
   UnwindResult unwind(const Unit& u, size_t max_frames);
+  // stepped() is how many units so far were unwound by cached steps alone (not by libdwfl).
+  size_t stepped() const { return stepped_; }
 
   struct State;
 
  private:
+  // unwind_by_steps() unwinds u by cached CFI steps into r; false (r half filled) when a step was
+  // not plain.
+  bool unwind_by_steps(const Unit& u, size_t max, UnwindResult& r);
+
   Dwfl* dwfl_;
   State* state_;
+  bool cached_steps_;
+  size_t stepped_ = 0;
   bool ok_ = false;
   std::string error_;
 };
