@@ -1,8 +1,10 @@
 /* trace_sched.bpf.c: context switches for `taskscope trace sched`, streamed (one record per switch)
  * or summarised per thread in maps (summary_mode). Times come from what the scheduler already keeps
- * (the run queue clock, and sched_info's last_arrival and last_queued, which it writes right after
- * this tracepoint): a switch costs no clock read, no wakeup hook and, in stream mode, no per-task
- * storage. tp_btf/ programs are preferred; raw_tp/ copies are the fallback. */
+ * (the run queue clock, and sched_info's last_arrival, last_queued, run_delay and pcount, which it
+ * writes for the task switched in right after this tracepoint, in context_switch()): a switch costs
+ * no clock read, no wakeup hook and, in stream mode, no per-task storage; in summary mode under
+ * tp_btf, one task storage lookup (prev's: what next's switch in did is read at its switch out).
+ * tp_btf/ programs are preferred; raw_tp/ copies are the fallback. */
 #include "trace_common.bpf.h"
 #include "trace_sched.h"
 
@@ -71,6 +73,14 @@ struct {
 } live SEC(".maps");
 
 struct ts_sched_live zero_live = {};
+
+/* iter_buf: live_iter's copy of a thread's statistics with its stint in progress added. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ts_sched_stats);
+} iter_buf SEC(".maps");
 
 /* TREAD reads a task field: directly under tp_btf (a trusted pointer), with CO-RE under raw_tp. */
 #define TREAD(t, field) (use_raw_tp ? BPF_CORE_READ(t, field) : (t)->field)
@@ -185,12 +195,40 @@ static __always_inline struct ts_sched_live *live_of(struct task_struct *t, __u3
 	return v;
 }
 
+/* stint_arrived: the off-CPU time and run-queue wait (log2 slots) before the stint on a CPU that
+ * thread t began at its last arrival, from what v kept at t's switch out before it; false when
+ * there is none: no switch out kept, or not exactly one arrival since (a switch the program missed,
+ * or an arrival the scheduler did not stamp). The scheduler stamps an arrival after this tracepoint
+ * has fired for it (sched_info_arrive(), from context_switch()), so from the stint's own switch out
+ * on (or while it runs) the stamps are there: last_arrival, the run queue clock at the switch in;
+ * run_delay, grown by the wait from the first enqueue (across migrations) to that arrival; pcount,
+ * one more. tp_btf only (t trusted). */
+static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct task_struct *t, __u32 *off_slot,
+					  __u32 *runq_slot)
+{
+	if (!v->off_ts || t->sched_info.pcount != v->pcount + 1)
+		return false;
+	*off_slot = log2_slot(since(t->sched_info.last_arrival, v->off_ts));
+	*runq_slot = log2_slot(since(t->sched_info.run_delay, v->run_delay));
+	return true;
+}
+
 /* switched_out: prev leaves the CPU at `now` after running since its last arrival. Which counter
  * the scheduler raised is read back from the task (it counts before this tracepoint): the
- * tracepoint's prev_state alone misses a block cancelled by a pending signal. */
+ * tracepoint's prev_state alone misses a block cancelled by a pending signal. Under tp_btf the
+ * stint's start (off-CPU time and run-queue wait before it) is counted here too (stint_arrived). */
 static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
 					 bool guess_voluntary)
 {
+	if (!use_raw_tp) {
+		__u32 off, runq;
+		if (stint_arrived(v, prev, &off, &runq)) {
+			v->s.offcpu[off]++;
+			v->s.runq[runq]++;
+		}
+		v->pcount = prev->sched_info.pcount;
+		v->run_delay = prev->sched_info.run_delay;
+	}
 	__u64 nv = TREAD(prev, nvcsw), niv = TREAD(prev, nivcsw);
 	bool voluntary = guess_voluntary;
 	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
@@ -232,6 +270,8 @@ static __always_inline void retire(struct task_struct *prev, __u32 tid)
 	}
 }
 
+/* summarise: a switch in summary mode under raw_tp, where task storage is out of reach: prev's
+ * statistics and next's (its off-CPU time and run-queue wait, from its last_queued), two lookups. */
 static __always_inline int summarise(__u64 now, bool guess_voluntary, struct task_struct *prev, __u32 prev_pid,
 				     __u32 prev_tid, bool want_prev, unsigned int prev_state, struct task_struct *next,
 				     __u32 next_pid, __u32 next_tid, bool want_next)
@@ -256,9 +296,34 @@ static __always_inline int summarise(__u64 now, bool guess_voluntary, struct tas
 	return 0;
 }
 
+/* summarise_out: a switch in summary mode under tp_btf: prev's statistics alone, in its task
+ * storage (next's switch in is counted at its own switch out, see stint_arrived). The run queue is
+ * prev's as much as next's. */
+static __always_inline int summarise_out(bool preempt, struct task_struct *prev, unsigned int prev_state)
+{
+	__u32 pid, tid;
+	if (pidns_ino) {
+		pid = task_tgid_ns(prev);
+		tid = pid ? task_tid_ns(prev) : 0;
+	} else {
+		pid = prev->tgid;
+		tid = prev->pid;
+	}
+	if (tid && wanted(pid, tid, prev)) {
+		struct ts_sched_live *v = live_of(prev, tid, pid);
+		if (v)
+			switched_out(v, prev, rq_clock(prev), !preempt && prev_state);
+	}
+	if (prev_state & TS_TASK_DEAD)
+		retire(prev, tid);
+	return 0;
+}
+
 static __always_inline int on_switch(bool preempt, struct task_struct *prev, struct task_struct *next,
 				     unsigned int prev_state)
 {
+	if (summary_mode && !use_raw_tp)
+		return summarise_out(preempt, prev, prev_state);
 	__u32 prev_pid, prev_tid, next_pid, next_tid;
 	if (pidns_ino) {
 		/* Numbered in the reader's namespace; a task outside it is 0, as the idle task. */
@@ -315,8 +380,10 @@ static __always_inline int on_switch(bool preempt, struct task_struct *prev, str
 TS_HOOK(switch, sched_switch, on_switch(preempt, prev, next, prev_state), bool preempt, struct task_struct *prev,
 	struct task_struct *next, unsigned int prev_state)
 
-/* live_iter writes the statistics of every live thread that has task storage (tp_btf summary mode),
- * one struct ts_sched_stats each, for SchedTracer::summary(). */
+/* live_iter writes the statistics of every live thread (tp_btf summary mode: in its task storage,
+ * or in `live` while it has none), one struct ts_sched_stats each, for SchedTracer::summary(). A
+ * thread's stint in progress (switched in since its last switch out) is added to what it writes,
+ * as its switch out would add it: the off-CPU time and run-queue wait before it. */
 SEC("iter/task")
 int btf_live_iter(struct bpf_iter__task *ctx)
 {
@@ -324,7 +391,25 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	if (!t)
 		return 0;
 	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
-	if (v && v->s.tid && !v->retired)
+	if (!v) {
+		__u32 tid = pidns_ino ? task_tid_ns(t) : t->pid;
+		if (!tid)
+			return 0;
+		v = bpf_map_lookup_elem(&live, &tid);
+	}
+	if (!v || !v->s.tid || v->retired)
+		return 0;
+	__u32 off, runq, zero = 0;
+	if (!stint_arrived(v, t, &off, &runq)) {
 		bpf_seq_write(ctx->meta->seq, &v->s, sizeof(v->s));
+		return 0;
+	}
+	struct ts_sched_stats *s = bpf_map_lookup_elem(&iter_buf, &zero);
+	if (!s)
+		return 0;
+	bpf_probe_read_kernel(s, sizeof(*s), &v->s);
+	s->offcpu[off]++;
+	s->runq[runq]++;
+	bpf_seq_write(ctx->meta->seq, s, sizeof(*s));
 	return 0;
 }

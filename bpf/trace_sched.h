@@ -29,8 +29,9 @@ struct ts_switch_rec {
 };
 
 /* ts_sched_stats: one thread's switches, aggregated in the kernel (summary mode). Every switch
- * out adds one oncpu entry, every switch in one runq entry and, when the thread's previous switch
- * out was seen, one offcpu entry. */
+ * out adds one oncpu entry. Every stint on a CPU that follows a switch out seen adds one offcpu
+ * and one runq entry (under tp_btf, at the stint's own switch out, or when the summary is read for
+ * a stint still going on; under raw_tp, at the switch in, where runq needs no switch out before). */
 struct ts_sched_stats {
 	__u32 pid;
 	__u32 tid;
@@ -48,7 +49,9 @@ struct ts_sched_live {
 	__u64 off_ts; /* run queue clock when it last left the CPU; 0 = not seen yet */
 	__u64 nvcsw;  /* its counters after that switch */
 	__u64 nivcsw;
-	__u64 retired; /* 1 once its last switch sent it to user space */
+	__u64 pcount;    /* its sched_info.pcount (arrivals on a CPU) after that switch */
+	__u64 run_delay; /* and its sched_info.run_delay (ns waited on run queues, all arrivals) */
+	__u64 retired;   /* 1 once its last switch sent it to user space */
 };
 
 #endif

@@ -76,7 +76,8 @@ struct SchedTracer::Impl {
   std::map<__u32, ts_sched_stats> exited;            // what `exits` brought so far
   uint64_t malformed = 0;                            // exit records of the wrong size
 
-  // read_live_iter() adds the statistics of every live thread (task storage, via live_iter) to `all`.
+  // read_live_iter() adds the statistics of every live thread (tp_btf: task storage, or the
+  // fallback hash for a thread without, via live_iter; a stint in progress included) to `all`.
   void read_live_iter(std::map<__u32, ts_sched_stats>& all) {
     UniqueFd it(bpf_iter_create(bpf_link__fd(live_iter.get())));
     if (it.get() < 0) throw Error(std::string("cannot read the context switch summary: ") + std::strerror(errno));
@@ -195,8 +196,10 @@ std::vector<ThreadSchedStats> SchedTracer::summary() {
   std::map<__u32, ts_sched_stats> all = impl_->exited;
   // A thread that exits while the live set is read is skipped (its statistics are gone, or marked
   // retired) and its final statistics wait in the ring for the next call.
-  if (impl_->live_iter) impl_->read_live_iter(all);
-  impl_->read_live_map(all);
+  if (impl_->live_iter)
+    impl_->read_live_iter(all);
+  else
+    impl_->read_live_map(all);
   std::vector<ThreadSchedStats> out;
   for (const auto& [tid, s] : all) {
     ThreadSchedStats t;

@@ -42,7 +42,9 @@ class SchedTracer final : public EventTracer {
   // discard() drops the switch events left in the ring unread (Stream mode) and returns how many.
   uint64_t discard() override;
   // summary() reads the per-thread statistics gathered so far (Summary mode; empty in Stream
-  // mode), sorted by tid: the threads alive and those that exited while traced.
+  // mode), sorted by tid: the threads alive and those that exited while traced. A thread's stint
+  // on a CPU in progress when it is read (switched in, not out yet) counts as its switch in would
+  // have: read after detach() for a fixed end (a stint that began since then counts too).
   std::vector<ThreadSchedStats> summary();
   // lost() counts switches not recorded: ring buffer full (Stream, or an exited thread's
   // statistics in Summary), or no room for a thread in the summary's map.

@@ -126,10 +126,10 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
     check_exact(t.nivcsw, after[i].involuntary - p.before[i].involuntary, "involuntary");
     CHECK(t.nvcsw + t.nivcsw >= kRounds);  // each thread leaves the CPU at least once a round
     // Every switch out has an on-CPU time (from the thread's sched_info.last_arrival): exact.
-    // Every switch in has a run-queue wait (from its last_queued), and every switch in but the
-    // first follows a switch out seen, with an off-CPU time. Each thread starts and ends asleep,
-    // so it is switched in as often as out; but /proc shows S as soon as a thread sets its sleep
-    // state, before it leaves the CPU, so tracing may begin with that one switch out.
+    // Every stint on a CPU that follows a switch out seen has an off-CPU time and a run-queue
+    // wait (raw_tp: every switch in has the wait, from its last_queued). Each thread starts and
+    // ends asleep, so it is switched in as often as out; but /proc shows S as soon as a thread
+    // sets its sleep state, before it leaves the CPU, so tracing may begin with that one switch out.
     const uint64_t switches = t.nvcsw + t.nivcsw;
     CHECK(t.oncpu.total() == switches);
     CHECK(t.runq.total() <= switches);
@@ -140,6 +140,39 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
     CHECK(t.offcpu.total() + 3 >= switches);
   }
   CHECK(tracer->lost() == 0);
+}
+
+TEST_CASE("trace sched --summary counts the stint a thread is in when the summary is read", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  const char* attach = GENERATE("tp_btf", "raw_tp");
+  INFO("attach " << attach);
+  const int tid = gettid();
+  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), tid, ""}, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    unsetenv("TASKSCOPE_TRACE_ATTACH");
+    TS_BPF_GATE(false, e.what());
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  constexpr int kSleeps = 20;
+  for (int i = 0; i < kSleeps; ++i) usleep(1000);
+  // This thread reads the summary, so it is on a CPU while its statistics are read: in the
+  // middle of a stint whose switch out has not happened.
+  const auto stats = tracer->summary();
+  REQUIRE(stats.size() == 1);
+  const auto& t = stats[0];
+  CHECK(t.tid == tid);
+  const uint64_t outs = t.nvcsw + t.nivcsw;
+  CHECK(outs >= static_cast<uint64_t>(kSleeps));
+  CHECK(t.oncpu.total() == outs);
+  // It was on a CPU when tracing began, so its first switch out ended a stint begun before. The
+  // `outs` stints after that one, the last still going on, each began with a switch in after a
+  // switch out seen: each has an off-CPU time and a run-queue wait.
+  CHECK(t.offcpu.total() == outs);
+  CHECK(t.runq.total() == outs);
 }
 
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
