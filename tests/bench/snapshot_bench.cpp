@@ -272,7 +272,8 @@ int main() {
         print_row("taskscope ps -L (bpf, loads each run)", load, ps);
         setenv("TASKSCOPE_BPF_PIN_DIR", pins.c_str(), 1);
         std::filesystem::remove_all(pins);
-        // A one-shot ps uses the iterator (bpf::plan_walk); the walk is what top and record use.
+        // A one-shot ps uses the iterator until a repeating reader (top, record, export) or
+        // TASKSCOPE_BPF_WALK=on has pinned the walk, then the walk through its shared maps.
         const auto t0 = std::chrono::steady_clock::now();
         run_to_devnull({bin, "ps", "-L", "--source", "bpf"});
         const double first = ms_since(t0);
@@ -283,12 +284,13 @@ int main() {
         const auto t1 = std::chrono::steady_clock::now();
         run_to_devnull({bin, "ps", "-L", "--source", "bpf"});  // loads and pins the walk
         const double walk_first = ms_since(t1);
+        unsetenv("TASKSCOPE_BPF_WALK");
         print_row("taskscope ps -L (walk, loads and pins)", Timing{walk_first, walk_first}, ps, "  (one run)");
         const Timing w = time_runs([&] { run_to_devnull({bin, "ps", "-L", "--source", "bpf"}); });
-        unsetenv("TASKSCOPE_BPF_WALK");
-        print_row("taskscope ps -L (walk forced, pinned)", w, ps);
-        std::printf("  goal: taskscope ps -L one-shot >= 20x ps: %s (%.0fx)\n",
-                    ps.median / b.median >= 20 ? "met" : "NOT met", ps.median / b.median);
+        print_row("taskscope ps -L (walk pinned, shared maps)", w, ps);
+        std::printf("  goal: taskscope ps -L one-shot >= 20x ps: iterator pinned %s (%.1fx), walk pinned %s (%.1fx)\n",
+                    ps.median / b.median >= 20 ? "met" : "NOT met", ps.median / b.median,
+                    ps.median / w.median >= 20 ? "met" : "NOT met", ps.median / w.median);
       }
     }
     std::filesystem::remove_all(pins);

@@ -77,7 +77,15 @@ TEST_CASE("the published segment matches what the process knows about itself", "
     auto* ps = reinterpret_cast<const goro_p_rec*>(cb + d->p_off);
     uint64_t self = goro::self_id();
     int self_m = -1;
-    for (int scan = 0; scan < 200 && !s.sleeper_waiting; scan++) {
+    // sysmon publishes its tid from its own thread: on a loaded machine it may not have run yet.
+    const auto sysmon_published = [&] {
+      for (uint32_t i = 0; i < d->m_count; i++) {
+        goro_m_rec m{};
+        if (read_rec(&ms[i], &m) && m.tid != 0 && (m.flags & GORO_MF_SYSMON)) return true;
+      }
+      return false;
+    };
+    for (int scan = 0; scan < 200 && !(s.sleeper_waiting && sysmon_published()); scan++) {
       if (scan) goro::sleep_for(std::chrono::milliseconds(5));
     for (uint32_t i = 0; i < d->g_hwm; i++) {
       goro_g_rec g{};
