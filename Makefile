@@ -57,10 +57,13 @@ CPPFLAGS := -Ibase -Ilib -Itools -Iruntime/include -I$(GEN) $(DEPFLAGS)
 CXXFLAGS := -std=c++20 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 CFLAGS := -std=gnu11 $(OPT) $(HARDEN) $(WARN) -pthread $(SANFLAGS)
 LDFLAGS := -pthread $(SANFLAGS)
-LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lcpp-httplib -lstdc++
-# Debian builds cpp-httplib as a library with TLS/zlib/brotli on: its includers need the same defines
+LDLIBS := -lproc2 -lbpf -lelf -lz -ldw -lseccomp -lcap -lncursesw -ltinfo -lsqlite3 -lzstd -lstdc++
+# cpp-httplib (with OpenSSL, brotli, zlib as Debian builds it) is linked into the HTTP server plugin
+# alone, which `export` loads (lib/export/http_server.h): loading it cost every process 2.9 ms.
+# The tests link it too, for their HTTP client. Its includers need the defines Debian built it with.
+HTTPLIB_LIBS := -lcpp-httplib
 # (class layouts depend on them), though export serves plain HTTP only.
-$(BUILD)/obj/lib/export/server.o $(BUILD)/obj/tests/export/export_live_test.o $(BUILD)/obj/tests/export/prometheus_test.o: CPPFLAGS += $(shell pkg-config --cflags cpp-httplib)
+$(BUILD)/pic/plugins/http/httplib_server.o $(BUILD)/obj/tests/export/export_live_test.o $(BUILD)/obj/tests/export/prometheus_test.o: CPPFLAGS += $(shell pkg-config --cflags cpp-httplib)
 
 # ---- Debian packages the project needs (make deps) -------------------------------------------------
 DEB_PKGS := g++ make pkg-config procps libproc2-dev libcli11-dev catch2 nlohmann-json3-dev \
@@ -88,6 +91,7 @@ LIB_A := $(BUILD)/lib/libtaskscope.a
 TOOLS_A := $(BUILD)/lib/libtstools.a
 GORO_A := $(BUILD)/lib/libgoro.a
 BIN := $(BUILD)/bin/taskscope
+HTTP_PLUGIN := $(BUILD)/lib/taskscope/http.so
 UNIT_TESTS := $(BUILD)/bin/unit_tests
 RT_TESTS := $(BUILD)/bin/runtime_tests
 # Go fixtures: tests/fixtures/go_<name>/ (a main package), built by the go tool, also stripped (-s -w).
@@ -108,7 +112,7 @@ BENCH_GO := $(patsubst tools/bench_go/%,$(BUILD)/share/taskscope/bench-go/%,$(wi
 .PHONY: all run check bench deps bench-deps install clean tests runtime-tests help
 .DEFAULT_GOAL := all
 
-all: $(BIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES)
+all: $(BIN) $(HTTP_PLUGIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES)
 
 help:
 	@sed -n '3,13p' Makefile | sed 's/^# \{0,1\}//'
@@ -147,7 +151,7 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	$(BIN) $(RUN_ARGS)
 
-tests: $(BIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
+tests: $(BIN) $(HTTP_PLUGIN) $(BENCH_EXEC) $(BENCH_GO) $(FIXTURES) $(EXAMPLES) $(UNIT_TESTS) $(RT_TESTS)
 
 runtime-tests: $(RT_TESTS) $(FIXTURES) $(EXAMPLES)
 
@@ -169,8 +173,9 @@ bench: bench-deps
 
 # ---- install -------------------------------------------------------------------------------------------
 PREFIX ?= /usr/local
-install: $(BIN) $(BENCH_EXEC) $(BENCH_GO)
+install: $(BIN) $(HTTP_PLUGIN) $(BENCH_EXEC) $(BENCH_GO)
 	install -D -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/taskscope
+	install -D -m 644 $(HTTP_PLUGIN) $(DESTDIR)$(PREFIX)/lib/taskscope/http.so
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -D -m 755 $(BENCH_EXEC) $(DESTDIR)$(PREFIX)/libexec/taskscope/bench-exec
@@ -199,6 +204,13 @@ $(BUILD)/obj/%.o: %.cpp | $(SKELS)
 $(BUILD)/obj/%.o: %.c
 	$(call say,CC,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# Position-independent objects, for the HTTP server plugin.
+$(BUILD)/pic/%.o: %.cpp
+	$(call say,CXX,$< (pic))mkdir -p $(@D) && $(CXX) $(CPPFLAGS) $(CXXFLAGS) -fPIC -c $< -o $@
+
+$(HTTP_PLUGIN): $(BUILD)/pic/plugins/http/httplib_server.o $(BUILD)/pic/lib/export/conn_pool.o
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -shared -o $@ $^ $(HTTPLIB_LIBS)
+
 $(BUILD)/obj/%.o: %.S
 	$(call say,AS,$<)mkdir -p $(@D) && $(CC) $(CPPFLAGS) $(SANFLAGS) -c $< -o $@
 
@@ -223,7 +235,7 @@ $(BIN): $(call obj,tools/main.cpp) $(TOOLS_A) $(LIB_A) $(GORO_A) $(BASE_A)
 
 $(UNIT_TESTS): $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) $(TOOLS_A) $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(call obj,$(UNIT_TEST_SRCS) $(SUPPORT_SRCS)) \
-	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
+	  -Wl,--whole-archive $(TOOLS_A) -Wl,--no-whole-archive $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS) $(HTTPLIB_LIBS)
 
 # Static and without sanitizers: the exec row times the kernel's exec, not a dynamic loader.
 $(BENCH_EXEC): tools/bench_exec_helper.c

@@ -1,7 +1,6 @@
-// server.cpp: the collector loop on the caller's thread (render, publish), the HTTP server on one
-// of its own with a pool of workers that grows while they are all busy (ConnPool).
+// server.cpp: the collector loop on the caller's thread (render, publish), the HTTP server (the
+// plugin, http_server.h) on one of its own with a pool of workers that grows while they are all busy.
 #include "export/server.h"
-
 
 #include <cerrno>
 #include <cmath>
@@ -9,10 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include <httplib.h>
-
-#include "export/conn_pool.h"
 #include "export/event_totals.h"
+#include "export/http_server.h"
 #include "export/render.h"
 #include "model/error.h"
 #include "view/collector.h"
@@ -22,21 +19,9 @@
 
 namespace ts::exporter {
 
-namespace {
-
-// PoolQueue is httplib's TaskQueue over a ConnPool.
-struct PoolQueue : httplib::TaskQueue {
-  ConnPool pool;
-  PoolQueue(size_t core, size_t max) : pool(core, max) {}
-  void enqueue(std::function<void()> fn) override { pool.enqueue(std::move(fn)); }
-  void shutdown() override { pool.shutdown(); }
-};
-
-}  // namespace
-
 struct Exporter::Impl {
   ExportOptions opts;
-  httplib::Server http;
+  std::unique_ptr<HttpServer> http;
   int port = 0;
   std::mutex mu;                     // guards `page` (held only to copy or swap the pointer)
   std::shared_ptr<const Page> page;  // the newest rendered frame; null before the first
@@ -54,41 +39,40 @@ struct Exporter::Impl {
 Exporter::Exporter(ExportOptions opts) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.opts = std::move(opts);
-  // An idle client holds a worker until its keep-alive wait ends (also before its first request):
-  // that wait is short, and while every worker is held, more start (ConnPool), so silent clients
-  // neither queue a scrape behind them nor hold their workers long.
-  const auto core = static_cast<size_t>(m.opts.workers), max = static_cast<size_t>(m.opts.max_connections);
-  m.http.new_task_queue = [core, max] { return new PoolQueue(core, max); };
-  m.http.set_read_timeout(m.opts.timeout_s, 0);
-  m.http.set_write_timeout(m.opts.timeout_s, 0);
-  m.http.set_keep_alive_timeout(m.opts.idle_s);
-  m.http.set_keep_alive_max_count(100);
-  m.http.set_payload_max_length(64 * 1024);
+  HttpConfig hc;
+  hc.core_workers = static_cast<size_t>(m.opts.workers);
+  hc.max_workers = static_cast<size_t>(m.opts.max_connections);
+  hc.timeout_s = m.opts.timeout_s;
+  hc.idle_s = m.opts.idle_s;
+  m.http = make_http_server(hc);
   Impl* self = &m;
-  m.http.Get("/metrics", [self](const httplib::Request& req, httplib::Response& res) {
+  m.http->get("/metrics", [self](const std::string& accept, HttpReply& res) {
     std::shared_ptr<const Page> p = self->current();
     if (!p) {
       res.status = 503;
-      res.set_header("Retry-After", "1");
-      res.set_content("taskscope export: no collection finished yet\n", "text/plain; charset=utf-8");
+      res.headers.emplace_back("Retry-After", "1");
+      res.body = "taskscope export: no collection finished yet\n";
+      res.content_type = "text/plain; charset=utf-8";
       return;
     }
-    const Format f = choose_format(req.get_header_value("Accept"));
-    res.set_content(f == Format::OpenMetrics ? p->openmetrics : p->text004, content_type(f));
+    const Format f = choose_format(accept);
+    res.body = f == Format::OpenMetrics ? p->openmetrics : p->text004;
+    res.content_type = content_type(f);
   });
-  m.http.Get("/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("taskscope export: metrics at /metrics\n", "text/plain; charset=utf-8");
+  m.http->get("/", [](const std::string&, HttpReply& res) {
+    res.body = "taskscope export: metrics at /metrics\n";
+    res.content_type = "text/plain; charset=utf-8";
   });
   const ListenAddress& a = m.opts.listen;
   errno = 0;
-  const bool ok = a.port == 0 ? (m.port = m.http.bind_to_any_port(a.host)) > 0 : m.http.bind_to_port(a.host, a.port);
-  if (!ok) {
+  const int bound = m.http->bind(a.host, a.port);
+  if (bound < 0) {
     const int e = errno;
     throw Error("cannot listen on " + a.text() + ": " + (e ? std::strerror(e) : "bind failed") +
                     " (another exporter there? pick another with --listen)",
                 1);
   }
-  if (a.port != 0) m.port = a.port;
+  m.port = bound;
 }
 
 Exporter::~Exporter() = default;
@@ -104,12 +88,12 @@ void Exporter::run(int stop_fd, std::ostream& err) {
   cfg.events = true;
   cfg.goro = true;
   view::Collector collector(cfg);
-  std::thread server([&m] { m.http.listen_after_bind(); });
+  std::thread server([&m] { m.http->serve(); });
   struct Join {  // stop and join the server however run() leaves
     Impl& m;
     std::thread& t;
     ~Join() {
-      m.http.stop();
+      m.http->stop();
       if (t.joinable()) t.join();
     }
   } join{m, server};

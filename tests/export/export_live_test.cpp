@@ -139,3 +139,20 @@ TEST_CASE("export: a bad --listen is a usage error, a port in use names the addr
   CHECK(r.err.starts_with("taskscope: cannot listen on " + addr + ": "));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
 }
+
+TEST_CASE("export loads its HTTP server plugin only when it serves, and names a missing one", "[export][cli]") {
+  // Other commands never load it (nor cpp-httplib and OpenSSL behind it): ps runs with none there.
+  auto ps = ts::test::run({"/usr/bin/env", "TASKSCOPE_HTTP_PLUGIN=/nonexistent/http.so", taskscope_bin(), "ps", "-p", "1"}, 30s);
+  CHECK(ps.status == 0);
+  CHECK(ps.err.empty());
+  auto r = ts::test::run({"/usr/bin/env", "TASKSCOPE_HTTP_PLUGIN=/nonexistent/http.so", taskscope_bin(), "export",
+                          "--listen", "127.0.0.1:0"}, 30s);
+  CHECK(r.status == 1);
+  CHECK(r.err.starts_with("taskscope: cannot load the HTTP server plugin /nonexistent/http.so: "));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  // The taskscope binary itself does not link cpp-httplib.
+  auto ldd = ts::test::run({"/usr/bin/ldd", taskscope_bin()}, 30s);
+  REQUIRE(ldd.status == 0);
+  CHECK(ldd.out.find("libcpp-httplib") == std::string::npos);
+  CHECK(ldd.out.find("libssl") == std::string::npos);
+}
