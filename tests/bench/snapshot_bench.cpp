@@ -208,9 +208,11 @@ int main() {
       const char* name = kind == ts::SourceKind::Proc ? "proc" : "bpf";
       std::unique_ptr<ts::Source> src;
       try {
-        // The walk where the kernel has it (a repeating reader's program), loaded before timing.
+        // The walk where the kernel has it, loaded before timing, read as top and record read it
+        // (a repeating reader: its own maps; a one-shot reader copies its records out of shared
+        // maps, which the `taskscope ps -L` rows below measure).
         if (kind == ts::SourceKind::Bpf) setenv("TASKSCOPE_BPF_WALK", "on", 1);
-        src = ts::make_source(kind);
+        src = ts::make_source(kind, nullptr, ts::SourceUse::Repeating);
         unsetenv("TASKSCOPE_BPF_WALK");
       } catch (const ts::Error& e) {
         std::printf("  source %-21s not measured: %s\n", name, e.what());
@@ -228,7 +230,7 @@ int main() {
         print_row("source bpf, no cmdline", nc, ps, "  (" + std::to_string(n) + " tasks)");
         // The same source on the iterator (the fallback before Linux 6.7), for comparison.
         setenv("TASKSCOPE_BPF_WALK", "off", 1);
-        auto fallback = ts::make_source(ts::SourceKind::Bpf);
+        auto fallback = ts::make_source(ts::SourceKind::Bpf, nullptr, ts::SourceUse::Repeating);
         unsetenv("TASKSCOPE_BPF_WALK");
         req.fields = kPsLFields;
         const Timing fb = time_runs([&] { n = fallback->snapshot(req).task_count(); });
