@@ -47,6 +47,22 @@ uint32_t map_id(int fd) {
   return bpf_obj_get_info_by_fd(fd, &mi, &len) == 0 ? mi.id : 0;
 }
 
+// map_into() maps map `fd` (`entries` values of `size` bytes) read-only and makes it `m`'s, with
+// id `id` (0: read it). False, `m` untouched, when it cannot be mapped.
+bool map_into(Mapped& m, UniqueFd fd, uint32_t size, uint32_t entries, uint32_t id) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  const size_t len = (static_cast<size_t>(size) * entries + page - 1) / page * page;
+  void* addr = mmap(nullptr, len, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (addr == MAP_FAILED) return false;
+  m.unmap();
+  m.fd = std::move(fd);
+  m.addr = addr;
+  m.len = len;
+  m.entries = entries;
+  m.id = id ? id : map_id(m.fd.get());
+  return true;
+}
+
 // make_map() makes an mmapable array of `entries` values of `size` bytes, as the program's inner
 // map templates are, and maps it read-only.
 void make_map(Mapped& m, const char* name, uint32_t size, uint32_t entries) {
@@ -55,17 +71,8 @@ void make_map(Mapped& m, const char* name, uint32_t size, uint32_t entries) {
   if (fd.get() < 0)
     throw Error(std::string("cannot make the BPF task walk's ") + name + " map (" + std::to_string(entries) +
                 " entries): " + std::strerror(errno));
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t len = (static_cast<size_t>(size) * entries + page - 1) / page * page;
-  void* addr = mmap(nullptr, len, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (addr == MAP_FAILED)
+  if (!map_into(m, std::move(fd), size, entries, 0))
     throw Error(std::string("cannot map the BPF task walk's ") + name + " map: " + std::strerror(errno));
-  m.unmap();
-  m.fd = std::move(fd);
-  m.addr = addr;
-  m.len = len;
-  m.entries = entries;
-  m.id = map_id(m.fd.get());
 }
 
 // The names of the maps a shared (one-shot) reader leaves in the program's slots for the next one.
@@ -104,17 +111,7 @@ bool map_slot(Mapped& m, int outer, const char* name, uint32_t size, uint32_t ne
   if (mi.type != BPF_MAP_TYPE_ARRAY || std::strcmp(mi.name, name) != 0 || mi.value_size != size ||
       mi.max_entries < need || !(mi.map_flags & BPF_F_MMAPABLE))
     return false;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  const size_t bytes = (static_cast<size_t>(size) * mi.max_entries + page - 1) / page * page;
-  void* addr = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (addr == MAP_FAILED) return false;
-  m.unmap();
-  m.fd = std::move(fd);
-  m.addr = addr;
-  m.len = bytes;
-  m.entries = mi.max_entries;
-  m.id = id;
-  return true;
+  return map_into(m, std::move(fd), size, mi.max_entries, id);
 }
 
 // Copy is a buffer that keeps its memory between reads, left uninitialised (no zeroing of what the

@@ -115,8 +115,9 @@ inline int32_t thread_order(const Row& r) { return r.task->tid == r.proc->pid ? 
 // `reverse` turns the key's direction around (the tie-break stays ascending).
 bool row_less(const Row& a, const Row& b, const ColumnSpec& by, bool reverse = false);
 
-// sort_rows() orders rows by `by`'s sort key (which must have one), ties by pid then tid; stable.
-void sort_rows(std::vector<Row>& rows, const ColumnSpec& by);
+// sort_rows() orders rows as row_less(by, reverse) does (`by` must have a sort key), reading each
+// row's key once: the order is total, so any starting order gives the same rows.
+void sort_rows(std::vector<Row>& rows, const ColumnSpec& by, bool reverse = false);
 
 // print_table() prints the rows as an aligned text table with a header (Table escapes the cells).
 void print_table(std::ostream& out, const std::vector<const ColumnSpec*>& cols, const std::vector<Row>& rows,

@@ -48,33 +48,6 @@ RowRate process_rate(const Frame& f, const Process& p) {
   return r;
 }
 
-// sort_by_key() orders `rows` as row_less() would, with each row's key computed once (not twice
-// per comparison through the column's key function): at 10k LWP rows that is most of a frame's
-// table. The order (key, pid, thread_order) is total, so an unstable sort gives the same rows in the same
-// order every time.
-void sort_by_key(std::vector<Row>& rows, const ColumnSpec& by, bool reverse) {
-  if (rows.size() < 2) return;
-  struct Keyed {
-    int64_t key;
-    int32_t pid, tid;
-    uint32_t at;
-  };
-  std::vector<Keyed> keyed;
-  keyed.reserve(rows.size());
-  const bool desc = by.sort.descending != reverse;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t k = by.sort.key(rows[i]);
-    keyed.push_back({desc ? ~k : k, rows[i].proc->pid, thread_order(rows[i]), static_cast<uint32_t>(i)});
-  }
-  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
-    return std::tie(a.key, a.pid, a.tid) < std::tie(b.key, b.pid, b.tid);
-  });
-  std::vector<Row> out;
-  out.reserve(rows.size());
-  for (const Keyed& k : keyed) out.push_back(rows[k.at]);
-  rows = std::move(out);
-}
-
 const Task* first_task(const Process& p) {
   const Task* t = p.leader();
   return t ? t : p.tasks.empty() ? nullptr : &p.tasks.front();
@@ -202,7 +175,7 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
   for (const Process& d : f.dying)
     if (!f.snap.find(d.pid)) add_group(d, true);
 
-  for (Group& g : groups) sort_by_key(g.threads, *by, st.sort_reversed);
+  for (Group& g : groups) sort_rows(g.threads, *by, st.sort_reversed);
   std::vector<size_t> order;
   {
     std::vector<Row> procs;
@@ -211,7 +184,7 @@ TableView build_table(const Frame& f, const TopState& st, const GoroLabels& labe
     std::unordered_map<int32_t, size_t> at;  // a process row's group, by pid (one group per pid)
     at.reserve(groups.size());
     for (size_t i = 0; i < groups.size(); ++i) at.emplace(groups[i].proc.proc->pid, i);
-    sort_by_key(procs, *by, st.sort_reversed);
+    sort_rows(procs, *by, st.sort_reversed);
     order.reserve(procs.size());
     for (const Row& r : procs) order.push_back(at.at(r.proc->pid));
   }

@@ -74,6 +74,12 @@ bool sees_self(TaskIterReader& r) {
   return std::any_of(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
 }
 
+// self() is this process's leader record among `recs` (null when absent).
+const task_rec* self(std::span<const task_rec* const> recs) {
+  const auto it = std::find_if(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
+  return it == recs.end() ? nullptr : *it;
+}
+
 // PIN_GATE() gates a test on BPF and on a bpffs of its own (`dir`).
 #define PIN_GATE(dir)                                   \
   do {                                                  \
@@ -216,10 +222,6 @@ TEST_CASE("the open-coded walk is pinned once and shared, each reader keeping it
   // The first reader's records stay its own after the second runs the shared program.
   const auto mine = first->read_all(bpf::kWantMm);
   const auto theirs = second.read_all(0);
-  const auto self = [](std::span<const task_rec* const> recs) {
-    const auto it = std::find_if(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
-    return it == recs.end() ? nullptr : *it;
-  };
   REQUIRE(self(mine) != nullptr);
   REQUIRE(self(theirs) != nullptr);
   CHECK((self(mine)->have & TASK_REC_HAVE_MM) != 0);
@@ -246,10 +248,6 @@ TEST_CASE("the open-coded walk is pinned once and shared, each reader keeping it
 TEST_CASE("one-shot walk readers share maps left in the program's slots, never a repeating reader's", "[bpf][pin][walk]") {
   PinDir dir;
   PIN_GATE(dir);
-  const auto self = [](std::span<const task_rec* const> recs) {
-    const auto it = std::find_if(recs.begin(), recs.end(), [](const task_rec* t) { return t->pid == getpid(); });
-    return it == recs.end() ? nullptr : *it;
-  };
   // Nothing pinned yet: a one-shot reader does not load the walk (seconds of verification).
   try {
     bpf::TaskWalkReader none(bpf::WalkMaps::Shared, true);
