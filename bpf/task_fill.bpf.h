@@ -152,6 +152,7 @@ static __always_inline void fill_group(struct task_rec *r, struct task_struct *t
 	r->sig_prev_utime = sig->prev_cputime.utime;
 	r->sig_prev_stime = sig->prev_cputime.stime;
 	r->nr_threads = sig->nr_threads;
+	r->exec_id = task->self_exec_id;
 	r->have |= TASK_REC_HAVE_GROUP;
 }
 

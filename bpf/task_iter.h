@@ -66,6 +66,7 @@ struct task_rec {
 	/* from task->signal, when TASK_REC_HAVE_GROUP: what exited threads left behind */
 	__u64 sig_utime, sig_stime, sig_sum_exec_runtime;
 	__u64 sig_prev_utime, sig_prev_stime;
+	__u64 exec_id;        /* task->self_exec_id, a leader's (with TASK_REC_HAVE_GROUP): one more at each exec */
 	__s32 nr_threads;     /* signal->nr_threads */
 	__u32 tail_len;       /* bytes after this record: argv (TASK_REC_HAVE_ARGV) or a name (TASK_REC_HAVE_KNAME) */
 };

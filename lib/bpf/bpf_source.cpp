@@ -179,12 +179,11 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
       }
     }
     if (has(f, Field::Cmdline) && !p.kthread) {
-      // argv_once: a process seen in the same address space keeps its command line.
-      const bool once = argv_once_ && head && (head->have & TASK_REC_HAVE_MM);
+      // argv_once: a process seen before, and not exec'd since, keeps its command line.
+      const bool once = argv_once_ && head && (head->have & TASK_REC_HAVE_GROUP);
       auto known = once ? argv_known_.find(p.pid) : argv_known_.end();
       if (known != argv_known_.end() &&
-          (known->second.start_time != head->start_time || known->second.start_stack != head->start_stack ||
-           known->second.end_code != head->end_code)) {
+          (known->second.start_time != head->start_time || known->second.exec_id != head->exec_id)) {
         argv_known_.erase(known);  // a new process with the same pid, or the same one after an exec
         known = argv_known_.end();
       }
@@ -198,7 +197,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
         argv_missed_ += once && known == argv_known_.end();
       }
       if (once && (known == argv_known_.end() || k))
-        argv_known_[p.pid] = KnownArgv{head->start_time, head->start_stack, head->end_code, k ? p.cmdline : std::string(), k.has_value()};
+        argv_known_[p.pid] = KnownArgv{head->start_time, head->exec_id, k ? p.cmdline : std::string(), k.has_value()};
       if (once) argv_live_.push_back(p.pid);
     }
     p.sort_tasks();
@@ -219,7 +218,7 @@ Snapshot BpfSource::snapshot(const Request& req) {
   tasks_seen_ = 0;
   // argv_once reads argv in the kernel only while the known command lines are few (the first
   // pass) or after a burst of new processes (cheaper in one walk than one /proc read each).
-  const bool once = argv_once_ = req.argv_once && has(req.fields, Field::Memory) && req.pids.empty();
+  const bool once = argv_once_ = req.argv_once && req.pids.empty();
   const bool argv = has(req.fields, Field::Cmdline) && (!once || argv_known_.empty() || argv_missed_ > kArgvBurst);
   const uint32_t want = (has(req.fields, Field::Memory) || has(req.fields, Field::Layout) ? kWantMm : 0) | (argv ? kWantArgv : 0);
   argv_walks_ += argv;

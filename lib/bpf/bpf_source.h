@@ -60,8 +60,8 @@ class BpfSource : public Source {
   // learn_cmdline() keeps `cmdline`, read from /proc for process `pid` of the last snapshot's
   // cmdline_wanted(), for later snapshots that ask Request::argv_once (see argv_walks()).
   void learn_cmdline(int32_t pid, const std::string& cmdline);
-  // argv_walks() counts the passes that copied argv in the kernel. With Request::argv_once (and
-  // Field::Memory: an exec is told by the new address space) only the first pass and those after
+  // argv_walks() counts the passes that copied argv in the kernel. With Request::argv_once (an
+  // exec is told by the leader's exec count, task_struct's self_exec_id) only the first pass and those after
   // a burst of new processes do: a process seen before keeps its command line, a new one is read
   // from /proc (cmdline_wanted()).
   uint64_t argv_walks() const { return argv_walks_; }
@@ -84,9 +84,9 @@ class BpfSource : public Source {
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info
 
-  // KnownArgv is a process's command line as first read, and which address space it was read in.
+  // KnownArgv is a process's command line as first read, and after which exec of the process.
   struct KnownArgv {
-    uint64_t start_time = 0, start_stack = 0, end_code = 0;  // the leader's; an exec maps anew
+    uint64_t start_time = 0, exec_id = 0;  // the leader's: an exec counts one more (same pid, new argv)
     std::string cmdline;
     bool learned = false;  // read (else waiting for learn_cmdline())
   };

@@ -444,3 +444,46 @@ TEST_CASE("argv_once: a command line is read once per process, again after an ex
   kill(sh, SIGKILL), kill(fresh, SIGKILL);
   waitpid(sh, nullptr, 0), waitpid(fresh, nullptr, 0);
 }
+
+TEST_CASE("argv_once: an exec is seen even where the new image maps where the old one did (ASLR off, same binary)",
+          "[bpf][consistency]") {
+  std::string why;
+  std::unique_ptr<Source> src;
+  try {
+    setenv("TASKSCOPE_BPF_WALK", "on", 1);  // the walk at once (the iterator copies argv every pass)
+    src = make_source(SourceKind::Bpf, nullptr, SourceUse::Repeating);
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  unsetenv("TASKSCOPE_BPF_WALK");
+  TS_BPF_GATE(src != nullptr, why);
+  Request req;
+  req.fields = kAllFields & ~static_cast<Fields>(Field::Layout);  // the recorder's
+  req.argv_once = true;
+  // Without address randomisation, sh exec'ing sh with an argv of the same length gets the same
+  // code and stack addresses: the address space alone does not tell the exec.
+  int in[2];
+  REQUIRE(pipe(in) == 0);
+  const std::string before = "read x; exec sh -c \"$B\"", after = "read y; exec sleep 3034";
+  REQUIRE(before.size() == after.size());
+  const pid_t sh = test::spawn({"env", "B=" + after, "setarch", "-R", "sh", "-c", before}, in[0], -1, -1, {in[1]});
+  close(in[0]);
+  Snapshot s;
+  for (int i = 0; i < 100 && cmdline_of(s, sh) != "sh -c " + before; ++i) {
+    usleep(20'000);
+    s = src->snapshot(req);
+  }
+  REQUIRE(cmdline_of(s, sh) == "sh -c " + before);
+  const uint64_t stack = test::stat_field(sh, sh, 28), code = test::stat_field(sh, sh, 27);
+  REQUIRE(write(in[1], "\n", 1) == 1);
+  for (int i = 0; i < 100 && test::proc_cmdline(sh) != "sh" + std::string(1, '\0') + "-c" + std::string(1, '\0') + after + std::string(1, '\0'); ++i)
+    usleep(20'000);
+  s = src->snapshot(req);
+  // The case this test is for: the new image's stack and code where the old one's were.
+  CHECK(test::stat_field(sh, sh, 28) == stack);
+  CHECK(test::stat_field(sh, sh, 27) == code);
+  CHECK(cmdline_of(s, sh) == "sh -c " + after);
+  close(in[1]);
+  kill(sh, SIGKILL);
+  waitpid(sh, nullptr, 0);
+}
