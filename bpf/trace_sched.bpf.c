@@ -85,15 +85,31 @@ struct {
 /* TREAD reads a task field: directly under tp_btf (a trusted pointer), with CO-RE under raw_tp. */
 #define TREAD(t, field) (use_raw_tp ? BPF_CORE_READ(t, field) : (t)->field)
 
-static __always_inline __u32 log2_slot(__u64 v)
+#define L4(n) n, n, n, n
+#define L16(n) L4(n), L4(n), L4(n), L4(n)
+/* log2_byte[b] is floor(log2(b)) for a byte b > 0 (and 0 for 0). */
+static const __u8 log2_byte[256] = {0, 0, 1, 1, L4(2), L4(3), L4(3), L16(4), L16(5), L16(5), L16(6), L16(6), L16(6),
+				    L16(6), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7)};
+
+/* log2_slot() is v's histogram slot, floor(log2(v)) (0 for 0 and 1) capped at the last slot: three
+ * halvings find v's top byte, a table gives the rest (six halvings cost 4 ns more a switch, bpf_stats). */
+static __always_inline __u64 log2_slot(__u64 v)
 {
-	__u32 r = 0, shift;
-	shift = (v > 0xFFFFFFFF) << 5; v >>= shift; r = shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
+	__u64 r = 0;
+	if (v >> 32) {
+		v >>= 32;
+		r = 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	barrier_var(v); /* keeps the mask, which the verifier needs to bound the index */
+	r += log2_byte[v & 0xff];
 	return r < TS_HIST_SLOTS ? r : TS_HIST_SLOTS - 1;
 }
 
@@ -108,6 +124,15 @@ static __always_inline __u64 rq_clock(struct task_struct *t)
 		return use_raw_tp ? BPF_CORE_READ(cfs, rq, clock) : cfs->rq->clock;
 	struct rq *rq = (void *)cfs - bpf_core_field_offset(struct rq, cfs);
 	return TREAD(rq, clock);
+}
+
+/* btf_rq_clock() is rq_clock() for a trusted task pointer (tp_btf): no use_raw_tp test per read. */
+static __always_inline __u64 btf_rq_clock(struct task_struct *t)
+{
+	struct cfs_rq *cfs = t->se.cfs_rq;
+	if (bpf_core_field_exists(cfs->rq))
+		return cfs->rq->clock;
+	return ((struct rq *)((void *)cfs - bpf_core_field_offset(struct rq, cfs)))->clock;
 }
 
 static __always_inline __u64 mono_ns(__u64 rq_now)
@@ -213,22 +238,13 @@ static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct 
 	return true;
 }
 
-/* switched_out: prev leaves the CPU at `now` after running since its last arrival. Which counter
- * the scheduler raised is read back from the task (it counts before this tracepoint): the
- * tracepoint's prev_state alone misses a block cancelled by a pending signal. Under tp_btf the
- * stint's start (off-CPU time and run-queue wait before it) is counted here too (stint_arrived). */
+/* switched_out: prev leaves the CPU at `now` after running since its last arrival (raw_tp summary
+ * mode; tp_btf has stint_out). Which counter the scheduler raised is read back from the task (it
+ * counts before this tracepoint): the tracepoint's prev_state alone misses a block cancelled by a
+ * pending signal. */
 static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
 					 bool guess_voluntary)
 {
-	if (!use_raw_tp) {
-		__u32 off, runq;
-		if (stint_arrived(v, prev, &off, &runq)) {
-			v->s.offcpu[off]++;
-			v->s.runq[runq]++;
-		}
-		v->pcount = prev->sched_info.pcount;
-		v->run_delay = prev->sched_info.run_delay;
-	}
 	__u64 nv = TREAD(prev, nvcsw), niv = TREAD(prev, nivcsw);
 	bool voluntary = guess_voluntary;
 	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
@@ -242,6 +258,38 @@ static __always_inline void switched_out(struct ts_sched_live *v, struct task_st
 	v->nvcsw = nv;
 	v->nivcsw = niv;
 	copy_comm(v->s.comm, prev);
+}
+
+/* stint_out: prev leaves the CPU (tp_btf summary mode): the on-CPU time of the stint that ends,
+ * and the off-CPU time and run-queue wait before it (stint_arrived). Which counter the switch
+ * raised and prev's comm are not kept here: the kernel keeps both in the task, and they are read
+ * from it when the statistics are (live_iter, retire: fill_from_task), which takes four loads and
+ * four stores off every switch. The first switch seen sets the counters' base (see ts_sched_live). */
+static __always_inline void stint_out(struct ts_sched_live *v, struct task_struct *prev, bool guess_voluntary)
+{
+	__u64 arrival = prev->sched_info.last_arrival;
+	__u32 off, runq;
+	if (stint_arrived(v, prev, &off, &runq)) {
+		v->s.offcpu[off]++;
+		v->s.runq[runq]++;
+	} else if (!v->off_ts) {
+		/* the counts before this switch: it raised one of them */
+		v->nvcsw = prev->nvcsw - guess_voluntary;
+		v->nivcsw = prev->nivcsw - !guess_voluntary;
+	}
+	__u64 now = btf_rq_clock(prev);
+	v->s.oncpu[log2_slot(since(now, arrival))]++;
+	v->off_ts = now;
+	v->pcount = prev->sched_info.pcount;
+	v->run_delay = prev->sched_info.run_delay;
+}
+
+/* fill_from_task: s gets t's switch counts since v's base and t's comm as they are now (tp_btf). */
+static __always_inline void fill_from_task(struct ts_sched_stats *s, const struct ts_sched_live *v, struct task_struct *t)
+{
+	s->voluntary = t->nvcsw - v->nvcsw;
+	s->involuntary = t->nivcsw - v->nivcsw;
+	copy_comm(s->comm, t);
 }
 
 /* send_retired: a thread's final statistics go to user space (lost, and counted, if the ring is full). */
@@ -259,12 +307,15 @@ static __always_inline void retire(struct task_struct *prev, __u32 tid)
 	if (!use_raw_tp) {
 		struct ts_sched_live *v = bpf_task_storage_get(&task_live, prev, 0, 0);
 		if (v && !v->retired) {
+			fill_from_task(&v->s, v, prev);
 			send_retired(v);
 			bpf_task_storage_delete(&task_live, prev);
 		}
 	}
 	struct ts_sched_live *h = bpf_map_lookup_elem(&live, &tid);
 	if (h) {
+		if (!use_raw_tp)
+			fill_from_task(&h->s, h, prev);
 		send_retired(h);
 		bpf_map_delete_elem(&live, &tid);
 	}
@@ -312,7 +363,7 @@ static __always_inline int summarise_out(bool preempt, struct task_struct *prev,
 	if (tid && wanted(pid, tid, prev)) {
 		struct ts_sched_live *v = live_of(prev, tid, pid);
 		if (v)
-			switched_out(v, prev, rq_clock(prev), !preempt && prev_state);
+			stint_out(v, prev, !preempt && prev_state);
 	}
 	if (prev_state & TS_TASK_DEAD)
 		retire(prev, tid);
@@ -400,16 +451,15 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	if (!v || !v->s.tid || v->retired)
 		return 0;
 	__u32 off, runq, zero = 0;
-	if (!stint_arrived(v, t, &off, &runq)) {
-		bpf_seq_write(ctx->meta->seq, &v->s, sizeof(v->s));
-		return 0;
-	}
 	struct ts_sched_stats *s = bpf_map_lookup_elem(&iter_buf, &zero);
 	if (!s)
 		return 0;
 	bpf_probe_read_kernel(s, sizeof(*s), &v->s);
-	s->offcpu[off]++;
-	s->runq[runq]++;
+	fill_from_task(s, v, t);
+	if (stint_arrived(v, t, &off, &runq)) {
+		s->offcpu[off]++;
+		s->runq[runq]++;
+	}
 	bpf_seq_write(ctx->meta->seq, s, sizeof(*s));
 	return 0;
 }

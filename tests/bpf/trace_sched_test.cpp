@@ -1,6 +1,7 @@
 // trace_sched_test.cpp: context switch counts of pingpong's two threads, traced in the kernel,
 // against the nvcsw/nivcsw deltas /proc reports over the same interval.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -173,6 +174,31 @@ TEST_CASE("trace sched --summary counts the stint a thread is in when the summar
   // switch out seen: each has an off-CPU time and a run-queue wait.
   CHECK(t.offcpu.total() == outs);
   CHECK(t.runq.total() == outs);
+}
+
+TEST_CASE("trace sched --summary names a thread as it is named when the summary is read", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  setenv("TASKSCOPE_TRACE_ATTACH", "tp_btf", 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), gettid(), ""}, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    unsetenv("TASKSCOPE_TRACE_ATTACH");
+    TS_BPF_GATE(false, e.what());
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  for (int i = 0; i < 5; ++i) usleep(1000);  // switches under the old name
+  char old_name[16] = {};
+  REQUIRE(prctl(PR_GET_NAME, old_name) == 0);
+  // Renamed while on the CPU, and read without leaving it (most runs): no switch out of this
+  // thread has seen the new name, the task has it.
+  REQUIRE(prctl(PR_SET_NAME, "ts-renamed") == 0);
+  const auto stats = tracer->summary();
+  prctl(PR_SET_NAME, old_name);
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].comm == "ts-renamed");
+  CHECK(stats[0].nvcsw >= 5);
 }
 
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
