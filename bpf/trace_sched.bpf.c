@@ -74,6 +74,19 @@ struct {
 
 struct ts_sched_live zero_live = {};
 
+/* hot: a thread's statistics in tp_btf summary mode, in slot tid % TS_HOT_SLOTS when that slot was
+ * free at its first switch seen (else in its task storage, as before). Found with an array lookup
+ * the verifier inlines and two compares, where bpf_task_storage_get() is a helper call that
+ * takes a per-CPU lock and pins the CPU (bpf_stats: ~20 ns a switch of the summary's ~45). A slot
+ * belongs to the task whose (global) tid and start_time it holds; its last switch frees it. User
+ * space shrinks it to one slot when it is not used (stream mode, raw_tp). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TS_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ts_sched_hot);
+} hot SEC(".maps");
+
 /* iter_buf: live_iter's copy of a thread's statistics with its stint in progress added. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -196,6 +209,19 @@ static __always_inline struct ts_sched_live *hash_live(__u32 tid, __u32 pid)
 	return v;
 }
 
+/* hot_slot() is the slot of `hot` that thread t would have (NULL when `hot` is shrunk). */
+static __always_inline struct ts_sched_hot *hot_slot(struct task_struct *t)
+{
+	__u32 idx = t->pid & (TS_HOT_SLOTS - 1);
+	return bpf_map_lookup_elem(&hot, &idx);
+}
+
+/* hot_owns() tells whether slot h holds thread t's statistics. */
+static __always_inline bool hot_owns(const struct ts_sched_hot *h, struct task_struct *t)
+{
+	return h && h->start == t->start_time && h->tid == t->pid;
+}
+
 /* live_of() is thread t's statistics, made on its first switch. Under tp_btf they live in its task
  * storage; when the kernel cannot make that (seen a few times a second on a busy machine: its
  * allocator's per-CPU cache runs dry in a burst of new tasks, or another task storage user on this
@@ -218,6 +244,28 @@ static __always_inline struct ts_sched_live *live_of(struct task_struct *t, __u3
 	v->s.pid = pid;
 	v->s.tid = tid;
 	return v;
+}
+
+/* summary_of() is thread t's statistics under tp_btf, made on its first switch: in its slot of
+ * `hot` when it owns it (the common case: one inlined lookup), else in its task storage or `live`
+ * (live_of). A thread seen for the first time takes its slot if it is free, once: a thread that
+ * has task storage or a `live` entry keeps its statistics there. */
+static __always_inline struct ts_sched_live *summary_of(struct task_struct *t, __u32 tid, __u32 pid)
+{
+	struct ts_sched_hot *h = hot_slot(t);
+	if (hot_owns(h, t))
+		return &h->v;
+	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
+	if (v)
+		return v;
+	if (h && !h->tid && !bpf_map_lookup_elem(&live, &tid) && __sync_val_compare_and_swap(&h->tid, 0, (__u64)t->pid) == 0) {
+		bpf_probe_read_kernel(&h->v, sizeof(h->v), &zero_live);
+		h->v.s.pid = pid;
+		h->v.s.tid = tid;
+		h->start = t->start_time; /* last: live_iter trusts the slot from here on */
+		return &h->v;
+	}
+	return live_of(t, tid, pid);
 }
 
 /* stint_arrived: the off-CPU time and run-queue wait (log2 slots) before the stint on a CPU that
@@ -305,6 +353,14 @@ static __always_inline void send_retired(struct ts_sched_live *v)
 static __always_inline void retire(struct task_struct *prev, __u32 tid)
 {
 	if (!use_raw_tp) {
+		struct ts_sched_hot *hs = hot_slot(prev);
+		if (hot_owns(hs, prev)) {
+			fill_from_task(&hs->v.s, &hs->v, prev);
+			send_retired(&hs->v);
+			hs->start = 0; /* first: live_iter stops trusting the slot */
+			hs->tid = 0;
+			return;
+		}
 		struct ts_sched_live *v = bpf_task_storage_get(&task_live, prev, 0, 0);
 		if (v && !v->retired) {
 			fill_from_task(&v->s, v, prev);
@@ -361,7 +417,7 @@ static __always_inline int summarise_out(bool preempt, struct task_struct *prev,
 		tid = prev->pid;
 	}
 	if (tid && wanted(pid, tid, prev)) {
-		struct ts_sched_live *v = live_of(prev, tid, pid);
+		struct ts_sched_live *v = summary_of(prev, tid, pid);
 		if (v)
 			stint_out(v, prev, !preempt && prev_state);
 	}
@@ -441,7 +497,8 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	if (!t)
 		return 0;
-	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
+	struct ts_sched_hot *h = hot_slot(t);
+	struct ts_sched_live *v = hot_owns(h, t) ? &h->v : bpf_task_storage_get(&task_live, t, 0, 0);
 	if (!v) {
 		__u32 tid = pidns_ino ? task_tid_ns(t) : t->pid;
 		if (!tid)

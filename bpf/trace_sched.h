@@ -54,4 +54,14 @@ struct ts_sched_live {
 	__u64 retired;   /* 1 once its last switch sent it to user space */
 };
 
+#define TS_HOT_SLOTS 4096 /* slots of the summary's tid-indexed array (a power of two) */
+
+/* ts_sched_hot: a slot of that array: the thread that owns it (its global tid and start_time; 0 =
+ * free) and its statistics. */
+struct ts_sched_hot {
+	__u64 tid; /* 64 bits: claimed with a compare-and-swap */
+	__u64 start;
+	struct ts_sched_live v;
+};
+
 #endif

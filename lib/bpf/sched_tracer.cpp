@@ -139,6 +139,8 @@ SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode) : impl_(std:
     // the tid-keyed map holds every thread for the raw_tp/ programs; tp_btf/ ones keep task
     // storage, and use it only for threads whose task storage the kernel could not make yet
     bpf_map__set_max_entries(s->maps.live, !summary ? 1 : kind == AttachKind::RawTp ? live_entries() : kFallbackLive);
+    // the tid-indexed slots (TS_HOT_SLOTS, ~1 KiB each) serve the tp_btf/ summary alone
+    if (!summary || kind == AttachKind::RawTp) bpf_map__set_max_entries(s->maps.hot, 1);
     if (summary) bpf_map__set_max_entries(s->maps.events, kSummaryRing);
     choose_programs(s->obj, kind, [summary](const std::string& hook) {
       return hook == "switch" || (summary && hook == "live_iter");

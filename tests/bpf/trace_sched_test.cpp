@@ -12,10 +12,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <sched.h>
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
+#include "../../bpf/trace_sched.h"
 #include "bpf/bpf_common.h"
 #include "bpf/sched_tracer.h"
 #include "model/error.h"
@@ -199,6 +204,90 @@ TEST_CASE("trace sched --summary names a thread as it is named when the summary 
   REQUIRE(stats.size() == 1);
   CHECK(stats[0].comm == "ts-renamed");
   CHECK(stats[0].nvcsw >= 5);
+}
+
+TEST_CASE("trace sched --summary keeps apart two threads whose tids share a slot", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  // A thread of this process whose tid is this thread's modulo TS_HOT_SLOTS: tids are handed out
+  // in order, so one comes within a few laps of TS_HOT_SLOTS threads (others' tids may skip it).
+  const int me = gettid();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false, done = false;
+  int twin = 0;
+  std::thread keeper;
+  for (int i = 0; i < 12 * TS_HOT_SLOTS && !twin; ++i) {
+    std::atomic<int> tid{0};
+    std::thread t([&] {
+      tid = gettid();
+      if (tid % TS_HOT_SLOTS != me % TS_HOT_SLOTS) return;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return go; });
+      lock.unlock();
+      for (int k = 0; k < 20; ++k) usleep(1000);
+      lock.lock();
+      cv.wait(lock, [&] { return done; });  // asleep while the summary is read
+    });
+    while (!tid) std::this_thread::yield();
+    if (tid % TS_HOT_SLOTS == me % TS_HOT_SLOTS) {
+      twin = tid;
+      keeper = std::move(t);
+    } else {
+      t.join();
+    }
+  }
+  REQUIRE(twin != 0);
+  auto release = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      go = done = true;
+    }
+    cv.notify_all();
+    if (keeper.joinable()) keeper.join();
+  };
+  setenv("TASKSCOPE_TRACE_ATTACH", "tp_btf", 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), 0, ""}, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    unsetenv("TASKSCOPE_TRACE_ATTACH");
+    release();
+    TS_BPF_GATE(false, e.what());
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  for (int k = 0; k < 10; ++k) usleep(1000);  // this thread takes the slot first
+  const test::CtxSwitches before = test::read_ctx_switches(getpid(), twin);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    go = true;
+  }
+  cv.notify_all();
+  // the twin's statistics are read while it lives (in its task storage, the slot being this
+  // thread's), asleep in its last wait after its 20 sleeps
+  test::CtxSwitches after;
+  for (int k = 0; k < 2000; ++k) {
+    after = test::read_ctx_switches(getpid(), twin);
+    if (after.voluntary >= before.voluntary + 21 && asleep(getpid(), twin)) break;  // in its last wait
+    usleep(1000);
+  }
+  const auto stats = tracer->summary();
+  release();
+  std::map<int, ThreadSchedStats> by_tid;
+  for (const auto& t : stats) by_tid[t.tid] = t;
+  REQUIRE(by_tid.count(me));
+  REQUIRE(by_tid.count(twin));
+  for (int tid : {me, twin}) {
+    INFO("tid " << tid << (tid == me ? " (this thread)" : " (its twin)"));
+    const auto& t = by_tid[tid];
+    CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);
+    CHECK(t.nvcsw >= 10);
+  }
+  // The twin was asleep when tracing began and when the summary was read: each of its switches
+  // is counted as /proc counts it.
+  check_exact(by_tid[twin].nvcsw, after.voluntary - before.voluntary, "twin voluntary");
+  check_exact(by_tid[twin].nivcsw, after.involuntary - before.involuntary, "twin involuntary");
+  CHECK(by_tid[twin].nvcsw >= 21);  // one switch out a sleep and a wait at least
 }
 
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
