@@ -157,10 +157,13 @@ static __always_inline __u64 mono_ns(__u64 rq_now)
 	return rq_now + clock_off;
 }
 
-/* since() is now - then, 0 when the clocks of two CPUs disagree by a hair. */
+/* since() is now - then, 0 when the clocks of two CPUs disagree by a hair (then a little after
+ * now: the difference is negative). Without a branch: the compare and select clang makes of
+ * `now > then ? now - then : 0` is seven instructions. */
 static __always_inline __u64 since(__u64 now, __u64 then)
 {
-	return now > then ? now - then : 0;
+	__s64 d = (__s64)(now - then);
+	return d & ~(d >> 63);
 }
 
 static __always_inline bool wanted(__u32 tgid, __u32 tid, struct task_struct *t)
