@@ -98,6 +98,20 @@ void run_rounds(PingPong& p, test::CtxSwitches after[2], const std::function<voi
   unlink(p.done_file.c_str());
 }
 
+// summary_tracer() starts a summary-mode tracer with `filter` on the `attach` programs (tp_btf or
+// raw_tp); nullptr, with the reason in `why`, when they cannot be loaded.
+std::unique_ptr<bpf::SchedTracer> summary_tracer(const char* attach, const bpf::TraceFilter& filter, std::string& why) {
+  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(filter, bpf::SchedMode::Summary);
+  } catch (const ts::Error& e) {
+    why = e.what();
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  return tracer;
+}
+
 }  // namespace
 
 TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads", "[trace][bpf][sched]") {
@@ -106,15 +120,9 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   PingPong p = start_pingpong();
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{p.pid, 0, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{p.pid, 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   CHECK(std::string(bpf::attach_kind_name(tracer->attach_kind())) == attach);
   test::CtxSwitches after[2];
   run_rounds(p, after, [] { usleep(50000); });
@@ -154,15 +162,9 @@ TEST_CASE("trace sched --summary counts the stint a thread is in when the summar
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   const int tid = gettid();
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), tid, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{getpid(), tid, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   constexpr int kSleeps = 20;
   for (int i = 0; i < kSleeps; ++i) usleep(1000);
   // This thread reads the summary, so it is on a CPU while its statistics are read: in the
@@ -184,15 +186,9 @@ TEST_CASE("trace sched --summary counts the stint a thread is in when the summar
 TEST_CASE("trace sched --summary names a thread as it is named when the summary is read", "[trace][bpf][sched]") {
   const bpf::Support s = bpf::probe_support();
   TS_BPF_GATE(s.usable, s.why);
-  setenv("TASKSCOPE_TRACE_ATTACH", "tp_btf", 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), gettid(), ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), gettid(), ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   for (int i = 0; i < 5; ++i) usleep(1000);  // switches under the old name
   char old_name[16] = {};
   REQUIRE(prctl(PR_GET_NAME, old_name) == 0);
@@ -246,16 +242,10 @@ TEST_CASE("trace sched --summary keeps apart two threads whose tids share a slot
     cv.notify_all();
     if (keeper.joinable()) keeper.join();
   };
-  setenv("TASKSCOPE_TRACE_ATTACH", "tp_btf", 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), 0, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    release();
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), 0, ""}, why);
+  if (!tracer) release();
+  TS_BPF_GATE(tracer != nullptr, why);
   for (int k = 0; k < 10; ++k) usleep(1000);  // this thread takes the slot first
   const test::CtxSwitches before = test::read_ctx_switches(getpid(), twin);
   {
@@ -333,15 +323,9 @@ TEST_CASE("trace sched --summary keeps threads that exit while traced, exactly",
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   test::Fixture churn("thread_churn");
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{churn.pid(), 0, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{churn.pid(), 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   for (int i = 0; i < 40; ++i) tracer->drain(10, [](const Event&) {});  // threads come and go meanwhile
   const auto stats = tracer->summary();
   // thread_churn keeps at most 8 short-lived threads alive, so most rows are threads that exited
