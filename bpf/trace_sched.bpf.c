@@ -74,12 +74,15 @@ struct {
 
 struct ts_sched_live zero_live = {};
 
-/* hot: a thread's statistics in tp_btf summary mode, in slot tid % TS_HOT_SLOTS when that slot was
- * free at its first switch seen (else in its task storage, as before). Found with an array lookup
- * the verifier inlines and two compares, where bpf_task_storage_get() is a helper call that
- * takes a per-CPU lock and pins the CPU (bpf_stats: ~20 ns a switch of the summary's ~45). A slot
- * belongs to the task whose (global) tid and start_time it holds; its last switch frees it. User
- * space shrinks it to one slot when it is not used (stream mode, raw_tp). */
+/* hot: a thread's statistics in tp_btf summary mode, in the slot its kernel stack hashes to when
+ * that slot was free at its first switch seen (else in its task storage, as before). Found with
+ * an array lookup the verifier inlines and two compares, where bpf_task_storage_get() is a helper
+ * call that takes a per-CPU lock and pins the CPU (bpf_stats: ~20 ns a switch of the summary's
+ * ~45). A slot belongs to the task whose stack and start_time it holds (see ts_sched_hot); its last
+ * switch frees it. User space loads hot_mask + 1 slots, and one when they are not used (stream
+ * mode, raw_tp). */
+const volatile __u32 hot_mask = TS_HOT_SLOTS - 1;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, TS_HOT_SLOTS);
@@ -212,17 +215,18 @@ static __always_inline struct ts_sched_live *hash_live(__u32 tid, __u32 pid)
 	return v;
 }
 
-/* hot_slot() is the slot of `hot` that thread t would have (NULL when `hot` is shrunk). */
+/* hot_slot() is the slot of `hot` that thread t would have (NULL when `hot` is shrunk): a
+ * multiplicative hash of its kernel stack's address. */
 static __always_inline struct ts_sched_hot *hot_slot(struct task_struct *t)
 {
-	__u32 idx = t->pid & (TS_HOT_SLOTS - 1);
+	__u32 idx = (((__u64)t->stack * 0x9E3779B97F4A7C15ull) >> 52) & hot_mask;
 	return bpf_map_lookup_elem(&hot, &idx);
 }
 
 /* hot_owns() tells whether slot h holds thread t's statistics. */
 static __always_inline bool hot_owns(const struct ts_sched_hot *h, struct task_struct *t)
 {
-	return h && h->start == t->start_time && h->tid == t->pid;
+	return h && h->stack == (__u64)t->stack && t->start_time <= h->start;
 }
 
 /* live_of() is thread t's statistics, made on its first switch. Under tp_btf they live in its task
@@ -261,7 +265,8 @@ static __always_inline struct ts_sched_live *summary_of(struct task_struct *t, _
 	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
 	if (v)
 		return v;
-	if (h && !h->tid && !bpf_map_lookup_elem(&live, &tid) && __sync_val_compare_and_swap(&h->tid, 0, (__u64)t->pid) == 0) {
+	if (h && !h->stack && !bpf_map_lookup_elem(&live, &tid) &&
+	    __sync_val_compare_and_swap(&h->stack, 0, (__u64)t->stack) == 0) {
 		bpf_probe_read_kernel(&h->v, sizeof(h->v), &zero_live);
 		h->v.s.pid = pid;
 		h->v.s.tid = tid;
@@ -289,14 +294,13 @@ static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct 
 	return true;
 }
 
-/* switched_out: prev leaves the CPU at `now` after running since its last arrival (raw_tp summary
- * mode; tp_btf has stint_out). Which counter the scheduler raised is read back from the task (it
- * counts before this tracepoint): the tracepoint's prev_state alone misses a block cancelled by a
- * pending signal. */
-static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
-					 bool guess_voluntary)
+/* count_switch: a switch out of the thread whose counters are now nv and niv. Which counter the
+ * scheduler raised is read back from the task (it counts before this tracepoint): the
+ * tracepoint's prev_state alone misses a block cancelled by a pending signal. Counted here, as the
+ * on-CPU time is, rather than read from the task when the summary is read: there, a thread caught
+ * between the kernel's count and this program showed one switch more than its on-CPU times. */
+static __always_inline void count_switch(struct ts_sched_live *v, __u64 nv, __u64 niv, bool guess_voluntary)
 {
-	__u64 nv = TREAD(prev, nvcsw), niv = TREAD(prev, nivcsw);
 	bool voluntary = guess_voluntary;
 	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
 		voluntary = nv != v->nvcsw;
@@ -304,18 +308,25 @@ static __always_inline void switched_out(struct ts_sched_live *v, struct task_st
 		v->s.voluntary++;
 	else
 		v->s.involuntary++;
-	v->s.oncpu[log2_slot(since(now, TREAD(prev, sched_info.last_arrival)))]++;
-	v->off_ts = now;
 	v->nvcsw = nv;
 	v->nivcsw = niv;
+}
+
+/* switched_out: prev leaves the CPU at `now` after running since its last arrival (raw_tp summary
+ * mode; tp_btf has stint_out). */
+static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
+					 bool guess_voluntary)
+{
+	count_switch(v, TREAD(prev, nvcsw), TREAD(prev, nivcsw), guess_voluntary);
+	v->s.oncpu[log2_slot(since(now, TREAD(prev, sched_info.last_arrival)))]++;
+	v->off_ts = now;
 	copy_comm(v->s.comm, prev);
 }
 
 /* stint_out: prev leaves the CPU (tp_btf summary mode): the on-CPU time of the stint that ends,
- * and the off-CPU time and run-queue wait before it (stint_arrived). Which counter the switch
- * raised and prev's comm are not kept here: the kernel keeps both in the task, and they are read
- * from it when the statistics are (live_iter, retire: fill_from_task), which takes four loads and
- * four stores off every switch. The first switch seen sets the counters' base (see ts_sched_live). */
+ * and the off-CPU time and run-queue wait before it (stint_arrived). prev's comm is not copied
+ * here: it is read from the task when the statistics are (live_iter, retire), which takes two
+ * loads and two stores off every switch and names a renamed thread as it is named now. */
 static __always_inline void stint_out(struct ts_sched_live *v, struct task_struct *prev, bool guess_voluntary)
 {
 	__u64 arrival = prev->sched_info.last_arrival;
@@ -323,24 +334,13 @@ static __always_inline void stint_out(struct ts_sched_live *v, struct task_struc
 	if (stint_arrived(v, prev, &off, &runq)) {
 		v->s.offcpu[off]++;
 		v->s.runq[runq]++;
-	} else if (!v->off_ts) {
-		/* the counts before this switch: it raised one of them */
-		v->nvcsw = prev->nvcsw - guess_voluntary;
-		v->nivcsw = prev->nivcsw - !guess_voluntary;
 	}
+	count_switch(v, prev->nvcsw, prev->nivcsw, guess_voluntary);
 	__u64 now = btf_rq_clock(prev);
 	v->s.oncpu[log2_slot(since(now, arrival))]++;
 	v->off_ts = now;
 	v->pcount = prev->sched_info.pcount;
 	v->run_delay = prev->sched_info.run_delay;
-}
-
-/* fill_from_task: s gets t's switch counts since v's base and t's comm as they are now (tp_btf). */
-static __always_inline void fill_from_task(struct ts_sched_stats *s, const struct ts_sched_live *v, struct task_struct *t)
-{
-	s->voluntary = t->nvcsw - v->nvcsw;
-	s->involuntary = t->nivcsw - v->nivcsw;
-	copy_comm(s->comm, t);
 }
 
 /* send_retired: a thread's final statistics go to user space (lost, and counted, if the ring is full). */
@@ -358,15 +358,15 @@ static __always_inline void retire(struct task_struct *prev, __u32 tid)
 	if (!use_raw_tp) {
 		struct ts_sched_hot *hs = hot_slot(prev);
 		if (hot_owns(hs, prev)) {
-			fill_from_task(&hs->v.s, &hs->v, prev);
+			copy_comm(hs->v.s.comm, prev);
 			send_retired(&hs->v);
 			hs->start = 0; /* first: live_iter stops trusting the slot */
-			hs->tid = 0;
+			hs->stack = 0;
 			return;
 		}
 		struct ts_sched_live *v = bpf_task_storage_get(&task_live, prev, 0, 0);
 		if (v && !v->retired) {
-			fill_from_task(&v->s, v, prev);
+			copy_comm(v->s.comm, prev);
 			send_retired(v);
 			bpf_task_storage_delete(&task_live, prev);
 		}
@@ -374,7 +374,7 @@ static __always_inline void retire(struct task_struct *prev, __u32 tid)
 	struct ts_sched_live *h = bpf_map_lookup_elem(&live, &tid);
 	if (h) {
 		if (!use_raw_tp)
-			fill_from_task(&h->s, h, prev);
+			copy_comm(h->s.comm, prev);
 		send_retired(h);
 		bpf_map_delete_elem(&live, &tid);
 	}
@@ -515,7 +515,7 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	if (!s)
 		return 0;
 	bpf_probe_read_kernel(s, sizeof(*s), &v->s);
-	fill_from_task(s, v, t);
+	copy_comm(s->comm, t);
 	if (stint_arrived(v, t, &off, &runq)) {
 		s->offcpu[off]++;
 		s->runq[runq]++;

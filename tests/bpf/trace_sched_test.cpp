@@ -99,12 +99,13 @@ void run_rounds(PingPong& p, test::CtxSwitches after[2], const std::function<voi
 }
 
 // summary_tracer() starts a summary-mode tracer with `filter` on the `attach` programs (tp_btf or
-// raw_tp); nullptr, with the reason in `why`, when they cannot be loaded.
-std::unique_ptr<bpf::SchedTracer> summary_tracer(const char* attach, const bpf::TraceFilter& filter, std::string& why) {
+// raw_tp) and `slots` array slots; nullptr, with the reason in `why`, when they cannot be loaded.
+std::unique_ptr<bpf::SchedTracer> summary_tracer(const char* attach, const bpf::TraceFilter& filter, std::string& why,
+                                                 uint32_t slots = TS_HOT_SLOTS) {
   setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
   std::unique_ptr<bpf::SchedTracer> tracer;
   try {
-    tracer = std::make_unique<bpf::SchedTracer>(filter, bpf::SchedMode::Summary);
+    tracer = std::make_unique<bpf::SchedTracer>(filter, bpf::SchedMode::Summary, slots);
   } catch (const ts::Error& e) {
     why = e.what();
   }
@@ -202,38 +203,27 @@ TEST_CASE("trace sched --summary names a thread as it is named when the summary 
   CHECK(stats[0].nvcsw >= 5);
 }
 
-TEST_CASE("trace sched --summary keeps apart two threads whose tids share a slot", "[trace][bpf][sched]") {
+TEST_CASE("trace sched --summary keeps apart two threads whose stacks hash to one slot", "[trace][bpf][sched]") {
   const bpf::Support s = bpf::probe_support();
   TS_BPF_GATE(s.usable, s.why);
-  // A thread of this process whose tid is this thread's modulo TS_HOT_SLOTS: tids are handed out
-  // in order, so one comes within a few laps of TS_HOT_SLOTS threads (others' tids may skip it).
+  // With one slot every thread hashes to it: this thread takes it, its twin keeps task storage.
   const int me = gettid();
   std::mutex mu;
   std::condition_variable cv;
   bool go = false, done = false;
-  int twin = 0;
-  std::thread keeper;
-  for (int i = 0; i < 12 * TS_HOT_SLOTS && !twin; ++i) {
-    std::atomic<int> tid{0};
-    std::thread t([&] {
-      tid = gettid();
-      if (tid % TS_HOT_SLOTS != me % TS_HOT_SLOTS) return;
-      std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [&] { return go; });
-      lock.unlock();
-      for (int k = 0; k < 20; ++k) usleep(1000);
-      lock.lock();
-      cv.wait(lock, [&] { return done; });  // asleep while the summary is read
-    });
-    while (!tid) std::this_thread::yield();
-    if (tid % TS_HOT_SLOTS == me % TS_HOT_SLOTS) {
-      twin = tid;
-      keeper = std::move(t);
-    } else {
-      t.join();
-    }
-  }
-  REQUIRE(twin != 0);
+  std::atomic<int> tid{0};
+  std::thread keeper([&] {
+    tid = gettid();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return go; });
+    lock.unlock();
+    for (int k = 0; k < 20; ++k) usleep(1000);
+    lock.lock();
+    cv.wait(lock, [&] { return done; });  // asleep while the summary is read
+  });
+  while (!tid) std::this_thread::yield();
+  const int twin = tid;
+  for (int i = 0; i < 200 && !asleep(getpid(), twin); ++i) usleep(1000);
   auto release = [&] {
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -243,7 +233,7 @@ TEST_CASE("trace sched --summary keeps apart two threads whose tids share a slot
     if (keeper.joinable()) keeper.join();
   };
   std::string why;
-  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), 0, ""}, why);
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), 0, ""}, why, 1);
   if (!tracer) release();
   TS_BPF_GATE(tracer != nullptr, why);
   for (int k = 0; k < 10; ++k) usleep(1000);  // this thread takes the slot first
@@ -267,9 +257,9 @@ TEST_CASE("trace sched --summary keeps apart two threads whose tids share a slot
   for (const auto& t : stats) by_tid[t.tid] = t;
   REQUIRE(by_tid.count(me));
   REQUIRE(by_tid.count(twin));
-  for (int tid : {me, twin}) {
-    INFO("tid " << tid << (tid == me ? " (this thread)" : " (its twin)"));
-    const auto& t = by_tid[tid];
+  for (int id : {me, twin}) {
+    INFO("tid " << id << (id == me ? " (this thread)" : " (its twin)"));
+    const auto& t = by_tid[id];
     CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);
     CHECK(t.nvcsw >= 10);
   }
