@@ -270,6 +270,33 @@ TEST_CASE("trace sched --summary keeps apart two threads whose stacks hash to on
   CHECK(by_tid[twin].nvcsw >= 21);  // one switch out a sleep and a wait at least
 }
 
+TEST_CASE("trace sched --summary follows a thread through its exec, which gives it its leader's tid",
+          "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  test::Fixture fx("thread_exec", {"20"});
+  const json facts = json::parse(fx.facts());
+  const int pid = facts["pid"], thread_tid = facts["thread_tid"];
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{pid, 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
+  REQUIRE(kill(pid, SIGUSR1) == 0);
+  fx.stop();  // true has run and exited
+  for (int i = 0; i < 20; ++i) tracer->drain(10, [](const Event&) {});
+  std::map<int, ThreadSchedStats> by_tid;
+  for (const auto& t : tracer->summary()) {
+    INFO("tid " << t.tid);
+    CHECK(t.pid == pid);
+    CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);
+    by_tid[t.tid] = t;
+  }
+  // The thread is known by the tid it had when first seen; its sleeps before the exec and its
+  // last switch after it are in one row.
+  REQUIRE(by_tid.count(thread_tid));
+  CHECK(by_tid[thread_tid].nvcsw >= 20);
+  CHECK(by_tid.count(pid));  // the leader, which the exec made exit
+}
+
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
   const bpf::Support s = bpf::probe_support();
   TS_BPF_GATE(s.usable, s.why);
