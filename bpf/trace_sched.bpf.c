@@ -294,10 +294,10 @@ static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct 
 	return true;
 }
 
-/* count_switch: a switch out of the thread whose counters are now nv and niv. Which counter the
- * scheduler raised is read back from the task (it counts before this tracepoint): the
- * tracepoint's prev_state alone misses a block cancelled by a pending signal. Counted here, as the
- * on-CPU time is, rather than read from the task when the summary is read: there, a thread caught
+/* count_switch: a switch out of the thread whose counters are now nv and niv (raw_tp). Which
+ * counter the scheduler raised is read back from the task (it counts before this tracepoint): the
+ * tracepoint's prev_state alone misses a block cancelled by a pending signal. Counted per switch,
+ * as the on-CPU time is, not read from the task when the summary is read: there, a thread caught
  * between the kernel's count and this program showed one switch more than its on-CPU times. */
 static __always_inline void count_switch(struct ts_sched_live *v, __u64 nv, __u64 niv, bool guess_voluntary)
 {
@@ -324,18 +324,28 @@ static __always_inline void switched_out(struct ts_sched_live *v, struct task_st
 }
 
 /* stint_out: prev leaves the CPU (tp_btf summary mode): the on-CPU time of the stint that ends,
- * and the off-CPU time and run-queue wait before it (stint_arrived). prev's comm is not copied
- * here: it is read from the task when the statistics are (live_iter, retire), which takes two
- * loads and two stores off every switch and names a renamed thread as it is named now. */
+ * and the off-CPU time and run-queue wait before it (stint_arrived). Which counter the switch
+ * raised (see count_switch) needs nvcsw alone here: when exactly one arrival came since the last
+ * switch out seen, this is the one switch out since. prev's comm is not copied here: it is read
+ * from the task when the statistics are (live_iter, retire), which takes two loads and two stores
+ * off every switch and names a renamed thread as it is named now. */
 static __always_inline void stint_out(struct ts_sched_live *v, struct task_struct *prev, bool guess_voluntary)
 {
 	__u64 arrival = prev->sched_info.last_arrival;
+	__u64 nv = prev->nvcsw;
 	__u32 off, runq;
+	bool voluntary = guess_voluntary;
 	if (stint_arrived(v, prev, &off, &runq)) {
 		v->s.offcpu[off]++;
 		v->s.runq[runq]++;
+		/* one arrival since the last switch out seen: this is the one switch out since */
+		voluntary = nv != v->nvcsw;
 	}
-	count_switch(v, prev->nvcsw, prev->nivcsw, guess_voluntary);
+	if (voluntary)
+		v->s.voluntary++;
+	else
+		v->s.involuntary++;
+	v->nvcsw = nv;
 	__u64 now = btf_rq_clock(prev);
 	v->s.oncpu[log2_slot(since(now, arrival))]++;
 	v->off_ts = now;

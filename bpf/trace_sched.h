@@ -48,7 +48,7 @@ struct ts_sched_live {
 	struct ts_sched_stats s;
 	__u64 off_ts; /* run queue clock when it last left the CPU; 0 = not seen yet */
 	__u64 nvcsw;  /* its counters after that switch */
-	__u64 nivcsw;
+	__u64 nivcsw; /* (raw_tp only) */
 	__u64 pcount;    /* its sched_info.pcount (arrivals on a CPU) after that switch */
 	__u64 run_delay; /* and its sched_info.run_delay (ns waited on run queues, all arrivals) */
 	__u64 retired;   /* 1 once its last switch sent it to user space */
