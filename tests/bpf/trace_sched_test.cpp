@@ -297,6 +297,14 @@ TEST_CASE("trace sched --summary follows a thread through its exec, which gives 
   CHECK(by_tid.count(pid));  // the leader, which the exec made exit
 }
 
+TEST_CASE("trace sched --summary takes a power of two up to TS_HOT_SLOTS array slots", "[trace][sched]") {
+  for (uint32_t bad : {0u, 3u, 4097u, 8192u}) {
+    INFO("slots " << bad);
+    CHECK_THROWS_WITH(bpf::SchedTracer({}, bpf::SchedMode::Summary, bad),
+                      Catch::Contains("power of two up to 4096, not " + std::to_string(bad)));
+  }
+}
+
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
   const bpf::Support s = bpf::probe_support();
   TS_BPF_GATE(s.usable, s.why);
