@@ -299,16 +299,22 @@ static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct 
  * tracepoint's prev_state alone misses a block cancelled by a pending signal. Counted per switch,
  * as the on-CPU time is, not read from the task when the summary is read: there, a thread caught
  * between the kernel's count and this program showed one switch more than its on-CPU times. */
-static __always_inline void count_switch(struct ts_sched_live *v, __u64 nv, __u64 niv, bool guess_voluntary)
+/* counted: v counts one switch out, voluntary or not, after which prev's nvcsw is nv. */
+static __always_inline void counted(struct ts_sched_live *v, bool voluntary, __u64 nv)
 {
-	bool voluntary = guess_voluntary;
-	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
-		voluntary = nv != v->nvcsw;
 	if (voluntary)
 		v->s.voluntary++;
 	else
 		v->s.involuntary++;
 	v->nvcsw = nv;
+}
+
+static __always_inline void count_switch(struct ts_sched_live *v, __u64 nv, __u64 niv, bool guess_voluntary)
+{
+	bool voluntary = guess_voluntary;
+	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
+		voluntary = nv != v->nvcsw;
+	counted(v, voluntary, nv);
 	v->nivcsw = niv;
 }
 
@@ -341,11 +347,7 @@ static __always_inline void stint_out(struct ts_sched_live *v, struct task_struc
 		/* one arrival since the last switch out seen: this is the one switch out since */
 		voluntary = nv != v->nvcsw;
 	}
-	if (voluntary)
-		v->s.voluntary++;
-	else
-		v->s.involuntary++;
-	v->nvcsw = nv;
+	counted(v, voluntary, nv);
 	__u64 now = btf_rq_clock(prev);
 	v->s.oncpu[log2_slot(since(now, arrival))]++;
 	v->off_ts = now;
