@@ -74,6 +74,22 @@ struct {
 
 struct ts_sched_live zero_live = {};
 
+/* hot: a thread's statistics in tp_btf summary mode, in the slot its kernel stack hashes to when
+ * that slot was free at its first switch seen (else in its task storage, as before). Found with
+ * an array lookup the verifier inlines and two compares, where bpf_task_storage_get() is a helper
+ * call that takes a per-CPU lock and pins the CPU (bpf_stats: ~20 ns a switch of the summary's
+ * ~45). A slot belongs to the task whose stack and start_time it holds (see ts_sched_hot); its last
+ * switch frees it. User space loads hot_mask + 1 slots, and one when they are not used (stream
+ * mode, raw_tp). */
+const volatile __u32 hot_mask = TS_HOT_SLOTS - 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TS_HOT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ts_sched_hot);
+} hot SEC(".maps");
+
 /* iter_buf: live_iter's copy of a thread's statistics with its stint in progress added. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -85,15 +101,31 @@ struct {
 /* TREAD reads a task field: directly under tp_btf (a trusted pointer), with CO-RE under raw_tp. */
 #define TREAD(t, field) (use_raw_tp ? BPF_CORE_READ(t, field) : (t)->field)
 
-static __always_inline __u32 log2_slot(__u64 v)
+#define L4(n) n, n, n, n
+#define L16(n) L4(n), L4(n), L4(n), L4(n)
+/* log2_byte[b] is floor(log2(b)) for a byte b > 0 (and 0 for 0). */
+static const __u8 log2_byte[256] = {0, 0, 1, 1, L4(2), L4(3), L4(3), L16(4), L16(5), L16(5), L16(6), L16(6), L16(6),
+				    L16(6), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7), L16(7)};
+
+/* log2_slot() is v's histogram slot, floor(log2(v)) (0 for 0 and 1) capped at the last slot: three
+ * halvings find v's top byte, a table gives the rest (six halvings cost 4 ns more a switch, bpf_stats). */
+static __always_inline __u64 log2_slot(__u64 v)
 {
-	__u32 r = 0, shift;
-	shift = (v > 0xFFFFFFFF) << 5; v >>= shift; r = shift;
-	shift = (v > 0xFFFF) << 4; v >>= shift; r |= shift;
-	shift = (v > 0xFF) << 3; v >>= shift; r |= shift;
-	shift = (v > 0xF) << 2; v >>= shift; r |= shift;
-	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
-	r |= (v >> 1);
+	__u64 r = 0;
+	if (v >> 32) {
+		v >>= 32;
+		r = 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	barrier_var(v); /* keeps the mask, which the verifier needs to bound the index */
+	r += log2_byte[v & 0xff];
 	return r < TS_HIST_SLOTS ? r : TS_HIST_SLOTS - 1;
 }
 
@@ -110,6 +142,15 @@ static __always_inline __u64 rq_clock(struct task_struct *t)
 	return TREAD(rq, clock);
 }
 
+/* btf_rq_clock() is rq_clock() for a trusted task pointer (tp_btf): no use_raw_tp test per read. */
+static __always_inline __u64 btf_rq_clock(struct task_struct *t)
+{
+	struct cfs_rq *cfs = t->se.cfs_rq;
+	if (bpf_core_field_exists(cfs->rq))
+		return cfs->rq->clock;
+	return ((struct rq *)((void *)cfs - bpf_core_field_offset(struct rq, cfs)))->clock;
+}
+
 static __always_inline __u64 mono_ns(__u64 rq_now)
 {
 	if (rq_now >> 24 != clock_epoch) {
@@ -119,10 +160,13 @@ static __always_inline __u64 mono_ns(__u64 rq_now)
 	return rq_now + clock_off;
 }
 
-/* since() is now - then, 0 when the clocks of two CPUs disagree by a hair. */
+/* since() is now - then, 0 when the clocks of two CPUs disagree by a hair (then a little after
+ * now: the difference is negative). Without a branch: the compare and select clang makes of
+ * `now > then ? now - then : 0` is seven instructions. */
 static __always_inline __u64 since(__u64 now, __u64 then)
 {
-	return now > then ? now - then : 0;
+	__s64 d = (__s64)(now - then);
+	return d & ~(d >> 63);
 }
 
 static __always_inline bool wanted(__u32 tgid, __u32 tid, struct task_struct *t)
@@ -171,6 +215,20 @@ static __always_inline struct ts_sched_live *hash_live(__u32 tid, __u32 pid)
 	return v;
 }
 
+/* hot_slot() is the slot of `hot` that thread t would have (NULL when `hot` is shrunk): a
+ * multiplicative hash of its kernel stack's address. */
+static __always_inline struct ts_sched_hot *hot_slot(struct task_struct *t)
+{
+	__u32 idx = (((__u64)t->stack * 0x9E3779B97F4A7C15ull) >> 52) & hot_mask;
+	return bpf_map_lookup_elem(&hot, &idx);
+}
+
+/* hot_owns() tells whether slot h holds thread t's statistics. */
+static __always_inline bool hot_owns(const struct ts_sched_hot *h, struct task_struct *t)
+{
+	return h && h->stack == (__u64)t->stack && t->start_time <= h->start;
+}
+
 /* live_of() is thread t's statistics, made on its first switch. Under tp_btf they live in its task
  * storage; when the kernel cannot make that (seen a few times a second on a busy machine: its
  * allocator's per-CPU cache runs dry in a burst of new tasks, or another task storage user on this
@@ -195,6 +253,29 @@ static __always_inline struct ts_sched_live *live_of(struct task_struct *t, __u3
 	return v;
 }
 
+/* summary_of() is thread t's statistics under tp_btf, made on its first switch: in its slot of
+ * `hot` when it owns it (the common case: one inlined lookup), else in its task storage or `live`
+ * (live_of). A thread seen for the first time takes its slot if it is free, once: a thread that
+ * has task storage or a `live` entry keeps its statistics there. */
+static __always_inline struct ts_sched_live *summary_of(struct task_struct *t, __u32 tid, __u32 pid)
+{
+	struct ts_sched_hot *h = hot_slot(t);
+	if (hot_owns(h, t))
+		return &h->v;
+	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
+	if (v)
+		return v;
+	if (h && !h->stack && !bpf_map_lookup_elem(&live, &tid) &&
+	    __sync_val_compare_and_swap(&h->stack, 0, (__u64)t->stack) == 0) {
+		bpf_probe_read_kernel(&h->v, sizeof(h->v), &zero_live);
+		h->v.s.pid = pid;
+		h->v.s.tid = tid;
+		h->start = t->start_time; /* last: live_iter trusts the slot from here on */
+		return &h->v;
+	}
+	return live_of(t, tid, pid);
+}
+
 /* stint_arrived: the off-CPU time and run-queue wait (log2 slots) before the stint on a CPU that
  * thread t began at its last arrival, from what v kept at t's switch out before it; false when
  * there is none: no switch out kept, or not exactly one arrival since (a switch the program missed,
@@ -213,35 +294,65 @@ static __always_inline bool stint_arrived(const struct ts_sched_live *v, struct 
 	return true;
 }
 
-/* switched_out: prev leaves the CPU at `now` after running since its last arrival. Which counter
- * the scheduler raised is read back from the task (it counts before this tracepoint): the
- * tracepoint's prev_state alone misses a block cancelled by a pending signal. Under tp_btf the
- * stint's start (off-CPU time and run-queue wait before it) is counted here too (stint_arrived). */
-static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
-					 bool guess_voluntary)
+/* count_switch: a switch out of the thread whose counters are now nv and niv (raw_tp). Which
+ * counter the scheduler raised is read back from the task (it counts before this tracepoint): the
+ * tracepoint's prev_state alone misses a block cancelled by a pending signal. Counted per switch,
+ * as the on-CPU time is, not read from the task when the summary is read: there, a thread caught
+ * between the kernel's count and this program showed one switch more than its on-CPU times. */
+/* counted: v counts one switch out, voluntary or not, after which prev's nvcsw is nv. */
+static __always_inline void counted(struct ts_sched_live *v, bool voluntary, __u64 nv)
 {
-	if (!use_raw_tp) {
-		__u32 off, runq;
-		if (stint_arrived(v, prev, &off, &runq)) {
-			v->s.offcpu[off]++;
-			v->s.runq[runq]++;
-		}
-		v->pcount = prev->sched_info.pcount;
-		v->run_delay = prev->sched_info.run_delay;
-	}
-	__u64 nv = TREAD(prev, nvcsw), niv = TREAD(prev, nivcsw);
-	bool voluntary = guess_voluntary;
-	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
-		voluntary = nv != v->nvcsw;
 	if (voluntary)
 		v->s.voluntary++;
 	else
 		v->s.involuntary++;
+	v->nvcsw = nv;
+}
+
+static __always_inline void count_switch(struct ts_sched_live *v, __u64 nv, __u64 niv, bool guess_voluntary)
+{
+	bool voluntary = guess_voluntary;
+	if (v->off_ts && (nv - v->nvcsw) + (niv - v->nivcsw) == 1)
+		voluntary = nv != v->nvcsw;
+	counted(v, voluntary, nv);
+	v->nivcsw = niv;
+}
+
+/* switched_out: prev leaves the CPU at `now` after running since its last arrival (raw_tp summary
+ * mode; tp_btf has stint_out). */
+static __always_inline void switched_out(struct ts_sched_live *v, struct task_struct *prev, __u64 now,
+					 bool guess_voluntary)
+{
+	count_switch(v, TREAD(prev, nvcsw), TREAD(prev, nivcsw), guess_voluntary);
 	v->s.oncpu[log2_slot(since(now, TREAD(prev, sched_info.last_arrival)))]++;
 	v->off_ts = now;
-	v->nvcsw = nv;
-	v->nivcsw = niv;
 	copy_comm(v->s.comm, prev);
+}
+
+/* stint_out: prev leaves the CPU (tp_btf summary mode): the on-CPU time of the stint that ends,
+ * and the off-CPU time and run-queue wait before it (stint_arrived). Which counter the switch
+ * raised (see count_switch) needs nvcsw alone here: when exactly one arrival came since the last
+ * switch out seen, this is the one switch out since. prev's comm is not copied here: it is read
+ * from the task when the statistics are (live_iter, retire), which takes two loads and two stores
+ * off every switch and names a renamed thread as it is named now. */
+static __always_inline void stint_out(struct ts_sched_live *v, struct task_struct *prev, bool guess_voluntary)
+{
+	__u64 arrival = prev->sched_info.last_arrival;
+	__u64 nv = prev->nvcsw;
+	__u32 off, runq;
+	bool voluntary = guess_voluntary;
+	if (stint_arrived(v, prev, &off, &runq)) {
+		v->s.offcpu[off]++;
+		v->s.runq[runq]++;
+		/* one arrival since the last switch out seen: this is the one switch out since */
+		voluntary = nv != v->nvcsw;
+	}
+	counted(v, voluntary, nv);
+	__u64 now = btf_rq_clock(prev);
+	v->s.oncpu[log2_slot(since(now, arrival))]++;
+	v->off_ts = now;
+	v->pcount = prev->sched_info.pcount;
+	v->run_delay = prev->sched_info.run_delay;
 }
 
 /* send_retired: a thread's final statistics go to user space (lost, and counted, if the ring is full). */
@@ -257,14 +368,25 @@ static __always_inline void send_retired(struct ts_sched_live *v)
 static __always_inline void retire(struct task_struct *prev, __u32 tid)
 {
 	if (!use_raw_tp) {
+		struct ts_sched_hot *hs = hot_slot(prev);
+		if (hot_owns(hs, prev)) {
+			copy_comm(hs->v.s.comm, prev);
+			send_retired(&hs->v);
+			hs->start = 0; /* first: live_iter stops trusting the slot */
+			hs->stack = 0;
+			return;
+		}
 		struct ts_sched_live *v = bpf_task_storage_get(&task_live, prev, 0, 0);
 		if (v && !v->retired) {
+			copy_comm(v->s.comm, prev);
 			send_retired(v);
 			bpf_task_storage_delete(&task_live, prev);
 		}
 	}
 	struct ts_sched_live *h = bpf_map_lookup_elem(&live, &tid);
 	if (h) {
+		if (!use_raw_tp)
+			copy_comm(h->s.comm, prev);
 		send_retired(h);
 		bpf_map_delete_elem(&live, &tid);
 	}
@@ -310,9 +432,9 @@ static __always_inline int summarise_out(bool preempt, struct task_struct *prev,
 		tid = prev->pid;
 	}
 	if (tid && wanted(pid, tid, prev)) {
-		struct ts_sched_live *v = live_of(prev, tid, pid);
+		struct ts_sched_live *v = summary_of(prev, tid, pid);
 		if (v)
-			switched_out(v, prev, rq_clock(prev), !preempt && prev_state);
+			stint_out(v, prev, !preempt && prev_state);
 	}
 	if (prev_state & TS_TASK_DEAD)
 		retire(prev, tid);
@@ -390,7 +512,8 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	struct task_struct *t = ctx->task;
 	if (!t)
 		return 0;
-	struct ts_sched_live *v = bpf_task_storage_get(&task_live, t, 0, 0);
+	struct ts_sched_hot *h = hot_slot(t);
+	struct ts_sched_live *v = hot_owns(h, t) ? &h->v : bpf_task_storage_get(&task_live, t, 0, 0);
 	if (!v) {
 		__u32 tid = pidns_ino ? task_tid_ns(t) : t->pid;
 		if (!tid)
@@ -400,16 +523,15 @@ int btf_live_iter(struct bpf_iter__task *ctx)
 	if (!v || !v->s.tid || v->retired)
 		return 0;
 	__u32 off, runq, zero = 0;
-	if (!stint_arrived(v, t, &off, &runq)) {
-		bpf_seq_write(ctx->meta->seq, &v->s, sizeof(v->s));
-		return 0;
-	}
 	struct ts_sched_stats *s = bpf_map_lookup_elem(&iter_buf, &zero);
 	if (!s)
 		return 0;
 	bpf_probe_read_kernel(s, sizeof(*s), &v->s);
-	s->offcpu[off]++;
-	s->runq[runq]++;
+	copy_comm(s->comm, t);
+	if (stint_arrived(v, t, &off, &runq)) {
+		s->offcpu[off]++;
+		s->runq[runq]++;
+	}
 	bpf_seq_write(ctx->meta->seq, s, sizeof(*s));
 	return 0;
 }

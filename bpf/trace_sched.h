@@ -48,10 +48,22 @@ struct ts_sched_live {
 	struct ts_sched_stats s;
 	__u64 off_ts; /* run queue clock when it last left the CPU; 0 = not seen yet */
 	__u64 nvcsw;  /* its counters after that switch */
-	__u64 nivcsw;
+	__u64 nivcsw; /* (raw_tp only) */
 	__u64 pcount;    /* its sched_info.pcount (arrivals on a CPU) after that switch */
 	__u64 run_delay; /* and its sched_info.run_delay (ns waited on run queues, all arrivals) */
 	__u64 retired;   /* 1 once its last switch sent it to user space */
+};
+
+#define TS_HOT_SLOTS 4096 /* slots of the summary's array (a power of two; fewer may be loaded) */
+
+/* ts_sched_hot: a slot of that array: the task that owns it and its statistics. A task is known
+ * by its kernel stack, which it keeps for life, exec included (its tid may change: a thread that
+ * execs takes its leader's), and by its start_time, which only an exec changes, to its leader's,
+ * an earlier one: a task that later gets a freed task's stack starts later. */
+struct ts_sched_hot {
+	__u64 stack; /* the owner's task_struct.stack; 0 = free. Claimed with a compare-and-swap */
+	__u64 start; /* the owner's start_time when it took the slot; 0 while it is being set up */
+	struct ts_sched_live v;
 };
 
 #endif

@@ -130,7 +130,11 @@ struct SchedTracer::Impl {
   }
 };
 
-SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode) : impl_(std::make_unique<Impl>()) {
+SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode, uint32_t summary_slots)
+    : impl_(std::make_unique<Impl>()) {
+  if (summary_slots == 0 || summary_slots > TS_HOT_SLOTS || (summary_slots & (summary_slots - 1)))
+    throw Error("the context switch summary's slots must be a power of two up to " + std::to_string(TS_HOT_SLOTS) +
+                ", not " + std::to_string(summary_slots));
   impl_->mode = mode;
   const bool summary = mode == SchedMode::Summary;
   auto prepare = [&](trace_sched_bpf* s, AttachKind kind) {
@@ -139,6 +143,10 @@ SchedTracer::SchedTracer(const TraceFilter& filter, SchedMode mode) : impl_(std:
     // the tid-keyed map holds every thread for the raw_tp/ programs; tp_btf/ ones keep task
     // storage, and use it only for threads whose task storage the kernel could not make yet
     bpf_map__set_max_entries(s->maps.live, !summary ? 1 : kind == AttachKind::RawTp ? live_entries() : kFallbackLive);
+    // the array slots (~1 KiB each) serve the tp_btf/ summary alone
+    const bool slots = summary && kind == AttachKind::TpBtf;
+    s->rodata->hot_mask = slots ? summary_slots - 1 : 0;
+    bpf_map__set_max_entries(s->maps.hot, slots ? summary_slots : 1);
     if (summary) bpf_map__set_max_entries(s->maps.events, kSummaryRing);
     choose_programs(s->obj, kind, [summary](const std::string& hook) {
       return hook == "switch" || (summary && hook == "live_iter");

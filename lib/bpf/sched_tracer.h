@@ -23,7 +23,9 @@ enum class SchedMode {
 class SchedTracer final : public EventTracer {
  public:
   // SchedTracer() loads and attaches the programs. Throws ts::Error (one line) when it cannot.
-  SchedTracer(const TraceFilter& filter, SchedMode mode);
+  // summary_slots (a power of two up to TS_HOT_SLOTS, 4096) is how many threads the tp_btf summary
+  // can keep in its array slots, the rest in task storage; fewer only to test that path.
+  SchedTracer(const TraceFilter& filter, SchedMode mode, uint32_t summary_slots = 4096);
   ~SchedTracer() override;
   SchedTracer(const SchedTracer&) = delete;
   SchedTracer& operator=(const SchedTracer&) = delete;

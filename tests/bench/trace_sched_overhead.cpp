@@ -345,8 +345,9 @@ void goal(const char* what, Cost c, Cost anchor, double limit_pct) {
               pct <= limit_pct ? "met" : "NOT met", pct);
 }
 
-// measure() prints one table: every row on ping-pongs over `h`.
-void measure(Handoff h, const ts::bpf::Support& support) {
+// measure() prints one table: every row on ping-pongs over `h` (with summary_only, the summary's
+// rows alone: the anchor, the floor and --summary, for a quick look while working on it).
+void measure(Handoff h, const ts::bpf::Support& support, bool summary_only) {
   g_handoff = h;
   std::printf("\n%s ping-pong pinned to CPU %d, %ld round trips, best of %d; ratio to 'no tracing' of this table\n",
               handoff_name(h), kPingCpu, kRounds, kReps);
@@ -363,7 +364,7 @@ void measure(Handoff h, const ts::bpf::Support& support) {
     else std::printf("  %-36s could not load: %s\n", "empty sched_switch program", std::strerror(errno));
   }
   std::optional<Cost> stream_cost, summary_cost;
-  try {
+  if (!summary_only) try {
     ts::bpf::SchedTracer stream({}, ts::bpf::SchedMode::Stream);
     Reader reader(stream);
     const Cost ns = best(pingpong);
@@ -376,7 +377,7 @@ void measure(Handoff h, const ts::bpf::Support& support) {
   } catch (const ts::Error& e) {
     std::printf("  trace sched (stream): not measured: %s\n", e.what());
   }
-  try {
+  if (!summary_only) try {
     // No reader: one run's ~100k switches fill the 16 MiB ring (~160k records) past its half
     // mark, where the reader is woken early. That wakeup once cost every switch past the mark an
     // irq_work and a self-IPI (~1.8 us on a KVM guest); now it is one per drain.
@@ -396,7 +397,7 @@ void measure(Handoff h, const ts::bpf::Support& support) {
   } catch (const ts::Error& e) {
     std::printf("  trace sched --summary: not measured: %s\n", e.what());
   }
-  {
+  if (!summary_only) {
     const Tracefs tracefs;
     if (!tracefs.note().empty()) std::printf("  (%s)\n", tracefs.note().c_str());
     std::string why;
@@ -419,11 +420,13 @@ void measure(Handoff h, const ts::bpf::Support& support) {
 
 }  // namespace
 
-int main() {
+// main: `trace_sched_overhead` measures every row; `trace_sched_overhead --summary` the summary's.
+int main(int argc, char** argv) {
+  const bool summary_only = argc > 1 && std::strcmp(argv[1], "--summary") == 0;
   const auto support = ts::bpf::probe_support();
   std::printf("%s\n", ts::bench::load_line().c_str());
-  measure(Handoff::Futex, support);
-  measure(Handoff::Pipe, support);
+  measure(Handoff::Futex, support, summary_only);
+  measure(Handoff::Pipe, support, summary_only);
   std::printf("%s\n", ts::bench::load_line().c_str());
   return 0;
 }

@@ -1,6 +1,7 @@
 // trace_sched_test.cpp: context switch counts of pingpong's two threads, traced in the kernel,
 // against the nvcsw/nivcsw deltas /proc reports over the same interval.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,10 +12,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
 #include <sched.h>
 #include <nlohmann/json.hpp>
 
 #include "../support/support.h"
+#include "../../bpf/trace_sched.h"
 #include "bpf/bpf_common.h"
 #include "bpf/sched_tracer.h"
 #include "model/error.h"
@@ -92,6 +98,21 @@ void run_rounds(PingPong& p, test::CtxSwitches after[2], const std::function<voi
   unlink(p.done_file.c_str());
 }
 
+// summary_tracer() starts a summary-mode tracer with `filter` on the `attach` programs (tp_btf or
+// raw_tp) and `slots` array slots; nullptr, with the reason in `why`, when they cannot be loaded.
+std::unique_ptr<bpf::SchedTracer> summary_tracer(const char* attach, const bpf::TraceFilter& filter, std::string& why,
+                                                 uint32_t slots = TS_HOT_SLOTS) {
+  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
+  std::unique_ptr<bpf::SchedTracer> tracer;
+  try {
+    tracer = std::make_unique<bpf::SchedTracer>(filter, bpf::SchedMode::Summary, slots);
+  } catch (const ts::Error& e) {
+    why = e.what();
+  }
+  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  return tracer;
+}
+
 }  // namespace
 
 TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads", "[trace][bpf][sched]") {
@@ -100,15 +121,9 @@ TEST_CASE("trace sched --summary counts agree with /proc for pingpong's threads"
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   PingPong p = start_pingpong();
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{p.pid, 0, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{p.pid, 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   CHECK(std::string(bpf::attach_kind_name(tracer->attach_kind())) == attach);
   test::CtxSwitches after[2];
   run_rounds(p, after, [] { usleep(50000); });
@@ -148,15 +163,9 @@ TEST_CASE("trace sched --summary counts the stint a thread is in when the summar
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   const int tid = gettid();
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{getpid(), tid, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{getpid(), tid, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   constexpr int kSleeps = 20;
   for (int i = 0; i < kSleeps; ++i) usleep(1000);
   // This thread reads the summary, so it is on a CPU while its statistics are read: in the
@@ -173,6 +182,127 @@ TEST_CASE("trace sched --summary counts the stint a thread is in when the summar
   // switch out seen: each has an off-CPU time and a run-queue wait.
   CHECK(t.offcpu.total() == outs);
   CHECK(t.runq.total() == outs);
+}
+
+TEST_CASE("trace sched --summary names a thread as it is named when the summary is read", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), gettid(), ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
+  for (int i = 0; i < 5; ++i) usleep(1000);  // switches under the old name
+  char old_name[16] = {};
+  REQUIRE(prctl(PR_GET_NAME, old_name) == 0);
+  // Renamed while on the CPU, and read without leaving it (most runs): no switch out of this
+  // thread has seen the new name, the task has it.
+  REQUIRE(prctl(PR_SET_NAME, "ts-renamed") == 0);
+  const auto stats = tracer->summary();
+  prctl(PR_SET_NAME, old_name);
+  REQUIRE(stats.size() == 1);
+  CHECK(stats[0].comm == "ts-renamed");
+  CHECK(stats[0].nvcsw >= 5);
+}
+
+TEST_CASE("trace sched --summary keeps apart two threads whose stacks hash to one slot", "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  // With one slot every thread hashes to it: this thread takes it, its twin keeps task storage.
+  const int me = gettid();
+  std::mutex mu;
+  std::condition_variable cv;
+  bool go = false, done = false;
+  std::atomic<int> tid{0};
+  std::thread keeper([&] {
+    tid = gettid();
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return go; });
+    lock.unlock();
+    for (int k = 0; k < 20; ++k) usleep(1000);
+    lock.lock();
+    cv.wait(lock, [&] { return done; });  // asleep while the summary is read
+  });
+  while (!tid) std::this_thread::yield();
+  const int twin = tid;
+  for (int i = 0; i < 200 && !asleep(getpid(), twin); ++i) usleep(1000);
+  auto release = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      go = done = true;
+    }
+    cv.notify_all();
+    if (keeper.joinable()) keeper.join();
+  };
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{getpid(), 0, ""}, why, 1);
+  if (!tracer) release();
+  TS_BPF_GATE(tracer != nullptr, why);
+  for (int k = 0; k < 10; ++k) usleep(1000);  // this thread takes the slot first
+  const test::CtxSwitches before = test::read_ctx_switches(getpid(), twin);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    go = true;
+  }
+  cv.notify_all();
+  // the twin's statistics are read while it lives (in its task storage, the slot being this
+  // thread's), asleep in its last wait after its 20 sleeps
+  test::CtxSwitches after;
+  for (int k = 0; k < 2000; ++k) {
+    after = test::read_ctx_switches(getpid(), twin);
+    if (after.voluntary >= before.voluntary + 21 && asleep(getpid(), twin)) break;  // in its last wait
+    usleep(1000);
+  }
+  const auto stats = tracer->summary();
+  release();
+  std::map<int, ThreadSchedStats> by_tid;
+  for (const auto& t : stats) by_tid[t.tid] = t;
+  REQUIRE(by_tid.count(me));
+  REQUIRE(by_tid.count(twin));
+  for (int id : {me, twin}) {
+    INFO("tid " << id << (id == me ? " (this thread)" : " (its twin)"));
+    const auto& t = by_tid[id];
+    CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);
+    CHECK(t.nvcsw >= 10);
+  }
+  // The twin was asleep when tracing began and when the summary was read: each of its switches
+  // is counted as /proc counts it.
+  check_exact(by_tid[twin].nvcsw, after.voluntary - before.voluntary, "twin voluntary");
+  check_exact(by_tid[twin].nivcsw, after.involuntary - before.involuntary, "twin involuntary");
+  CHECK(by_tid[twin].nvcsw >= 21);  // one switch out a sleep and a wait at least
+}
+
+TEST_CASE("trace sched --summary follows a thread through its exec, which gives it its leader's tid",
+          "[trace][bpf][sched]") {
+  const bpf::Support s = bpf::probe_support();
+  TS_BPF_GATE(s.usable, s.why);
+  test::Fixture fx("thread_exec", {"20"});
+  const json facts = json::parse(fx.facts());
+  const int pid = facts["pid"], thread_tid = facts["thread_tid"];
+  std::string why;
+  const auto tracer = summary_tracer("tp_btf", bpf::TraceFilter{pid, 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
+  REQUIRE(kill(pid, SIGUSR1) == 0);
+  fx.stop();  // true has run and exited
+  for (int i = 0; i < 20; ++i) tracer->drain(10, [](const Event&) {});
+  std::map<int, ThreadSchedStats> by_tid;
+  for (const auto& t : tracer->summary()) {
+    INFO("tid " << t.tid);
+    CHECK(t.pid == pid);
+    CHECK(t.oncpu.total() == t.nvcsw + t.nivcsw);
+    by_tid[t.tid] = t;
+  }
+  // The thread is known by the tid it had when first seen; its sleeps before the exec and its
+  // last switch after it are in one row.
+  REQUIRE(by_tid.count(thread_tid));
+  CHECK(by_tid[thread_tid].nvcsw >= 20);
+  CHECK(by_tid.count(pid));  // the leader, which the exec made exit
+}
+
+TEST_CASE("trace sched --summary takes a power of two up to TS_HOT_SLOTS array slots", "[trace][sched]") {
+  for (uint32_t bad : {0u, 3u, 4097u, 8192u}) {
+    INFO("slots " << bad);
+    CHECK_THROWS_WITH(bpf::SchedTracer({}, bpf::SchedMode::Summary, bad),
+                      Catch::Contains("power of two up to 4096, not " + std::to_string(bad)));
+  }
 }
 
 TEST_CASE("trace sched streams every switch of pingpong's threads, none lost", "[trace][bpf][sched]") {
@@ -218,15 +348,9 @@ TEST_CASE("trace sched --summary keeps threads that exit while traced, exactly",
   const char* attach = GENERATE("tp_btf", "raw_tp");
   INFO("attach " << attach);
   test::Fixture churn("thread_churn");
-  setenv("TASKSCOPE_TRACE_ATTACH", attach, 1);
-  std::unique_ptr<bpf::SchedTracer> tracer;
-  try {
-    tracer = std::make_unique<bpf::SchedTracer>(bpf::TraceFilter{churn.pid(), 0, ""}, bpf::SchedMode::Summary);
-  } catch (const ts::Error& e) {
-    unsetenv("TASKSCOPE_TRACE_ATTACH");
-    TS_BPF_GATE(false, e.what());
-  }
-  unsetenv("TASKSCOPE_TRACE_ATTACH");
+  std::string why;
+  const auto tracer = summary_tracer(attach, bpf::TraceFilter{churn.pid(), 0, ""}, why);
+  TS_BPF_GATE(tracer != nullptr, why);
   for (int i = 0; i < 40; ++i) tracer->drain(10, [](const Event&) {});  // threads come and go meanwhile
   const auto stats = tracer->summary();
   // thread_churn keeps at most 8 short-lived threads alive, so most rows are threads that exited
