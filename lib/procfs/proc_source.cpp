@@ -3,7 +3,8 @@
 // One pass reads two libproc2 tables and joins them by tgid:
 //   - the process table (PIDS_FETCH_TASKS_ONLY): what is per process (command line, user,
 //     group CPU times, RSS), read once per process, never once per thread;
-//   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
+//   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat; for
+//     named processes each task's stat is read directly instead (read_named_threads()).
 // libproc2 4.0 has no context-switch items, so those come from each task's status file,
 // parsed by proc_text.cpp with one read() into a stack buffer, and from the second pass on only
 // for tasks whose schedstat shows they ran (switch_cache.h); run-queue delay (Field::Delay)
@@ -23,6 +24,7 @@
 #include <unordered_map>
 
 #include "model/error.h"
+#include "procfs/proc_ids.h"
 #include "procfs/proc_text.h"
 #include "procfs/switch_cache.h"
 #include "sys/clock.h"
@@ -151,7 +153,10 @@ class ProcSource final : public Source {
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 
     read_processes(req, pids, snap);
-    read_threads(req, pids, snap);
+    if (pids.empty())
+      read_threads(req, pids, snap);
+    else
+      read_named_threads(req, snap);
     ++passes_;
     if (has(req.fields, Field::Layout)) read_layouts(snap);
 
@@ -216,11 +221,8 @@ class ProcSource final : public Source {
     const int i_tid = it.add(PIDS_ID_TID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
               i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS);
     const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched),
-               switches = has(f, Field::Switches), delay = has(f, Field::Delay) && has_schedstat();
-    // From the second pass on, schedstat tells which tasks ran: only those need status again
-    // (switch_cache.h). A one-shot reader without Field::Delay does not pay a schedstat read for it.
-    const bool detect = switches && has_schedstat() && (delay || passes_ > 0);
-    if (detect) switches_.begin_pass();
+               switches = has(f, Field::Switches);
+    const Counters counters = counters_of(f);
     const int i_state = state ? it.add(PIDS_STATE) : -1, i_cpu = state ? it.add(PIDS_PROCESSOR) : -1;
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1,
               i_start = times || switches ? it.add(PIDS_TICS_BEGAN) : -1;
@@ -264,34 +266,104 @@ class ProcSource final : public Source {
         t.rtprio = VAL(i_rt, s_int);
         t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
       }
-      procfs::SchedStat ss;
-      if (delay || detect) {  // one short line: cpu time, run-queue wait, run count
-        std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
-        const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-        if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return;  // exited
-        if (delay) {
-          t.run_delay_ns = ss.run_delay_ns;
-          t.pcount = ss.pcount;
-        }
-      }
-      if (switches) {
-        const uint64_t start = VAL(i_start, ull_int);
-        const procfs::Switches* kept = detect ? switches_.lookup(t.tid, start, ss) : nullptr;
-        procfs::Switches s;
-        if (kept) {
-          s = *kept;
-        } else {
-          std::snprintf(path, sizeof path, "%d/status", t.tid);
-          const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-          if (n < 0) return;  // exited since its stat was read
-          s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
-          if (detect) switches_.store(t.tid, start, ss, s);
-        }
-        t.nvcsw = s.nvcsw;
-        t.nivcsw = s.nivcsw;
-      }
+      if (!read_counters(dir.of(t.tgid), counters, times || switches ? VAL(i_start, ull_int) : 0, t)) return;  // exited
       snap.processes[at->second].tasks.push_back(std::move(t));
     });
+  }
+
+  // Counters is what read_counters() reads besides stat.
+  struct Counters {
+    bool delay = false;     // run-queue delay and run count, from schedstat
+    bool switches = false;  // context switches, from status
+    bool detect = false;    // status only when schedstat moved (switches_)
+  };
+
+  // counters_of() is what a pass asking `f` reads besides stat; it starts a pass of switches_.
+  Counters counters_of(Fields f) {
+    Counters c;
+    c.switches = has(f, Field::Switches);
+    c.delay = has(f, Field::Delay) && has_schedstat();
+    // From the second pass on, schedstat tells which tasks ran: only those need status again
+    // (switch_cache.h). A one-shot reader without Field::Delay does not pay a schedstat read for it.
+    c.detect = c.switches && has_schedstat() && (c.delay || passes_ > 0);
+    if (c.detect) switches_.begin_pass();
+    return c;
+  }
+
+  // read_counters() adds to task `t` (its tid set; `start` its stat's start time in ticks) the
+  // counters `c` names, from its files under `task_dir` (/proc/TGID/task). False when it exited.
+  bool read_counters(int task_dir, const Counters& c, uint64_t start, Task& t) {
+    char path[32];
+    char buf[8192];
+    procfs::SchedStat ss;
+    if (c.delay || c.detect) {  // one short line: cpu time, run-queue wait, run count
+      std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
+      const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+      if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return false;
+      if (c.delay) {
+        t.run_delay_ns = ss.run_delay_ns;
+        t.pcount = ss.pcount;
+      }
+    }
+    if (c.switches) {
+      const procfs::Switches* kept = c.detect ? switches_.lookup(t.tid, start, ss) : nullptr;
+      procfs::Switches s;
+      if (kept) {
+        s = *kept;
+      } else {
+        std::snprintf(path, sizeof path, "%d/status", t.tid);
+        const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+        if (n < 0) return false;  // exited since its stat was read
+        s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
+        if (c.detect) switches_.store(t.tid, start, ss, s);
+      }
+      t.nvcsw = s.nvcsw;
+      t.nivcsw = s.nivcsw;
+    }
+    return true;
+  }
+
+  // read_named_threads() is read_threads() for named processes (those of `snap`): each task's stat
+  // read straight from its task directory. libproc2's thread table reads statm besides, the group's
+  // status and stat again and /proc/uptime, and sets up and frees its tables each pass: this is
+  // what the BPF source's completion of its hidden groups (init, on some kernels) costs every pass.
+  void read_named_threads(const Request& req, Snapshot& snap) {
+    const Fields f = req.fields;
+    const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched);
+    const Counters counters = counters_of(f);
+    char path[32];
+    char buf[4096];
+    for (Process& p : snap.processes) {
+      TaskDir dir;
+      for (int32_t tid : procfs::proc_task_ids(p.pid)) {
+        std::snprintf(path, sizeof path, "%d/stat", tid);
+        const ssize_t n = procfs::read_small_at(dir.of(p.pid), path, buf, sizeof buf);
+        procfs::StatLine st;
+        if (n < 0 || !procfs::parse_stat(std::string_view(buf, static_cast<size_t>(n)), st)) continue;  // exited
+        Task t;
+        t.tid = tid;
+        t.tgid = p.pid;
+        t.ppid = st.ppid;
+        t.comm = std::move(st.comm);  // the kernel's bytes, as comm_of() gives them
+        t.kthread = (st.flags & kPfKthread) != 0;
+        if (state) {
+          t.state = st.state;
+          t.cpu = st.processor;
+        }
+        if (times) {  // the task's own, the leader's too
+          t.utime_ns = st.utime * ns_per_tick_;
+          t.stime_ns = st.stime * ns_per_tick_;
+          t.start_ns = st.starttime * ns_per_tick_;
+        }
+        if (sched) {
+          t.nice = st.nice;
+          t.prio = st.priority;
+          t.rtprio = static_cast<int32_t>(st.rt_priority);
+          t.policy = static_cast<SchedPolicy>(st.policy);
+        }
+        if (read_counters(dir.of(p.pid), counters, st.starttime, t)) p.tasks.push_back(std::move(t));
+      }
+    }
   }
 
   // comm_of() is a task's name: libproc2's (PIDS_CMD), unless it holds a '.', which is how
