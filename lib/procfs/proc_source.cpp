@@ -3,8 +3,8 @@
 // One pass reads two libproc2 tables and joins them by tgid:
 //   - the process table (PIDS_FETCH_TASKS_ONLY): what is per process (command line, user,
 //     group CPU times, RSS), read once per process, never once per thread;
-//   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat; for
-//     named processes each task's stat is read directly instead (read_named_threads()).
+//   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
+// Named processes (a request's pids) are read from their own files instead (proc_named.h).
 // libproc2 4.0 has no context-switch items, so those come from each task's status file,
 // parsed by proc_text.cpp with one read() into a stack buffer, and from the second pass on only
 // for tasks whose schedstat shows they ran (switch_cache.h); run-queue delay (Field::Delay)
@@ -25,6 +25,7 @@
 
 #include "model/error.h"
 #include "procfs/proc_ids.h"
+#include "procfs/proc_named.h"
 #include "procfs/proc_text.h"
 #include "procfs/switch_cache.h"
 #include "sys/clock.h"
@@ -34,7 +35,6 @@ namespace ts {
 namespace {
 
 constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
-constexpr int kSelectMax = 255;              // libproc2's limit on pids per select
 
 // Items is the item list of one libproc2 table; add() returns where the item's value will be.
 class Items {
@@ -63,30 +63,16 @@ class Table {
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  // each() calls fn for every stack of the table: all of /proc, or only the thread groups in
-  // `pids` (in chunks, as libproc2 selects at most 255 at a time).
-  void each(const std::vector<int32_t>& pids, bool threads, const std::function<void(pids_stack*)>& fn) {
-    if (pids.empty()) {
-      pids_fetch* f = procps_pids_reap(info_, threads ? PIDS_FETCH_THREADS_TOO : PIDS_FETCH_TASKS_ONLY);
-      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
-      run(f, fn);
-      return;
-    }
-    for (size_t at = 0; at < pids.size(); at += kSelectMax) {
-      std::vector<unsigned> chunk;
-      for (size_t i = at; i < pids.size() && i < at + kSelectMax; ++i) chunk.push_back(static_cast<unsigned>(pids[i]));
-      pids_fetch* f = procps_pids_select(info_, chunk.data(), static_cast<int>(chunk.size()),
-                                         threads ? PIDS_SELECT_PID_THREADS : PIDS_SELECT_PID);
-      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
-      run(f, fn);
-    }
-  }
-
- private:
-  static void run(pids_fetch* f, const std::function<void(pids_stack*)>& fn) {
+  // each() calls fn for every stack of the table: every process of /proc, or with `threads`
+  // every task.
+  void each(bool threads, const std::function<void(pids_stack*)>& fn) {
+    pids_fetch* f = procps_pids_reap(info_, threads ? PIDS_FETCH_THREADS_TOO : PIDS_FETCH_TASKS_ONLY);
+    if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
     const int n = f->counts ? f->counts->total : 0;
     for (int i = 0; i < n; ++i) fn(f->stacks[i]);
   }
+
+ private:
   pids_info* info_ = nullptr;
 };
 
@@ -147,16 +133,17 @@ class ProcSource final : public Source {
 
     std::vector<int32_t> pids;
     for (int32_t p : req.pids)
-      if (p > 0) pids.push_back(p);  // libproc2 ends a pid list at 0
+      if (p > 0) pids.push_back(p);
     if (!req.pids.empty() && pids.empty()) return snap;
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 
-    read_processes(req, pids, snap);
-    if (pids.empty())
-      read_threads(req, pids, snap);
-    else
-      read_named_threads(req, snap);
+    if (pids.empty()) {
+      read_processes(req, snap);
+      read_threads(req, snap);
+    } else {
+      read_named(req, pids, snap);
+    }
     ++passes_;
     if (has(req.fields, Field::Layout)) read_layouts(snap);
 
@@ -167,7 +154,7 @@ class ProcSource final : public Source {
   }
 
  private:
-  void read_processes(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+  void read_processes(const Request& req, Snapshot& snap) {
     const Fields f = req.fields;
     Items it;
     const int i_pid = it.add(PIDS_ID_PID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
@@ -181,7 +168,7 @@ class ProcSource final : public Source {
     const int i_uid = user ? it.add(PIDS_ID_EUID) : -1, i_user = user ? it.add(PIDS_ID_EUSER) : -1;
     Table table(it);
     TaskDir dir;
-    table.each(pids, false, [&](pids_stack* stack) {
+    table.each(false, [&](pids_stack* stack) {
       // A listed pid that is really a thread id is not a process: /proc/TID is hidden but readable.
       if (VAL(i_pid, s_int) != VAL(i_tgid, s_int)) return;
       const bool kthread = (VAL(i_flags, ul_int) & kPfKthread) != 0;
@@ -211,7 +198,7 @@ class ProcSource final : public Source {
     std::sort(snap.processes.begin(), snap.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
   }
 
-  void read_threads(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+  void read_threads(const Request& req, Snapshot& snap) {
     std::unordered_map<int32_t, size_t> index;
     index.reserve(snap.processes.size() * 2);
     for (size_t i = 0; i < snap.processes.size(); ++i) index.emplace(snap.processes[i].pid, i);
@@ -232,7 +219,7 @@ class ProcSource final : public Source {
     TaskDir dir;
     char path[32];
     char buf[8192];
-    table.each(pids, true, [&](pids_stack* stack) {
+    table.each(true, [&](pids_stack* stack) {
       auto at = index.find(VAL(i_tgid, s_int));
       if (at == index.end()) return;  // its process was not listed, filtered, or is gone
       Task t;
@@ -323,46 +310,22 @@ class ProcSource final : public Source {
     return true;
   }
 
-  // read_named_threads() is read_threads() for named processes (those of `snap`): each task's stat
-  // read straight from its task directory. libproc2's thread table reads statm besides, the group's
-  // status and stat again and /proc/uptime, and sets up and frees its tables each pass: this is
-  // what the BPF source's completion of its hidden groups (init, on some kernels) costs every pass.
-  void read_named_threads(const Request& req, Snapshot& snap) {
-    const Fields f = req.fields;
-    const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched);
-    const Counters counters = counters_of(f);
-    char path[32];
-    char buf[4096];
-    for (Process& p : snap.processes) {
+  // read_named() reads named processes (`pids`) and their tasks from their own files
+  // (proc_named.h). libproc2's tables read statm and /proc/uptime besides, status twice or thrice,
+  // and are set up and freed each pass: what completing the BPF source's hidden groups (init, on
+  // some kernels) from /proc cost every pass.
+  void read_named(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+    const Counters counters = counters_of(req.fields);
+    for (int32_t pid : pids) {  // sorted
+      std::optional<Process> p = procfs::named_process(pid, req, users_, ns_per_tick_);
+      if (!p) continue;
       TaskDir dir;
-      for (int32_t tid : procfs::proc_task_ids(p.pid)) {
-        std::snprintf(path, sizeof path, "%d/stat", tid);
-        const ssize_t n = procfs::read_small_at(dir.of(p.pid), path, buf, sizeof buf);
-        procfs::StatLine st;
-        if (n < 0 || !procfs::parse_stat(std::string_view(buf, static_cast<size_t>(n)), st)) continue;  // exited
-        Task t;
-        t.tid = tid;
-        t.tgid = p.pid;
-        t.ppid = st.ppid;
-        t.comm = std::move(st.comm);  // the kernel's bytes, as comm_of() gives them
-        t.kthread = (st.flags & kPfKthread) != 0;
-        if (state) {
-          t.state = st.state;
-          t.cpu = st.processor;
-        }
-        if (times) {  // the task's own, the leader's too
-          t.utime_ns = st.utime * ns_per_tick_;
-          t.stime_ns = st.stime * ns_per_tick_;
-          t.start_ns = st.starttime * ns_per_tick_;
-        }
-        if (sched) {
-          t.nice = st.nice;
-          t.prio = st.priority;
-          t.rtprio = static_cast<int32_t>(st.rt_priority);
-          t.policy = static_cast<SchedPolicy>(st.policy);
-        }
-        if (read_counters(dir.of(p.pid), counters, st.starttime, t)) p.tasks.push_back(std::move(t));
+      for (int32_t tid : procfs::proc_task_ids(pid)) {
+        uint64_t start = 0;
+        std::optional<Task> t = procfs::named_task(dir.of(pid), pid, tid, req.fields, ns_per_tick_, &start);
+        if (t && read_counters(dir.of(pid), counters, start, *t)) p->tasks.push_back(std::move(*t));
       }
+      snap.processes.push_back(std::move(*p));
     }
   }
 
@@ -398,6 +361,7 @@ class ProcSource final : public Source {
   const uint64_t ns_per_tick_ = sys::ns_per_clock_tick();
   uint64_t passes_ = 0;           // snapshots taken by this source
   procfs::SwitchCache switches_;  // tasks' switch counts across passes
+  procfs::UserNames users_;       // for named processes (the tables name users themselves)
 };
 
 #undef VAL
