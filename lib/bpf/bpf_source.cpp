@@ -12,7 +12,6 @@
 #include "bpf/bpf_common.h"
 #include "bpf/task_record.h"
 #include "model/error.h"
-#include "model/sort_runs.h"
 #include "sys/clock.h"
 #include "sys/text.h"
 
@@ -39,8 +38,6 @@ struct GroupAcc {
   uint64_t utime = 0, stime = 0, rtime = 0;  // raw sums over live threads
   const task_rec* leader = nullptr;          // the leader's record (carries signal totals)
   const task_rec* mm = nullptr;              // first record with an mm
-  size_t count = 0;                          // its records
-  size_t begin = 0, fill = 0;                // where they go in the ordered list, and the next one
 };
 
 }  // namespace
@@ -95,14 +92,14 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
   const size_t base = out.size();
   std::vector<GroupAcc> acc;
   index_.clear();
-  slots_.clear();
   int32_t last_tgid = -1;
   size_t last = 0;
   for (const task_rec* rp : recs) {
-    const task_rec& r = *rp;  // the ids only: the rest is read in the model's order below
+    const task_rec& r = *rp;
     if (seen_.empty() || seen_.back() != r.tgid) seen_.push_back(r.tgid);
     if (!req.kernel_threads && (r.flags & TASK_REC_PF_KTHREAD)) continue;
     if (filter && !std::binary_search(req.pids.begin(), req.pids.end(), r.tgid)) continue;
+    if (!(r.have & TASK_REC_HAVE_SCHEDINFO)) have_schedinfo_ = false;
     // Threads of one group are usually adjacent in tid order: skip the map for them.
     if (r.tgid != last_tgid) {
       auto [it, fresh] = index_.try_emplace(r.tgid, out.size() - base);
@@ -113,42 +110,23 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
       last_tgid = r.tgid;
       last = it->second;
     }
-    ++acc[last].count;
-    slots_.push_back({static_cast<uint32_t>(last), r.pid, &r});
+    Process& p = out[base + last];
+    GroupAcc& g = acc[last];
+    if (r.pid == r.tgid) {
+      g.leader = &r;
+      if (r.have & TASK_REC_HAVE_GROUP) p.tasks.reserve(static_cast<size_t>(std::max(r.nr_threads, 1)));
+    }
+    // Prefer a record whose RSS includes the per-CPU deltas (the leader's, normally).
+    if ((r.have & TASK_REC_HAVE_MM) && (!g.mm || ((r.have & ~g.mm->have) & TASK_REC_HAVE_RSS_EXACT))) g.mm = &r;
+    g.utime += r.utime;
+    g.stime += r.stime;
+    g.rtime += r.sum_exec_runtime;
+    fill_task(r, f, p.tasks.emplace_back(), reader_->tail(r));
   }
-
-  // The records in the model's order (a counting sort by group, then each group's leader first and
-  // the others by tid), so that each Task is filled where it stays: sorting 10k filled Tasks (in
-  // the runs a wrapped pid space leaves) was 4-7% of a recorder's CPU. This first pass reads only
-  // the records' ids; the second reads each record once more, in order.
-  ordered_.resize(slots_.size());
-  size_t at = 0;
-  for (GroupAcc& g : acc) {
-    g.begin = g.fill = at;
-    at += g.count;
-  }
-  for (const Slot& s : slots_) ordered_[acc[s.group].fill++] = s;
 
   for (size_t i = 0; i < acc.size(); ++i) {
     Process& p = out[base + i];
-    GroupAcc& g = acc[i];
-    const auto from = ordered_.begin() + static_cast<ptrdiff_t>(g.begin), end = from + static_cast<ptrdiff_t>(g.count);
-    sort_runs(from, end, [pid = p.pid](const Slot& a, const Slot& b) {
-      if ((a.tid == pid) != (b.tid == pid)) return a.tid == pid;
-      return a.tid < b.tid;
-    });
-    p.tasks.reserve(g.count);
-    for (auto it = from; it != end; ++it) {
-      const task_rec& r = *it->r;
-      if (r.pid == r.tgid) g.leader = &r;
-      if (!(r.have & TASK_REC_HAVE_SCHEDINFO)) have_schedinfo_ = false;
-      // Prefer a record whose RSS includes the per-CPU deltas (the leader's, normally).
-      if ((r.have & TASK_REC_HAVE_MM) && (!g.mm || ((r.have & ~g.mm->have) & TASK_REC_HAVE_RSS_EXACT))) g.mm = &r;
-      g.utime += r.utime;
-      g.stime += r.stime;
-      g.rtime += r.sum_exec_runtime;
-      fill_task(r, f, p.tasks.emplace_back(), reader_->tail(r));
-    }
+    const GroupAcc& g = acc[i];
     // A group whose leader we did not see (filtered out, or a race) is described by its first thread.
     const task_rec* head = g.leader;
     const Task& first = p.tasks.front();
@@ -211,6 +189,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
         argv_known_[p.pid] = KnownArgv{head->start_time, head->start_stack, head->end_code, k ? p.cmdline : std::string(), k.has_value()};
       if (once) argv_live_.push_back(p.pid);
     }
+    p.sort_tasks();
     // The leader's name, or the first thread's when the leader was not seen (filtered, or a race).
     p.comm = p.tasks.front().comm;
   }

@@ -80,14 +80,6 @@ class BpfSource : public Source {
   size_t tasks_seen_ = 0;                // records of the last full pass
   procfs::UserNames users_;                          // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
-  // Slot is one record of a build: its group (index in the processes built), tid and record.
-  struct Slot {
-    uint32_t group;
-    int32_t tid;
-    const task_rec* r;
-  };
-  std::vector<Slot> slots_;    // the records in walk order (per build)
-  std::vector<Slot> ordered_;  // and in the model's order (per build)
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info
 
