@@ -8,7 +8,7 @@
 
 #include "bpf/task_reader.h"
 #include "model/source.h"
-#include "procfs/user_names.h"
+#include "sys/user_names.h"
 
 namespace ts::bpf {
 
@@ -78,7 +78,7 @@ class BpfSource : public Source {
   std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   size_t tasks_seen_ = 0;                // records of the last full pass
-  procfs::UserNames users_;                          // uid -> name, kept across snapshots
+  sys::UserNames users_;                          // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info

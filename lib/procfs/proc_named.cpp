@@ -14,7 +14,7 @@ constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
 
 }  // namespace
 
-std::optional<Process> named_process(int32_t pid, const Request& req, UserNames& users, uint64_t ns_per_tick) {
+std::optional<Process> named_process(int32_t pid, const Request& req, sys::UserNames& users, uint64_t ns_per_tick) {
   char path[40];
   char buf[8192];
   std::snprintf(path, sizeof path, "/proc/%d/status", pid);

@@ -5,7 +5,7 @@
 #include <optional>
 
 #include "model/source.h"
-#include "procfs/user_names.h"
+#include "sys/user_names.h"
 
 namespace ts::procfs {
 
@@ -13,7 +13,7 @@ namespace ts::procfs {
 // it, the fields of `req` read from /proc/PID/status and stat (and cmdline): group CPU times, RSS
 // (VmRSS), user, threads. nullopt when it is gone, when `pid` is a thread's id, or for a kernel
 // thread that `req` does not ask for. `users` names uids; `ns_per_tick` converts clock ticks.
-std::optional<Process> named_process(int32_t pid, const Request& req, UserNames& users, uint64_t ns_per_tick);
+std::optional<Process> named_process(int32_t pid, const Request& req, sys::UserNames& users, uint64_t ns_per_tick);
 
 // named_task() is task `tid` of group `tgid` from its stat under `task_dir` (/proc/TGID/task, an
 // open directory), with the fields of `f` that stat holds (its own CPU times, the leader's too),

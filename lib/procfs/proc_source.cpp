@@ -361,7 +361,7 @@ class ProcSource final : public Source {
   const uint64_t ns_per_tick_ = sys::ns_per_clock_tick();
   uint64_t passes_ = 0;           // snapshots taken by this source
   procfs::SwitchCache switches_;  // tasks' switch counts across passes
-  procfs::UserNames users_;       // for named processes (the tables name users themselves)
+  sys::UserNames users_;       // for named processes (the tables name users themselves)
 };
 
 #undef VAL

@@ -4,7 +4,7 @@
 #include <string>
 #include <unordered_map>
 
-namespace ts::procfs {
+namespace ts::sys {
 
 // UserNames gives the name of a uid as ps shows it: the passwd database's (getpwuid_r(3), so NSS
 // too), or the uid as text when it has none. Each uid is looked up once. Not thread-safe.
@@ -17,4 +17,4 @@ class UserNames {
   std::unordered_map<uint32_t, std::string> names_;
 };
 
-}  // namespace ts::procfs
+}  // namespace ts::sys

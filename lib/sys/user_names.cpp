@@ -1,9 +1,9 @@
 // user_names.cpp: the passwd lookups, cached.
-#include "procfs/user_names.h"
+#include "sys/user_names.h"
 
 #include <pwd.h>
 
-namespace ts::procfs {
+namespace ts::sys {
 
 const std::string& UserNames::name(uint32_t uid) {
   auto it = names_.find(uid);
@@ -16,4 +16,4 @@ const std::string& UserNames::name(uint32_t uid) {
   return names_.emplace(uid, std::move(name)).first->second;
 }
 
-}  // namespace ts::procfs
+}  // namespace ts::sys
