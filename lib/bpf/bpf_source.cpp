@@ -1,7 +1,6 @@
 // bpf_source.cpp: building the model (Process ⊃ Task) from iter/task records.
 #include "bpf/bpf_source.h"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -87,17 +86,6 @@ bool BpfSource::adopt_walk() {
   return true;
 }
 
-const std::string& BpfSource::user_name(uint32_t uid) {
-  auto it = users_.find(uid);
-  if (it != users_.end()) return it->second;
-  std::string name;
-  passwd pw{}, *res = nullptr;
-  char buf[4096];
-  if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res) name = res->pw_name;
-  else name = std::to_string(uid);
-  return users_.emplace(uid, std::move(name)).first->second;
-}
-
 void BpfSource::build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out) {
   const Fields f = req.fields | static_cast<Fields>(Field::Ids);
   const bool filter = !req.pids.empty() && !reader_->per_process_iter();
@@ -164,7 +152,7 @@ void BpfSource::build(std::span<const task_rec* const> recs, const Request& req,
     }
     if (has(f, Field::User)) {
       p.uid = head ? head->uid : 0;
-      if (head) p.user = user_name(p.uid);
+      if (head) p.user = users_.name(p.uid);
     }
     if (g.mm) {
       const task_rec& m = *g.mm;

@@ -8,6 +8,7 @@
 
 #include "bpf/task_reader.h"
 #include "model/source.h"
+#include "sys/user_names.h"
 
 namespace ts::bpf {
 
@@ -69,8 +70,6 @@ class BpfSource : public Source {
  private:
   // build() turns records into processes, appending to `out` (which must be sorted afterwards).
   void build(std::span<const task_rec* const> recs, const Request& req, std::vector<Process>& out);
-  // user_name() returns the user name of `uid` (or the uid as text), cached.
-  const std::string& user_name(uint32_t uid);
 
   struct PendingWalk;  // the walk loading on a thread of its own
   std::string walk_why_;
@@ -79,7 +78,7 @@ class BpfSource : public Source {
   std::vector<int32_t> seen_;            // tgids the iterator returned this snapshot, shown or filtered out
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   size_t tasks_seen_ = 0;                // records of the last full pass
-  std::unordered_map<uint32_t, std::string> users_;  // uid -> name, kept across snapshots
+  sys::UserNames users_;                          // uid -> name, kept across snapshots
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info

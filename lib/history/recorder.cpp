@@ -49,7 +49,7 @@ int64_t record(const RecordOptions& opts, int stop_fd, std::ostream& err) {
       if (said.first(n)) err << "taskscope: record: " << n << '\n';
     symbols.retain(*f);
     const uint64_t wall = sys::realtime_ns() - sys::monotonic_ns() + f->taken_ns;
-    writer.append(*f, opts.threads, wall);
+    writer.append(f, opts.threads, wall);
     ++written;
     heap.after(f->snap.task_count());
     if (opts.go) collector.set_gmp_pids(view::go_programs(*f));  // the next passes read them too

@@ -85,24 +85,18 @@ MachineSample get_machine(BlobReader& r) {
 
 }  // namespace
 
-Sample from_frame(const view::Frame& f, bool threads, const NameFn& name) {
+bool in_pid_order(const std::vector<Process>& ps) {
+  return std::adjacent_find(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid >= b.pid; }) == ps.end();
+}
+
+Sample frame_head(const view::Frame& f, const NameFn& name) {
   Sample s;
-  s.threads = threads;
+  s.threads = true;
   s.snap.taken_ns = f.snap.taken_ns;
   s.snap.boot_time_unix_ns = f.snap.boot_time_unix_ns;
   s.snap.fields = f.snap.fields;
   s.snap.source = f.snap.source;
   s.snap.notes = f.snap.notes;
-  s.snap.processes.reserve(f.snap.processes.size());
-  for (const Process& p : f.snap.processes) s.snap.processes.push_back(threads ? p : summed(p));
-  // A sample's processes are in strict pid order (the reader refuses others): a snapshot that has
-  // a process twice (read by the walk and again from /proc, the pass it stopped hiding) keeps one.
-  const auto by_pid = [](const Process& a, const Process& b) { return a.pid < b.pid; };
-  std::vector<Process>& ps = s.snap.processes;
-  if (std::adjacent_find(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid >= b.pid; }) != ps.end()) {
-    std::stable_sort(ps.begin(), ps.end(), by_pid);
-    ps.erase(std::unique(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid == b.pid; }), ps.end());
-  }
   s.machine = f.machine;
   for (const auto& [pid, g] : f.goro) s.goro.emplace(pid, keep_gs(g, name));
   s.events_on = f.events_on;
@@ -111,10 +105,29 @@ Sample from_frame(const view::Frame& f, bool threads, const NameFn& name) {
   return s;
 }
 
+Sample from_frame(const view::Frame& f, bool threads, const NameFn& name) {
+  Sample s = frame_head(f, name);
+  s.threads = threads;
+  s.snap.processes.reserve(f.snap.processes.size());
+  for (const Process& p : f.snap.processes) s.snap.processes.push_back(threads ? p : summed(p));
+  // A sample's processes are in strict pid order (the reader refuses others): a snapshot that has
+  // a process twice (read by the walk and again from /proc, the pass it stopped hiding) keeps one.
+  std::vector<Process>& ps = s.snap.processes;
+  if (!in_pid_order(ps)) {
+    std::stable_sort(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
+    ps.erase(std::unique(ps.begin(), ps.end(), [](const Process& a, const Process& b) { return a.pid == b.pid; }), ps.end());
+  }
+  return s;
+}
+
 std::string encode(const Sample& s, const Sample* base) {
+  return encode(s, s.snap.processes, base ? &base->snap.processes : nullptr);
+}
+
+std::string encode(const Sample& s, const std::vector<Process>& procs, const std::vector<Process>* base_procs) {
   BlobWriter w;
   w.u(kSampleVersion);
-  w.u(base ? kDelta : kKey);
+  w.u(base_procs ? kDelta : kKey);
   w.u(s.threads);
   w.u(s.snap.taken_ns);
   w.u(s.snap.boot_time_unix_ns);
@@ -123,10 +136,10 @@ std::string encode(const Sample& s, const Sample* base) {
   w.u(s.snap.notes.size());
   for (const std::string& n : s.snap.notes) w.s(n);
   put_machine(w, s.machine);
-  if (base)
-    put_processes_delta(w, base->snap.processes, s.snap.processes);
+  if (base_procs)
+    put_processes_delta(w, *base_procs, procs);
   else
-    put_processes(w, s.snap.processes);
+    put_processes(w, procs);
   w.u(s.goro.size());
   for (const auto& [pid, g] : s.goro) put_goro(w, g);
   w.u(s.events_on);

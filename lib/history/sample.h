@@ -45,9 +45,21 @@ struct Sample {
 // the kept Gs' functions named by `name` (when given).
 Sample from_frame(const view::Frame& f, bool threads, const NameFn& name = nullptr);
 
+// frame_head() is from_frame() of `f` with `threads` but without its processes (snap.processes
+// stays empty), for a writer that encodes the frame's own (encode() with `procs`) rather than a
+// copy. Only for frames whose processes are in strict pid order (in_pid_order()).
+Sample frame_head(const view::Frame& f, const NameFn& name = nullptr);
+
+// in_pid_order() tells whether `ps` is in strict pid order, as a sample's processes must be.
+bool in_pid_order(const std::vector<Process>& ps);
+
 // encode() is the sample's blob (before compression): whole (a key sample) when `base` is null,
 // else the changes since *base, the sample before it (a delta; decode_delta() needs *base back).
 std::string encode(const Sample& s, const Sample* base = nullptr);
+
+// encode() with `procs` is the blob of `s` holding `procs` (in strict pid order) in place of its
+// own processes; a delta from `base_procs`, the processes of the sample before, when not null.
+std::string encode(const Sample& s, const std::vector<Process>& procs, const std::vector<Process>* base_procs);
 
 // decode() reads a key blob encode() wrote; throws ts::Error "<what>: ... at byte N" for anything
 // malformed (truncated, out of range, another version, trailing bytes, a delta).

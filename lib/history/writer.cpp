@@ -83,8 +83,23 @@ Writer::Writer(const std::string& path, Retention retention, bool durable, int k
 
 AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns) {
   Sample s = from_frame(f, threads, names_);
+  const std::vector<Process>& procs = s.snap.processes;
+  AppendStats st = store(f, std::move(s), procs, wall_ns);  // procs stays valid: s is moved from at the end
+  last_frame_.reset();  // last_ holds its processes
+  return st;
+}
+
+AppendStats Writer::append(std::shared_ptr<const view::Frame> f, bool threads, uint64_t wall_ns) {
+  if (!threads || !in_pid_order(f->snap.processes)) return append(*f, threads, wall_ns);
+  AppendStats st = store(*f, frame_head(*f, names_), f->snap.processes, wall_ns);
+  last_frame_ = std::move(f);
+  return st;
+}
+
+AppendStats Writer::store(const view::Frame& f, Sample&& s, const std::vector<Process>& procs, uint64_t wall_ns) {
   const bool key = !last_ || since_key_ + 1 >= key_every_ || last_->threads != s.threads;
-  const std::string raw = encode(s, key ? nullptr : &*last_);
+  const std::vector<Process>* base = key ? nullptr : last_frame_ ? &last_frame_->snap.processes : &last_->snap.processes;
+  const std::string raw = encode(s, procs, base);
   const std::string packed = compress(raw);
   AppendStats st;
   st.key = key;
@@ -95,7 +110,7 @@ AppendStats Writer::append(const view::Frame& f, bool threads, uint64_t wall_ns)
 
   Transaction tx(db_);
   put_sample_.bind(1, static_cast<int64_t>(wall_ns)).bind(2, static_cast<int64_t>(f.taken_ns));
-  put_sample_.bind(3, static_cast<int64_t>(s.snap.processes.size())).bind(4, static_cast<int64_t>(f.snap.task_count()));
+  put_sample_.bind(3, static_cast<int64_t>(procs.size())).bind(4, static_cast<int64_t>(f.snap.task_count()));
   put_sample_.bind(5, static_cast<int64_t>(f.events.size())).bind(6, static_cast<int64_t>(raw.size()));
   put_sample_.bind_blob(7, packed);
   if (key)

@@ -4,6 +4,7 @@
 //   - the process table (PIDS_FETCH_TASKS_ONLY): what is per process (command line, user,
 //     group CPU times, RSS), read once per process, never once per thread;
 //   - the thread table (PIDS_FETCH_THREADS_TOO): what is per task, from each task's stat.
+// Named processes (a request's pids) are read from their own files instead (proc_named.h).
 // libproc2 4.0 has no context-switch items, so those come from each task's status file,
 // parsed by proc_text.cpp with one read() into a stack buffer, and from the second pass on only
 // for tasks whose schedstat shows they ran (switch_cache.h); run-queue delay (Field::Delay)
@@ -23,6 +24,8 @@
 #include <unordered_map>
 
 #include "model/error.h"
+#include "procfs/proc_ids.h"
+#include "procfs/proc_named.h"
 #include "procfs/proc_text.h"
 #include "procfs/switch_cache.h"
 #include "sys/clock.h"
@@ -32,7 +35,6 @@ namespace ts {
 namespace {
 
 constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
-constexpr int kSelectMax = 255;              // libproc2's limit on pids per select
 
 // Items is the item list of one libproc2 table; add() returns where the item's value will be.
 class Items {
@@ -61,30 +63,16 @@ class Table {
   Table(const Table&) = delete;
   Table& operator=(const Table&) = delete;
 
-  // each() calls fn for every stack of the table: all of /proc, or only the thread groups in
-  // `pids` (in chunks, as libproc2 selects at most 255 at a time).
-  void each(const std::vector<int32_t>& pids, bool threads, const std::function<void(pids_stack*)>& fn) {
-    if (pids.empty()) {
-      pids_fetch* f = procps_pids_reap(info_, threads ? PIDS_FETCH_THREADS_TOO : PIDS_FETCH_TASKS_ONLY);
-      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
-      run(f, fn);
-      return;
-    }
-    for (size_t at = 0; at < pids.size(); at += kSelectMax) {
-      std::vector<unsigned> chunk;
-      for (size_t i = at; i < pids.size() && i < at + kSelectMax; ++i) chunk.push_back(static_cast<unsigned>(pids[i]));
-      pids_fetch* f = procps_pids_select(info_, chunk.data(), static_cast<int>(chunk.size()),
-                                         threads ? PIDS_SELECT_PID_THREADS : PIDS_SELECT_PID);
-      if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
-      run(f, fn);
-    }
-  }
-
- private:
-  static void run(pids_fetch* f, const std::function<void(pids_stack*)>& fn) {
+  // each() calls fn for every stack of the table: every process of /proc, or with `threads`
+  // every task.
+  void each(bool threads, const std::function<void(pids_stack*)>& fn) {
+    pids_fetch* f = procps_pids_reap(info_, threads ? PIDS_FETCH_THREADS_TOO : PIDS_FETCH_TASKS_ONLY);
+    if (!f) throw Error("cannot read /proc (is it mounted?): " + std::string(std::strerror(errno)));
     const int n = f->counts ? f->counts->total : 0;
     for (int i = 0; i < n; ++i) fn(f->stacks[i]);
   }
+
+ private:
   pids_info* info_ = nullptr;
 };
 
@@ -145,13 +133,17 @@ class ProcSource final : public Source {
 
     std::vector<int32_t> pids;
     for (int32_t p : req.pids)
-      if (p > 0) pids.push_back(p);  // libproc2 ends a pid list at 0
+      if (p > 0) pids.push_back(p);
     if (!req.pids.empty() && pids.empty()) return snap;
     std::sort(pids.begin(), pids.end());
     pids.erase(std::unique(pids.begin(), pids.end()), pids.end());
 
-    read_processes(req, pids, snap);
-    read_threads(req, pids, snap);
+    if (pids.empty()) {
+      read_processes(req, snap);
+      read_threads(req, snap);
+    } else {
+      read_named(req, pids, snap);
+    }
     ++passes_;
     if (has(req.fields, Field::Layout)) read_layouts(snap);
 
@@ -162,7 +154,7 @@ class ProcSource final : public Source {
   }
 
  private:
-  void read_processes(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+  void read_processes(const Request& req, Snapshot& snap) {
     const Fields f = req.fields;
     Items it;
     const int i_pid = it.add(PIDS_ID_PID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
@@ -176,7 +168,7 @@ class ProcSource final : public Source {
     const int i_uid = user ? it.add(PIDS_ID_EUID) : -1, i_user = user ? it.add(PIDS_ID_EUSER) : -1;
     Table table(it);
     TaskDir dir;
-    table.each(pids, false, [&](pids_stack* stack) {
+    table.each(false, [&](pids_stack* stack) {
       // A listed pid that is really a thread id is not a process: /proc/TID is hidden but readable.
       if (VAL(i_pid, s_int) != VAL(i_tgid, s_int)) return;
       const bool kthread = (VAL(i_flags, ul_int) & kPfKthread) != 0;
@@ -206,7 +198,7 @@ class ProcSource final : public Source {
     std::sort(snap.processes.begin(), snap.processes.end(), [](const Process& a, const Process& b) { return a.pid < b.pid; });
   }
 
-  void read_threads(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+  void read_threads(const Request& req, Snapshot& snap) {
     std::unordered_map<int32_t, size_t> index;
     index.reserve(snap.processes.size() * 2);
     for (size_t i = 0; i < snap.processes.size(); ++i) index.emplace(snap.processes[i].pid, i);
@@ -216,11 +208,8 @@ class ProcSource final : public Source {
     const int i_tid = it.add(PIDS_ID_TID), i_tgid = it.add(PIDS_ID_TGID), i_ppid = it.add(PIDS_ID_PPID),
               i_cmd = it.add(PIDS_CMD), i_flags = it.add(PIDS_FLAGS);
     const bool state = has(f, Field::State), times = has(f, Field::Times), sched = has(f, Field::Sched),
-               switches = has(f, Field::Switches), delay = has(f, Field::Delay) && has_schedstat();
-    // From the second pass on, schedstat tells which tasks ran: only those need status again
-    // (switch_cache.h). A one-shot reader without Field::Delay does not pay a schedstat read for it.
-    const bool detect = switches && has_schedstat() && (delay || passes_ > 0);
-    if (detect) switches_.begin_pass();
+               switches = has(f, Field::Switches);
+    const Counters counters = counters_of(f);
     const int i_state = state ? it.add(PIDS_STATE) : -1, i_cpu = state ? it.add(PIDS_PROCESSOR) : -1;
     const int i_ut = times ? it.add(PIDS_TICS_USER) : -1, i_st = times ? it.add(PIDS_TICS_SYSTEM) : -1,
               i_start = times || switches ? it.add(PIDS_TICS_BEGAN) : -1;
@@ -230,7 +219,7 @@ class ProcSource final : public Source {
     TaskDir dir;
     char path[32];
     char buf[8192];
-    table.each(pids, true, [&](pids_stack* stack) {
+    table.each(true, [&](pids_stack* stack) {
       auto at = index.find(VAL(i_tgid, s_int));
       if (at == index.end()) return;  // its process was not listed, filtered, or is gone
       Task t;
@@ -264,34 +253,80 @@ class ProcSource final : public Source {
         t.rtprio = VAL(i_rt, s_int);
         t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
       }
-      procfs::SchedStat ss;
-      if (delay || detect) {  // one short line: cpu time, run-queue wait, run count
-        std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
-        const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-        if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return;  // exited
-        if (delay) {
-          t.run_delay_ns = ss.run_delay_ns;
-          t.pcount = ss.pcount;
-        }
-      }
-      if (switches) {
-        const uint64_t start = VAL(i_start, ull_int);
-        const procfs::Switches* kept = detect ? switches_.lookup(t.tid, start, ss) : nullptr;
-        procfs::Switches s;
-        if (kept) {
-          s = *kept;
-        } else {
-          std::snprintf(path, sizeof path, "%d/status", t.tid);
-          const ssize_t n = procfs::read_small_at(dir.of(t.tgid), path, buf, sizeof buf);
-          if (n < 0) return;  // exited since its stat was read
-          s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
-          if (detect) switches_.store(t.tid, start, ss, s);
-        }
-        t.nvcsw = s.nvcsw;
-        t.nivcsw = s.nivcsw;
-      }
+      if (!read_counters(dir.of(t.tgid), counters, times || switches ? VAL(i_start, ull_int) : 0, t)) return;  // exited
       snap.processes[at->second].tasks.push_back(std::move(t));
     });
+  }
+
+  // Counters is what read_counters() reads besides stat.
+  struct Counters {
+    bool delay = false;     // run-queue delay and run count, from schedstat
+    bool switches = false;  // context switches, from status
+    bool detect = false;    // status only when schedstat moved (switches_)
+  };
+
+  // counters_of() is what a pass asking `f` reads besides stat; it starts a pass of switches_.
+  Counters counters_of(Fields f) {
+    Counters c;
+    c.switches = has(f, Field::Switches);
+    c.delay = has(f, Field::Delay) && has_schedstat();
+    // From the second pass on, schedstat tells which tasks ran: only those need status again
+    // (switch_cache.h). A one-shot reader without Field::Delay does not pay a schedstat read for it.
+    c.detect = c.switches && has_schedstat() && (c.delay || passes_ > 0);
+    if (c.detect) switches_.begin_pass();
+    return c;
+  }
+
+  // read_counters() adds to task `t` (its tid set; `start` its stat's start time in ticks) the
+  // counters `c` names, from its files under `task_dir` (/proc/TGID/task). False when it exited.
+  bool read_counters(int task_dir, const Counters& c, uint64_t start, Task& t) {
+    char path[32];
+    char buf[8192];
+    procfs::SchedStat ss;
+    if (c.delay || c.detect) {  // one short line: cpu time, run-queue wait, run count
+      std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
+      const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+      if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return false;
+      if (c.delay) {
+        t.run_delay_ns = ss.run_delay_ns;
+        t.pcount = ss.pcount;
+      }
+    }
+    if (c.switches) {
+      const procfs::Switches* kept = c.detect ? switches_.lookup(t.tid, start, ss) : nullptr;
+      procfs::Switches s;
+      if (kept) {
+        s = *kept;
+      } else {
+        std::snprintf(path, sizeof path, "%d/status", t.tid);
+        const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+        if (n < 0) return false;  // exited since its stat was read
+        s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
+        if (c.detect) switches_.store(t.tid, start, ss, s);
+      }
+      t.nvcsw = s.nvcsw;
+      t.nivcsw = s.nivcsw;
+    }
+    return true;
+  }
+
+  // read_named() reads named processes (`pids`) and their tasks from their own files
+  // (proc_named.h). libproc2's tables read statm and /proc/uptime besides, status twice or thrice,
+  // and are set up and freed each pass: what completing the BPF source's hidden groups (init, on
+  // some kernels) from /proc cost every pass.
+  void read_named(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
+    const Counters counters = counters_of(req.fields);
+    for (int32_t pid : pids) {  // sorted
+      std::optional<Process> p = procfs::named_process(pid, req, users_, ns_per_tick_);
+      if (!p) continue;
+      TaskDir dir;
+      for (int32_t tid : procfs::proc_task_ids(pid)) {
+        uint64_t start = 0;
+        std::optional<Task> t = procfs::named_task(dir.of(pid), pid, tid, req.fields, ns_per_tick_, &start);
+        if (t && read_counters(dir.of(pid), counters, start, *t)) p->tasks.push_back(std::move(*t));
+      }
+      snap.processes.push_back(std::move(*p));
+    }
   }
 
   // comm_of() is a task's name: libproc2's (PIDS_CMD), unless it holds a '.', which is how
@@ -326,6 +361,7 @@ class ProcSource final : public Source {
   const uint64_t ns_per_tick_ = sys::ns_per_clock_tick();
   uint64_t passes_ = 0;           // snapshots taken by this source
   procfs::SwitchCache switches_;  // tasks' switch counts across passes
+  sys::UserNames users_;       // for named processes (the tables name users themselves)
 };
 
 #undef VAL

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <algorithm>
 #include <charconv>
+#include <optional>
 
 #include "sys/text.h"
 
@@ -87,7 +88,42 @@ bool value_after(std::string_view text, std::string_view key, uint64_t& v) {
   return ec == std::errc() && ptr != p;
 }
 
+// line_after() is the rest of the line that starts with `key`, or nullopt.
+std::optional<std::string_view> line_after(std::string_view text, std::string_view key) {
+  size_t at = 0;
+  while ((at = text.find(key, at)) != std::string_view::npos) {
+    if (at == 0 || text[at - 1] == '\n') break;
+    at += key.size();
+  }
+  if (at == std::string_view::npos) return std::nullopt;
+  text.remove_prefix(at + key.size());
+  return text.substr(0, text.find('\n'));
+}
+
 }  // namespace
+
+bool parse_status_process(std::string_view text, StatusProcess& out) {
+  StatusProcess s;
+  uint64_t tgid = 0;
+  const auto uid = line_after(text, "Uid:");
+  if (!value_after(text, "Tgid:", tgid) || tgid == 0 || tgid > INT32_MAX || !uid) return false;
+  s.tgid = static_cast<int32_t>(tgid);
+  // "Uid:\tREAL\tEFFECTIVE\tSAVED\tFS": the second number.
+  const char* p = uid->data();
+  const char* const end = p + uid->size();
+  uint64_t v = 0;
+  for (int field = 0; field < 2; ++field) {
+    while (p < end && (*p == ' ' || *p == '\t')) ++p;
+    const auto [ptr, ec] = std::from_chars(p, end, v);
+    if (ec != std::errc() || ptr == p) return false;
+    p = ptr;
+  }
+  if (v > UINT32_MAX) return false;
+  s.euid = static_cast<uint32_t>(v);
+  value_after(text, "VmRSS:", s.vm_rss_kb);  // absent: no address space
+  out = s;
+  return true;
+}
 
 Switches parse_status_switches(std::string_view text) {
   Switches s;

@@ -44,6 +44,17 @@ struct Switches {
 // missing (found stays false and the counts that were missing stay 0); nothing else is parsed.
 Switches parse_status_switches(std::string_view text);
 
+// StatusProcess is what /proc/PID/status says of a process that its stat line does not.
+struct StatusProcess {
+  int32_t tgid = 0;        // Tgid: not the pid when PID is a thread's id
+  uint32_t euid = 0;       // the second Uid: number, as ps shows
+  uint64_t vm_rss_kb = 0;  // VmRSS: (none for a kernel thread or a zombie: 0)
+};
+
+// parse_status_process() reads the Tgid, Uid and VmRSS lines of status text into `out`. False
+// when the Tgid or Uid line is missing or malformed (out is then left as it was).
+bool parse_status_process(std::string_view text, StatusProcess& out);
+
 // SchedStat is /proc/PID/task/TID/schedstat (CONFIG_SCHED_INFO): the task's sched_info.
 struct SchedStat {
   uint64_t cpu_ns = 0;        // time on a CPU

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "procfs/proc_ids.h"
+#include "procfs/proc_text.h"
 #include "sys/pid.h"
 
 namespace ts {
@@ -25,19 +26,14 @@ Snapshot CompletedBpfSource::snapshot(const Request& req) {
 }
 
 void CompletedBpfSource::add_cmdlines(Snapshot& s) {
-  const std::vector<int32_t>& wanted = bpf_->cmdline_wanted();
-  if (wanted.empty()) return;
-  Request r;
-  r.pids = wanted;
-  r.fields = static_cast<Fields>(Field::Cmdline);
-  r.kernel_threads = false;
-  const Snapshot extra = proc_->snapshot(r);
-  for (const Process& q : extra.processes) {
-    auto it = std::lower_bound(s.processes.begin(), s.processes.end(), q, by_pid);
-    if (it != s.processes.end() && it->pid == q.pid) {
-      it->cmdline = q.cmdline;
-      bpf_->learn_cmdline(q.pid, q.cmdline);  // kept when the request asked argv_once
-    }
+  // Only the cmdline file of each: a /proc snapshot of them read every thread's stat besides.
+  for (int32_t pid : bpf_->cmdline_wanted()) {
+    auto it = std::lower_bound(s.processes.begin(), s.processes.end(), pid, [](const Process& p, int32_t v) { return p.pid < v; });
+    if (it == s.processes.end() || it->pid != pid) continue;
+    std::string cmdline = procfs::read_cmdline(pid);
+    if (cmdline.empty()) continue;  // gone (or no arguments): nothing to keep
+    it->cmdline = std::move(cmdline);
+    bpf_->learn_cmdline(pid, it->cmdline);  // kept when the request asked argv_once
   }
 }
 
@@ -81,11 +77,12 @@ void CompletedBpfSource::add_hidden(const Request& req, Snapshot& s) {
     hidden_tasks_ = extra.task_count();
   }
   if (extra.processes.empty()) return;  // gone, or kernel threads not asked for
-  for (Process& p : extra.processes) {
+  const auto mid = static_cast<ptrdiff_t>(s.processes.size());
+  for (Process& p : extra.processes) {  // by pid, as the snapshot's own
     from_proc_.push_back(p.pid);
     s.processes.push_back(std::move(p));
   }
-  std::sort(s.processes.begin(), s.processes.end(), by_pid);
+  std::inplace_merge(s.processes.begin(), s.processes.begin() + mid, s.processes.end(), by_pid);
   const Fields lost = s.fields & ~extra.fields;
   s.fields &= extra.fields;
   if (has(lost, Field::Delay))

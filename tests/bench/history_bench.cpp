@@ -22,6 +22,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -129,8 +130,9 @@ void writer_share(const std::string& ours, const std::string& dir) {
 // split() is what one recorder pass at this machine's task count costs, by part, in this process
 // (this thread's CPU time, the mean of kPasses passes after a warm-up): the BPF walk program
 // (TaskReader::read_all, the recorder's want), the snapshot built around it (the BPF source's
-// snapshot, completed from /proc, minus the walk), the sample (from_frame and the delta encoding),
-// zstd, and SQLite (Writer::append minus the two before it: the commit, synced).
+// snapshot, completed from /proc, minus the walk), the sample (frame_head() and the delta encoding),
+// zstd, and SQLite (Writer::append minus the two before it: the commit, synced). The sample is
+// encoded as the recorder's writer does, from the shared frame against the frame before it.
 void split(const std::string& dir) {
   constexpr int kPasses = 20;
   setenv("TASKSCOPE_BPF_WALK", "on", 1);  // as the recorder once the walk is loaded
@@ -145,7 +147,7 @@ void split(const std::string& dir) {
   history::Writer w(path, {});
   double t_walk = 0, t_noargv = 0, t_snap = 0, t_sample = 0, t_zstd = 0, t_append = 0;
   size_t tasks = 0;
-  std::optional<history::Sample> prev;
+  std::shared_ptr<const view::Frame> prev;  // as the recorder's writer: the last frame is the delta's base
   for (int i = -1; i < kPasses; ++i) {
     double a = thread_cpu_s();
     const size_t n = walk->read_all(bpf::kWantAll).size();
@@ -154,21 +156,21 @@ void split(const std::string& dir) {
     walk->read_all(bpf::kWantMm);
     const double noargv_s = thread_cpu_s() - a;
     a = thread_cpu_s();
-    view::Frame f;
-    f.snap = src->snapshot(req);
-    f.taken_ns = f.snap.taken_ns;
+    auto f = std::make_shared<view::Frame>();
+    f->snap = src->snapshot(req);
+    f->taken_ns = f->snap.taken_ns;
     const double snap_s = thread_cpu_s() - a;
     a = thread_cpu_s();
-    history::Sample smp = history::from_frame(f, true);
-    const std::string raw = history::encode(smp, prev ? &*prev : nullptr);
+    const history::Sample head = history::frame_head(*f);
+    const std::string raw = history::encode(head, f->snap.processes, prev ? &prev->snap.processes : nullptr);
     const double sample_s = thread_cpu_s() - a;
     a = thread_cpu_s();
     const std::string packed = history::compress(raw);
     const double zstd_s = thread_cpu_s() - a;
     a = thread_cpu_s();
-    w.append(f, true, 1'790'000'000'000'000'000ull + static_cast<uint64_t>(i + 1) * 1'000'000'000);
+    w.append(std::shared_ptr<const view::Frame>(f), true, 1'790'000'000'000'000'000ull + static_cast<uint64_t>(i + 1) * 1'000'000'000);
     const double append_s = thread_cpu_s() - a;
-    prev = std::move(smp);
+    prev = std::move(f);
     if (i < 1) continue;  // the warm-up, and the first append (a key)
     t_walk += walk_s, t_noargv += noargv_s, t_snap += snap_s, t_sample += sample_s, t_zstd += zstd_s, t_append += append_s;
     tasks = n;
@@ -176,7 +178,7 @@ void split(const std::string& dir) {
   const double k = 1e3 / (kPasses - 1);
   const double snap_only = t_snap - t_walk, sqlite = t_append - t_sample - t_zstd;
   std::printf("  a pass by part (this process, %zu tasks, mean of %d): walk program %.2f ms (%.2f without argv, as the recorder's after its first), snapshot around it %.2f ms, "
-              "sample (from_frame + delta) %.2f ms, zstd %.2f ms, SQLite %.2f ms: %.2f ms = %.3f%% of a core at -d 1\n",
+              "sample (head + delta) %.2f ms, zstd %.2f ms, SQLite %.2f ms: %.2f ms = %.3f%% of a core at -d 1\n",
               tasks, kPasses - 1, t_walk * k, t_noargv * k, snap_only * k, t_sample * k, t_zstd * k, sqlite * k, (t_snap + t_append) * k,
               (t_snap + t_append) * k / 10);
 }

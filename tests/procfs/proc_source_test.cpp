@@ -225,3 +225,48 @@ TEST_CASE("ProcSource gives the leader its own CPU time, not the group's", "[pro
   CHECK(leader_cpu + workers_cpu <= p->utime_ns + p->stime_ns + 4 * tick);  // parts do not exceed the whole
   CHECK(leader_cpu < p->utime_ns + p->stime_ns);                  // the leader's row is not the group's
 }
+
+TEST_CASE("ProcSource reads named processes' tasks as its listing of /proc does", "[procfs]") {
+  // Named processes' tasks are read from their own stat files, the listing's through libproc2's
+  // thread table: a sleeping fixture's tasks and kthreadd must read the same either way.
+  test::Fixture fx("named_threads", {"4"});
+  const int32_t pid = json::parse(fx.facts())["pid"];
+  REQUIRE(test::wait_all_asleep(pid));
+  auto src = make_proc_source();
+  Request all;
+  all.kernel_threads = true;
+  Request named = all;
+  named.pids = {2, pid};
+  for (int pass = 0; pass < 2; ++pass) {  // the second pass reuses the switch counts of the first
+    INFO("pass " << pass);
+    const Snapshot a = src->snapshot(all);
+    const Snapshot n = src->snapshot(named);
+    REQUIRE(n.processes.size() == 2);
+    for (const Process& q : n.processes) {
+      INFO("pid " << q.pid);
+      const Process* p = a.find(q.pid);
+      REQUIRE(p != nullptr);
+      REQUIRE(q.tasks.size() == p->tasks.size());
+      for (size_t k = 0; k < q.tasks.size(); ++k) {
+        const Task &x = q.tasks[k], &y = p->tasks[k];
+        CHECK(x.tid == y.tid);
+        CHECK(x.tgid == y.tgid);
+        CHECK(x.ppid == y.ppid);
+        CHECK(x.comm == y.comm);
+        CHECK(x.kthread == y.kthread);
+        CHECK(x.start_ns == y.start_ns);
+        CHECK(x.policy == y.policy);
+        CHECK(x.nice == y.nice);
+        CHECK(x.prio == y.prio);
+        CHECK(x.rtprio == y.rtprio);
+        if (q.pid != pid) continue;  // kthreadd may run between the two reads
+        CHECK(x.state == y.state);
+        CHECK(x.cpu == y.cpu);
+        CHECK(x.utime_ns == y.utime_ns);
+        CHECK(x.stime_ns == y.stime_ns);
+        CHECK(x.nvcsw == y.nvcsw);
+        CHECK(x.nivcsw == y.nivcsw);
+      }
+    }
+  }
+}

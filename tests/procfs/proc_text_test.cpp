@@ -120,6 +120,27 @@ TEST_CASE("parse_status_switches with lines missing degrades, never guesses") {
   CHECK_FALSE(parse_status_switches("voluntary_ctxt_switches:\t").found);
 }
 
+TEST_CASE("parse_status_process reads Tgid, the effective uid and VmRSS; rejects text without them") {
+  const std::string status =
+      "Name:\tsrv\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\nPid:\t4250\nPPid:\t1\n"
+      "Uid:\t1000\t33\t33\t33\nGid:\t1000\t1000\t1000\t1000\nVmPeak:\t  9000 kB\nVmRSS:\t    5120 kB\n";
+  StatusProcess s;
+  REQUIRE(parse_status_process(status, s));
+  CHECK(s.tgid == 4242);
+  CHECK(s.euid == 33);  // the second number: whose rights it uses, as ps shows
+  CHECK(s.vm_rss_kb == 5120);
+  StatusProcess k;  // a kernel thread: no VmRSS line
+  REQUIRE(parse_status_process("Name:\tkthreadd\nTgid:\t2\nUid:\t0\t0\t0\t0\n", k));
+  CHECK(k.tgid == 2);
+  CHECK(k.vm_rss_kb == 0);
+  StatusProcess bad;
+  bad.tgid = 7;
+  CHECK_FALSE(parse_status_process("Name:\tx\nUid:\t0\t0\t0\t0\n", bad));         // no Tgid
+  CHECK_FALSE(parse_status_process("Tgid:\t5\nUid:\t0\n", bad));                    // one uid only
+  CHECK_FALSE(parse_status_process("Tgid:\t5\nGid:\t0\t0\nXUid:\t1\t1\n", bad));  // Uid only inside a line
+  CHECK(bad.tgid == 7);                                                                  // left as it was
+}
+
 TEST_CASE("parse_schedstat reads cpu time, run-queue delay and run count; rejects anything else") {
   SchedStat s;
   REQUIRE(parse_schedstat("222379826 1148065701 1044\n", s));
