@@ -79,6 +79,7 @@ class BpfSource : public Source {
   std::vector<int32_t> cmdline_wanted_;  // processes whose cmdline is left to /proc
   size_t tasks_seen_ = 0;                // records of the last full pass
   sys::UserNames users_;                          // uid -> name, kept across snapshots
+  std::vector<const task_rec*> order_;               // the records in build order (per build)
   std::unordered_map<int32_t, uint32_t> index_;      // tgid -> index in processes (per build)
   uint64_t page_size_;
   bool have_schedinfo_ = true;  // the last pass carried sched_info

@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "model/run_sort.h"
+
 namespace ts {
 
 const char* policy_name(SchedPolicy p) {
@@ -62,27 +64,10 @@ uint64_t Process::total_cpu_ns() const {
 }
 
 void Process::sort_tasks() {
-  const auto leader_first = [pid = pid](const Task& a, const Task& b) {
+  sort_runs(tasks.begin(), tasks.end(), [pid = pid](const Task& a, const Task& b) {
     if ((a.tid == pid) != (b.tid == pid)) return a.tid == pid;
     return a.tid < b.tid;
-  };
-  // A source lists a group's threads in creation order: ascending tids, in a few runs where the
-  // pid space wrapped (pid_max is 32768 on small machines). Merging those runs is linear each;
-  // std::sort of 10k Tasks in two runs was 15% of a 1 s recorder's CPU.
-  constexpr int kMaxRuns = 8;
-  std::vector<size_t> ends;
-  for (auto it = tasks.begin(); it != tasks.end() && ends.size() <= kMaxRuns;) {
-    it = std::is_sorted_until(it, tasks.end(), leader_first);
-    ends.push_back(static_cast<size_t>(it - tasks.begin()));
-  }
-  if (ends.size() == 1) return;
-  if (ends.size() > kMaxRuns) {
-    std::sort(tasks.begin(), tasks.end(), leader_first);
-    return;
-  }
-  for (size_t k = 1; k < ends.size(); ++k)
-    std::inplace_merge(tasks.begin(), tasks.begin() + static_cast<ptrdiff_t>(ends[k - 1]), tasks.begin() + static_cast<ptrdiff_t>(ends[k]),
-                       leader_first);
+  });
 }
 
 }  // namespace ts

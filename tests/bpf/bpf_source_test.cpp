@@ -125,6 +125,42 @@ TEST_CASE("BpfSource sees this process's own threads with their tid, tgid and co
   }
 }
 
+TEST_CASE("BpfSource puts a group's threads in tid order when their tids wrapped", "[bpf][bpf_source]") {
+  Loaded l = load();
+  TS_BPF_GATE(l.src != nullptr, l.why);
+  // Threads listed in creation order whose tids do not ascend, as after the pid space wrapped:
+  // two threads, then the next pid set below theirs (ns_last_pid, root), then two more.
+  Parked first(2);
+  const int32_t low = *std::min_element(first.tids.begin(), first.tids.end());
+  REQUIRE(low > 400);
+  {
+    std::ofstream last("/proc/sys/kernel/ns_last_pid");
+    last << (low - 300) << std::flush;
+    if (!last) {
+      WARN("SKIPPED: cannot write /proc/sys/kernel/ns_last_pid (needs root)");
+      return;
+    }
+  }
+  Parked second(2);
+  const int32_t me = static_cast<int32_t>(getpid());
+  REQUIRE(*std::max_element(second.tids.begin(), second.tids.end()) < low);  // the precondition
+  for (int32_t tid : first.tids) wait_sleeping(me, tid);
+  for (int32_t tid : second.tids) wait_sleeping(me, tid);
+
+  for (bool by_pid : {true, false}) {
+    Request req;
+    if (by_pid) req.pids = {me};
+    const Snapshot s = l.src->snapshot(req);
+    const Process* p = s.find(me);
+    REQUIRE(p != nullptr);
+    REQUIRE(p->tasks.size() >= 5);
+    CHECK(p->tasks.front().tid == me);
+    CHECK(std::is_sorted(p->tasks.begin() + 1, p->tasks.end(), [](const Task& a, const Task& b) { return a.tid < b.tid; }));
+    for (int32_t tid : first.tids) CHECK(find_task(*p, tid) != nullptr);
+    for (int32_t tid : second.tids) CHECK(find_task(*p, tid) != nullptr);
+  }
+}
+
 TEST_CASE("BpfSource reports a fixture's named threads and matches /proc's counters", "[bpf][bpf_source]") {
   Loaded l = load();
   TS_BPF_GATE(l.src != nullptr, l.why);
