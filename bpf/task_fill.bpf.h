@@ -204,13 +204,13 @@ static __always_inline __u32 copy_kname(struct task_rec *r, char *tail, struct t
 	return (((__u32)n & 127) + 7) & ~7u;
 }
 
-/* fill_rec() writes what every record carries of `task` into r (zeroed first), the mm and group
+/* fill_rec() writes what every record carries of `task` into r (TASK_REC_COMMON zeroed first), the mm and group
  * parts included: the mm's only with `want_mm` (a request that shows no memory or layout column
  * does not pay for them), its exact RSS with `sum_percpu`. Returns false for a task the reader
  * does not see: being reaped, outside the reader's pid namespace, or the idle task. */
 static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *task, bool sum_percpu, bool want_mm)
 {
-	__builtin_memset(r, 0, sizeof(*r));
+	__builtin_memset(r, 0, TASK_REC_COMMON); /* the mm and group parts are written whole when read */
 	r->flags = task->flags;
 	if (pidns_ino) {
 		r->pid = task_tid_ns(task);

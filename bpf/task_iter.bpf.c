@@ -68,6 +68,7 @@ static __always_inline int dump(struct bpf_iter__task *ctx, bool sum_percpu, boo
 	if (!b)
 		return 0;
 	r = &b->r;
+	__builtin_memset(r, 0, sizeof(*r)); /* the stream carries whole records: no older bytes */
 	if (!fill_rec(r, task, sum_percpu, true))
 		return 0;
 	if (r->flags & TASK_REC_PF_KTHREAD) {

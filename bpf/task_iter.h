@@ -30,6 +30,9 @@
  * multiple of 8 bytes: a leader's raw argv (NUL-separated, as /proc/PID/cmdline) with
  * TASK_REC_HAVE_ARGV, or a kernel thread's full name (no NUL) with TASK_REC_HAVE_KNAME. */
 struct task_rec {
+	/* Every record's part first, the leader's parts last: a thread's record is written and read
+	 * in its first 168 bytes (three cache lines of a walk_rec slot; fill_rec() zeroes only that
+	 * part, so the mm and group parts hold older bytes unless their TASK_REC_HAVE_* bit is set). */
 	__s32 pid;          /* task->pid: the tid */
 	__s32 tgid;         /* task->tgid */
 	__s32 ppid;         /* task->real_parent->tgid (0 when the parent is not visible) */
@@ -45,6 +48,8 @@ struct task_rec {
 	__u32 rt_priority;
 	__u32 policy;       /* SCHED_* */
 	__u32 have;         /* TASK_REC_HAVE_* bits */
+	__u32 tail_len;     /* bytes after this record: argv (TASK_REC_HAVE_ARGV) or a name (TASK_REC_HAVE_KNAME) */
+	__s32 nr_threads;   /* signal->nr_threads, with TASK_REC_HAVE_GROUP */
 	__u64 utime;        /* raw tick-sampled user time */
 	__u64 stime;        /* raw tick-sampled system time */
 	__u64 prev_utime;   /* task->prev_cputime: what /proc last reported, for cputime_adjust */
@@ -56,19 +61,20 @@ struct task_rec {
 	__u64 start_boottime; /* task->start_boottime: CLOCK_BOOTTIME ns at fork (what /proc shows) */
 	__u64 run_delay;      /* sched_info.run_delay: ns spent runnable but waiting for a CPU */
 	__u64 pcount;         /* sched_info.pcount: times it ran on a CPU */
-	/* from task->mm, when TASK_REC_HAVE_MM */
+	/* from task->mm, with TASK_REC_HAVE_MM (the leader's, or every thread's when it has exited) */
 	__u64 start_code, end_code, start_data, end_data;
 	__u64 start_brk, brk, start_stack;
 	__u64 total_vm;       /* pages */
 	__s64 rss_file;       /* pages (MM_FILEPAGES) */
 	__s64 rss_anon;       /* pages (MM_ANONPAGES) */
 	__s64 rss_shmem;      /* pages (MM_SHMEMPAGES) */
-	/* from task->signal, when TASK_REC_HAVE_GROUP: what exited threads left behind */
+	/* from task->signal, with TASK_REC_HAVE_GROUP (leaders): what exited threads left behind */
 	__u64 sig_utime, sig_stime, sig_sum_exec_runtime;
 	__u64 sig_prev_utime, sig_prev_stime;
-	__u64 exec_id;        /* task->self_exec_id, a leader's (with TASK_REC_HAVE_GROUP): one more at each exec */
-	__s32 nr_threads;     /* signal->nr_threads */
-	__u32 tail_len;       /* bytes after this record: argv (TASK_REC_HAVE_ARGV) or a name (TASK_REC_HAVE_KNAME) */
+	__u64 exec_id;        /* task->self_exec_id, a leader's: one more at each exec */
 };
+
+/* TASK_REC_COMMON is the size of the part every record writes (up to the mm part). */
+#define TASK_REC_COMMON __builtin_offsetof(struct task_rec, start_code)
 
 #endif

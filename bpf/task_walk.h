@@ -34,12 +34,14 @@ struct walk_args {
 	__u32 argv_read;  /* leaders whose argv the second phase read */
 };
 
-/* walk_rec is one slot of the records map: a task_rec as task_iter.h describes it (tail_len
- * counts its tail's bytes), and where its tail is. */
+/* walk_rec is one slot of the records map: where its tail is, and a task_rec as task_iter.h
+ * describes it (tail_len counts its tail's bytes). 320 bytes, five cache lines of the mapped
+ * map: a thread's record touches the first three only (TASK_REC_COMMON). */
 struct walk_rec {
-	struct task_rec r;
 	__u32 tail_at; /* the first chunk of its tail (argv or name) in the tails map */
 	__s32 kpid;    /* the task's pid in the initial namespace (for the second phase) */
+	struct task_rec r;
+	__u64 spare;   /* to 320 bytes */
 };
 
 /* walk_chunk is one element of the tails map. */

@@ -18,6 +18,9 @@
 #include "../bpf/task_walk.h"
 #include "task_walk.skel.h"
 
+static_assert(sizeof(walk_rec) == 320 && offsetof(walk_rec, r) + TASK_REC_COMMON <= 192,
+              "a thread's record is the first three cache lines of its walk_rec slot");
+
 namespace ts::bpf {
 
 namespace {
@@ -370,8 +373,8 @@ std::span<const task_rec* const> TaskWalkReader::read_group(int32_t tgid, uint32
 
 std::string_view TaskWalkReader::tail(const task_rec& r) const {
   if (!(r.have & (TASK_REC_HAVE_ARGV | TASK_REC_HAVE_KNAME)) || r.tail_len == 0) return {};
-  // Records are the first member of walk_rec slots in the mapped record map.
-  const auto& w = reinterpret_cast<const walk_rec&>(r);
+  // Records are members of walk_rec slots in the mapped record map.
+  const auto& w = *reinterpret_cast<const walk_rec*>(reinterpret_cast<const char*>(&r) - offsetof(walk_rec, r));
   const uint64_t chunks = (uint64_t{r.tail_len} + WALK_CHUNK - 1) / WALK_CHUNK;
   if (r.tail_len > TASK_ITER_ARGV_MAX || uint64_t{w.tail_at} + chunks > st_->tail_entries) return {};
   return {reinterpret_cast<const char*>(st_->tail_base) + size_t{w.tail_at} * WALK_CHUNK, r.tail_len};
