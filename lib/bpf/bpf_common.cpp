@@ -23,16 +23,21 @@ std::mutex g_log_mu;
 std::string g_last_error;  // guarded by g_log_mu
 
 int log_to_buffer(enum libbpf_print_level level, const char* fmt, va_list args) {
+  static const bool debug = [] {
+    const char* v = std::getenv("TASKSCOPE_BPF_DEBUG");
+    return v && std::strcmp(v, "1") == 0;
+  }();
+  if (debug) {  // whole: a verifier log is one message of many kilobytes
+    va_list whole;
+    va_copy(whole, args);
+    std::vfprintf(stderr, fmt, whole);
+    va_end(whole);
+  }
   char buf[1024];
   va_list copy;
   va_copy(copy, args);
   vsnprintf(buf, sizeof buf, fmt, copy);
   va_end(copy);
-  static const bool debug = [] {
-    const char* v = std::getenv("TASKSCOPE_BPF_DEBUG");
-    return v && std::strcmp(v, "1") == 0;
-  }();
-  if (debug) std::fputs(buf, stderr);
   if (level == LIBBPF_WARN) {
     std::string line(buf);
     while (!line.empty() && (line.back() == '\n' || line.back() == ' ')) line.pop_back();
