@@ -139,8 +139,15 @@ AppendStats Writer::store(const view::Frame& f, Sample&& s, const std::vector<Pr
   return st;
 }
 
+Stmt& Writer::query(const char* sql) {
+  auto it = queries_.find(sql);
+  if (it == queries_.end()) it = queries_.emplace(sql, db_.prepare(sql)).first;
+  it->second.reset();
+  return it->second;
+}
+
 uint64_t Writer::data_bytes() {
-  Stmt q = db_.prepare("SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count), "
+  Stmt& q = query("SELECT (SELECT page_count FROM pragma_page_count) - (SELECT freelist_count FROM pragma_freelist_count), "
                        "(SELECT page_size FROM pragma_page_size)");
   return q.step() ? static_cast<uint64_t>(q.i64(0) * q.i64(1)) : 0;
 }
@@ -173,7 +180,7 @@ uint64_t Writer::enforce(uint64_t newest_wall_ns) {
   // Whole chains go, one a transaction (a key interval: a large DELETE would stall the next
   // sample), so no delta outlives its key.
   const auto ids = [&](const char* sql, int64_t arg) -> std::optional<int64_t> {
-    Stmt q = db_.prepare(sql);
+    Stmt& q = query(sql);
     q.bind(1, arg);
     if (!q.step() || q.is_null(0)) return std::nullopt;
     return q.i64(0);

@@ -6,9 +6,11 @@
 // key_every - 1 deltas.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "history/db.h"
@@ -66,11 +68,16 @@ class Writer {
   uint64_t drop_before(int64_t keep);
   // rekey() stores sample `id` whole and makes it the key of the rest of its chain.
   void rekey(int64_t id);
+  // query() is the statement of `sql` (a string literal), prepared at its first use and reset:
+  // retention asks three each sample (with an age limit), and preparing them each time cost five
+  // times what running them does (37 us a sample against 7, a 3,600-sample file).
+  Stmt& query(const char* sql);
 
   Db db_;
   Retention retention_;
   int key_every_;
   Stmt put_sample_, put_event_, put_goro_;
+  std::map<std::string_view, Stmt> queries_;  // query()'s, by their text
   NameFn names_;                // names kept Gs' functions (may be empty)
   // store() writes sample `s` of frame `f` whose processes are `procs` (s's own, or the frame's), and keeps
   // `s` as last_.

@@ -197,7 +197,7 @@ void recorder_cost(const std::string& build, const std::string& dir) {
   const std::string ours = dir + "/record.db", theirs = dir + "/atop.raw";
   fs::remove(ours), fs::remove(ours + "-wal"), fs::remove(ours + "-shm"), fs::remove(theirs);
   int in1 = -1, in2 = -1;
-  const pid_t rec = start({build + "/bin/taskscope", "record", "-d", "1", "--threads", "-n", std::to_string(kSeconds), "-o", ours}, &in1, -1);
+  const pid_t rec = start({build + "/bin/taskscope", "record", "-d", "1", "--threads", "--retain", "7d", "-n", std::to_string(kSeconds), "-o", ours}, &in1, -1);
   const pid_t atop = start({"atop", "-w", theirs, "1", std::to_string(kSeconds)}, &in2, -1);
   // Steady state: the recorder's CPU time (every thread's, exact: its CPU clock) from its
   // kSteadyFrom-th sample to its next to last; loading the BPF programs (the walk's verifier runs
@@ -224,7 +224,7 @@ void recorder_cost(const std::string& build, const std::string& dir) {
     const int64_t n = r.count();
     const double span = static_cast<double>(r.last().mono_ns - r.first().mono_ns) / 1e9;
     const uint64_t bytes = file_bytes(ours);
-    std::printf("record --threads, %d threads + the machine's, -d 1, %lld samples over %.1f s:\n", kThreads, static_cast<long long>(n), span);
+    std::printf("record --threads --retain 7d (as the service unit), %d threads + the machine's, -d 1, %lld samples over %.1f s:\n", kThreads, static_cast<long long>(n), span);
     const bool steady = from && to && to->mono_ns > from->mono_ns && to->cpu_ns >= from->cpu_ns;
     const double steady_s = steady ? static_cast<double>(to->mono_ns - from->mono_ns) / 1e9 : 0;
     const double steady_cpu = steady ? static_cast<double>(to->cpu_ns - from->cpu_ns) / 1e9 : 0;
