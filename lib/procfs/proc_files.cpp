@@ -35,7 +35,7 @@ ssize_t read_record(int fd, char* buf, size_t cap) {
 }
 
 // read_kept() reads with `read` through `fd`, which `open` opens when it is not open yet. When a
-// file kept from an earlier pass cannot be read, its task has exited: `drop` closes its entry
+// file kept open since an earlier read cannot be read, its task has exited: `drop` closes its entry
 // (`fd` with it) and the file is opened once more, which finds a new holder of the number if
 // there is one. False when the file cannot be opened or read.
 template <class Open, class Read, class Drop>
