@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -64,7 +65,8 @@ class Workers {
     cv_.wait(lock, [&] { return acked_ == live_; });
   }
 
-  // stop() ends thread i and waits until it has exited.
+  // stop() ends thread i and waits (up to 5 s) until the kernel has released its task: join()
+  // returns when the thread's tid is cleared, a moment before its task leaves /proc.
   void stop(size_t i) {
     if (!threads_[i].joinable()) return;
     {
@@ -74,6 +76,8 @@ class Workers {
     }
     cv_.notify_all();
     threads_[i].join();
+    const std::string task = "/proc/self/task/" + std::to_string(tids_[i]);
+    for (int k = 0; k < 5000 && access(task.c_str(), F_OK) == 0; ++k) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
 
   // tid() is thread i's task id.
