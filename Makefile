@@ -291,4 +291,8 @@ $(BUILD)/bench/bench_rows: $(BUILD)/obj/tests/bench/bench_rows.o $(BUILD)/obj/te
 $(BUILD)/bench/stack_bench: $(BUILD)/obj/tests/bench/stack_bench.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(GORO_A) $(BASE_A)
 	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
 
+# named_bench starts its fixture as the tests do (tests/support).
+$(BUILD)/bench/named_bench: $(BUILD)/obj/tests/bench/named_bench.o $(BUILD)/obj/tests/support/support.o $(LIB_A) $(GORO_A) $(BASE_A)
+	$(call say,LD,$@)mkdir -p $(@D) && $(CXX) $(LDFLAGS) -o $@ $(filter %.o,$^) $(LIB_A) $(GORO_A) $(BASE_A) $(LDLIBS)
+
 -include $(shell find build/$(VARIANT) -name '*.d' 2>/dev/null)

@@ -6,8 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <climits>
-#include <cstdlib>
+#include <charconv>
 #include <cstring>
 #include <string>
 
@@ -22,19 +21,28 @@ std::vector<int32_t> numeric_entries(const std::string& dir) {
   std::vector<int32_t> out;
   DIR* d = opendir(dir.c_str());
   if (!d) return out;
-  while (const dirent* e = readdir(d)) {
-    const char* n = e->d_name;
-    if (*n < '1' || *n > '9') continue;
-    char* end = nullptr;
-    const long v = std::strtol(n, &end, 10);
-    if (*end == '\0' && v > 0 && v <= INT32_MAX) out.push_back(static_cast<int32_t>(v));
-  }
+  read_ids(d, out);
   closedir(d);
-  std::sort(out.begin(), out.end());
   return out;
 }
 
 }  // namespace
+
+bool read_ids(DIR* d, std::vector<int32_t>& out) {
+  out.clear();
+  errno = 0;
+  while (const dirent* e = readdir(d)) {
+    const char* n = e->d_name;
+    if (*n < '1' || *n > '9') continue;
+    const char* end = n + std::strlen(n);
+    int32_t v = 0;
+    const auto [ptr, ec] = std::from_chars(n, end, v);
+    if (ec == std::errc() && ptr == end) out.push_back(v);
+  }
+  const bool ok = errno == 0;  // readdir() leaves errno alone at the end, sets it on an error
+  std::sort(out.begin(), out.end());
+  return ok;
+}
 
 std::vector<int32_t> proc_tgids() { return numeric_entries("/proc"); }
 

@@ -1,10 +1,11 @@
-// proc_named.cpp: a process from its status and stat, a task from its stat.
+// proc_named.cpp: a process from its status and stat, a task from its stat, read through ProcFiles.
 #include "procfs/proc_named.h"
 
-#include <cstdio>
+#include <string>
 #include <string_view>
 
 #include "procfs/proc_text.h"
+#include "sys/text.h"
 
 namespace ts::procfs {
 
@@ -14,16 +15,14 @@ constexpr uint64_t kPfKthread = 0x00200000;  // PF_KTHREAD in stat's flags
 
 }  // namespace
 
-std::optional<Process> named_process(int32_t pid, const Request& req, sys::UserNames& users, uint64_t ns_per_tick) {
-  char path[40];
+std::optional<Process> named_process(ProcFiles& files, int32_t pid, const Request& req, sys::UserNames& users,
+                                     uint64_t ns_per_tick) {
   char buf[8192];
-  std::snprintf(path, sizeof path, "/proc/%d/status", pid);
-  ssize_t n = read_small(path, buf, sizeof buf);
+  ssize_t n = files.read(pid, ProcessFile::Status, buf, sizeof buf);
   StatusProcess status;
   // A thread's id is a hidden but readable /proc entry: not a process.
   if (n <= 0 || !parse_status_process(std::string_view(buf, static_cast<size_t>(n)), status) || status.tgid != pid) return std::nullopt;
-  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  n = read_small(path, buf, sizeof buf);
+  n = files.read(pid, ProcessFile::Stat, buf, sizeof buf);
   StatLine st;
   if (n <= 0 || !parse_stat(std::string_view(buf, static_cast<size_t>(n)), st)) return std::nullopt;  // gone
   const bool kthread = (st.flags & kPfKthread) != 0;
@@ -46,15 +45,15 @@ std::optional<Process> named_process(int32_t pid, const Request& req, sys::UserN
     p.uid = status.euid;
     p.user = users.name(p.uid);
   }
-  if (has(req.fields, Field::Cmdline) && !kthread) p.cmdline = read_cmdline(pid);
+  std::string raw;
+  if (has(req.fields, Field::Cmdline) && !kthread && files.cmdline(pid, raw)) p.cmdline = sys::join_argv(std::string_view(raw));
   return p;
 }
 
-std::optional<Task> named_task(int task_dir, int32_t tgid, int32_t tid, Fields f, uint64_t ns_per_tick, uint64_t* start_ticks) {
-  char path[32];
+std::optional<Task> named_task(ProcFiles& files, int32_t tgid, int32_t tid, Fields f, uint64_t ns_per_tick,
+                               uint64_t* start_ticks) {
   char buf[4096];
-  std::snprintf(path, sizeof path, "%d/stat", tid);
-  const ssize_t n = read_small_at(task_dir, path, buf, sizeof buf);
+  const ssize_t n = files.read(tgid, tid, TaskFile::Stat, buf, sizeof buf);
   StatLine st;
   if (n <= 0 || !parse_stat(std::string_view(buf, static_cast<size_t>(n)), st)) return std::nullopt;  // exited
   Task t;

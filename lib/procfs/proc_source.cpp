@@ -24,6 +24,7 @@
 #include <unordered_map>
 
 #include "model/error.h"
+#include "procfs/proc_files.h"
 #include "procfs/proc_ids.h"
 #include "procfs/proc_named.h"
 #include "procfs/proc_text.h"
@@ -253,7 +254,11 @@ class ProcSource final : public Source {
         t.rtprio = VAL(i_rt, s_int);
         t.policy = static_cast<SchedPolicy>(VAL(i_pol, s_int));
       }
-      if (!read_counters(dir.of(t.tgid), counters, times || switches ? VAL(i_start, ull_int) : 0, t)) return;  // exited
+      const auto read = [&](procfs::TaskFile file, char* b, size_t cap) {
+        std::snprintf(path, sizeof path, "%d/%s", t.tid, procfs::task_file_name(file));
+        return procfs::read_small_at(dir.of(t.tgid), path, b, cap);
+      };
+      if (!read_counters(read, counters, times || switches ? VAL(i_start, ull_int) : 0, t)) return;  // exited
       snap.processes[at->second].tasks.push_back(std::move(t));
     });
   }
@@ -278,14 +283,14 @@ class ProcSource final : public Source {
   }
 
   // read_counters() adds to task `t` (its tid set; `start` its stat's start time in ticks) the
-  // counters `c` names, from its files under `task_dir` (/proc/TGID/task). False when it exited.
-  bool read_counters(int task_dir, const Counters& c, uint64_t start, Task& t) {
-    char path[32];
+  // counters `c` names, from its files, which `read(procfs::TaskFile, buf, cap)` reads whole
+  // (-1 when gone). False when it exited.
+  template <class Read>
+  bool read_counters(const Read& read, const Counters& c, uint64_t start, Task& t) {
     char buf[8192];
     procfs::SchedStat ss;
     if (c.delay || c.detect) {  // one short line: cpu time, run-queue wait, run count
-      std::snprintf(path, sizeof path, "%d/schedstat", t.tid);
-      const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+      const ssize_t n = read(procfs::TaskFile::Schedstat, buf, sizeof buf);
       if (n < 0 || !procfs::parse_schedstat(std::string_view(buf, static_cast<size_t>(n)), ss)) return false;
       if (c.delay) {
         t.run_delay_ns = ss.run_delay_ns;
@@ -298,8 +303,7 @@ class ProcSource final : public Source {
       if (kept) {
         s = *kept;
       } else {
-        std::snprintf(path, sizeof path, "%d/status", t.tid);
-        const ssize_t n = procfs::read_small_at(task_dir, path, buf, sizeof buf);
+        const ssize_t n = read(procfs::TaskFile::Status, buf, sizeof buf);
         if (n < 0) return false;  // exited since its stat was read
         s = procfs::parse_status_switches(std::string_view(buf, static_cast<size_t>(n)));
         if (c.detect) switches_.store(t.tid, start, ss, s);
@@ -311,22 +315,25 @@ class ProcSource final : public Source {
   }
 
   // read_named() reads named processes (`pids`) and their tasks from their own files
-  // (proc_named.h). libproc2's tables read statm and /proc/uptime besides, status twice or thrice,
-  // and are set up and freed each pass: what completing the BPF source's hidden groups (init, on
-  // some kernels) from /proc cost every pass.
+  // (proc_named.h), kept open across passes (proc_files.h). libproc2's tables read statm and
+  // /proc/uptime besides, status twice or thrice, and are set up and freed each pass: what
+  // completing the BPF source's hidden groups (init, on some kernels) from /proc cost every pass.
   void read_named(const Request& req, const std::vector<int32_t>& pids, Snapshot& snap) {
     const Counters counters = counters_of(req.fields);
+    files_.begin_pass();
+    std::vector<int32_t> tids;
     for (int32_t pid : pids) {  // sorted
-      std::optional<Process> p = procfs::named_process(pid, req, users_, ns_per_tick_);
-      if (!p) continue;
-      TaskDir dir;
-      for (int32_t tid : procfs::proc_task_ids(pid)) {
+      std::optional<Process> p = procfs::named_process(files_, pid, req, users_, ns_per_tick_);
+      if (!p || !files_.task_ids(pid, tids)) continue;  // gone
+      for (int32_t tid : tids) {
         uint64_t start = 0;
-        std::optional<Task> t = procfs::named_task(dir.of(pid), pid, tid, req.fields, ns_per_tick_, &start);
-        if (t && read_counters(dir.of(pid), counters, start, *t)) p->tasks.push_back(std::move(*t));
+        std::optional<Task> t = procfs::named_task(files_, pid, tid, req.fields, ns_per_tick_, &start);
+        const auto read = [&](procfs::TaskFile f, char* b, size_t cap) { return files_.read(pid, tid, f, b, cap); };
+        if (t && read_counters(read, counters, start, *t)) p->tasks.push_back(std::move(*t));
       }
       snap.processes.push_back(std::move(*p));
     }
+    files_.end_pass();
   }
 
   // comm_of() is a task's name: libproc2's (PIDS_CMD), unless it holds a '.', which is how
@@ -362,6 +369,7 @@ class ProcSource final : public Source {
   uint64_t passes_ = 0;           // snapshots taken by this source
   procfs::SwitchCache switches_;  // tasks' switch counts across passes
   sys::UserNames users_;       // for named processes (the tables name users themselves)
+  procfs::ProcFiles files_;    // named processes' files, kept open across passes
 };
 
 #undef VAL

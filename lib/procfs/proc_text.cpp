@@ -146,18 +146,22 @@ ssize_t read_small(const char* path, char* buf, size_t cap) { return read_small_
 ssize_t read_small_at(int dirfd, const char* path, char* buf, size_t cap) {
   const int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
+  const ssize_t got = read_fd(fd, buf, cap);
+  close(fd);
+  return got;
+}
+
+ssize_t read_fd(int fd, char* buf, size_t cap) {
   size_t got = 0;
   while (got < cap) {
-    const ssize_t n = read(fd, buf + got, cap - got);
+    const ssize_t n = pread(fd, buf + got, cap - got, static_cast<off_t>(got));
     if (n < 0) {
       if (errno == EINTR) continue;
-      close(fd);
       return -1;
     }
     if (n == 0) break;
     got += static_cast<size_t>(n);
   }
-  close(fd);
   return static_cast<ssize_t>(got);
 }
 
@@ -188,26 +192,34 @@ bool read_comm_at(int task_dirfd, int32_t tid, std::string& out) {
 }
 
 std::string read_cmdline(int32_t pid) {
-  constexpr size_t kMax = 64u << 10;
   char path[32];
   std::snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return {};
-  std::string s(4096, '\0');
+  std::string raw;
+  read_cmdline_fd(fd, raw);
+  close(fd);
+  return sys::join_argv(std::string_view(raw));
+}
+
+bool read_cmdline_fd(int fd, std::string& raw) {
+  constexpr size_t kMax = 64u << 10;
+  raw.assign(4096, '\0');
   size_t have = 0;
+  bool ok = true;
   for (;;) {
-    if (have == s.size()) {
-      if (s.size() >= kMax) break;
-      s.resize(std::min(kMax, s.size() * 2));
+    if (have == raw.size()) {
+      if (raw.size() >= kMax) break;
+      raw.resize(std::min(kMax, raw.size() * 2));
     }
-    const ssize_t n = read(fd, s.data() + have, s.size() - have);
+    const ssize_t n = pread(fd, raw.data() + have, raw.size() - have, static_cast<off_t>(have));
     if (n < 0 && errno == EINTR) continue;
+    if (n < 0) ok = false;
     if (n <= 0) break;
     have += static_cast<size_t>(n);
   }
-  close(fd);
-  s.resize(have);
-  return sys::join_argv(std::string_view(s));
+  raw.resize(have);
+  return ok;
 }
 
 }  // namespace ts::procfs

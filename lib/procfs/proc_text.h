@@ -75,6 +75,11 @@ ssize_t read_small(const char* path, char* buf, size_t cap);
 // spares the kernel the walk from /proc for every task of a process.
 ssize_t read_small_at(int dirfd, const char* path, char* buf, size_t cap);
 
+// read_fd() reads the file open at `fd` from its start (pread(2) from offset 0 on, so that a /proc
+// file kept open is generated afresh) until EOF or `cap` bytes, and returns the bytes read, or -1
+// when reading fails (ESRCH: the task the file belongs to has exited).
+ssize_t read_fd(int fd, char* buf, size_t cap);
+
 }  // namespace ts::procfs
 
 namespace ts::procfs {
@@ -92,5 +97,10 @@ bool read_comm_at(int task_dirfd, int32_t tid, std::string& out);
 // turns a newline into a space). Empty when the process has no arguments (a kernel thread, a
 // zombie) or is gone. Bounded: at most 64 KiB are read.
 std::string read_cmdline(int32_t pid);
+
+// read_cmdline_fd() reads /proc/PID/cmdline open at `fd` from its start into `raw`, NUL-separated
+// as the kernel gives it (sys::join_argv() joins it), at most 64 KiB. False when reading fails
+// (the process has exited); an empty `raw` with true is a process without arguments.
+bool read_cmdline_fd(int fd, std::string& raw);
 
 }  // namespace ts::procfs

@@ -1,11 +1,13 @@
 // pid.cpp: the one pid parser.
 #include "sys/pid.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <climits>
-#include <cstdio>
 
 #include "model/error.h"
 
@@ -76,13 +78,29 @@ std::vector<int32_t> parse_pid_list(const std::vector<std::string>& values, std:
 
 bool pid_alive(int32_t pid) { return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM); }
 
+uint64_t loadavg_total(std::string_view text) {
+  for (int field = 0; field < 3; ++field) {  // the three load averages
+    const size_t sp = text.find(' ');
+    if (sp == std::string_view::npos) return 0;
+    text.remove_prefix(sp + 1);
+  }
+  const char* p = text.data();
+  const char* end = p + text.size();
+  uint64_t running = 0, total = 0;
+  auto r = std::from_chars(p, end, running);
+  if (r.ec != std::errc() || r.ptr == end || *r.ptr != '/') return 0;
+  r = std::from_chars(r.ptr + 1, end, total);
+  return r.ec == std::errc() ? total : 0;
+}
+
 uint64_t task_total() {
-  unsigned long long running = 0, total = 0;
-  FILE* f = std::fopen("/proc/loadavg", "r");
-  if (!f) return 0;
-  if (std::fscanf(f, "%*s %*s %*s %llu/%llu", &running, &total) != 2) total = 0;
-  std::fclose(f);
-  return total;
+  // Kept open for the process's life: the BPF source's completion asks every pass, and pread at
+  // offset 0 generates the line afresh. Any thread may ask: the fd is set once (a function-local
+  // static) and pread(2) shares no file offset.
+  static const int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  char buf[128];
+  const ssize_t n = fd >= 0 ? pread(fd, buf, sizeof buf, 0) : -1;
+  return n > 0 ? loadavg_total(std::string_view(buf, static_cast<size_t>(n))) : 0;
 }
 
 }  // namespace ts::sys

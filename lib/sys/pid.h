@@ -27,7 +27,11 @@ bool pid_alive(int32_t pid);
 
 // task_total() is how many tasks (threads, kernel threads and zombies not yet reaped, in every pid
 // namespace) the kernel has now: its nr_threads, the total of /proc/loadavg's "running/total".
-// 0 when it cannot be read.
+// 0 when it cannot be read. Cheap (one pread of a file kept open) and safe from any thread.
 uint64_t task_total();
+
+// loadavg_total() is the total of "running/total", the fourth field of /proc/loadavg's text
+// ("0.52 0.58 0.59 2/532 12345"); 0 when the text is not of that form.
+uint64_t loadavg_total(std::string_view text);
 
 }  // namespace ts::sys

@@ -3,6 +3,15 @@
 
 #include <unistd.h>
 
+#include <condition_variable>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
 #include "model/error.h"
 #include "sys/pid.h"
 
@@ -63,4 +72,61 @@ TEST_CASE("pid_alive sees this process and not a pid beyond pid_max", "[sys][pid
   CHECK(ts::sys::pid_alive(getpid()));
   CHECK_FALSE(ts::sys::pid_alive(99999999));
   CHECK_FALSE(ts::sys::pid_alive(0));
+}
+
+TEST_CASE("loadavg_total reads running/total and nothing else", "[sys][pid]") {
+  using ts::sys::loadavg_total;
+  CHECK(loadavg_total("0.52 0.58 0.59 2/532 12345\n") == 532);
+  CHECK(loadavg_total("0.00 0.00 0.00 1/18446744073709551615 1") == 18446744073709551615ull);
+  CHECK(loadavg_total("0.52 0.58 0.59 2 532 12345\n") == 0);   // no slash
+  CHECK(loadavg_total("0.52 0.58 2/532 12345\n") == 0);        // a field short
+  CHECK(loadavg_total("0.52 0.58 0.59 x/532 12345\n") == 0);
+  CHECK(loadavg_total("0.52 0.58 0.59 2/") == 0);
+  CHECK(loadavg_total("") == 0);
+}
+
+namespace {
+
+// settled_total() is task_total() taken between two path reads of /proc/loadavg that agree (the
+// machine's count did not move meanwhile), or nullopt when they never did in 200 tries.
+std::optional<std::pair<uint64_t, uint64_t>> settled_total() {
+  const auto path_read = [] {
+    std::ifstream f("/proc/loadavg");
+    std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    return ts::sys::loadavg_total(text);
+  };
+  for (int i = 0; i < 200; ++i) {
+    const uint64_t before = path_read();
+    const uint64_t kept = ts::sys::task_total();
+    if (path_read() == before) return std::make_pair(kept, before);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("task_total follows the machine's task count call after call", "[sys][pid]") {
+  const auto a = settled_total();
+  REQUIRE(a);
+  CHECK(a->first == a->second);
+  CHECK(a->first > 0);
+  // 32 more tasks: a second call must see them (a file read once and kept would not).
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 32; ++i)
+    threads.emplace_back([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return done; });
+    });
+  const auto b = settled_total();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  for (std::thread& t : threads) t.join();
+  REQUIRE(b);
+  CHECK(b->first == b->second);
 }
