@@ -104,8 +104,11 @@ static __always_inline bool read_rss(struct task_rec *r, struct mm_struct *mm, b
 
 		for (int i = 0; i < 3; i++)
 			counters[i] = (unsigned long)mm->rss_stat[rss_index[i]].counters;
-		exact = pptr != 0;
-		for (__u32 cpu = 0; exact && cpu < nr_cpus && cpu < MAX_CPUS; cpu++) {
+		/* Failures are or-ed, not branched on: a branch per read multiplied the verifier's
+		 * states past its limit in the pid-namespace variant. */
+		long failed = pptr == 0;
+
+		for (__u32 cpu = 0; !failed && cpu < nr_cpus && cpu < MAX_CPUS; cpu++) {
 			__u64 off;
 
 			if (!percpu_offset(pptr, cpu, &off))
@@ -113,11 +116,11 @@ static __always_inline bool read_rss(struct task_rec *r, struct mm_struct *mm, b
 			for (int i = 0; i < 3; i++) {
 				__s32 v = 0;
 
-				if (bpf_probe_read_kernel(&v, sizeof(v), (void *)(counters[i] + off)))
-					exact = false;
+				failed |= bpf_probe_read_kernel(&v, sizeof(v), (void *)(counters[i] + off));
 				sum[i] += v;
 			}
 		}
+		exact = !failed;
 	}
 	r->rss_file = sum[0];
 	r->rss_anon = sum[1];
@@ -204,10 +207,11 @@ static __always_inline __u32 copy_kname(struct task_rec *r, char *tail, struct t
 	return (((__u32)n & 127) + 7) & ~7u;
 }
 
-/* fill_rec() writes what every record carries of `task` into r (TASK_REC_COMMON zeroed first), the mm and group
- * parts included: the mm's only with `want_mm` (a request that shows no memory or layout column
- * does not pay for them), its exact RSS with `sum_percpu`. Returns false for a task the reader
- * does not see: being reaped, outside the reader's pid namespace, or the idle task. */
+/* fill_rec() writes what every record carries of `task` into r (TASK_REC_COMMON zeroed first), and
+ * the group's parts: the mm's only with `want_mm` (a request that shows no memory or layout column
+ * does not pay for them) and only in the leader's record, or in every thread's when the leader
+ * has exited, its exact RSS with `sum_percpu`; the signal's in the leader's. Returns false for a
+ * task the reader does not see: being reaped, outside the reader's pid namespace, or the idle task. */
 static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *task, bool sum_percpu, bool want_mm)
 {
 	__builtin_memset(r, 0, TASK_REC_COMMON); /* the mm and group parts are written whole when read */
@@ -261,13 +265,13 @@ static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *tas
 		r->have |= TASK_REC_HAVE_SCHEDINFO;
 	}
 	/* A kernel thread may borrow a user mm (kthread_use_mm); /proc shows it none, nor do we.
-	 * The exact RSS sum is paid once per process: by the leader, or by every thread when the
-	 * leader has exited (its mm is gone). */
+	 * The group's mm is read once: by the leader, or by every thread when the leader has exited
+	 * (its mm is gone). Other threads leave the mm part unwritten, two of their slot's cache lines. */
 	if (want_mm && !(r->flags & TASK_REC_PF_KTHREAD)) {
 		struct mm_struct *mm = task->mm;
 
-		if (mm)
-			fill_mm(r, mm, sum_percpu && (r->pid == r->tgid || !task->group_leader->mm));
+		if (mm && (task->pid == task->tgid || !task->group_leader->mm))
+			fill_mm(r, mm, sum_percpu);
 	}
 	if (r->pid == r->tgid)
 		fill_group(r, task);

@@ -310,3 +310,52 @@ TEST_CASE("A repeating BPF source serves its first reads at once and adopts the 
   CHECK_FALSE(src.walk_loading());
   CHECK(src.walk_why().empty());
 }
+
+TEST_CASE("only the leader's record carries the group's mm, and a thread's when the leader has exited", "[bpf][walk]") {
+  Sources s;
+  GATE(s);
+  bpf::TaskWalkReader r;
+  test::Fixture quiet("bpf_quiet_threads", {"3"});
+  const auto qpid = nlohmann::json::parse(quiet.facts()).at("pid").get<int32_t>();
+  size_t threads = 0;
+  for (const task_rec* t : r.read_all(bpf::kWantMm)) {
+    if (t->tgid != qpid) continue;
+    INFO("tid " << t->pid);
+    CHECK(((t->have & TASK_REC_HAVE_MM) != 0) == (t->pid == qpid));  // a thread leaves its mm part unwritten
+    threads += t->pid != qpid;
+  }
+  CHECK(threads == 3);
+
+  // The leader of zombie_leader has exited (no mm): its live threads carry the group's mm, and
+  // both programs' snapshots show the process's memory and layout as a live thread's /proc does.
+  test::Fixture zl("zombie_leader");
+  const auto facts = nlohmann::json::parse(zl.facts());
+  const auto pid = facts.at("pid").get<int32_t>();
+  const auto tid = facts.at("threads").at(0).at("tid").get<int32_t>();
+  REQUIRE(facts.at("leader_state") == "Z");
+  test::wait_sleeping(pid, tid);
+  size_t with_mm = 0;
+  for (const task_rec* t : r.read_group(pid, bpf::kWantMm)) {
+    INFO("tid " << t->pid);
+    CHECK(((t->have & TASK_REC_HAVE_MM) != 0) == (t->pid != pid));
+    with_mm += (t->have & TASK_REC_HAVE_MM) != 0;
+  }
+  CHECK(with_mm == 2);
+  Request req;
+  req.pids = {pid};
+  req.fields = static_cast<Fields>(Field::Ids) | static_cast<Fields>(Field::Memory) | static_cast<Fields>(Field::Layout);
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  for (bpf::BpfSource* src : {s.walk.get(), s.iter.get()}) {
+    INFO(src->reader().name());
+    const Snapshot snap = src->snapshot(req);
+    const Process* p = snap.find(pid);
+    REQUIRE(p != nullptr);
+    CHECK(p->rss_bytes == test::status_value(pid, tid, "VmRSS") * 1024);  // exact: the per-CPU deltas summed
+    CHECK(p->vsize_bytes == test::stat_field(pid, tid, 23));
+    CHECK(p->vsize_bytes % page == 0);
+    CHECK(p->layout.start_code == test::stat_field(pid, tid, 26));
+    CHECK(p->layout.end_code == test::stat_field(pid, tid, 27));
+    CHECK(p->layout.start_stack == test::stat_field(pid, tid, 28));
+    CHECK(p->layout.start_brk == test::stat_field(pid, tid, 47));
+  }
+}
