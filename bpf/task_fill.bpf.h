@@ -214,7 +214,12 @@ static __always_inline __u32 copy_kname(struct task_rec *r, char *tail, struct t
  * task the reader does not see: being reaped, outside the reader's pid namespace, or the idle task. */
 static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *task, bool sum_percpu, bool want_mm)
 {
-	__builtin_memset(r, 0, TASK_REC_COMMON); /* the mm and group parts are written whole when read */
+	/* Every field of the common part is stored once, none zeroed first: a slot's lines are
+	 * cold, and stores that miss fill the store buffer (the mm and group parts are written
+	 * whole when read). */
+	r->have = 0;
+	r->tail_len = 0;
+	r->nr_threads = 0;
 	r->flags = task->flags;
 	if (pidns_ino) {
 		r->pid = task_tid_ns(task);
@@ -263,14 +268,17 @@ static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *tas
 		r->run_delay = task->sched_info.run_delay;
 		r->pcount = task->sched_info.pcount;
 		r->have |= TASK_REC_HAVE_SCHEDINFO;
+	} else {
+		r->run_delay = 0;
+		r->pcount = 0;
 	}
 	/* A kernel thread may borrow a user mm (kthread_use_mm); /proc shows it none, nor do we.
 	 * The group's mm is read once: by the leader, or by every thread when the leader has exited
 	 * (its mm is gone). Other threads leave the mm part unwritten, two of their slot's cache lines. */
-	if (want_mm && !(r->flags & TASK_REC_PF_KTHREAD)) {
+	if (want_mm && !(r->flags & TASK_REC_PF_KTHREAD) && (task->pid == task->tgid || !task->group_leader->mm)) {
 		struct mm_struct *mm = task->mm;
 
-		if (mm && (task->pid == task->tgid || !task->group_leader->mm))
+		if (mm)
 			fill_mm(r, mm, sum_percpu);
 	}
 	if (r->pid == r->tgid)
