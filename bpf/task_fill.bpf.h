@@ -159,6 +159,26 @@ static __always_inline void fill_group(struct task_rec *r, struct task_struct *t
 	r->have |= TASK_REC_HAVE_GROUP;
 }
 
+/* put2() stores two adjacent 4-byte fields, `lo` at `at` (8-byte aligned) and `hi` after it, in
+ * one store: a slot's lines are cold, and each store that misses holds a store-buffer entry. */
+static __always_inline void put2(void *at, __u32 lo, __u32 hi)
+{
+	*(__u64 *)at = (__u64)lo | (__u64)hi << 32;
+}
+
+#define TASK_REC_PAIR(a, b)                                                                        \
+	_Static_assert(__builtin_offsetof(struct task_rec, a) % 8 == 0 &&                           \
+			       __builtin_offsetof(struct task_rec, b) == __builtin_offsetof(struct task_rec, a) + 4, \
+		       #a " and " #b " are stored as one pair")
+TASK_REC_PAIR(pid, tgid);
+TASK_REC_PAIR(ppid, uid);
+TASK_REC_PAIR(state, exit_state);
+TASK_REC_PAIR(flags, cpu);
+TASK_REC_PAIR(prio, static_prio);
+TASK_REC_PAIR(normal_prio, rt_priority);
+TASK_REC_PAIR(policy, have);
+TASK_REC_PAIR(tail_len, nr_threads);
+
 /* copy_kname() writes kernel thread `task`'s name as /proc shows it (proc_task_name()) into `tail`
  * (KNAME_TAIL_ROOM bytes at least), when it is more than its 15-byte comm, sets r->tail_len and
  * TASK_REC_HAVE_KNAME, and returns the bytes to append (padded; 0 when no name follows): the kthread's full name (names longer than comm, Linux 5.17+), and for a workqueue worker the
@@ -207,51 +227,50 @@ static __always_inline __u32 copy_kname(struct task_rec *r, char *tail, struct t
 	return (((__u32)n & 127) + 7) & ~7u;
 }
 
-/* fill_rec() writes what every record carries of `task` into r (TASK_REC_COMMON zeroed first), and
+/* fill_rec() writes what every record carries of `task` into r (every byte of TASK_REC_COMMON), and
  * the group's parts: the mm's only with `want_mm` (a request that shows no memory or layout column
  * does not pay for them) and only in the leader's record, or in every thread's when the leader
  * has exited, its exact RSS with `sum_percpu`; the signal's in the leader's. Returns false for a
  * task the reader does not see: being reaped, outside the reader's pid namespace, or the idle task. */
 static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *task, bool sum_percpu, bool want_mm)
 {
-	/* Every field of the common part is stored once, none zeroed first: a slot's lines are
-	 * cold, and stores that miss fill the store buffer (the mm and group parts are written
-	 * whole when read). */
-	r->have = 0;
-	r->tail_len = 0;
-	r->nr_threads = 0;
-	r->flags = task->flags;
+	__u32 flags = task->flags, have = 0, pid, tgid, ppid, state, cpu;
+
+	/* Every field of the common part is stored once, in pairs where two share 8 bytes, none
+	 * zeroed first: a slot's lines are cold, and stores that miss fill the store buffer (the
+	 * mm and group parts are written whole when read). The mm and group parts add their bits
+	 * to `have` in the record, not in a register: a register's two values there would be two
+	 * states for the verifier to follow through the walk's loop. */
 	if (pidns_ino) {
-		r->pid = task_tid_ns(task);
-		r->tgid = task_tgid_ns(task);
-		r->ppid = task_tgid_ns(task->real_parent);
-		if (!r->pid || !r->tgid)
+		pid = task_tid_ns(task);
+		tgid = task_tgid_ns(task);
+		ppid = task_tgid_ns(task->real_parent);
+		if (!pid || !tgid)
 			return false; /* being reaped, or not in our namespace */
 	} else {
-		r->pid = task->pid;
-		r->tgid = task->tgid;
-		r->ppid = task->real_parent->tgid;
-		if (!r->pid)
+		pid = task->pid;
+		tgid = task->tgid;
+		ppid = task->real_parent->tgid;
+		if (!pid)
 			return false; /* the idle task, where the open-coded walk starts: /proc has no pid 0 */
 	}
-	r->uid = task->cred->euid.val;
+	put2(&r->pid, pid, tgid);
+	put2(&r->ppid, ppid, task->cred->euid.val);
 	__builtin_memcpy(r->comm, task->comm, sizeof(r->comm));
 	if (bpf_core_field_exists(task->__state))
-		r->state = task->__state;
+		state = task->__state;
 	else
-		r->state = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
-	r->exit_state = task->exit_state;
+		state = BPF_CORE_READ((struct task_struct___pre514 *)task, state);
+	put2(&r->state, state, task->exit_state);
 	if (bpf_core_field_exists(task->thread_info.cpu))
-		r->cpu = task->thread_info.cpu;
+		cpu = task->thread_info.cpu;
 	else if (bpf_core_field_exists(((struct task_struct___cpu *)task)->cpu))
-		r->cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
+		cpu = BPF_CORE_READ((struct task_struct___cpu *)task, cpu);
 	else
-		r->cpu = -1;
-	r->prio = task->prio;
-	r->static_prio = task->static_prio;
-	r->normal_prio = task->normal_prio;
-	r->rt_priority = task->rt_priority;
-	r->policy = task->policy;
+		cpu = -1;
+	put2(&r->flags, flags, cpu);
+	put2(&r->prio, task->prio, task->static_prio);
+	put2(&r->normal_prio, task->normal_prio, task->rt_priority);
 	r->utime = task->utime;
 	r->stime = task->stime;
 	r->prev_utime = task->prev_cputime.utime;
@@ -263,25 +282,27 @@ static __always_inline bool fill_rec(struct task_rec *r, struct task_struct *tas
 	if (bpf_core_field_exists(task->start_boottime))
 		r->start_boottime = task->start_boottime;
 	else
-		r->start_boottime = r->start_time;
+		r->start_boottime = task->start_time;
 	if (bpf_core_field_exists(task->sched_info)) {
 		r->run_delay = task->sched_info.run_delay;
 		r->pcount = task->sched_info.pcount;
-		r->have |= TASK_REC_HAVE_SCHEDINFO;
+		have |= TASK_REC_HAVE_SCHEDINFO;
 	} else {
 		r->run_delay = 0;
 		r->pcount = 0;
 	}
+	put2(&r->policy, task->policy, have);
+	put2(&r->tail_len, 0, 0); /* nr_threads: fill_group() */
 	/* A kernel thread may borrow a user mm (kthread_use_mm); /proc shows it none, nor do we.
 	 * The group's mm is read once: by the leader, or by every thread when the leader has exited
 	 * (its mm is gone). Other threads leave the mm part unwritten, two of their slot's cache lines. */
-	if (want_mm && !(r->flags & TASK_REC_PF_KTHREAD) && (task->pid == task->tgid || !task->group_leader->mm)) {
+	if (want_mm && !(flags & TASK_REC_PF_KTHREAD) && (task->pid == task->tgid || !task->group_leader->mm)) {
 		struct mm_struct *mm = task->mm;
 
 		if (mm)
 			fill_mm(r, mm, sum_percpu);
 	}
-	if (r->pid == r->tgid)
+	if (pid == tgid)
 		fill_group(r, task);
 	return true;
 }

@@ -83,6 +83,9 @@ struct {
  * pinned program take turns (iter_pin.h, lock()). */
 struct walk_args run = {};
 
+_Static_assert(__builtin_offsetof(struct walk_rec, tail_at) == 0 && __builtin_offsetof(struct walk_rec, kpid) == 4,
+	       "tail_at and kpid are stored as one pair (put2())");
+
 /* take_chunks() reserves `n` consecutive chunks of the tails map and returns the first; false when
  * they do not fit (WALK_TAILS_FULL: tails_used still counts them, for the reader's next size). */
 static __always_inline bool take_chunks(struct walk_args *a, __u32 n, __u32 *at)
@@ -121,8 +124,7 @@ static __always_inline void record(struct walk_args *a, void *rmap, void *tmap, 
 		a->count = slot;
 		return;
 	}
-	w->kpid = task->pid;
-	w->tail_at = 0;
+	put2(&w->tail_at, 0, task->pid); /* tail_at, kpid */
 	if (!(w->r.flags & TASK_REC_PF_KTHREAD) || !take_chunks(a, 1, &at))
 		return;
 	c = bpf_map_lookup_elem(tmap, &at);
