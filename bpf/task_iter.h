@@ -6,7 +6,7 @@
 #define TASK_ITER_COMM_LEN 16
 
 /* Bits of task_rec.have: which optional parts the kernel could fill. */
-#define TASK_REC_HAVE_MM 0x1        /* mm_* fields valid (user task, group data below too) */
+#define TASK_REC_HAVE_MM 0x1        /* mm part valid: a user task's leader, or every thread when it has exited */
 #define TASK_REC_HAVE_SCHEDINFO 0x2 /* run_delay and pcount valid (CONFIG_SCHED_INFO) */
 #define TASK_REC_HAVE_GROUP 0x4     /* sig_* fields valid (written for group leaders) */
 #define TASK_REC_HAVE_RSS_EXACT 0x8 /* rss_* include the per-CPU deltas (as /proc's statm) */
